@@ -1,0 +1,26 @@
+// Runs every test/**/*.test.ts with Node's built-in test runner through tsx.
+// (Node 20's `--test` does not expand globs or pick up .ts files by itself.)
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function find(dir, out) {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) find(p, out);
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const filter = process.argv.slice(2);
+let files = find('test', []);
+if (filter.length > 0) files = files.filter((f) => filter.some((s) => f.includes(s)));
+if (files.length === 0) {
+  console.error(`run-tests: no test files matched ${filter.join(' ') || 'test/**/*.test.ts'}`);
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+  stdio: 'inherit',
+});
+process.exit(r.status ?? 1);

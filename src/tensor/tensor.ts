@@ -1,0 +1,207 @@
+// Tensor: a contiguous row-major Float32Array with a shape, an optional gradient and,
+// while grad mode is on, the autograd node that produced it.
+//
+// Why no strides/views: every op writes a fresh contiguous buffer (or reuses the caller's);
+// transposes are flags to GEMM or explicit copies. That keeps kernels simple and lets the
+// addon assume dense memory. `Tensor` rejects anything that is not a dense Float32Array.
+
+export type Shape = readonly number[];
+
+/** Backward closure of an op: reads `out.grad` and *adds* into the parents' grads. */
+export type BackwardFn = () => void;
+
+let gradEnabled = true;
+
+/** True when ops should record the graph (outside `noGrad`). */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Run `fn` without recording the autograd graph (inference, evaluation, optimizer steps). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+export function shapeSize(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function shapeStr(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function checkShape(shape: Shape, where: string): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new Error(`${where}: invalid shape ${shapeStr(shape)} (dimensions must be non-negative integers)`);
+    }
+  }
+}
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly size: number;
+  data: Float32Array;
+  /** Gradient of the loss w.r.t. this tensor, same length as data; allocated on first use. */
+  grad: Float32Array | null = null;
+  requiresGrad: boolean;
+  /** Optional name (parameters carry their HF state-dict key). */
+  name: string | undefined;
+  /** Autograd: inputs of the op that produced this tensor (null for leaves / after backward). */
+  parents: Tensor[] | null = null;
+  /** Autograd: the op's backward closure (null for leaves / after backward). */
+  backwardFn: BackwardFn | null = null;
+  /** Autograd: op name, for error messages and debugging. */
+  op: string | undefined;
+
+  constructor(data: Float32Array, shape: Shape, requiresGrad = false, name?: string) {
+    checkShape(shape, name ?? 'Tensor');
+    if (!(data instanceof Float32Array)) {
+      const kind = (data as object)?.constructor?.name ?? typeof data;
+      throw new TypeError(`Tensor${name ? ` '${name}'` : ''}: data must be a Float32Array, got ${kind}`);
+    }
+    const size = shapeSize(shape);
+    if (data.length !== size) {
+      throw new Error(
+        `Tensor${name ? ` '${name}'` : ''}: data has ${data.length} elements but shape ${shapeStr(shape)} needs ${size}`,
+      );
+    }
+    this.shape = Object.freeze([...shape]);
+    this.size = size;
+    this.data = data;
+    this.requiresGrad = requiresGrad;
+    this.name = name;
+  }
+
+  static zeros(shape: Shape, requiresGrad = false): Tensor {
+    checkShape(shape, 'Tensor.zeros');
+    return new Tensor(new Float32Array(shapeSize(shape)), shape, requiresGrad);
+  }
+
+  static full(shape: Shape, value: number, requiresGrad = false): Tensor {
+    checkShape(shape, 'Tensor.full');
+    return new Tensor(new Float32Array(shapeSize(shape)).fill(value), shape, requiresGrad);
+  }
+
+  static from(values: ArrayLike<number>, shape?: Shape, requiresGrad = false): Tensor {
+    const data = Float32Array.from(values);
+    return new Tensor(data, shape ?? [data.length], requiresGrad);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Scalar value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`Tensor.item: tensor of shape ${shapeStr(this.shape)} is not a scalar`);
+    return this.data[0]!;
+  }
+
+  /** Gradient buffer, allocated (zeroed) if absent. Backward closures add into it. */
+  gradBuffer(): Float32Array {
+    if (this.grad === null) this.grad = new Float32Array(this.size);
+    return this.grad;
+  }
+
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  /** A new leaf tensor sharing nothing with this one. */
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape, this.requiresGrad, this.name);
+  }
+
+  /** A leaf view of the same data, cut off from the graph (like torch's `.detach()`). */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape, false, this.name);
+  }
+
+  toString(): string {
+    return `Tensor(${shapeStr(this.shape)}${this.op ? `, op=${this.op}` : ''}${this.name ? `, ${this.name}` : ''})`;
+  }
+
+  /**
+   * Back-propagate from this tensor. With no argument the tensor must be a scalar (seed 1).
+   * Afterwards the graph is freed: parents/backward closures dropped and intermediate grads
+   * released, so only leaves (parameters) keep `.grad`, as in PyTorch.
+   */
+  backward(seed?: Float32Array): void {
+    if (!this.requiresGrad) {
+      throw new Error(`backward: ${this.toString()} does not require grad (no trainable input reached it)`);
+    }
+    if (seed === undefined) {
+      if (this.size !== 1) {
+        throw new Error(`backward: implicit seed needs a scalar, got shape ${shapeStr(this.shape)}; pass a seed gradient`);
+      }
+      seed = new Float32Array([1]);
+    } else if (seed.length !== this.size) {
+      throw new Error(`backward: seed has ${seed.length} elements, tensor ${shapeStr(this.shape)} has ${this.size}`);
+    }
+    const order = topoOrder(this);
+    const g = this.gradBuffer();
+    for (let i = 0; i < g.length; i++) g[i]! += seed[i]!;
+    for (let i = order.length - 1; i >= 0; i--) {
+      const node = order[i]!;
+      if (node.backwardFn !== null && node.grad !== null) node.backwardFn();
+    }
+    for (const node of order) {
+      if (node.backwardFn !== null) {
+        node.backwardFn = null;
+        node.parents = null;
+        node.grad = null; // intermediate: its grad has been propagated
+      }
+    }
+  }
+}
+
+/** Nodes reachable from `root` that require grad, parents before children (iterative DFS). */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: Array<[Tensor, number]> = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [node, idx] = top;
+    const parents = node.parents ?? [];
+    if (idx < parents.length) {
+      top[1] = idx + 1;
+      const p = parents[idx]!;
+      if (p.requiresGrad && !visited.has(p)) {
+        visited.add(p);
+        stack.push([p, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(node);
+    }
+  }
+  return order;
+}
+
+/**
+ * Record an op result in the graph. Ops call this once per output:
+ * `return record(out, [a, b], 'matmul', () => { ...add into a.gradBuffer() / b.gradBuffer()... })`.
+ * When grad mode is off or no input requires grad, nothing is recorded.
+ */
+export function record(out: Tensor, parents: Tensor[], op: string, backward: BackwardFn): Tensor {
+  out.op = op;
+  if (!gradEnabled) return out;
+  let needs = false;
+  for (const p of parents) if (p.requiresGrad) needs = true;
+  if (!needs) return out;
+  out.requiresGrad = true;
+  out.parents = parents;
+  out.backwardFn = backward;
+  return out;
+}
