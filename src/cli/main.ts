@@ -1,0 +1,29 @@
+// The `adaptext` command: one file per subcommand under src/cli/commands, registered here.
+// Every failure becomes one line on stderr (`adaptext <cmd>: <reason>`) and a non-zero exit code:
+// 1 = the work failed (bad input, missing file, ...), 2 = bad usage. ADAPTEXT_DEBUG=1 adds the stack.
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands/index.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name('adaptext')
+    .description('Cross-domain text transfer learning for BERT/RoBERTa: adapters per domain, DANN alignment, few-shot tuning')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCommands(program);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help/version print and exit 0; usage errors were already printed by commander
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const e = err as Error;
+    const cmd = program.args[0] ? ` ${program.args[0]}` : '';
+    process.stderr.write(`adaptext${cmd}: ${e?.message ?? String(err)}\n`);
+    if (process.env['ADAPTEXT_DEBUG']) process.stderr.write(`${e?.stack ?? ''}\n`);
+    return 1;
+  }
+}
