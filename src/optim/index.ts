@@ -1,0 +1,11 @@
+export { AdamW, isNoDecayParam } from './adamw.js';
+export type { AdamWOptions, AdamWStateDict, AdamWStateMeta, ParamGroup, ParamGroupSpec } from './adamw.js';
+export { clipGradNorm } from './clip.js';
+export type { ClipOptions } from './clip.js';
+export {
+  constantSchedule,
+  constantWithWarmupSchedule,
+  linearWarmupDecaySchedule,
+  warmupStepsFromRatio,
+} from './schedule.js';
+export type { LrSchedule, ScheduleKind } from './schedule.js';
