@@ -62,8 +62,8 @@ function gemmAt(
     for (let i = 0; i < M; i++) {
       const c0 = cOff + i * ldc;
       for (let k = 0; k < K; k++) {
+        // No zero-skip: 0 * NaN in B must still give NaN (NaN propagates, see ops docs).
         const a = alpha * (transA ? A[aOff + k * lda + i]! : A[aOff + i * lda + k]!);
-        if (a === 0) continue;
         const b0 = bOff + k * ldb;
         for (let j = 0; j < N; j++) C[c0 + j]! += a * B[b0 + j]!;
       }

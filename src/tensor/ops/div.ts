@@ -1,0 +1,34 @@
+// div(a, b): elementwise a / b with bias-style broadcasting of b. Division by 0 gives ±Infinity/NaN (IEEE), no throw.
+// Shapes: a [...S]; b [...S], a suffix of S, or a scalar [1]/[] (see broadcast.ts); out [...S].
+// Backward reduces the gradient of b over the repeated leading dims.
+import { Tensor, record } from '../tensor.js';
+import { broadcastCheck } from './broadcast.js';
+
+export function div(a: Tensor, b: Tensor): Tensor {
+  const m = broadcastCheck('div', a, b); // b repeats every m elements
+  const n = a.size;
+  const ad = a.data;
+  const bd = b.data;
+  const od = new Float32Array(n); // [...S]
+  if (m > 0) {
+    for (let base = 0; base < n; base += m) {
+      for (let j = 0; j < m; j++) od[base + j] = ad[base + j]! / bd[j]!;
+    }
+  }
+  const out = new Tensor(od, a.shape);
+  return record(out, [a, b], 'div', () => {
+    const g = out.grad!;
+    if (a.requiresGrad) {
+      const ga = a.gradBuffer();
+      for (let base = 0; base < n; base += m) {
+        for (let j = 0; j < m; j++) ga[base + j]! += g[base + j]! / bd[j]!;
+      }
+    }
+    if (b.requiresGrad) {
+      const gb = b.gradBuffer();
+      for (let base = 0; base < n; base += m) {
+        for (let j = 0; j < m; j++) gb[j]! += (-g[base + j]! * od[base + j]!) / bd[j]!;
+      }
+    }
+  });
+}

@@ -1,0 +1,44 @@
+// linear(x, weight, bias): y = x @ weight^T + bias, PyTorch layout (weight [out, in]).
+// Shapes: x [...L, in] (R = prod(L) rows); weight [out, in]; bias [out] | null; y [...L, out].
+// One GEMM with transB (no transposed copy of the weight). Backward:
+//   dW [out,in] += dy^T [out,R] @ x [R,in]  (TN);  dx [R,in] += dy [R,out] @ W [out,in]  (NN);
+//   db [out] += column sums of dy.
+import { Tensor, record, shapeSize, shapeStr } from '../tensor.js';
+import { kernels } from '../kernels/index.js';
+import { checkTensor } from './check.js';
+
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkTensor('linear', 'x', x);
+  checkTensor('linear', 'weight', weight);
+  if (weight.ndim !== 2) throw new Error(`linear: weight must be 2-D [out, in], got ${shapeStr(weight.shape)}`);
+  const [outF, inF] = weight.shape as [number, number];
+  if (x.ndim < 1 || x.shape[x.ndim - 1] !== inF) {
+    throw new Error(`linear: x ${shapeStr(x.shape)} last dim must equal weight in-features (weight ${shapeStr(weight.shape)})`);
+  }
+  const b = bias ?? null;
+  if (b !== null) {
+    checkTensor('linear', 'bias', b);
+    if (b.size !== outF || b.ndim !== 1) {
+      throw new Error(`linear: bias must be [${outF}] for weight ${shapeStr(weight.shape)}, got ${shapeStr(b.shape)}`);
+    }
+  }
+  const R = shapeSize(x.shape.slice(0, -1));
+  const yd = new Float32Array(R * outF); // [R,out]
+  if (b !== null) for (let r = 0; r < R; r++) yd.set(b.data, r * outF);
+  kernels().gemm(false, true, R, outF, inF, 1, x.data, inF, weight.data, inF, b !== null ? 1 : 0, yd, outF);
+  const out = new Tensor(yd, [...x.shape.slice(0, -1), outF]);
+
+  return record(out, b !== null ? [x, weight, b] : [x, weight], 'linear', () => {
+    const g = out.grad!; // [R,out]
+    const k = kernels();
+    if (weight.requiresGrad) k.gemm(true, false, outF, inF, R, 1, g, outF, x.data, inF, 1, weight.gradBuffer(), inF);
+    if (x.requiresGrad) k.gemm(false, false, R, inF, outF, 1, g, outF, weight.data, inF, 1, x.gradBuffer(), inF);
+    if (b !== null && b.requiresGrad) {
+      const gb = b.gradBuffer();
+      for (let r = 0; r < R; r++) {
+        const o = r * outF;
+        for (let j = 0; j < outF; j++) gb[j]! += g[o + j]!;
+      }
+    }
+  });
+}
