@@ -1,0 +1,61 @@
+// PyTorch checkpoints (`pytorch_model.bin`, `*.pt`, `*.ckpt`) are Python pickles: loading one
+// means running whatever code its author put in it. adaptext never does; it tells the user
+// how to convert the file to safetensors once, in Python, where they chose to trust it.
+
+import { closeSync, openSync, readSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+const PICKLE_EXT = /\.(bin|pt|pth|ckpt|pkl|pickle)$/i;
+
+/** True if `path`'s name says it is a PyTorch/pickle checkpoint. */
+export function hasPickleName(path: string): boolean {
+  return PICKLE_EXT.test(basename(path));
+}
+
+/** True if the first bytes of `path` are a pickle stream (protocol 2..5) or a zip archive
+ * (the container `torch.save` has used since 1.6). Unreadable files are not pickles here. */
+export function hasPickleMagic(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const b = Buffer.alloc(9);
+    const n = readSync(fd, b, 0, 9, 0);
+    if (n >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04) return true;
+    // PROTO opcode. A safetensors header length can also start with 0x80 0x0N, but then bytes
+    // 2..7 are zero and byte 8 opens the JSON header.
+    if (n >= 2 && b[0] === 0x80 && b[1]! >= 2 && b[1]! <= 5) {
+      const safetensorsLike = n === 9 && b.subarray(2, 8).every((x) => x === 0) && b[8] === 0x7b;
+      return !safetensorsLike;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function pyStr(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** The one-line Python command that converts a pickle checkpoint into `model.safetensors`
+ * beside it. `weights_only=True` makes torch.load refuse arbitrary objects; `.clone()` breaks
+ * the storage sharing of tied weights, which `save_file` rejects. */
+export function pickleConversionCommand(path: string): string {
+  const out = join(dirname(path), 'model.safetensors');
+  return (
+    `python -c "import torch; from safetensors.torch import save_file; ` +
+    `sd = torch.load(${pyStr(path)}, map_location='cpu', weights_only=True); ` +
+    `save_file({k: v.clone().contiguous() for k, v in sd.items()}, ${pyStr(out)}, metadata={'format': 'pt'})"`
+  );
+}
+
+/** Always throws: `path` is a PyTorch pickle, with the command that converts it. */
+export function refusePickle(path: string): never {
+  throw new Error(
+    `${path} is a PyTorch pickle; adaptext never executes pickles. Convert it to safetensors: ${pickleConversionCommand(path)}`,
+  );
+}
