@@ -61,6 +61,11 @@ export class Tensor {
   backwardFn: BackwardFn | null = null;
   /** Autograd: op name, for error messages and debugging. */
   op: string | undefined;
+  /**
+   * Autograd: set when backward() freed this node's graph. A later backward() that reaches it
+   * would silently lose every gradient behind it, so it throws instead (like PyTorch).
+   */
+  graphFreed = false;
 
   constructor(data: Float32Array, shape: Shape, requiresGrad = false, name?: string) {
     checkShape(shape, name ?? 'Tensor');
@@ -148,6 +153,14 @@ export class Tensor {
       throw new Error(`backward: seed has ${seed.length} elements, tensor ${shapeStr(this.shape)} has ${this.size}`);
     }
     const order = topoOrder(this);
+    for (const node of order) {
+      if (node.graphFreed) {
+        throw new Error(
+          `backward: the graph through ${node.toString()} was already freed by an earlier backward(); ` +
+            'sum the losses and call backward() once, or run the forward pass again',
+        );
+      }
+    }
     const g = this.gradBuffer();
     for (let i = 0; i < g.length; i++) g[i]! += seed[i]!;
     for (let i = order.length - 1; i >= 0; i--) {
@@ -159,6 +172,7 @@ export class Tensor {
         node.backwardFn = null;
         node.parents = null;
         node.grad = null; // intermediate: its grad has been propagated
+        node.graphFreed = true;
       }
     }
   }

@@ -1,0 +1,151 @@
+// Tape behaviour: noGrad records nothing, backward frees the graph (and refuses to run through
+// a freed graph), gradients accumulate across backward calls, frozen inputs get no grad,
+// gradientReversal / dropout / attention-mask semantics.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  Rng, Tensor, add, attention, crossEntropy, dropout, gelu, gradientReversal, isGradEnabled, linear, mean, mul,
+  noGrad, sum, tanh,
+} from '../../src/tensor/index.js';
+import { randTensor, testBothBackends } from './helpers.js';
+
+function tinyNet(r: Rng) {
+  const x = randTensor(r, [4, 3], { requiresGrad: false });
+  const w1 = randTensor(r, [5, 3]);
+  const b1 = randTensor(r, [5]);
+  const w2 = randTensor(r, [2, 5]);
+  const targets = Int32Array.from([0, 1, 1, 0]);
+  const forward = () => {
+    const h = gelu(linear(x, w1, b1));
+    return { h, loss: crossEntropy(linear(h, w2), targets) };
+  };
+  return { x, params: [w1, b1, w2], forward };
+}
+
+testBothBackends('noGrad records nothing and restores grad mode (even after a throw)', () => {
+  const { params, forward } = tinyNet(new Rng(1));
+  const { h, loss } = noGrad(() => forward());
+  assert.equal(loss.requiresGrad, false);
+  assert.equal(loss.parents, null);
+  assert.equal(loss.backwardFn, null);
+  assert.equal(h.parents, null);
+  assert.throws(() => loss.backward(), /does not require grad/);
+  for (const p of params) assert.equal(p.grad, null);
+  assert.equal(isGradEnabled(), true);
+  assert.throws(() => noGrad(() => { throw new Error('boom'); }), /boom/);
+  assert.equal(isGradEnabled(), true);
+});
+
+testBothBackends('backward frees the graph; leaves keep .grad; a second backward through it throws', () => {
+  const { params, forward } = tinyNet(new Rng(2));
+  const { h, loss } = forward();
+  assert.ok(loss.parents !== null && h.backwardFn !== null);
+  loss.backward();
+  assert.equal(loss.parents, null);
+  assert.equal(loss.backwardFn, null);
+  assert.equal(h.parents, null);
+  assert.equal(h.backwardFn, null);
+  assert.equal(h.grad, null, 'intermediate grads are released');
+  for (const p of params) assert.ok(p.grad !== null && p.grad.some((v) => v !== 0), `${p} got a gradient`);
+  assert.throws(() => loss.backward(), /already freed/);
+  // Another loss built on the freed intermediate h would silently miss every gradient before h.
+  assert.throws(() => sum(h).backward(), /already freed/);
+});
+
+testBothBackends('gradients accumulate across two backward calls (2 x the single-pass gradient)', () => {
+  const { params, forward } = tinyNet(new Rng(3));
+  forward().loss.backward();
+  const once = params.map((p) => p.grad!.slice());
+  forward().loss.backward();
+  params.forEach((p, i) => {
+    for (let j = 0; j < p.size; j++) assert.ok(Math.abs(p.grad![j]! - 2 * once[i]![j]!) <= 1e-6 * (1 + Math.abs(once[i]![j]!)));
+  });
+  for (const p of params) p.zeroGrad();
+  forward().loss.backward();
+  params.forEach((p, i) => assert.deepEqual(p.grad, once[i]));
+});
+
+test('a tensor used twice gets the sum of both paths; frozen inputs get no grad', () => {
+  const a = Tensor.from([1, 2, 3], [3], true);
+  const frozen = Tensor.from([4, 5, 6], [3], false);
+  sum(add(mul(a, a), mul(a, frozen))).backward(); // d/da = 2a + frozen
+  assert.deepEqual([...a.grad!], [6, 9, 12]);
+  assert.equal(frozen.grad, null);
+});
+
+test('backward seeds: implicit seed needs a scalar; explicit seed length is checked', () => {
+  const a = Tensor.from([1, 2], [2], true);
+  assert.throws(() => tanh(a).backward(), /implicit seed needs a scalar, got shape \[2\]/);
+  assert.throws(() => tanh(a).backward(new Float32Array(3)), /seed has 3 elements, tensor \[2\] has 2/);
+  const s = mean(a);
+  assert.deepEqual(s.shape, []);
+  s.backward();
+  assert.deepEqual([...a.grad!], [0.5, 0.5]);
+});
+
+test('gradientReversal: identity forward, exactly -lambda * grad backward', () => {
+  const x = Tensor.from([1, -2, 3], [3], true);
+  const w = Tensor.from([0.5, 2, -1], [3]);
+  const y = gradientReversal(x, 0.7);
+  assert.deepEqual([...y.data], [1, -2, 3]);
+  sum(mul(y, w)).backward();
+  assert.deepEqual([...x.grad!], [-0.7 * 0.5, -0.7 * 2, -0.7 * -1].map(Math.fround));
+});
+
+test('dropout: identity (same tensor) in eval or p=0; inverted scaling and rate in training', () => {
+  const x = Tensor.full([100, 100], 1, true);
+  assert.equal(dropout(x, 0.5, false, new Rng(1)), x);
+  assert.equal(dropout(x, 0, true, new Rng(1)), x);
+  const y = dropout(x, 0.25, true, new Rng(1));
+  let zeros = 0;
+  for (const v of y.data) {
+    if (v === 0) zeros++;
+    else assert.equal(v, Math.fround(1 / 0.75));
+  }
+  assert.ok(Math.abs(zeros / y.size - 0.25) < 0.02, `dropped fraction ${zeros / y.size}`);
+  // Same seed, same mask; training without an Rng is an error, never a silent no-op.
+  assert.deepEqual(dropout(x, 0.25, true, new Rng(1)).data, y.data);
+  assert.throws(() => dropout(x, 0.25, true, undefined as unknown as Rng), /needs an Rng/);
+  assert.throws(() => dropout(x, 1.5, true, new Rng(1)), /dropout: p must be in \[0, 1\], got 1.5/);
+  const q = Tensor.full([1, 2, 2], 1);
+  assert.throws(() => attention(q, q, q, null, 1, { dropout: 0.1, training: true }), /attention: training with dropout > 0 needs opts.rng/);
+});
+
+testBothBackends('attention: masked keys get probability exactly 0 (their values cannot leak)', () => {
+  const r = new Rng(5);
+  const q = randTensor(r, [2, 4, 6]);
+  const k = randTensor(r, [2, 4, 6]);
+  const v = randTensor(r, [2, 4, 6]);
+  const mask = Float32Array.from([1, 1, 0, 1, 1, 0, 0, 0]);
+  const out1 = attention(q, k, v, mask, 3);
+  const k2 = k.clone();
+  const v2 = v.clone();
+  for (const [b, t] of [[0, 2], [1, 1], [1, 2], [1, 3]] as const) {
+    for (let c = 0; c < 6; c++) {
+      k2.data[(b * 4 + t) * 6 + c] = 1e4;
+      v2.data[(b * 4 + t) * 6 + c] = -1e4;
+    }
+  }
+  const out2 = attention(q, k2, v2, mask, 3);
+  assert.deepEqual(out2.data, out1.data);
+  // Batch row 1 has only key 0: every query's context is exactly v[1,0,:].
+  for (let t = 0; t < 4; t++) {
+    for (let c = 0; c < 6; c++) assert.ok(Math.abs(out1.data[(4 + t) * 6 + c]! - v.data[4 * 6 + c]!) <= 1e-6);
+  }
+});
+
+testBothBackends('crossEntropy: every row ignored gives 0 and no gradient', () => {
+  const x = randTensor(new Rng(6), [2, 3]);
+  const loss = crossEntropy(x, Int32Array.from([-100, -100]));
+  assert.equal(loss.item(), 0);
+  loss.backward();
+  assert.ok(x.grad === null || x.grad.every((v) => v === 0));
+});
+
+test('grad mode is per call: tensors made inside noGrad stay leaves outside it', () => {
+  const a = Tensor.from([1, 2], [2], true);
+  const b = noGrad(() => tanh(a));
+  const c = tanh(b);
+  assert.equal(c.requiresGrad, false);
+  assert.equal(c.parents, null);
+});
