@@ -1,0 +1,17 @@
+export { IGNORE_INDEX } from './examples.js';
+export type { Example, TaggedExample, TextExample } from './examples.js';
+export { readDataset, parseDataset, formatFromPath } from './readers.js';
+export type { DataFormat, Dataset, ReadOptions, ReadStats, TaskKind } from './readers.js';
+export { parseDelimited } from './csv.js';
+export type { DelimitedOptions, DelimitedRecord } from './csv.js';
+export type { Encoding, SpecialIds, TokenizerLike } from './tokenizer-like.js';
+export { encodeExamples } from './encode.js';
+export type { EncodedExample, EncodeOptions, EncodeStats } from './encode.js';
+export { batches, collate, paddingCount, planBatches } from './batching.js';
+export type { Batch, CollateOptions, PlanOptions } from './batching.js';
+export { MixedDomainSampler, collateMixed, mixedBatchSplit } from './mixed-sampler.js';
+export type { MixedBatchPlan, MixedSamplerOptions, MixedSamplerState } from './mixed-sampler.js';
+export { MlmMasker } from './mlm.js';
+export type { MlmOptions } from './mlm.js';
+export { splitDataset } from './splits.js';
+export type { SplitOptions, SplitSizes, Splits } from './splits.js';
