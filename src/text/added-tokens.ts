@@ -20,6 +20,9 @@ export interface Segment {
   readonly start: number; // UTF-16 offsets in the input
   readonly end: number;
   readonly added?: AddedToken;
+  /** For an added token: the matched text including whitespace absorbed by lstrip/rstrip
+   * (HF reports this as the token string, e.g. " <mask>"; offsets stay on the content). */
+  readonly surface?: string;
 }
 
 function escapeRe(s: string): string {
@@ -76,7 +79,7 @@ export class AddedTokenSplitter {
       let re2 = e;
       if (tok.rstrip) while (re2 < text.length && isWs(text, re2)) re2++;
       if (ls > pos) out.push({ start: pos, end: ls });
-      out.push({ start: s, end: e, added: tok });
+      out.push({ start: s, end: e, added: tok, surface: text.slice(ls, re2) });
       pos = re2;
       re.lastIndex = re2;
     }

@@ -163,7 +163,7 @@ export class BertTokenizer implements Tokenizer {
     for (const seg of this.splitter.split(text)) {
       if (seg.added) {
         p.ids.push(seg.added.id);
-        p.tokens.push(seg.added.content);
+        p.tokens.push(seg.surface ?? seg.added.content);
         p.wordIds.push(fixedWord ?? counter.next++);
         p.offsets.push([seg.start, seg.end]);
         continue;
