@@ -4,7 +4,7 @@
 //   [MASK] and any extra ids given) — as in transformers, which never masks special ids;
 // - token masking: each candidate is selected with probability `probability` (default 0.15);
 // - whole-word masking: per row, the target count is max(1, round(candidates × probability));
-//   words (runs of tokens with the same word id) are visited in random order and taken whole
+//   words (tokens sharing a word id; a token without one is a word alone) are visited in random order and taken whole
 //   while they fit (Google BERT's create_pretraining_data rule). A word is what the tokenizer's
 //   word ids say: BERT's Chinese handling gives every CJK character its own word id, and text
 //   pre-segmented into words (encodeWords) gives multi-character words — so Chinese whole-word
@@ -104,16 +104,18 @@ export class MlmMasker {
         continue;
       }
       // Whole words: runs of candidate tokens sharing a word id (-1 = a word of its own).
+      // A non-candidate piece inside a word (e.g. an [UNK] sub-token) does not split the word.
       const words: number[][] = [];
+      let lastWord = -1;
       let count = 0;
       for (let t = 0; t < T; t++) {
         const p = o + t;
         if (!candidate(p)) continue;
         count += 1;
         const w = batch.wordIds[p]!;
-        const last = words[words.length - 1];
-        if (last !== undefined && w >= 0 && batch.wordIds[p - 1] === w && last[last.length - 1] === p - 1) last.push(p);
+        if (w >= 0 && w === lastWord) words[words.length - 1]!.push(p);
         else words.push([p]);
+        lastWord = w;
       }
       if (count === 0 || this.probability === 0) continue;
       const target = Math.max(1, Math.round(count * this.probability));

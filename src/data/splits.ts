@@ -48,7 +48,8 @@ export function splitDataset<T>(items: readonly T[], opts: SplitOptions<T>): Spl
   const nTrain = count('train', opts.sizes.train, n - nTest - nVal);
   const nFew = count('fewShot', opts.sizes.fewShot, 0);
   if (nTest + nVal + nTrain > n || nTrain < 0) {
-    throw new Error(`splitDataset: asked for ${nTrain} train + ${nVal} validation + ${nTest} test, but there are only ${n} items`);
+    const train = opts.sizes.train !== undefined ? `${nTrain} train + ` : '';
+    throw new Error(`splitDataset: asked for ${train}${nVal} validation + ${nTest} test, but there are only ${n} items`);
   }
   if (nFew > nTrain) throw new Error(`splitDataset: fewShot (${nFew}) is larger than train (${nTrain}); the few-shot set is drawn from train`);
 
