@@ -58,29 +58,67 @@ function gemmAt(
   }
   if (K === 0 || alpha === 0) return;
   if (!transB) {
-    // i-k-j: the inner loop walks one row of B and one row of C contiguously.
+    // i-k-j, k unrolled by 4: the inner loop streams four rows of B and one row of C, and each
+    // C element is loaded/stored once per four k (the sum of four products is formed in float64).
+    // No zero-skip on A: 0 * NaN in B must still give NaN (NaN propagates, see ops docs).
+    const sa = transA ? lda : 1; // step between consecutive k in a row of op(A)
     for (let i = 0; i < M; i++) {
       const c0 = cOff + i * ldc;
-      for (let k = 0; k < K; k++) {
-        // No zero-skip: 0 * NaN in B must still give NaN (NaN propagates, see ops docs).
-        const a = alpha * (transA ? A[aOff + k * lda + i]! : A[aOff + i * lda + k]!);
+      const a0i = aOff + (transA ? i : i * lda);
+      let k = 0;
+      for (; k + 4 <= K; k += 4) {
+        const ak = a0i + k * sa;
+        const x0 = alpha * A[ak]!;
+        const x1 = alpha * A[ak + sa]!;
+        const x2 = alpha * A[ak + 2 * sa]!;
+        const x3 = alpha * A[ak + 3 * sa]!;
         const b0 = bOff + k * ldb;
-        for (let j = 0; j < N; j++) C[c0 + j]! += a * B[b0 + j]!;
+        const b1 = b0 + ldb;
+        const b2 = b1 + ldb;
+        const b3 = b2 + ldb;
+        for (let j = 0; j < N; j++) {
+          C[c0 + j]! += x0 * B[b0 + j]! + x1 * B[b1 + j]! + x2 * B[b2 + j]! + x3 * B[b3 + j]!;
+        }
+      }
+      for (; k < K; k++) {
+        const x0 = alpha * A[a0i + k * sa]!;
+        const b0 = bOff + k * ldb;
+        for (let j = 0; j < N; j++) C[c0 + j]! += x0 * B[b0 + j]!;
       }
     }
   } else {
-    // B stored [N,K]: each C entry is a dot of a row of op(A) with a row of B.
+    // B stored [N,K]: each C entry is a dot of a row of op(A) with a row of B. Four columns at
+    // a time share each load of A and give four independent accumulation chains.
+    const sa = transA ? lda : 1;
     for (let i = 0; i < M; i++) {
       const c0 = cOff + i * ldc;
-      for (let j = 0; j < N; j++) {
+      const a0i = aOff + (transA ? i : i * lda);
+      let j = 0;
+      for (; j + 4 <= N; j += 4) {
+        const b0 = bOff + j * ldb;
+        const b1 = b0 + ldb;
+        const b2 = b1 + ldb;
+        const b3 = b2 + ldb;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let k = 0; k < K; k++) {
+          const a = A[a0i + k * sa]!;
+          s0 += a * B[b0 + k]!;
+          s1 += a * B[b1 + k]!;
+          s2 += a * B[b2 + k]!;
+          s3 += a * B[b3 + k]!;
+        }
+        C[c0 + j]! += alpha * s0;
+        C[c0 + j + 1]! += alpha * s1;
+        C[c0 + j + 2]! += alpha * s2;
+        C[c0 + j + 3]! += alpha * s3;
+      }
+      for (; j < N; j++) {
         const b0 = bOff + j * ldb;
         let s = 0;
-        if (!transA) {
-          const a0 = aOff + i * lda;
-          for (let k = 0; k < K; k++) s += A[a0 + k]! * B[b0 + k]!;
-        } else {
-          for (let k = 0; k < K; k++) s += A[aOff + k * lda + i]! * B[b0 + k]!;
-        }
+        for (let k = 0; k < K; k++) s += A[a0i + k * sa]! * B[b0 + k]!;
         C[c0 + j]! += alpha * s;
       }
     }
