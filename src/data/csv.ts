@@ -48,20 +48,20 @@ export function parseDelimited(text: string, opts: DelimitedOptions): DelimitedR
         i += 1;
         let closed = false;
         while (i < n) {
-          const c = text[i]!;
-          if (c === q) {
-            if (text[i + 1] === q) {
-              field += q;
-              i += 2;
-              continue;
-            }
-            i += 1;
-            closed = true;
-            break;
+          const j = text.indexOf(q, i);
+          const end = j < 0 ? n : j;
+          field += text.slice(i, end);
+          for (let k = text.indexOf('\n', i); k >= 0 && k < end; k = text.indexOf('\n', k + 1)) line += 1;
+          i = end;
+          if (j < 0) break;
+          if (text[j + 1] === q) {
+            field += q;
+            i = j + 2;
+            continue;
           }
-          if (c === '\n') line += 1;
-          field += c;
-          i += 1;
+          i = j + 1;
+          closed = true;
+          break;
         }
         if (!closed) {
           error = 'unterminated quoted field (a quote opened here is never closed)';
@@ -74,12 +74,13 @@ export function parseDelimited(text: string, opts: DelimitedOptions): DelimitedR
           break;
         }
       } else {
+        const from = i;
         while (i < n) {
           const c = text[i]!;
           if (c === d || c === '\n' || (c === '\r' && text[i + 1] === '\n')) break;
-          field += c;
           i += 1;
         }
+        field = text.slice(from, i);
       }
       fields.push(field);
       field = '';
