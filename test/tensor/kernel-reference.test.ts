@@ -186,3 +186,16 @@ testBothBackends('sumSquares (float64 accumulation) and scaleInPlace', () => {
   kernels().scaleInPlace(b, 0.5);
   assert.deepEqual([...b], [1.5, 2]);
 });
+
+testBothBackends('kernels reject short buffers and wrong array types (no silent partial writes)', () => {
+  const k = kernels();
+  const f = (n: number) => new Float32Array(n);
+  assert.throws(() => k.gemm(false, false, 2, 2, 2, 1, f(4), 2, f(4), 2, 0, f(3), 2), /gemm/);
+  assert.throws(() => k.gemm(false, false, 2, 2, 2, 1, f(3), 2, f(4), 2, 0, f(4), 2), /gemm/);
+  assert.throws(() => k.layerNormForward(new Float64Array(4) as unknown as Float32Array, f(2), f(2), 2, 2, 1e-5, f(4), f(2), f(2)), /layerNormForward/);
+  assert.throws(() => k.softmaxForward(f(6), 2, 3, f(5)), /softmaxForward/);
+  assert.throws(() => k.embeddingForward(f(6), Int32Array.from([0, 1]), 3, 2, f(3)), /embeddingForward/);
+  assert.throws(() => k.crossEntropyForward(f(6), Float32Array.from([0, 1]) as unknown as Int32Array, 2, 3, -100, f(6)), /crossEntropyForward/);
+  assert.throws(() => k.attentionForward(f(8), f(8), f(8), f(1), 1, 2, 2, 2, 1, null, f(8), f(8)), /attentionForward/);
+  assert.throws(() => k.adamwUpdate(f(4), f(3), f(4), f(4), 1e-3, 0.9, 0.999, 1e-8, 0, 1), /adamwUpdate/);
+});

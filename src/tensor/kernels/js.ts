@@ -158,6 +158,22 @@ function rowSoftmax(x: Float32Array, x0: number, C: number, out: Float32Array, o
   for (let j = 0; j < C; j++) out[o0 + j]! *= inv;
 }
 
+/**
+ * Throws unless `arr` is a Float32Array/Int32Array of at least n elements — the same contract
+ * the native addon enforces, so a wrong buffer is an error on both backends, never a silent
+ * out-of-range write (typed arrays ignore those) or a read of `undefined`.
+ */
+function need(kernel: string, name: string, arr: unknown, n: number, int = false): void {
+  const ok = int ? arr instanceof Int32Array : arr instanceof Float32Array;
+  if (!ok) {
+    const kind = arr === null ? 'null' : ((arr as object)?.constructor?.name ?? typeof arr);
+    throw new TypeError(`${kernel}: argument '${name}' must be a${int ? 'n Int32Array' : ' Float32Array'}, got ${kind}`);
+  }
+  if ((arr as Float32Array).length < n) {
+    throw new Error(`${kernel}: argument '${name}' has ${(arr as Float32Array).length} elements, needs ${n}`);
+  }
+}
+
 export const jsKernels: Kernels = {
   name: 'js',
   description: 'js (TypeScript reference kernels)',
@@ -183,6 +199,9 @@ export const jsKernels: Kernels = {
   },
 
   layerNormForward(x, gamma, beta, R, C, eps, out, mean, rstd) {
+    const k = 'layerNormForward';
+    need(k, 'x', x, R * C); need(k, 'gamma', gamma, C); need(k, 'beta', beta, C);
+    need(k, 'out', out, R * C); need(k, 'mean', mean, R); need(k, 'rstd', rstd, R);
     for (let r = 0; r < R; r++) {
       const x0 = r * C;
       let s = 0;
@@ -201,6 +220,12 @@ export const jsKernels: Kernels = {
   },
 
   layerNormBackward(dout, x, gamma, mean, rstd, R, C, dx, dgamma, dbeta) {
+    const k = 'layerNormBackward';
+    need(k, 'dout', dout, R * C); need(k, 'x', x, R * C); need(k, 'gamma', gamma, C);
+    need(k, 'mean', mean, R); need(k, 'rstd', rstd, R);
+    if (dx !== null) need(k, 'dx', dx, R * C);
+    if (dgamma !== null) need(k, 'dgamma', dgamma, C);
+    if (dbeta !== null) need(k, 'dbeta', dbeta, C);
     // llm.c layernorm_backward: with n = (x-mean)*rstd and g = dout*gamma,
     // dx = rstd * (g - mean(g) - n * mean(g*n)).
     for (let r = 0; r < R; r++) {
@@ -228,6 +253,7 @@ export const jsKernels: Kernels = {
   },
 
   geluForward(x, out) {
+    need('geluForward', 'x', x, 0); need('geluForward', 'out', out, x.length);
     for (let i = 0; i < x.length; i++) {
       const xi = x[i]!;
       out[i] = 0.5 * xi * (1 + erf(xi * INV_SQRT2));
@@ -235,6 +261,7 @@ export const jsKernels: Kernels = {
   },
 
   geluBackward(x, dout, dx) {
+    need('geluBackward', 'x', x, 0); need('geluBackward', 'dout', dout, x.length); need('geluBackward', 'dx', dx, x.length);
     for (let i = 0; i < x.length; i++) {
       const xi = x[i]!;
       const cdf = 0.5 * (1 + erf(xi * INV_SQRT2));
@@ -244,10 +271,13 @@ export const jsKernels: Kernels = {
   },
 
   softmaxForward(x, R, C, out) {
+    need('softmaxForward', 'x', x, R * C); need('softmaxForward', 'out', out, R * C);
     for (let r = 0; r < R; r++) rowSoftmax(x, r * C, C, out, r * C);
   },
 
   softmaxBackward(y, dy, R, C, dx) {
+    const k = 'softmaxBackward';
+    need(k, 'y', y, R * C); need(k, 'dy', dy, R * C); need(k, 'dx', dx, R * C);
     for (let r = 0; r < R; r++) {
       const o = r * C;
       let dot = 0;
@@ -257,6 +287,15 @@ export const jsKernels: Kernels = {
   },
 
   attentionForward(q, k, v, keyMask, B, T, nH, d, scale, dropMask, probs, out) {
+    {
+      const n = 'attentionForward';
+      const BTH = B * T * nH * d;
+      const P = B * nH * T * T;
+      need(n, 'q', q, BTH); need(n, 'k', k, BTH); need(n, 'v', v, BTH);
+      if (keyMask !== null) need(n, 'keyMask', keyMask, B * T);
+      if (dropMask !== null) need(n, 'dropMask', dropMask, P);
+      need(n, 'probs', probs, P); need(n, 'out', out, BTH);
+    }
     // Per (b, h): S = scale * Q_h K_h^T (+ mask) → P = softmax(S) → out_h = (P ∘ drop) V_h.
     // Masked keys are skipped (probability exactly 0), like HF's finfo.min additive mask.
     // A row whose keys are ALL masked gets a uniform distribution over every key — that is
@@ -313,6 +352,15 @@ export const jsKernels: Kernels = {
   },
 
   attentionBackward(dout, q, k, v, probs, dropMask, B, T, nH, d, scale, dq, dk, dv) {
+    {
+      const n = 'attentionBackward';
+      const BTH = B * T * nH * d;
+      const P = B * nH * T * T;
+      need(n, 'dout', dout, BTH); need(n, 'q', q, BTH); need(n, 'k', k, BTH); need(n, 'v', v, BTH);
+      need(n, 'probs', probs, P);
+      if (dropMask !== null) need(n, 'dropMask', dropMask, P);
+      need(n, 'dq', dq, BTH); need(n, 'dk', dk, BTH); need(n, 'dv', dv, BTH);
+    }
     // With P' = P ∘ drop:  dV += P'^T dO;  dP' = dO V^T;  dP = dP' ∘ drop;
     // dS = P ∘ (dP - rowsum(P ∘ dP));  dQ += scale dS K;  dK += scale dS^T Q.
     const H = nH * d;
@@ -353,6 +401,8 @@ export const jsKernels: Kernels = {
   },
 
   crossEntropyForward(logits, targets, R, C, ignoreIndex, probs) {
+    const k = 'crossEntropyForward';
+    need(k, 'logits', logits, R * C); need(k, 'targets', targets, R, true); need(k, 'probs', probs, R * C);
     let lossSum = 0;
     let count = 0;
     for (let r = 0; r < R; r++) {
@@ -379,6 +429,8 @@ export const jsKernels: Kernels = {
   },
 
   crossEntropyBackward(probs, targets, R, C, ignoreIndex, scale, dlogits) {
+    const k = 'crossEntropyBackward';
+    need(k, 'probs', probs, R * C); need(k, 'targets', targets, R, true); need(k, 'dlogits', dlogits, R * C);
     for (let r = 0; r < R; r++) {
       const t = targets[r]!;
       if (t === ignoreIndex) continue;
@@ -392,6 +444,8 @@ export const jsKernels: Kernels = {
   },
 
   embeddingForward(weight, ids, V, C, out) {
+    const k = 'embeddingForward';
+    need(k, 'weight', weight, V * C); need(k, 'ids', ids, 0, true); need(k, 'out', out, ids.length * C);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (!(id >= 0 && id < V)) throw new Error(`embedding: id ${id} at index ${i} is outside [0, ${V}) (V=${V})`);
@@ -400,6 +454,8 @@ export const jsKernels: Kernels = {
   },
 
   embeddingBackward(dout, ids, V, C, dweight) {
+    const k = 'embeddingBackward';
+    need(k, 'ids', ids, 0, true); need(k, 'dout', dout, ids.length * C); need(k, 'dweight', dweight, V * C);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (!(id >= 0 && id < V)) throw new Error(`embedding: id ${id} at index ${i} is outside [0, ${V}) (V=${V})`);
@@ -410,6 +466,9 @@ export const jsKernels: Kernels = {
   },
 
   adamwUpdate(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) {
+    const k = 'adamwUpdate';
+    need(k, 'param', param, 0); need(k, 'grad', grad, param.length); need(k, 'm', m, param.length); need(k, 'v', v, param.length);
+    if (!(Number.isInteger(step) && step >= 1)) throw new RangeError(`adamwUpdate: step must be an integer >= 1 (1-based), got ${step}`);
     // Same operation order as torch.optim.AdamW (single-tensor path):
     // p *= 1 - lr*wd; m,v EMA; p -= (lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps).
     const decay = 1 - lr * weightDecay;
@@ -428,12 +487,15 @@ export const jsKernels: Kernels = {
   },
 
   sumSquares(buffers) {
+    if (!Array.isArray(buffers)) throw new TypeError("sumSquares: argument 'buffers' must be an Array of Float32Array");
+    buffers.forEach((b, i) => need('sumSquares', `buffers[${i}]`, b, 0));
     let s = 0;
     for (const buf of buffers) for (let i = 0; i < buf.length; i++) s += buf[i]! * buf[i]!;
     return s;
   },
 
   scaleInPlace(x, s) {
+    need('scaleInPlace', 'x', x, 0);
     for (let i = 0; i < x.length; i++) x[i]! *= s;
   },
 };
