@@ -8,7 +8,7 @@ export class Parameter extends Tensor {
     super(data, shape, true, name);
   }
 
-  static zeros(shape: Shape): Parameter {
+  static override zeros(shape: Shape): Parameter {
     return new Parameter(new Float32Array(shapeSize(shape)), shape);
   }
 

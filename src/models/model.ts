@@ -1,0 +1,371 @@
+// AdapterModel: a BERT/RoBERTa encoder + per-domain adapters + named heads — the model users
+// train (like AdapterHub's BertAdapterModel / RobertaAdapterModel, "flex heads").
+//
+// Parameter names (the model's state dict):
+//   <bert|roberta>.embeddings.word_embeddings.weight, <prefix>.encoder.layer.N.attention.self.query.weight, ...
+//   <prefix>.encoder.layer.N.output.adapters.<domain>.adapter_down.0.weight        (AdapterHub)
+//   <prefix>.encoder.layer.N.attention.output.adapters.<domain>.adapter_up.weight  (Houlsby)
+//   heads.<name>.<idx>.weight                                                     (AdapterHub flex heads)
+// When saved as a Hugging Face folder, the *main* head is written under its HF names
+// (`classifier.*`, `cls.predictions.*`, `lm_head.*`) and the backbone keeps the `bert.`/`roberta.`
+// prefix, so `BertForSequenceClassification.from_pretrained(dir)` finds every tensor it needs;
+// other heads stay under `heads.<name>.*` and adapters under their AdapterHub names (HF ignores
+// both with its usual "unused weights" notice). See save.ts.
+//
+// Shape legend: B batch, T tokens, H hidden.
+import { add, meanPool, scale, Rng } from '../tensor/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { initBertWeights } from '../nn/init.js';
+import { Module, ModuleDict } from '../nn/module.js';
+import type { Parameter } from '../nn/parameter.js';
+import {
+  activateAdapter,
+  insertAdapter,
+  isAdapterParam,
+  removeAdapter,
+  resolveAdapterConfig,
+  type AdapterConfigSpec,
+  type BnConfig,
+} from './adapters.js';
+import { BertModel, firstToken, type BertInput } from './bert.js';
+import { resolveConfig, type BertFamilyConfig, type ResolvedConfig } from './config.js';
+import { createHead, type Head, type HeadResult, type HeadSpec } from './heads.js';
+
+export interface AdapterModelOptions {
+  /** Seed of the model's Rng (init of new weights, dropout masks). Default 42. */
+  seed?: number;
+  /** Skip HF weight init (the caller is about to load every tensor). Default false. */
+  skipInit?: boolean;
+}
+
+export interface ForwardOptions {
+  /** Heads to run (default: the active heads). Unknown names throw. */
+  heads?: readonly string[];
+  /** Labels per head name (see each head for the layout); heads with labels contribute to `loss`. */
+  labels?: Readonly<Record<string, Int32Array | null | undefined>>;
+  /** Weight of each head's loss in the total (default 1). */
+  lossWeights?: Readonly<Record<string, number>>;
+  /** Gradient-reversal λ for domain discriminators (one number for all, or per head name). */
+  grlLambda?: number | Readonly<Record<string, number>>;
+}
+
+export interface ModelOutput {
+  lastHiddenState: Tensor; // [B,T,H]
+  pooledOutput: Tensor; // [B,H]
+  attentionMask: Float32Array | null;
+  /** Per head: logits and (when labels were given) loss. */
+  heads: Record<string, HeadResult>;
+  /** Weighted sum of the head losses, or null when no head got labels. */
+  loss: Tensor | null;
+}
+
+export interface ParamGroups {
+  backbone: Parameter[];
+  embeddings: Parameter[];
+  adapters: Parameter[];
+  heads: Parameter[];
+}
+
+export type Pooling = 'cls' | 'mean' | 'pooler';
+
+export class AdapterModel extends Module {
+  readonly cfg: ResolvedConfig;
+  readonly base: BertModel;
+  readonly heads: ModuleDict<Head>;
+  readonly rng: Rng;
+  /** 'bert' or 'roberta': the HF base_model_prefix. */
+  readonly prefixName: 'bert' | 'roberta';
+  private readonly adapterCfgs = new Map<string, BnConfig>();
+  private active: string | null = null;
+  private activeHeadNames: string[] = [];
+  private main: string | null = null;
+
+  constructor(readonly config: BertFamilyConfig, opts: AdapterModelOptions = {}) {
+    super();
+    this.cfg = resolveConfig(config);
+    this.rng = new Rng(opts.seed ?? 42);
+    this.prefixName = this.cfg.family;
+    this.base = this.registerModule(this.prefixName, new BertModel(this.cfg, this.rng));
+    this.heads = this.registerModule('heads', new ModuleDict<Head>());
+    if (opts.skipInit !== true) initBertWeights(this.base, this.cfg.initializerRange, this.rng);
+    this.assignParameterNames();
+  }
+
+  get prefix(): string {
+    return `${this.prefixName}.`;
+  }
+
+  get numLayers(): number {
+    return this.cfg.numLayers;
+  }
+
+  // ---------------------------------------------------------------- adapters
+
+  /**
+   * Add a bottleneck adapter for one domain. spec: 'seq_bn' (Pfeiffer, default), 'double_seq_bn'
+   * (Houlsby), or {base, ...BnConfig overrides} e.g. {base: 'seq_bn', reduction_factor: 8, leave_out: [0,1]}.
+   */
+  addAdapter(name: string, spec: AdapterConfigSpec = 'seq_bn', opts: { setActive?: boolean; overwrite?: boolean } = {}): BnConfig {
+    checkKey(name, 'addAdapter');
+    if (this.adapterCfgs.has(name)) {
+      if (opts.overwrite !== true) throw new Error(`addAdapter: adapter '${name}' already exists (pass overwrite: true to replace it)`);
+      this.deleteAdapter(name);
+    }
+    const cfg = resolveAdapterConfig(spec, this.cfg.numLayers, `addAdapter('${name}')`);
+    insertAdapter(this.base.layers, name, cfg, this.cfg.hiddenSize, this.rng);
+    this.adapterCfgs.set(name, cfg);
+    if (opts.setActive === true) this.setActiveAdapter(name);
+    this.assignParameterNames();
+    return cfg;
+  }
+
+  deleteAdapter(name: string): void {
+    if (!this.adapterCfgs.delete(name)) throw new Error(`deleteAdapter: no adapter '${name}'`);
+    removeAdapter(this.base.layers, name);
+    if (this.active === name) this.setActiveAdapter(null);
+  }
+
+  /** Exactly one adapter (or none) runs per forward pass; the others are untouched. */
+  setActiveAdapter(name: string | null): void {
+    if (name !== null && !this.adapterCfgs.has(name)) {
+      throw new Error(`setActiveAdapter: no adapter '${name}' (have: ${this.adapterNames().join(', ') || 'none'})`);
+    }
+    this.active = name;
+    activateAdapter(this.base.layers, name);
+  }
+
+  get activeAdapter(): string | null {
+    return this.active;
+  }
+
+  adapterNames(): string[] {
+    return [...this.adapterCfgs.keys()];
+  }
+
+  adapterConfig(name: string): BnConfig {
+    const c = this.adapterCfgs.get(name);
+    if (c === undefined) throw new Error(`adapterConfig: no adapter '${name}'`);
+    return c;
+  }
+
+  /** The parameters of one adapter with their full names. */
+  adapterParameters(name: string): Array<[string, Parameter]> {
+    if (!this.adapterCfgs.has(name)) throw new Error(`adapterParameters: no adapter '${name}'`);
+    return this.namedParameters().filter(([k]) => isAdapterParam(k, name));
+  }
+
+  // ---------------------------------------------------------------- heads
+
+  addHead(name: string, spec: HeadSpec, opts: { setActive?: boolean; main?: boolean; overwrite?: boolean } = {}): Head {
+    checkKey(name, 'addHead');
+    if (this.heads.has(name)) {
+      if (opts.overwrite !== true) throw new Error(`addHead: head '${name}' already exists (pass overwrite: true to replace it)`);
+      this.deleteHead(name);
+    }
+    const head = createHead(spec, this.cfg, this.rng);
+    head.train(this.training);
+    this.heads.set(name, head);
+    if (opts.setActive !== false) this.activeHeadNames.push(name);
+    if (opts.main === true || (this.main === null && head.hfArchitecture(this.cfg.family) !== null)) this.main = name;
+    this.assignParameterNames();
+    return head;
+  }
+
+  deleteHead(name: string): void {
+    if (!this.heads.delete(name)) throw new Error(`deleteHead: no head '${name}'`);
+    this.activeHeadNames = this.activeHeadNames.filter((n) => n !== name);
+    if (this.main === name) this.main = null;
+  }
+
+  getHead(name: string): Head {
+    const h = this.heads.get(name);
+    if (h === undefined) throw new Error(`no head '${name}' (have: ${this.heads.keys().join(', ') || 'none'})`);
+    return h;
+  }
+
+  headNames(): string[] {
+    return this.heads.keys();
+  }
+
+  /** Heads run by default in forward(). */
+  setActiveHeads(names: readonly string[]): void {
+    for (const n of names) this.getHead(n);
+    this.activeHeadNames = [...names];
+  }
+
+  get activeHeads(): readonly string[] {
+    return this.activeHeadNames;
+  }
+
+  /** The head written under HF names when saving an HF folder (decides `architectures`). */
+  setMainHead(name: string | null): void {
+    if (name !== null && this.getHead(name).hfArchitecture(this.cfg.family) === null) {
+      throw new Error(`setMainHead: head '${name}' (${this.getHead(name).type}) has no Hugging Face form for ${this.cfg.family}`);
+    }
+    this.main = name;
+  }
+
+  get mainHead(): string | null {
+    return this.main;
+  }
+
+  // ---------------------------------------------------------------- forward
+
+  forward(input: BertInput, opts: ForwardOptions = {}): ModelOutput {
+    const enc = this.base.forward(input);
+    const names = opts.heads ?? this.activeHeadNames;
+    const ctx = {
+      sequenceOutput: enc.lastHiddenState,
+      pooledOutput: enc.pooledOutput,
+      attentionMask: enc.attentionMask,
+      shape: input.shape,
+      wordEmbeddings: this.base.embeddings.word_embeddings.weight,
+    };
+    const results: Record<string, HeadResult> = {};
+    let loss: Tensor | null = null;
+    for (const n of names) {
+      const head = this.getHead(n);
+      const labels = opts.labels?.[n] ?? null;
+      const g = opts.grlLambda;
+      const grlLambda = typeof g === 'number' ? g : g?.[n];
+      const r = head.forward(ctx, labels, grlLambda === undefined ? {} : { grlLambda });
+      results[n] = r;
+      if (r.loss !== null) {
+        const w = opts.lossWeights?.[n] ?? 1;
+        const term = w === 1 ? r.loss : scale(r.loss, w);
+        loss = loss === null ? term : add(loss, term);
+      }
+    }
+    if (opts.labels !== undefined) {
+      for (const k of Object.keys(opts.labels)) {
+        if (!names.includes(k)) throw new Error(`forward: labels given for '${k}', which is not among the heads run (${names.join(', ')})`);
+      }
+    }
+    return { lastHiddenState: enc.lastHiddenState, pooledOutput: enc.pooledOutput, attentionMask: enc.attentionMask, heads: results, loss };
+  }
+
+  /** One vector per sequence: [CLS] hidden state, masked mean of the last layer, or the pooler output. */
+  encode(input: BertInput, pooling: Pooling = 'cls'): Tensor {
+    const enc = this.base.forward(input);
+    if (pooling === 'pooler') return enc.pooledOutput;
+    if (pooling === 'mean') return meanPool(enc.lastHiddenState, enc.attentionMask);
+    if (pooling === 'cls') return firstToken(enc.lastHiddenState);
+    throw new Error(`encode: unknown pooling '${String(pooling)}' (cls, mean, pooler)`);
+  }
+
+  // ---------------------------------------------------------------- freezing & groups
+
+  /** Freeze the embeddings and encoder layers 0..n-1 (backbone weights only; adapters keep their own flag). */
+  freezeLayers(n: number): void {
+    if (!Number.isInteger(n) || n < 0 || n > this.cfg.numLayers) {
+      throw new Error(`freezeLayers: n must be an integer in [0, ${this.cfg.numLayers}], got ${n}`);
+    }
+    const layerRe = new RegExp(`^${this.prefixName}\\.encoder\\.layer\\.(\\d+)\\.`);
+    for (const [k, p] of this.namedParameters()) {
+      if (isAdapterParam(k)) continue;
+      const m = layerRe.exec(k);
+      if ((n > 0 && k.startsWith(`${this.prefix}embeddings.`)) || (m !== null && Number(m[1]) < n)) p.setTrainable(false);
+    }
+  }
+
+  /**
+   * Set `requiresGrad` of every parameter whose full name matches: a RegExp, or a glob where
+   * `*` matches within one dotted segment and `**` across segments
+   * (e.g. `bert.encoder.layer.*.attention.**`). Returns the names changed; none matching throws.
+   */
+  setTrainableByPattern(pattern: string | RegExp, trainable: boolean): string[] {
+    const re = typeof pattern === 'string' ? globToRegExp(pattern) : pattern;
+    const hit: string[] = [];
+    for (const [k, p] of this.namedParameters()) {
+      if (re.test(k)) {
+        p.setTrainable(trainable);
+        hit.push(k);
+      }
+    }
+    if (hit.length === 0) throw new Error(`setTrainableByPattern: '${String(pattern)}' matches no parameter`);
+    return hit;
+  }
+
+  freeze(pattern: string | RegExp): string[] {
+    return this.setTrainableByPattern(pattern, false);
+  }
+
+  unfreeze(pattern: string | RegExp): string[] {
+    return this.setTrainableByPattern(pattern, true);
+  }
+
+  unfreezeAll(): void {
+    for (const p of this.parameters()) p.setTrainable(true);
+  }
+
+  /**
+   * Stage-3 setup: freeze everything, then make trainable only the given adapters and heads
+   * (AdapterHub `train_adapter` + head). Other domains' adapters stay frozen.
+   */
+  trainOnly(sel: { adapters?: readonly string[]; heads?: readonly string[] }): void {
+    for (const a of sel.adapters ?? []) if (!this.adapterCfgs.has(a)) throw new Error(`trainOnly: no adapter '${a}'`);
+    for (const h of sel.heads ?? []) this.getHead(h);
+    for (const [k, p] of this.namedParameters()) {
+      const adapterOk = (sel.adapters ?? []).some((a) => isAdapterParam(k, a));
+      const headOk = (sel.heads ?? []).some((h) => k.startsWith(`heads.${h}.`));
+      p.setTrainable(adapterOk || headOk);
+    }
+  }
+
+  /** Parameters by optimizer group (trainable only unless includeFrozen). */
+  paramGroups(opts: { includeFrozen?: boolean } = {}): ParamGroups {
+    const g: ParamGroups = { backbone: [], embeddings: [], adapters: [], heads: [] };
+    for (const [k, p] of this.namedParameters()) {
+      if (!p.requiresGrad && opts.includeFrozen !== true) continue;
+      g[groupOf(k, this.prefix)].push(p);
+    }
+    return g;
+  }
+
+  /** Parameter counts per group: total and trainable. */
+  countParameters(): Record<keyof ParamGroups | 'total', { total: number; trainable: number }> {
+    const out = {
+      backbone: { total: 0, trainable: 0 },
+      embeddings: { total: 0, trainable: 0 },
+      adapters: { total: 0, trainable: 0 },
+      heads: { total: 0, trainable: 0 },
+      total: { total: 0, trainable: 0 },
+    };
+    for (const [k, p] of this.namedParameters()) {
+      for (const key of [groupOf(k, this.prefix), 'total'] as const) {
+        out[key].total += p.size;
+        if (p.requiresGrad) out[key].trainable += p.size;
+      }
+    }
+    return out;
+  }
+}
+
+function groupOf(name: string, prefix: string): keyof ParamGroups {
+  if (name.startsWith('heads.')) return 'heads';
+  if (isAdapterParam(name)) return 'adapters';
+  if (name.startsWith(`${prefix}embeddings.`)) return 'embeddings';
+  return 'backbone';
+}
+
+/** Glob over dotted names: `*` = one segment (no dots), `**` = anything, `?` = one non-dot char. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        re += '.*';
+        i++;
+      } else re += '[^.]*';
+    } else if (c === '?') re += '[^.]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function checkKey(name: string, where: string): void {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_\-]+$/.test(name)) {
+    throw new Error(`${where}: name '${String(name)}' must be non-empty and use only letters, digits, '_' or '-'`);
+  }
+}

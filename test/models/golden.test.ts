@@ -1,0 +1,127 @@
+// Golden tests against PyTorch (scripts/golden/bert_golden.py, float64 reference): tiny BERT and
+// RoBERTa checkpoints in HF layout loaded through load.ts, AdapterHub adapter folders, heads;
+// outputs, the loss (task + MLM + domain CE through a GRL with λ=0.3) and EVERY gradient.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { noGrad } from '../../src/tensor/index.js';
+import { readSafetensors } from '../../src/io/safetensors.js';
+import { loadAdapter, loadModel } from '../../src/models/load.js';
+import type { AdapterModel } from '../../src/models/model.js';
+import type { HeadSpec } from '../../src/models/heads.js';
+import { diff, FIXTURES, inputOf, labelsOf, readGolden, worst, type Diff } from './helpers.js';
+
+const TOL = 2e-5; // scale-relative; float32 vs a float64 reference through 2-3 layers
+
+function report(title: string, diffs: Diff[]): void {
+  const w = worst(diffs);
+  console.log(`${title}: ${diffs.length} tensors, largest difference ${w.name}: max|Δ| ${w.maxAbs.toExponential(2)}, relative ${w.rel.toExponential(2)}`);
+  for (const d of diffs) assert.ok(d.rel <= TOL, `${title}: ${d.name} differs: max|Δ| ${d.maxAbs}, relative ${d.rel}`);
+}
+
+function setupFull(kind: 'bert' | 'roberta'): { model: AdapterModel; heads: Record<string, HeadSpec> } {
+  const dir = join(FIXTURES, `${kind}_tiny`);
+  const { model, info } = loadModel(dir);
+  assert.deepEqual(info.heads, { mlm: 'masked_lm' });
+  assert.deepEqual(info.initialized, []);
+  const prefix = kind === 'bert' ? 'bert.' : 'roberta.';
+  assert.ok(info.ignored.includes(`${prefix}embeddings.position_ids`), 'position_ids buffer ignored');
+  if (kind === 'bert') {
+    assert.ok(info.ignored.includes('cls.seq_relationship.weight'), 'NSP head ignored');
+    assert.ok(info.ignored.includes('cls.predictions.decoder.weight'), 'tied decoder copy ignored');
+  } else assert.ok(info.ignored.includes('lm_head.decoder.weight'));
+  loadAdapter(model, join(dir, 'adapters', 'target'));
+  loadAdapter(model, join(dir, 'adapters', 'source'));
+  model.setActiveAdapter('target');
+  const heads: Record<string, HeadSpec> =
+    kind === 'bert'
+      ? {
+          sentiment: { type: 'sequence_classification', numLabels: 2, style: 'bert' },
+          domain: { type: 'domain_discriminator', numDomains: 2, hiddenSizes: [16] },
+        }
+      : {
+          topic: { type: 'sequence_classification', numLabels: 3, style: 'roberta' },
+          ner: { type: 'token_classification', numLabels: 5 },
+          domain: { type: 'domain_discriminator', numDomains: 2, hiddenSizes: [16] },
+        };
+  for (const [n, s] of Object.entries(heads)) model.addHead(n, s);
+  const extras = readSafetensors(join(dir, 'extras.safetensors'));
+  const own = model.stateDict();
+  for (const [k, t] of extras) {
+    const p = own.get(k);
+    assert.ok(p !== undefined, `extras tensor ${k} has a model parameter`);
+    assert.deepEqual([...p.shape], t.shape, k);
+    p.data.set(t.data);
+  }
+  model.eval(); // dropout off, like the reference
+  return { model, heads };
+}
+
+for (const kind of ['bert', 'roberta'] as const) {
+  test(`golden ${kind}: outputs, loss and every gradient match PyTorch`, () => {
+    const { meta, tensors } = readGolden(`${kind}_tiny`);
+    const { model, heads } = setupFull(kind);
+    const input = inputOf(meta);
+    const labels: Record<string, Int32Array> = {};
+    for (const [k, v] of Object.entries(meta.labels!)) labels[k] = labelsOf(v);
+    const headNames = ['mlm', ...Object.keys(heads)];
+    const out = model.forward(input, { heads: headNames, labels, grlLambda: meta.grl_lambda });
+    const diffs: Diff[] = [
+      diff('last_hidden_state', out.lastHiddenState.data, tensors.get('out.last_hidden_state')!.data),
+      diff('pooled', out.pooledOutput.data, tensors.get('out.pooled')!.data),
+    ];
+    for (const h of Object.keys(heads)) diffs.push(diff(`logits.${h}`, out.heads[h]!.logits.data, tensors.get(`out.logits.${h}`)!.data));
+    for (const [h, l] of Object.entries(meta.losses!)) {
+      const got = out.heads[h]!.loss!.item();
+      diffs.push({ name: `loss.${h}`, maxAbs: Math.abs(got - l), rel: Math.abs(got - l) / Math.abs(l) });
+    }
+    const total = out.loss!.item();
+    diffs.push({ name: 'loss', maxAbs: Math.abs(total - meta.loss!), rel: Math.abs(total - meta.loss!) / meta.loss! });
+    report(`${kind} outputs`, diffs);
+
+    out.loss!.backward();
+    const gd: Diff[] = [];
+    let compared = 0;
+    for (const [name, p] of model.namedParameters()) {
+      const want = tensors.get(`grad.${name}`);
+      if (want === undefined) {
+        // only the inactive domain's adapter has no gradient in the reference
+        assert.ok(meta.inactive_adapter_params!.includes(name), `no golden gradient for ${name}`);
+        assert.ok(p.grad === null || p.grad.every((v) => v === 0), `${name} (inactive adapter) got a gradient`);
+        continue;
+      }
+      assert.ok(p.grad !== null, `${name}: no gradient`);
+      gd.push(diff(`grad.${name}`, p.grad, want.data));
+      compared++;
+    }
+    const goldenGrads = [...tensors.keys()].filter((k) => k.startsWith('grad.')).length;
+    assert.equal(compared, goldenGrads, 'every golden gradient compared');
+    report(`${kind} gradients`, gd);
+
+    // Full MLM logits (no labels: every position), and the vanilla model without adapters
+    noGrad(() => {
+      const full = model.forward(input, { heads: ['mlm'] });
+      report(`${kind} mlm logits`, [diff('logits.mlm', full.heads['mlm']!.logits.data, tensors.get('out.logits.mlm')!.data)]);
+      model.setActiveAdapter(null);
+      const plain = model.forward(input, { heads: [] });
+      report(`${kind} plain`, [
+        diff('plain.last_hidden_state', plain.lastHiddenState.data, tensors.get('out.plain.last_hidden_state')!.data),
+        diff('plain.pooled', plain.pooledOutput.data, tensors.get('out.plain.pooled')!.data),
+      ]);
+    });
+  });
+}
+
+for (const variant of ['bert_unprefixed', 'bert_gamma_beta']) {
+  test(`golden ${variant}: checkpoint key variant loads and matches`, () => {
+    const { meta, tensors } = readGolden(variant);
+    const { model, info } = loadModel(join(FIXTURES, variant));
+    assert.deepEqual(info.heads, {});
+    model.eval();
+    const out = noGrad(() => model.forward(inputOf(meta)));
+    report(variant, [
+      diff('last_hidden_state', out.lastHiddenState.data, tensors.get('out.last_hidden_state')!.data),
+      diff('pooled', out.pooledOutput.data, tensors.get('out.pooled')!.data),
+    ]);
+  });
+}

@@ -1,0 +1,65 @@
+// Shared helpers for the model tests: fixture paths, golden inputs, tensor comparison.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSafetensors } from '../../src/io/safetensors.js';
+import type { BertInput } from '../../src/models/bert.js';
+
+export const FIXTURES = join(process.cwd(), 'test', 'fixtures', 'models');
+
+export interface Golden {
+  input_ids: number[][];
+  attention_mask: number[][];
+  token_type_ids: number[][] | null;
+  labels?: Record<string, number[] | number[][]>;
+  losses?: Record<string, number>;
+  loss?: number;
+  grl_lambda?: number;
+  inactive_adapter_params?: string[];
+}
+
+export function readGolden(name: string): { meta: Golden; tensors: Map<string, { shape: number[]; data: Float32Array }> } {
+  const dir = join(FIXTURES, name);
+  const meta = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8')) as Golden;
+  return { meta, tensors: readSafetensors(join(dir, 'golden.safetensors')) };
+}
+
+export function inputOf(g: Golden): BertInput {
+  const B = g.input_ids.length;
+  const T = g.input_ids[0]!.length;
+  return {
+    inputIds: Int32Array.from(g.input_ids.flat()),
+    shape: [B, T],
+    attentionMask: Float32Array.from(g.attention_mask.flat()),
+    tokenTypeIds: g.token_type_ids === null ? null : Int32Array.from(g.token_type_ids.flat()),
+  };
+}
+
+export function labelsOf(v: number[] | number[][]): Int32Array {
+  return Int32Array.from((v as number[][]).flat ? (v as number[][]).flat() : (v as number[]));
+}
+
+export interface Diff {
+  name: string;
+  maxAbs: number;
+  /** max |a-b| / max |b|: error relative to the tensor's scale. */
+  rel: number;
+}
+
+export function diff(name: string, got: Float32Array, want: Float32Array): Diff {
+  if (got.length !== want.length) throw new Error(`${name}: length ${got.length} vs golden ${want.length}`);
+  let maxAbs = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    maxAbs = Math.max(maxAbs, Math.abs(got[i]! - want[i]!));
+    scale = Math.max(scale, Math.abs(want[i]!));
+    if (Number.isNaN(got[i]!)) maxAbs = Infinity;
+  }
+  // A mathematically-zero golden tensor (the key-bias gradient: softmax cancels it exactly) is
+  // compared absolutely (|Δ| / 1e-4, so the 1e-4 relative tolerance means |Δ| <= 1e-8);
+  // otherwise the error is relative to the tensor's largest magnitude.
+  return { name, maxAbs, rel: maxAbs / (scale < 1e-8 ? 1e-4 : scale) };
+}
+
+export function worst(diffs: Diff[]): Diff {
+  return diffs.reduce((a, b) => (b.rel > a.rel ? b : a));
+}
