@@ -1,0 +1,185 @@
+// GEMM entry points: CBLAS when one was found at build time (binding.gyp defines
+// ADAPTEXT_CBLAS plus ADAPTEXT_OPENBLAS or ADAPTEXT_ACCELERATE), else the built-in kernel.
+//
+// Row-major through column-major BLAS by swapping operands (DESIGN §3.10): a row-major
+// [M,N] matrix is the column-major [N,M] matrix C^T, and C^T = op(B)^T op(A)^T, so we call
+// sgemm(ColMajor, transB, transA, N, M, K, B, ldb, A, lda, C, ldc). No copies.
+#include <chrono>
+#include <cstdlib>
+#include <vector>
+
+#include "kernels.h"
+#include "parallel.h"
+
+#if defined(ADAPTEXT_ACCELERATE)
+#include <Accelerate/Accelerate.h>
+#elif defined(ADAPTEXT_CBLAS)
+#include <cblas.h>
+#endif
+
+#if defined(ADAPTEXT_OPENBLAS)
+extern "C" {
+// Declared here too: not every packaging of cblas.h declares the OpenBLAS extras.
+void openblas_set_num_threads(int);
+int openblas_get_num_threads(void);
+char* openblas_get_config(void);
+char* openblas_get_corename(void);
+}
+#endif
+
+namespace adaptext {
+namespace {
+
+#if defined(ADAPTEXT_CBLAS)
+GemmImpl g_impl = GemmImpl::Blas;
+
+inline void blas_sgemm(bool ta, bool tb, size_t M, size_t N, size_t K, float alpha,
+                       const float* A, size_t lda, const float* B, size_t ldb, float beta,
+                       float* C, size_t ldc) {
+  cblas_sgemm(CblasColMajor, tb ? CblasTrans : CblasNoTrans, ta ? CblasTrans : CblasNoTrans,
+              static_cast<int>(N), static_cast<int>(M), static_cast<int>(K), alpha, B,
+              static_cast<int>(ldb), A, static_cast<int>(lda), beta, C, static_cast<int>(ldc));
+}
+#else
+GemmImpl g_impl = GemmImpl::Builtin;
+#endif
+
+// BLAS takes int dims; anything bigger (never at BERT sizes) goes to the built-in kernel.
+inline bool fits_int(size_t a, size_t b, size_t c, size_t d, size_t e, size_t f) {
+  const size_t lim = 0x7fffffff;
+  return a <= lim && b <= lim && c <= lim && d <= lim && e <= lim && f <= lim;
+}
+
+// C = beta*C for the degenerate cases BLAS implementations disagree on (K=0, alpha=0).
+void scale_c(size_t M, size_t N, float beta, float* C, size_t ldc) {
+  for (size_t i = 0; i < M; ++i) {
+    float* c = C + i * ldc;
+    for (size_t j = 0; j < N; ++j) c[j] = beta == 0.0f ? 0.0f : beta * c[j];
+  }
+}
+
+}  // namespace
+
+bool blas_available() {
+#if defined(ADAPTEXT_CBLAS)
+  return true;
+#else
+  return false;
+#endif
+}
+
+const char* blas_name() {
+#if defined(ADAPTEXT_OPENBLAS)
+  return "OpenBLAS";
+#elif defined(ADAPTEXT_ACCELERATE)
+  return "Accelerate";
+#elif defined(ADAPTEXT_CBLAS)
+  return "CBLAS";
+#else
+  return "none";
+#endif
+}
+
+const char* blas_detail() {
+#if defined(ADAPTEXT_OPENBLAS)
+  return openblas_get_config();
+#else
+  return "";
+#endif
+}
+
+GemmImpl gemm_impl() { return g_impl; }
+
+void set_gemm_impl(GemmImpl impl) { g_impl = blas_available() ? impl : GemmImpl::Builtin; }
+
+void set_blas_threads(int n) {
+#if defined(ADAPTEXT_OPENBLAS)
+  openblas_set_num_threads(n);
+#else
+  (void)n;
+#endif
+}
+
+void gemm(bool ta, bool tb, size_t M, size_t N, size_t K, float alpha, const float* A, size_t lda,
+          const float* B, size_t ldb, float beta, float* C, size_t ldc) {
+  if (M == 0 || N == 0) return;
+  if (K == 0 || alpha == 0.0f) {
+    scale_c(M, N, beta, C, ldc);
+    return;
+  }
+#if defined(ADAPTEXT_CBLAS)
+  // Inside one of our parallel regions a threaded BLAS would oversubscribe the cores.
+  if (g_impl == GemmImpl::Blas && !in_parallel() && fits_int(M, N, K, lda, ldb, ldc)) {
+    blas_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+#endif
+  builtin_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, true);
+}
+
+void gemm_serial(bool ta, bool tb, size_t M, size_t N, size_t K, float alpha, const float* A,
+                 size_t lda, const float* B, size_t ldb, float beta, float* C, size_t ldc) {
+  builtin_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false);
+}
+
+void gemm_batched(size_t batch, bool ta, bool tb, size_t M, size_t N, size_t K, float alpha,
+                  const float* A, size_t lda, size_t sA, const float* B, size_t ldb, size_t sB,
+                  float beta, float* C, size_t ldc, size_t sC) {
+  if (batch == 0) return;
+  // Big matrices: one threaded GEMM after another. Many small ones (attention-sized):
+  // spread the batch over our threads, each GEMM single-threaded.
+  const double flops = 2.0 * M * N * K;
+  if (batch == 1 || flops >= 64.0 * 64.0 * 64.0 * 2.0 * 8.0 || in_parallel()) {
+    for (size_t b = 0; b < batch; ++b)
+      gemm(ta, tb, M, N, K, alpha, A + b * sA, lda, B + b * sB, ldb, beta, C + b * sC, ldc);
+    return;
+  }
+  parallel_for(batch, 1, [&](size_t b0, size_t b1) {
+    for (size_t b = b0; b < b1; ++b)
+      gemm_serial(ta, tb, M, N, K, alpha, A + b * sA, lda, B + b * sB, ldb, beta, C + b * sC, ldc);
+  });
+}
+
+// ---- benchmark helpers -----------------------------------------------------------------
+namespace {
+struct BenchBufs {
+  std::vector<float> A, B, C;
+  BenchBufs(size_t M, size_t N, size_t K) : A(M * K), B(K * N), C(M * N) {
+    for (size_t i = 0; i < A.size(); ++i) A[i] = static_cast<float>((i * 7 + 3) % 13) * 0.01f;
+    for (size_t i = 0; i < B.size(); ++i) B[i] = static_cast<float>((i * 5 + 1) % 11) * 0.01f;
+  }
+};
+
+template <class F>
+double time_loop(int iters, F&& f) {
+  f();  // warm-up: page faults, packing buffers, thread start
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < iters; ++i) f();
+  const auto t1 = std::chrono::steady_clock::now();
+  return std::chrono::duration<double>(t1 - t0).count();
+}
+}  // namespace
+
+double bench_blas_sgemm(bool ta, bool tb, size_t M, size_t N, size_t K, int iters) {
+#if defined(ADAPTEXT_CBLAS)
+  BenchBufs b(M, N, K);
+  const size_t lda = ta ? M : K, ldb = tb ? K : N;
+  return time_loop(iters, [&] {
+    blas_sgemm(ta, tb, M, N, K, 1.0f, b.A.data(), lda, b.B.data(), ldb, 0.0f, b.C.data(), N);
+  });
+#else
+  (void)ta; (void)tb; (void)M; (void)N; (void)K; (void)iters;
+  return -1.0;
+#endif
+}
+
+double bench_builtin_sgemm(bool ta, bool tb, size_t M, size_t N, size_t K, int iters) {
+  BenchBufs b(M, N, K);
+  const size_t lda = ta ? M : K, ldb = tb ? K : N;
+  return time_loop(iters, [&] {
+    builtin_gemm(ta, tb, M, N, K, 1.0f, b.A.data(), lda, b.B.data(), ldb, 0.0f, b.C.data(), N,
+                 true);
+  });
+}
+
+}  // namespace adaptext
