@@ -34,7 +34,7 @@ export class FakeTokenizer implements TokenizerLike {
     return out;
   }
 
-  encodeWords(words: string[]): Encoding {
+  encodeWords(words: readonly string[]): Encoding {
     const ids = [this.specialIds.cls];
     const wordIds: (number | null)[] = [null];
     words.forEach((w, wi) => {
