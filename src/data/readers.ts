@@ -50,7 +50,7 @@ export interface ReadOptions {
   quote?: string | null;
   /** Accept a file without any usable example (default false: that is an error). */
   allowEmpty?: boolean;
-  /** Unlabelled task: keep at most this many examples (corpus sampling is the caller's job). */
+  /** Keep at most this many examples (the rest of the file is still validated). */
   limit?: number;
 }
 
