@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import type { BertInput } from '../../src/models/bert.js';
+import type { BertFamilyConfig } from '../../src/models/config.js';
 
 export const FIXTURES = join(process.cwd(), 'test', 'fixtures', 'models');
 
@@ -63,3 +64,33 @@ export function diff(name: string, got: Float32Array, want: Float32Array): Diff 
 export function worst(diffs: Diff[]): Diff {
   return diffs.reduce((a, b) => (b.rel > a.rel ? b : a));
 }
+
+/** A tiny BERT config for unit tests (4 layers so leave_out / freezing have room). */
+export const TINY: BertFamilyConfig = {
+  model_type: 'bert',
+  vocab_size: 50,
+  hidden_size: 16,
+  num_hidden_layers: 4,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  max_position_embeddings: 24,
+  type_vocab_size: 2,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+};
+
+export function batch(B = 2, T = 6, seed = 1): BertInput {
+  const ids = new Int32Array(B * T);
+  let s = seed;
+  for (let i = 0; i < ids.length; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    ids[i] = 3 + (s % 40);
+  }
+  const mask = new Float32Array(B * T).fill(1);
+  for (let t = T - 2; t < T; t++) {
+    mask[T + t] = 0;
+    ids[T + t] = 0;
+  }
+  return { inputIds: ids, shape: [B, T], attentionMask: mask };
+}
+
