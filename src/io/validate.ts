@@ -165,8 +165,8 @@ function number(opts: NumberOpts = {}): Schema<number> {
   if (opts.max !== undefined) range.push(`${opts.exclusiveMax ? '<' : '<='} ${opts.max}`);
   const expected = range.length ? `${what} ${range.join(' and ')}` : what;
   return make(expected, (value, path, ctx) => {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return typeError(ctx, path, what, value);
-    if (opts.integer && !Number.isInteger(value)) return typeError(ctx, path, what, value);
+    if (typeof value !== 'number' || !Number.isFinite(value)) return typeError(ctx, path, expected, value);
+    if (opts.integer && !Number.isInteger(value)) return typeError(ctx, path, expected, value);
     const lowOk = opts.min === undefined || (opts.exclusiveMin ? value > opts.min : value >= opts.min);
     const highOk = opts.max === undefined || (opts.exclusiveMax ? value < opts.max : value <= opts.max);
     if (!lowOk || !highOk) return bad(ctx, path, `expected ${expected}, got ${value}`);

@@ -84,7 +84,7 @@ describe('validate', () => {
     const c = good();
     (c.stages.stage1 as Record<string, unknown>)['lr'] = '1e-5';
     (c.tasks[0] as Record<string, unknown>)['labels'] = ['neg', 3];
-    assert.deepEqual(issuesOf(c), ['tasks[0].labels[1]: expected a string, got number 3', 'stages.stage1.lr: expected a number, got string "1e-5"']);
+    assert.deepEqual(issuesOf(c), ['tasks[0].labels[1]: expected a string, got number 3', 'stages.stage1.lr: expected a number > 0, got string "1e-5"']);
     const err = (() => {
       try {
         validate(Pipeline, c, { source: 'cfg/pipeline.json' });
@@ -92,7 +92,7 @@ describe('validate', () => {
         return e as Error;
       }
     })()!;
-    assert.equal(err.message, 'cfg/pipeline.json: tasks[0].labels[1]: expected a string, got number 3; stages.stage1.lr: expected a number, got string "1e-5"');
+    assert.equal(err.message, 'cfg/pipeline.json: tasks[0].labels[1]: expected a string, got number 3; stages.stage1.lr: expected a number > 0, got string "1e-5"');
   });
 
   it('enums, ranges, integers, missing keys, array sizes', () => {
@@ -108,7 +108,7 @@ describe('validate', () => {
       'tasks[0].type: expected one of "sequence_classification", "token_classification", got "sequence_clasification" (did you mean "sequence_classification"?)',
       'tasks[0].labels: expected at least 2 item(s), got 1',
       'stages.stage1.lr: expected a number > 0, got 0',
-      'stages.stage1.epochs: expected an integer, got number 2.5',
+      'stages.stage1.epochs: expected an integer >= 1, got number 2.5',
     ]);
   });
 
