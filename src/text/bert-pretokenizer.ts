@@ -3,25 +3,35 @@
 
 import { CF_PUNCT, CF_WHITESPACE, charFlags } from './unicode.js';
 
+// ASCII classes: 0 word char, 1 whitespace, 2 punctuation (the common case skips the table below)
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const f = charFlags(c);
+  ASCII_CLASS[c] = f & CF_WHITESPACE ? 1 : f & CF_PUNCT ? 2 : 0;
+}
+
 /** Word ranges in `text` as a flat list [s0, e0, s1, e1, …] (UTF-16 units). */
 export function bertPreTokenize(text: string): number[] {
   const out: number[] = [];
   let ws = -1; // start of the current word, -1 when outside one
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
-    let cp = c;
     let w = 1;
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      cp = text.codePointAt(i)!;
-      if (cp > 0xffff) w = 2;
+    let cls: number;
+    if (c < 128) cls = ASCII_CLASS[c]!;
+    else {
+      let cp = c;
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+        cp = text.codePointAt(i)!;
+        if (cp > 0xffff) w = 2;
+      }
+      const f = charFlags(cp);
+      cls = f & CF_WHITESPACE ? 1 : f & CF_PUNCT ? 2 : 0;
     }
-    // ASCII letters/digits are the common case: skip the table lookup
-    const plain = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
-    const f = plain ? 0 : charFlags(cp);
-    if (f & CF_WHITESPACE) {
+    if (cls === 1) {
       if (ws >= 0) out.push(ws, i);
       ws = -1;
-    } else if (f & CF_PUNCT) {
+    } else if (cls === 2) {
       if (ws >= 0) out.push(ws, i);
       ws = -1;
       out.push(i, i + w);

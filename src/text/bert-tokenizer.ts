@@ -152,9 +152,9 @@ export class BertTokenizer implements Tokenizer {
     const out: string[] = [];
     for (const seg of this.splitter.split(text)) {
       if (seg.added) continue;
-      const norm = this.normalizer.normalize(seg.start === 0 && seg.end === text.length ? text : text.slice(seg.start, seg.end));
-      const r = bertPreTokenize(norm.text);
-      for (let k = 0; k < r.length; k += 2) out.push(norm.text.slice(r[k]!, r[k + 1]!));
+      const norm = this.normalizer.normalizeText(seg.start === 0 && seg.end === text.length ? text : text.slice(seg.start, seg.end));
+      const r = bertPreTokenize(norm);
+      for (let k = 0; k < r.length; k += 2) out.push(norm.slice(r[k]!, r[k + 1]!));
     }
     return out;
   }

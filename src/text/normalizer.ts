@@ -5,6 +5,9 @@
 // (per character, so no final-sigma context rule — same as Rust's NormalizedString).
 // Every UTF-16 unit of the output remembers the original UTF-16 range it came from, so
 // token offsets point into the caller's string (`text.slice(start, end)` works).
+//
+// Speed: printable-ASCII stretches map 1:1 and are copied as whole slices; only the other
+// characters go through the per-code-point path (results cached per code point).
 
 import { CF_CHINESE, CF_CONTROL, CF_NONSPACING_MARK, CF_WHITESPACE, charFlags } from './unicode.js';
 
@@ -25,86 +28,119 @@ export interface Normalized {
   readonly end: Int32Array | null;
 }
 
-// Printable ASCII plus \t \n \r: normalization is 1:1 there, which covers most English text.
 const ASCII_SIMPLE = /^[\t\n\r\x20-\x7e]*$/;
+const NOT_SIMPLE = /[^\t\n\r\x20-\x7e]/g;
 const TNR = /[\t\n\r]/g;
 
 export class BertNormalizer {
   readonly options: BertNormalizerOptions;
-  // Non-ASCII code point → its accent-stripped / lowercased replacement (options are fixed).
+  // Non-ASCII code point → its replacement after the per-char steps ('' = dropped).
   private readonly cpCache = new Map<number, string>();
 
   constructor(options: BertNormalizerOptions) {
     this.options = Object.freeze({ ...options });
   }
 
-  normalize(input: string): Normalized {
-    const o = this.options;
-    if (ASCII_SIMPLE.test(input)) {
-      let t = o.cleanText ? input.replace(TNR, ' ') : input;
-      if (o.lowercase) t = t.toLowerCase();
-      return { text: t, start: null, end: null };
-    }
-    const parts: string[] = [];
-    const starts: number[] = [];
-    const ends: number[] = [];
-    const emit = (s: string, a: number, b: number): void => {
-      parts.push(s);
-      for (let k = 0; k < s.length; k++) {
-        starts.push(a);
-        ends.push(b);
-      }
-    };
-    for (let i = 0; i < input.length; ) {
-      const cp = input.codePointAt(i)!;
-      const w = cp > 0xffff ? 2 : 1;
-      const a = i;
-      const b = i + w;
-      i = b;
-      const f = charFlags(cp);
-      if (o.cleanText) {
-        if (cp === 0 || cp === 0xfffd || f & CF_CONTROL) continue;
-        if (f & CF_WHITESPACE) {
-          emit(' ', a, b);
-          continue;
-        }
-      }
-      const mapped = this.mapChar(cp);
-      if (o.handleChineseChars && f & CF_CHINESE) {
-        emit(' ', a, b);
-        emit(mapped, a, b);
-        emit(' ', a, b);
-      } else if (mapped.length > 0) {
-        emit(mapped, a, b);
-      }
-    }
-    return { text: parts.join(''), start: Int32Array.from(starts), end: Int32Array.from(ends) };
+  private simple(s: string): string {
+    let t = this.options.cleanText ? s.replace(TNR, ' ') : s;
+    if (this.options.lowercase) t = t.toLowerCase();
+    return t;
   }
 
-  /** Accent stripping then lowercasing of one code point (may give 0, 1 or more chars). */
-  private mapChar(cp: number): string {
-    const o = this.options;
-    if (cp < 0x80) {
-      if (o.lowercase && cp >= 65 && cp <= 90) return String.fromCharCode(cp + 32);
-      return String.fromCharCode(cp);
+  /** Normalized text only (no alignment): what word counting needs. */
+  normalizeText(input: string): string {
+    if (ASCII_SIMPLE.test(input)) return this.simple(input);
+    const parts: string[] = [];
+    let last = 0;
+    NOT_SIMPLE.lastIndex = 0;
+    for (let m = NOT_SIMPLE.exec(input); m !== null; m = NOT_SIMPLE.exec(input)) {
+      const i = m.index;
+      if (i > last) parts.push(this.simple(input.slice(last, i)));
+      const cp = input.codePointAt(i)!;
+      parts.push(this.mapChar(cp));
+      last = i + (cp > 0xffff ? 2 : 1);
+      NOT_SIMPLE.lastIndex = last;
     }
-    if (!o.stripAccents && !o.lowercase) return String.fromCodePoint(cp);
+    if (last < input.length) parts.push(this.simple(input.slice(last)));
+    return parts.join('');
+  }
+
+  normalize(input: string): Normalized {
+    if (ASCII_SIMPLE.test(input)) return { text: this.simple(input), start: null, end: null };
+    // pieces: text, original start, original end, identity (1:1 per unit) or all-units-to-[a, b)
+    const texts: string[] = [];
+    const runs: number[] = []; // a, b, identity flag per piece
+    let total = 0;
+    let last = 0;
+    NOT_SIMPLE.lastIndex = 0;
+    for (let m = NOT_SIMPLE.exec(input); m !== null; m = NOT_SIMPLE.exec(input)) {
+      const i = m.index;
+      if (i > last) {
+        const t = this.simple(input.slice(last, i));
+        texts.push(t);
+        runs.push(last, i, 1);
+        total += t.length;
+      }
+      const cp = input.codePointAt(i)!;
+      const w = cp > 0xffff ? 2 : 1;
+      const t = this.mapChar(cp);
+      if (t.length > 0) {
+        texts.push(t);
+        runs.push(i, i + w, 0);
+        total += t.length;
+      }
+      last = i + w;
+      NOT_SIMPLE.lastIndex = last;
+    }
+    if (last < input.length) {
+      const t = this.simple(input.slice(last));
+      texts.push(t);
+      runs.push(last, input.length, 1);
+      total += t.length;
+    }
+    const start = new Int32Array(total);
+    const end = new Int32Array(total);
+    let u = 0;
+    for (let p = 0; p < texts.length; p++) {
+      const n = texts[p]!.length;
+      const a = runs[3 * p]!;
+      const b = runs[3 * p + 1]!;
+      if (runs[3 * p + 2] === 1) {
+        for (let k = 0; k < n; k++) {
+          start[u + k] = a + k;
+          end[u + k] = a + k + 1;
+        }
+      } else {
+        start.fill(a, u, u + n);
+        end.fill(b, u, u + n);
+      }
+      u += n;
+    }
+    return { text: texts.join(''), start, end };
+  }
+
+  /** All steps for one code point outside printable ASCII (may give 0, 1 or more chars). */
+  private mapChar(cp: number): string {
     let r = this.cpCache.get(cp);
     if (r !== undefined) return r;
-    let s = String.fromCodePoint(cp);
-    if (o.stripAccents) {
-      let kept = '';
-      for (const c of s.normalize('NFD')) {
-        if (!(charFlags(c.codePointAt(0)!) & CF_NONSPACING_MARK)) kept += c;
+    const o = this.options;
+    const f = charFlags(cp);
+    if (o.cleanText && (cp === 0 || cp === 0xfffd || f & CF_CONTROL)) r = '';
+    else if (o.cleanText && f & CF_WHITESPACE) r = ' ';
+    else {
+      let s = String.fromCodePoint(cp);
+      if (o.stripAccents) {
+        let kept = '';
+        for (const c of s.normalize('NFD')) if (!(charFlags(c.codePointAt(0)!) & CF_NONSPACING_MARK)) kept += c;
+        s = kept;
       }
-      s = kept;
+      if (o.lowercase) {
+        let low = '';
+        for (const c of s) low += c.toLowerCase();
+        s = low;
+      }
+      r = o.handleChineseChars && f & CF_CHINESE ? ' ' + s + ' ' : s;
     }
-    if (o.lowercase) {
-      let low = '';
-      for (const c of s) low += c.toLowerCase();
-      s = low;
-    }
-    r = s;
     this.cpCache.set(cp, r);
     return r;
   }
