@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
 import { refusePickle } from '../io/pickle.js';
+import { loadConfig, type BertConfig } from '../io/config.js';
 import { shapeStr } from '../tensor/tensor.js';
 import { sameShape } from '../nn/module.js';
 import {
@@ -14,7 +15,6 @@ import {
   parseAdapterConfigFile,
 } from './adapters.js';
 import { modelFromTensors, parseSidecar, SIDECAR_NAME, type LoadInfo } from './checkpoint.js';
-import type { BertFamilyConfig } from './config.js';
 import { specFromHeadConfig } from './heads.js';
 import type { AdapterModel } from './model.js';
 
@@ -40,13 +40,9 @@ function readJson(path: string): unknown {
   }
 }
 
-/** config.json as a plain object; the model validates the fields it uses (resolveConfig). */
-export function readModelConfig(dir: string): BertFamilyConfig {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw new Error(`${dir}: no config.json (not a Hugging Face model folder)`);
-  const obj = readJson(path);
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new Error(`${path}: expected a JSON object`);
-  return obj as BertFamilyConfig;
+/** config.json through src/io's validating loader (typed, frozen, HF defaults applied). */
+export function readModelConfig(dir: string): BertConfig {
+  return loadConfig(dir);
 }
 
 /** All weight tensors of an HF folder: model.safetensors, or the shards listed in model.safetensors.index.json. */

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { writeDirAtomic } from '../io/atomic.js';
 import { writeSafetensors, type SafetensorsWriteDtype } from '../io/safetensors.js';
+import { configFromJson, configToJson } from '../io/config.js';
 import { ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME, ADAPTERS_VERSION, type AdapterConfigFile } from './adapters.js';
 import { hfTensors, sidecarOf, SIDECAR_NAME } from './checkpoint.js';
 import { HEAD_CONFIG_NAME, HEAD_WEIGHTS_NAME } from './load.js';
@@ -48,8 +49,10 @@ export function hfConfigJson(model: AdapterModel, mainHead: string | null): Reco
     const names = head.labelNames() ?? Array.from({ length: n }, (_, i) => `LABEL_${i}`);
     c['id2label'] = Object.fromEntries(names.map((l, i) => [String(i), l]));
     c['label2id'] = Object.fromEntries(names.map((l, i) => [l, i]));
+    c['num_labels'] = n;
   }
-  return c;
+  // Through src/io's validator: HF defaults filled in, keys sorted like transformers writes them.
+  return configToJson(configFromJson(c, 'saveModel: config.json'));
 }
 
 export function saveModel(model: AdapterModel, dir: string, opts: SaveModelOptions = {}): void {

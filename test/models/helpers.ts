@@ -44,6 +44,8 @@ export interface Diff {
   maxAbs: number;
   /** max |a-b| / max |b|: error relative to the tensor's scale. */
   rel: number;
+  /** The golden tensor is (numerically) zero: compared absolutely. */
+  zero?: boolean;
 }
 
 export function diff(name: string, got: Float32Array, want: Float32Array): Diff {
@@ -58,7 +60,7 @@ export function diff(name: string, got: Float32Array, want: Float32Array): Diff 
   // A mathematically-zero golden tensor (the key-bias gradient: softmax cancels it exactly) is
   // compared absolutely (|Δ| / 1e-4, so the 1e-4 relative tolerance means |Δ| <= 1e-8);
   // otherwise the error is relative to the tensor's largest magnitude.
-  return { name, maxAbs, rel: maxAbs / (scale < 1e-8 ? 1e-4 : scale) };
+  return { name, maxAbs, rel: maxAbs / (scale < 1e-8 ? 1e-4 : scale), zero: scale < 1e-8 };
 }
 
 export function worst(diffs: Diff[]): Diff {
