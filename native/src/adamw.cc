@@ -37,18 +37,17 @@ ADAPTEXT_CLONES void adamw_range(float* p, const float* g, float* m, float* v, s
 
 }  // namespace
 
-void adamw_update(float* param, const float* grad, float* m, float* v, size_t n, float lr,
-                  float beta1, float beta2, float eps, float weight_decay, double step) {
-  const double lr_d = lr, b1 = beta1, b2 = beta2;
+void adamw_update(float* param, const float* grad, float* m, float* v, size_t n, double lr,
+                  double b1, double b2, double eps, double weight_decay, double step) {
   AdamScalars s;
-  s.decay = static_cast<float>(1.0 - lr_d * weight_decay);
+  s.decay = static_cast<float>(1.0 - lr * weight_decay);
   s.w = static_cast<float>(1.0 - b1);
-  s.one_minus_w = static_cast<float>(1.0 - static_cast<double>(s.w));
-  s.b2 = beta2;
+  s.one_minus_w = 1.0f - s.w;  // torch: opmath_t(1) - weight, in float
+  s.b2 = static_cast<float>(b2);
   s.one_minus_b2 = static_cast<float>(1.0 - b2);
   s.bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(b2, step)));
-  s.eps = eps;
-  s.neg_step = static_cast<float>(-lr_d / (1.0 - std::pow(b1, step)));
+  s.eps = static_cast<float>(eps);
+  s.neg_step = static_cast<float>(-lr / (1.0 - std::pow(b1, step)));
   parallel_for(n, 1 << 15, [&](size_t b, size_t e) {
     adamw_range(param + b, grad + b, m + b, v + b, e - b, s);
   });

@@ -336,8 +336,7 @@ Napi::Value AdamwUpdate(const Napi::CallbackInfo& info) {
   a.need(g.n, p.n, "grad", "param.length");
   a.need(m.n, p.n, "m", "param.length");
   a.need(v.n, p.n, "v", "param.length");
-  adamw_update(p.p, g.p, m.p, v.p, p.n, static_cast<float>(lr), static_cast<float>(b1),
-               static_cast<float>(b2), static_cast<float>(eps), static_cast<float>(wd), step);
+  adamw_update(p.p, g.p, m.p, v.p, p.n, lr, b1, b2, eps, wd, step);
   return info.Env().Undefined();
 }
 

@@ -78,8 +78,9 @@ void cross_entropy_backward(const float* probs, const int32_t* targets, size_t R
 void embedding_forward(const float* weight, const int32_t* ids, size_t N, size_t C, float* out);
 void embedding_backward(const float* dout, const int32_t* ids, size_t N, size_t C, float* dweight);
 
-void adamw_update(float* param, const float* grad, float* m, float* v, size_t n, float lr,
-                  float beta1, float beta2, float eps, float weight_decay, double step);
+// Hyper-parameters arrive as float64 (JS numbers, like torch's python floats).
+void adamw_update(float* param, const float* grad, float* m, float* v, size_t n, double lr,
+                  double beta1, double beta2, double eps, double weight_decay, double step);
 
 double sum_squares(const float* x, size_t n);
 void scale_inplace(float* x, size_t n, float s);

@@ -25,10 +25,12 @@ void layernorm_forward(const float* x, const float* gamma, const float* beta, si
         return dlt * dlt;
       });
       const float rs = static_cast<float>(1.0 / std::sqrt(v / static_cast<double>(C) + eps));
-      const float mf = static_cast<float>(m);
-      mean[r] = mf;
+      mean[r] = static_cast<float>(m);
       rstd[r] = rs;
-      for (size_t j = 0; j < C; ++j) o[j] = (xr[j] - mf) * rs * gamma[j] + beta[j];
+      // x - mean in float64: with a large mean and a tiny spread, float32 mean rounding
+      // alone would shift every output by up to ulp(mean)*rstd.
+      for (size_t j = 0; j < C; ++j)
+        o[j] = static_cast<float>(xr[j] - m) * rs * gamma[j] + beta[j];
     }
   });
 }

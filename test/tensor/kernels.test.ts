@@ -1,0 +1,478 @@
+// The native addon against the TypeScript reference (DESIGN §3.9): ONE body per kernel runs
+// on both tables with identical random inputs and every output is compared. GEMM is also
+// checked against a float64 naive loop for every transpose combination, padded leading
+// dims and beta cases, on every GEMM path this machine has (BLAS, each built-in ISA).
+// Then bad input (wrong array type, short buffer, bad dims, out-of-range ids) and NaN
+// propagation. Without the addon, the native halves are registered as visible skips.
+//
+// Tolerances (float32 kernels, float64 or float32 reference):
+//   GEMM vs float64 loop: |err| <= 1e-5*|ref| + 2e-6*sqrt(K)   (summation-order rounding)
+//   fused ops vs js:      |err| <= rtol*|ref| + atol, rtol 1e-5, atol 1e-6 unless stated
+//   (GELU uses the A&S erf approximation, abs error 1.5e-7 — PyTorch's own — hence atol 1e-6.)
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { jsKernels } from '../../src/tensor/kernels/js.js';
+import { loadNativeAddon, loadNativeKernels, nativeLoadError } from '../../src/tensor/kernels/native.js';
+import type { Kernels } from '../../src/tensor/kernels/types.js';
+
+const native = loadNativeKernels();
+const addon = loadNativeAddon();
+const SKIP = native === null ? `native addon not available: ${nativeLoadError() ?? 'unknown reason'}` : false;
+
+// ---- helpers ---------------------------------------------------------------------------
+
+/** Deterministic xorshift uniform / normal numbers (test-local, independent of src/ RNG). */
+class Gen {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0 || 1;
+  }
+  u(): number {
+    let x = this.s;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.s = x >>> 0;
+    return this.s / 4294967296;
+  }
+  n(): number {
+    const a = Math.max(this.u(), 1e-12);
+    return Math.sqrt(-2 * Math.log(a)) * Math.cos(2 * Math.PI * this.u());
+  }
+  f32(n: number, scale = 1): Float32Array {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = this.n() * scale;
+    return a;
+  }
+}
+
+interface Diff {
+  maxAbs: number;
+  at: number;
+}
+
+function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-5, atol = 1e-6): Diff {
+  assert.equal(got.length, want.length, `${what}: length ${got.length} vs ${want.length}`);
+  let maxAbs = 0;
+  let at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!;
+    const w = want[i]!;
+    if (g === w) continue; // also equal infinities
+    if (Number.isNaN(w) || Number.isNaN(g)) {
+      assert.ok(Number.isNaN(w) && Number.isNaN(g), `${what}[${i}]: got ${g}, expected ${w}`);
+      continue;
+    }
+    const e = Math.abs(g - w);
+    if (e > maxAbs) {
+      maxAbs = e;
+      at = i;
+    }
+    if (!(e <= atol + rtol * Math.abs(w))) {
+      assert.fail(`${what}[${i}]: got ${g}, expected ${w} (|diff| ${e.toExponential(2)} > ${atol} + ${rtol}*|expected|)`);
+    }
+  }
+  return { maxAbs, at };
+}
+
+type Outputs = Record<string, Float32Array | number>;
+
+/**
+ * One body per kernel, run on js and native with identical inputs (the body builds its
+ * inputs from a fresh seeded generator each time), then every named output compared.
+ */
+function bothBackends(title: string, body: (k: Kernels, g: Gen) => Outputs, tol: Record<string, [number, number]> = {}): void {
+  test(`${title} [native vs js]`, { skip: SKIP }, () => {
+    const want = body(jsKernels, new Gen(1234));
+    const got = body(native!, new Gen(1234));
+    for (const key of Object.keys(want)) {
+      const [rtol, atol] = tol[key] ?? [1e-5, 1e-6];
+      const w = want[key]!;
+      const g = got[key]!;
+      if (typeof w === 'number') assertClose([g as number], [w], `${title}: ${key}`, rtol, atol);
+      else assertClose(g as Float32Array, w, `${title}: ${key}`, rtol, atol);
+    }
+  });
+}
+
+function naiveGemm(
+  tA: boolean, tB: boolean, M: number, N: number, K: number, alpha: number,
+  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number,
+): Float64Array {
+  const out = Float64Array.from(C);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += (tA ? A[k * lda + i]! : A[i * lda + k]!) * (tB ? B[j * ldb + k]! : B[k * ldb + j]!);
+      out[i * ldc + j] = alpha * s + (beta === 0 ? 0 : beta * C[i * ldc + j]!);
+    }
+  }
+  return out;
+}
+
+/** Every GEMM path the addon has here: BLAS (if linked) and each built-in micro-kernel the CPU runs. */
+function gemmPaths(): Array<{ name: string; enter: () => void }> {
+  if (addon === null) return [];
+  const info = addon.info();
+  const restore = () => {
+    addon.setGemmImpl(info.gemm);
+    addon.setBuiltinIsa(info.builtinIsa as 'avx512');
+  };
+  const paths: Array<{ name: string; enter: () => void }> = [];
+  if (info.blas !== 'none') paths.push({ name: info.blas, enter: () => { restore(); addon.setGemmImpl('blas'); } });
+  for (const isa of ['avx512', 'avx2+fma', 'generic'] as const) {
+    if (!addon.setBuiltinIsa(isa)) continue;
+    paths.push({ name: `built-in ${isa}`, enter: () => { addon.setGemmImpl('builtin'); addon.setBuiltinIsa(isa); } });
+  }
+  restore();
+  paths.push({ name: 'restore', enter: restore });
+  return paths;
+}
+
+// ---- GEMM ------------------------------------------------------------------------------
+
+test('gemm: all transposes, padded leading dims, beta 0 (NaN in C ignored) / 1 / 0.5, on every GEMM path, vs a float64 loop', { skip: SKIP }, () => {
+  // Sizes straddle the micro-tile edges (6/12 rows, 16/32 cols), the K slice (256) and, with
+  // M=250 / N=3100, the row block (240) and column block (3072); the larger ones use threads.
+  const shapes: Array<[number, number, number]> = [[1, 1, 1], [7, 5, 3], [13, 33, 300], [250, 40, 20], [5, 3100, 9], [64, 64, 64]];
+  const g = new Gen(7);
+  const paths = gemmPaths();
+  const seen: string[] = [];
+  for (const path of paths) {
+    if (path.name === 'restore') continue;
+    path.enter();
+    seen.push(path.name);
+    for (const [M, N, K] of shapes) {
+      for (const tA of [false, true]) {
+        for (const tB of [false, true]) {
+          const lda = (tA ? M : K) + 3;
+          const ldb = (tB ? K : N) + 1;
+          const ldc = N + 2;
+          const A = g.f32((tA ? K : M) * lda);
+          const B = g.f32((tB ? N : K) * ldb);
+          for (const [alpha, beta] of [[1, 0], [0.75, 1], [-1.5, 0.5]] as const) {
+            const C = g.f32(M * ldc);
+            if (beta === 0) C.fill(NaN); // beta=0 must not read C
+            const want = naiveGemm(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+            native!.gemm(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+            // Whole C including its padding columns, which must stay untouched (NaN when beta=0).
+            assertClose(C, want, `${path.name} gemm(tA=${tA}, tB=${tB}, ${M}x${N}x${K}, alpha=${alpha}, beta=${beta})`, 1e-5, 2e-6 * Math.sqrt(K));
+          }
+        }
+      }
+    }
+  }
+  paths.at(-1)!.enter();
+  assert.ok(seen.length >= 2, `expected at least BLAS or two built-in paths, ran ${seen.join(', ')}`);
+});
+
+test('gemm: repeated threaded calls give bit-identical results (thread pool reuse)', { skip: SKIP }, () => {
+  const g = new Gen(3);
+  const [M, N, K] = [300, 200, 100];
+  const A = g.f32(M * K);
+  const B = g.f32(N * K);
+  const first = new Float32Array(M * N);
+  native!.gemm(false, true, M, N, K, 1, A, K, B, K, 0, first, N);
+  const C = new Float32Array(M * N);
+  for (let r = 0; r < 30; r++) {
+    native!.gemm(false, true, M, N, K, 1, A, K, B, K, 0, C, N);
+    assert.deepEqual(C, first, `call ${r} differs`);
+  }
+});
+
+bothBackends('gemm (NT, beta 0.5, sub-array views)', (k, g) => {
+  const [M, N, K] = [9, 11, 17];
+  const A = g.f32(3 + M * K).subarray(3); // a view with a byte offset
+  const B = g.f32(N * K);
+  const C = g.f32(M * N);
+  k.gemm(false, true, M, N, K, 2, A, K, B, K, 0.5, C, N);
+  return { C };
+});
+
+bothBackends('gemmBatched (per-head [B,T,H] layout: interleaved matrices, ld = H)', (k, g) => {
+  const [Bt, T, nH, d] = [2, 5, 3, 4];
+  const H = nH * d;
+  const q = g.f32(Bt * T * H);
+  const kk = g.f32(Bt * T * H);
+  // scores for every (b, h): [T,d] x [T,d]^T, matrices start at b*T*H + h*d
+  const S = new Float32Array(Bt * nH * T * T);
+  for (let b = 0; b < Bt; b++) k.gemmBatched(nH, false, true, T, T, d, 0.5, q.subarray(b * T * H), H, d, kk.subarray(b * T * H), H, d, 0, S.subarray(b * nH * T * T), T, T * T);
+  // and a plain batched NN with accumulate
+  const A = g.f32(4 * 6 * 7);
+  const B = g.f32(4 * 7 * 5);
+  const C = g.f32(4 * 6 * 5);
+  k.gemmBatched(4, false, false, 6, 5, 7, 1, A, 7, 42, B, 5, 35, 1, C, 5, 30);
+  return { S, C };
+});
+
+// ---- fused ops -------------------------------------------------------------------------
+
+bothBackends('layerNormForward', (k, g) => {
+  const [R, C] = [70, 37]; // 70 rows: several thread ranges
+  const x = g.f32(R * C, 3);
+  for (let j = 0; j < C; j++) x[j] = 5 + x[j]! * 1e-3; // a row with a large mean and tiny variance
+  const gamma = g.f32(C);
+  const beta = g.f32(C);
+  const out = new Float32Array(R * C);
+  const mean = new Float32Array(R);
+  const rstd = new Float32Array(R);
+  k.layerNormForward(x, gamma, beta, R, C, 1e-12, out, mean, rstd);
+  return { out, mean, rstd };
+}, { out: [1e-5, 1e-5] });
+
+bothBackends('layerNormBackward (dx, dgamma, dbeta accumulate; nulls allowed)', (k, g) => {
+  const [R, C] = [70, 37];
+  const x = g.f32(R * C);
+  const gamma = g.f32(C);
+  const beta = g.f32(C);
+  const out = new Float32Array(R * C);
+  const mean = new Float32Array(R);
+  const rstd = new Float32Array(R);
+  k.layerNormForward(x, gamma, beta, R, C, 1e-5, out, mean, rstd);
+  const dout = g.f32(R * C);
+  const dx = g.f32(R * C);
+  const dgamma = g.f32(C);
+  const dbeta = g.f32(C);
+  k.layerNormBackward(dout, x, gamma, mean, rstd, R, C, dx, dgamma, dbeta);
+  const dx2 = new Float32Array(R * C);
+  k.layerNormBackward(dout, x, gamma, mean, rstd, R, C, dx2, null, null);
+  const dgamma2 = new Float32Array(C);
+  k.layerNormBackward(dout, x, gamma, mean, rstd, R, C, null, dgamma2, null);
+  return { dx, dgamma, dbeta, dx2, dgamma2 };
+}, { dx: [1e-5, 1e-5], dx2: [1e-5, 1e-5], dgamma: [1e-5, 1e-5], dgamma2: [1e-5, 1e-5], dbeta: [1e-5, 1e-5] });
+
+bothBackends('geluForward / geluBackward (x in [-12, 12], 40k elements: threaded)', (k, g) => {
+  const n = 40_000;
+  const x = g.f32(n, 3);
+  x[0] = -12; x[1] = 12; x[2] = 0; x[3] = -0; x[4] = 1e-30; x[5] = -5; x[6] = Infinity; x[7] = -Infinity;
+  const out = new Float32Array(n);
+  k.geluForward(x, out);
+  const dout = g.f32(n);
+  const dx = g.f32(n);
+  k.geluBackward(x.subarray(0, n - 8), dout, dx); // last 8 stay as initialised: length = x.length
+  return { out, dx };
+});
+
+bothBackends('softmaxForward / softmaxBackward (large C, shifted rows)', (k, g) => {
+  const [R, C] = [40, 300];
+  const x = g.f32(R * C, 4);
+  for (let j = 0; j < C; j++) x[C + j]! += 80; // a row far from 0: needs the max shift
+  const y = new Float32Array(R * C);
+  k.softmaxForward(x, R, C, y);
+  const dy = g.f32(R * C);
+  const dx = g.f32(R * C);
+  k.softmaxBackward(y, dy, R, C, dx);
+  return { y, dx };
+});
+
+function attnCase(k: Kernels, g: Gen, withDrop: boolean): Outputs {
+  const [B, T, nH, d] = [3, 13, 3, 8]; // T=13: not a multiple of any micro-tile
+  const H = nH * d;
+  const scale = 1 / Math.sqrt(d);
+  const q = g.f32(B * T * H);
+  const kk = g.f32(B * T * H);
+  const v = g.f32(B * T * H);
+  const keyMask = new Float32Array(B * T).fill(1);
+  for (let j = 9; j < T; j++) keyMask[j] = 0; // batch 0: 4 padding keys
+  for (let j = 0; j < T; j++) keyMask[2 * T + j] = 0; // batch 2: every key masked -> uniform rows
+  let drop: Float32Array | null = null;
+  if (withDrop) {
+    drop = new Float32Array(B * nH * T * T);
+    for (let i = 0; i < drop.length; i++) drop[i] = g.u() < 0.1 ? 0 : 1 / 0.9;
+  }
+  const probs = new Float32Array(B * nH * T * T);
+  const out = new Float32Array(B * T * H);
+  k.attentionForward(q, kk, v, keyMask, B, T, nH, d, scale, drop, probs, out);
+  const dout = g.f32(B * T * H);
+  const dq = g.f32(B * T * H);
+  const dk = g.f32(B * T * H);
+  const dv = g.f32(B * T * H);
+  k.attentionBackward(dout, q, kk, v, probs, drop, B, T, nH, d, scale, dq, dk, dv);
+  // no mask at all
+  const probs2 = new Float32Array(B * nH * T * T);
+  const out2 = new Float32Array(B * T * H);
+  k.attentionForward(q, kk, v, null, B, T, nH, d, scale, null, probs2, out2);
+  return { probs, out, dq, dk, dv, probs2, out2 };
+}
+const attnTol: Record<string, [number, number]> = {
+  probs: [1e-5, 1e-6], probs2: [1e-5, 1e-6], out: [1e-5, 1e-5], out2: [1e-5, 1e-5], dq: [1e-5, 1e-5], dk: [1e-5, 1e-5], dv: [1e-5, 1e-5],
+};
+bothBackends('attentionForward / attentionBackward (key mask incl. a fully masked batch, no dropout)', (k, g) => attnCase(k, g, false), attnTol);
+bothBackends('attentionForward / attentionBackward (key mask + dropout mask)', (k, g) => attnCase(k, g, true), attnTol);
+
+bothBackends('crossEntropyForward / crossEntropyBackward (ignore index, wide rows)', (k, g) => {
+  const [R, C] = [37, 1000];
+  const logits = g.f32(R * C, 5);
+  const targets = new Int32Array(R);
+  for (let r = 0; r < R; r++) targets[r] = r % 5 === 0 ? -100 : Math.floor(g.u() * C);
+  const probs = new Float32Array(R * C);
+  const { lossSum, count } = k.crossEntropyForward(logits, targets, R, C, -100, probs);
+  for (let r = 0; r < R; r += 5) probs.fill(0, r * C, (r + 1) * C); // ignored rows may hold anything
+  const dlogits = g.f32(R * C);
+  k.crossEntropyBackward(probs, targets, R, C, -100, 1 / count, dlogits);
+  return { lossSum, count, probs, dlogits };
+}, { lossSum: [1e-6, 1e-6] });
+
+bothBackends('embeddingForward / embeddingBackward (repeated ids: scatter-add)', (k, g) => {
+  const [V, C, N] = [50, 96, 400]; // N*C >= 32k: column-split threads on native
+  const weight = g.f32(V * C);
+  const ids = new Int32Array(N);
+  for (let i = 0; i < N; i++) ids[i] = i % 7 === 0 ? 3 : Math.floor(g.u() * V);
+  const out = new Float32Array(N * C);
+  k.embeddingForward(weight, ids, V, C, out);
+  const dout = g.f32(N * C);
+  const dweight = g.f32(V * C);
+  k.embeddingBackward(dout, ids, V, C, dweight);
+  return { out, dweight };
+}, { dweight: [1e-5, 1e-5] });
+
+bothBackends('adamwUpdate (3 steps, weight decay, 70k params: threaded)', (k, g) => {
+  const n = 70_000;
+  const p = g.f32(n);
+  const m = new Float32Array(n);
+  const v = new Float32Array(n);
+  for (let step = 1; step <= 3; step++) {
+    const grad = g.f32(n, 0.1);
+    k.adamwUpdate(p, grad, m, v, 1e-3, 0.9, 0.999, 1e-8, 0.01, step);
+  }
+  return { p, m, v };
+}, { p: [1e-6, 1e-7], m: [1e-5, 1e-8], v: [1e-5, 1e-10] });
+
+bothBackends('sumSquares (float64 accumulation) / scaleInPlace', (k, g) => {
+  const a = g.f32(100_001, 3);
+  const b = g.f32(17);
+  const empty = new Float32Array(0);
+  const ss = k.sumSquares([a, b, empty]);
+  const big = new Float32Array(1 << 20).fill(1e-4); // float32 accumulation would drift here
+  const ssBig = k.sumSquares([big]);
+  k.scaleInPlace(a, 0.25);
+  return { ss, ssBig, a };
+}, { ss: [1e-10, 0], ssBig: [1e-9, 0], a: [0, 0] });
+
+test('sumSquares accumulates in float64 (2^20 squares of 1e-4: relative error < 1e-10; float32 accumulation is off by > 1e-3)', { skip: SKIP }, () => {
+  const big = new Float32Array(1 << 20).fill(1e-4);
+  const f = Math.fround(1e-4);
+  const want = (1 << 20) * f * f;
+  assert.ok(Math.abs(native!.sumSquares([big]) - want) <= 1e-10 * want, `got ${native!.sumSquares([big])}, want ${want}`);
+});
+
+// ---- bad input -------------------------------------------------------------------------
+
+test('bad input: wrong array types are TypeErrors naming the kernel and the argument', { skip: SKIP }, () => {
+  const f = new Float32Array(16);
+  const k = native!;
+  assert.throws(() => k.gemm(false, false, 2, 2, 2, 1, new Float64Array(4) as unknown as Float32Array, 2, f, 2, 0, new Float32Array(4), 2),
+    { name: 'TypeError', message: "gemm: argument 'A' must be Float32Array, got Float64Array" });
+  assert.throws(() => k.layerNormForward(f, f, [1, 2] as unknown as Float32Array, 2, 2, 1e-5, new Float32Array(4), f, f),
+    { name: 'TypeError', message: "layerNormForward: argument 'beta' must be Float32Array, got Array" });
+  assert.throws(() => k.embeddingForward(f, new Float32Array(2) as unknown as Int32Array, 4, 4, new Float32Array(8)),
+    { name: 'TypeError', message: "embeddingForward: argument 'ids' must be Int32Array, got Float32Array" });
+  assert.throws(() => k.crossEntropyForward(f, new Uint32Array(2) as unknown as Int32Array, 2, 2, -100, new Float32Array(4)),
+    { name: 'TypeError', message: "crossEntropyForward: argument 'targets' must be Int32Array, got Uint32Array" });
+  assert.throws(() => k.attentionForward(f, f, f, new Uint8Array(4) as unknown as Float32Array, 1, 2, 1, 2, 1, null, new Float32Array(4), new Float32Array(4)),
+    { name: 'TypeError', message: "attentionForward: argument 'keyMask' must be Float32Array or null, got Uint8Array" });
+  assert.throws(() => k.gemm(1 as unknown as boolean, false, 2, 2, 2, 1, f, 2, f, 2, 0, new Float32Array(4), 2),
+    { name: 'TypeError', message: "gemm: argument 'transA' must be a boolean, got number 1" });
+  assert.throws(() => k.sumSquares([f, new Float64Array(2) as unknown as Float32Array]),
+    { name: 'TypeError', message: 'sumSquares: buffers[1] must be a Float32Array' });
+  assert.throws(() => (k.geluForward as (x: Float32Array) => void)(f), { name: 'TypeError', message: 'geluForward: expected 2 arguments, got 1' });
+});
+
+test('bad input: short buffers are Errors naming kernel, argument, needed vs got', { skip: SKIP }, () => {
+  const k = native!;
+  assert.throws(() => k.gemm(false, true, 4, 3, 5, 1, new Float32Array(19), 5, new Float32Array(15), 5, 0, new Float32Array(12), 3),
+    { message: 'gemm: A is too short: needs 20 elements ([4,5] with lda=5), got 19' });
+  assert.throws(() => k.gemm(false, false, 4, 3, 5, 1, new Float32Array(20), 5, new Float32Array(15), 3, 0, new Float32Array(11), 3),
+    { message: 'gemm: C is too short: needs 12 elements ([4,3] with ldc=3), got 11' });
+  assert.throws(() => k.gemmBatched(3, false, false, 2, 2, 2, 1, new Float32Array(11), 2, 4, new Float32Array(12), 2, 4, 0, new Float32Array(12), 2, 4),
+    { message: 'gemmBatched: A is too short: needs 12 elements (3 x [2,2] with lda=2, strideA=4), got 11' });
+  assert.throws(() => k.layerNormForward(new Float32Array(6), new Float32Array(3), new Float32Array(3), 2, 3, 1e-5, new Float32Array(6), new Float32Array(1), new Float32Array(2)),
+    { message: 'layerNormForward: mean is too short: needs 2 elements (R = 2), got 1' });
+  assert.throws(() => k.geluBackward(new Float32Array(5), new Float32Array(5), new Float32Array(4)),
+    { message: 'geluBackward: dx is too short: needs 5 elements (x.length), got 4' });
+  assert.throws(() => k.attentionForward(new Float32Array(8), new Float32Array(8), new Float32Array(8), null, 1, 2, 2, 2, 1, null, new Float32Array(7), new Float32Array(8)),
+    { message: 'attentionForward: probs is too short: needs 8 elements ([B,nH,T,T] = [1,2,2,2]), got 7' });
+  assert.throws(() => k.embeddingBackward(new Float32Array(6), Int32Array.from([0, 1, 2]), 3, 2, new Float32Array(5)),
+    { message: 'embeddingBackward: dweight is too short: needs 6 elements ([V,C] = [3,2]), got 5' });
+  assert.throws(() => k.adamwUpdate(new Float32Array(4), new Float32Array(4), new Float32Array(3), new Float32Array(4), 1e-3, 0.9, 0.999, 1e-8, 0, 1),
+    { message: 'adamwUpdate: m is too short: needs 4 elements (param.length), got 3' });
+});
+
+test('bad input: bad dims, leading dims, ids, targets, steps and overlapping output are rejected', { skip: SKIP }, () => {
+  const k = native!;
+  const f = new Float32Array(64);
+  assert.throws(() => k.gemm(false, false, -1, 2, 2, 1, f, 2, f, 2, 0, new Float32Array(4), 2), { name: 'RangeError', message: 'gemm: M must be a non-negative integer, got -1' });
+  assert.throws(() => k.gemm(false, false, 2, 2.5, 2, 1, f, 2, f, 3, 0, new Float32Array(6), 3), { name: 'RangeError', message: 'gemm: N must be a non-negative integer, got 2.5' });
+  assert.throws(() => k.gemm(false, false, 2, 2, 3, 1, f, 2, f, 2, 0, new Float32Array(4), 2), { name: 'RangeError', message: 'gemm: lda=2 must be >= 3 (K)' });
+  assert.throws(() => k.gemm(false, true, 2, 4, 3, 1, f, 3, f, 2, 0, new Float32Array(8), 4), { name: 'RangeError', message: 'gemm: ldb=2 must be >= 3 (K, transB)' });
+  assert.throws(() => k.gemm(false, false, 2, 2, 2, 1, f, 2, f, 2, 0, f.subarray(2), 2), { message: 'gemm: C overlaps input A in memory (the output must be a separate buffer)' });
+  assert.throws(() => k.embeddingForward(new Float32Array(6), Int32Array.from([0, 3]), 3, 2, new Float32Array(4)),
+    { name: 'RangeError', message: 'embeddingForward: id 3 at index 1 is outside [0, 3) (V=3)' });
+  assert.throws(() => k.embeddingBackward(new Float32Array(4), Int32Array.from([-1, 0]), 3, 2, new Float32Array(6)),
+    { name: 'RangeError', message: 'embeddingBackward: id -1 at index 0 is outside [0, 3) (V=3)' });
+  assert.throws(() => k.crossEntropyForward(new Float32Array(6), Int32Array.from([0, 3]), 2, 3, -100, new Float32Array(6)),
+    { name: 'RangeError', message: 'crossEntropyForward: target 3 at row 1 is outside [0, 3) and is not ignoreIndex -100' });
+  assert.throws(() => k.crossEntropyBackward(new Float32Array(6), Int32Array.from([-5, 0]), 2, 3, -100, 1, new Float32Array(6)),
+    { name: 'RangeError', message: 'crossEntropyBackward: target -5 at row 0 is outside [0, 3) and is not ignoreIndex -100' });
+  assert.throws(() => k.adamwUpdate(f, f.slice(), f.slice(), f.slice(), 1e-3, 0.9, 0.999, 1e-8, 0, 0), { name: 'RangeError', message: 'adamwUpdate: step must be an integer >= 1 (1-based), got 0' });
+  // nothing was written by the failed embedding call
+  const out = new Float32Array(4).fill(7);
+  assert.throws(() => k.embeddingForward(Float32Array.from([1, 2, 3, 4, 5, 6]), Int32Array.from([1, 9]), 3, 2, out));
+  assert.deepEqual(out, new Float32Array(4).fill(7));
+});
+
+// ---- NaN -------------------------------------------------------------------------------
+// Documented behaviour (native/src/kernels.h, same as PyTorch): NaN propagates IEEE-style to
+// every output that depends on it and nowhere else; gemm with beta=0 never reads C; keys
+// masked out by keyMask are skipped.
+for (const [name, k] of [['js', jsKernels], ['native', native]] as const) {
+  test(`NaN propagates to exactly the outputs that depend on it [${name}]`, { skip: k === null ? SKIP : false }, () => {
+    const K = k!;
+    // gemm: NaN in row 1 of A -> row 1 of C only
+    const A = Float32Array.from([1, 2, NaN, 4, 5, 6]); // [3,2]
+    const B = Float32Array.from([1, 0, 0, 1]);
+    const C = new Float32Array(6);
+    K.gemm(false, false, 3, 2, 2, 1, A, 2, B, 2, 0, C, 2);
+    assert.deepEqual(Array.from(C).map(Number.isNaN), [false, false, true, true, false, false]);
+    // softmax: a NaN makes its whole row NaN, other rows are fine
+    const y = new Float32Array(6);
+    K.softmaxForward(Float32Array.from([0, NaN, 1, 0, 1, 2]), 2, 3, y);
+    assert.ok(y.subarray(0, 3).every(Number.isNaN) && !y.subarray(3).some(Number.isNaN));
+    // layerNorm: NaN row -> NaN row (mean, rstd too)
+    const out = new Float32Array(6);
+    const mean = new Float32Array(2);
+    const rstd = new Float32Array(2);
+    K.layerNormForward(Float32Array.from([1, NaN, 3, 1, 2, 3]), new Float32Array(3).fill(1), new Float32Array(3), 2, 3, 1e-5, out, mean, rstd);
+    assert.ok(out.subarray(0, 3).every(Number.isNaN) && !out.subarray(3).some(Number.isNaN) && Number.isNaN(mean[0]!) && !Number.isNaN(mean[1]!));
+    // gelu: elementwise
+    const gl = new Float32Array(3);
+    K.geluForward(Float32Array.from([NaN, 1, -1]), gl);
+    assert.ok(Number.isNaN(gl[0]!) && !Number.isNaN(gl[1]!) && !Number.isNaN(gl[2]!));
+    // attention: NaN in query 0 -> that query's probs and output row are NaN, the other query is fine
+    const q = Float32Array.from([NaN, 1, 0.5, 0.5]); // B=1, T=2, nH=1, d=2
+    const kv = Float32Array.from([1, 0, 0, 1]);
+    const probs = new Float32Array(4);
+    const ao = new Float32Array(4);
+    K.attentionForward(q, kv, kv, null, 1, 2, 1, 2, 1, null, probs, ao);
+    assert.deepEqual(Array.from(probs).map(Number.isNaN), [true, true, false, false]);
+    assert.deepEqual(Array.from(ao).map(Number.isNaN), [true, true, false, false]);
+    // cross-entropy: NaN logit in a counted row -> NaN loss; in an ignored row -> no effect
+    const ce = K.crossEntropyForward(Float32Array.from([NaN, 1, 0, 2]), Int32Array.from([-100, 1]), 2, 2, -100, new Float32Array(4));
+    assert.ok(Number.isFinite(ce.lossSum) && ce.count === 1);
+    assert.ok(Number.isNaN(K.crossEntropyForward(Float32Array.from([NaN, 1, 0, 2]), Int32Array.from([0, 1]), 2, 2, -100, new Float32Array(4)).lossSum));
+    // AdamW: NaN grad -> NaN param (and moments) at that index only
+    const p = Float32Array.from([1, 1]);
+    K.adamwUpdate(p, Float32Array.from([NaN, 1]), new Float32Array(2), new Float32Array(2), 0.1, 0.9, 0.999, 1e-8, 0, 1);
+    assert.ok(Number.isNaN(p[0]!) && !Number.isNaN(p[1]!));
+    // gradient norm: NaN anywhere -> NaN
+    assert.ok(Number.isNaN(K.sumSquares([Float32Array.from([1, 2]), Float32Array.from([NaN])])));
+  });
+}
+
+test('the native table describes its GEMM and thread count', { skip: SKIP }, () => {
+  const info = addon!.info();
+  assert.match(native!.description, /^native \(.+, \d+ threads?\)$/);
+  assert.ok(info.threads >= 1);
+  if (process.env['ADAPTEXT_THREADS']) assert.equal(info.threads, Number(process.env['ADAPTEXT_THREADS']));
+  assert.ok(['avx512', 'avx2+fma', 'generic'].includes(info.builtinIsa));
+});
