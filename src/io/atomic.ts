@@ -63,42 +63,113 @@ function fsyncDir(dir: string): void {
 }
 
 /**
+ * A file being written atomically, for producers that push data piece by piece (JSON Lines
+ * outputs, logs of a finished run): chunks go to a temp file in the target's directory;
+ * `commit()` fsyncs and renames it over `path`; `abort()` (or any failure) deletes it and
+ * leaves an existing `path` untouched.
+ */
+export class AtomicFileWriter {
+  readonly path: string;
+  private readonly target: string;
+  private readonly tmp: string;
+  private fd: number | null;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private done = false;
+
+  constructor(path: string) {
+    this.path = path;
+    this.target = resolve(path);
+    const parent = dirname(this.target);
+    if (!existsSync(parent)) throw new Error(`${path}: cannot write, directory ${parent} does not exist`);
+    this.tmp = tempName(this.target, 'tmp');
+    this.fd = openSync(this.tmp, 'wx', 0o666);
+  }
+
+  /** Append text (UTF-8) or bytes. Small writes are buffered up to 1 MiB. */
+  write(chunk: Uint8Array | string): void {
+    if (this.done || this.fd === null) throw new Error(`${this.path}: write after commit/abort`);
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (bytes.byteLength >= 1 << 20) {
+      this.flush();
+      this.guard(() => writeAll(this.fd!, bytes));
+      return;
+    }
+    // Copy what we keep: the caller may reuse its buffer after write() returns.
+    this.pending.push(typeof chunk === 'string' ? bytes : bytes.slice());
+    this.pendingBytes += bytes.byteLength;
+    if (this.pendingBytes >= 1 << 20) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.guard(() => writeAll(this.fd!, all));
+  }
+
+  private guard(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
+  }
+
+  /** Make the file visible under its name: flush, fsync, keep the old file's mode, rename. */
+  commit(): void {
+    if (this.done) throw new Error(`${this.path}: already committed or aborted`);
+    this.flush();
+    this.guard(() => {
+      fsyncSync(this.fd!);
+      closeSync(this.fd!);
+      this.fd = null;
+      try {
+        chmodSync(this.tmp, statSync(this.target).mode & 0o7777);
+      } catch {
+        // No existing target (or not stat-able): keep the umask-derived mode of the new file.
+      }
+      renameSync(this.tmp, this.target);
+    });
+    this.done = true;
+    fsyncDir(dirname(this.target));
+  }
+
+  /** Discard everything written; an existing file at `path` is untouched. Idempotent. */
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    this.pending = [];
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already failing; the caller reports the original error
+      }
+      this.fd = null;
+    }
+    rmSync(this.tmp, { force: true });
+  }
+}
+
+/**
  * Write `data` to `path` atomically: temp file in the same directory, fsync, rename over.
  * If anything throws (including a chunk generator midway), the temp file is removed and an
  * existing `path` is left untouched. The parent directory must exist.
  * An existing target's permission bits are kept.
  */
 export function writeFileAtomic(path: string, data: AtomicData): void {
-  const target = resolve(path);
-  const parent = dirname(target);
-  if (!existsSync(parent)) throw new Error(`${path}: cannot write, directory ${parent} does not exist`);
-  const tmp = tempName(target, 'tmp');
-  let fd: number | null = openSync(tmp, 'wx', 0o666);
+  const w = new AtomicFileWriter(path);
   try {
-    if (typeof data === 'string' || data instanceof Uint8Array) writeAll(fd, data);
-    else for (const chunk of data) writeAll(fd, chunk);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    try {
-      const mode = statSync(target).mode & 0o7777;
-      chmodSync(tmp, mode);
-    } catch {
-      // No existing target (or not stat-able): keep the umask-derived mode of the new file.
-    }
-    renameSync(tmp, target);
+    if (typeof data === 'string' || data instanceof Uint8Array) w.write(data);
+    else for (const chunk of data) w.write(chunk);
+    w.commit();
   } catch (e) {
-    if (fd !== null) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already failing; the original error is the one to report
-      }
-    }
-    rmSync(tmp, { force: true });
+    w.abort();
     throw e;
   }
-  fsyncDir(parent);
 }
 
 /** `JSON.stringify(value, null, indent)` + newline, written atomically. */
