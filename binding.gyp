@@ -35,8 +35,9 @@
       ],
       'cflags!': [ '-fno-exceptions' ],
       'cflags_cc!': [ '-fno-exceptions' ],
-      'cflags': [ '-O3', '-fexceptions' ],
-      'cflags_cc': [ '-O3', '-fexceptions', '-Wall', '-Wno-unused-parameter' ],
+      # -fno-math-errno: lets sqrt vectorise (nothing here reads errno); no -ffast-math (NaN semantics).
+      'cflags': [ '-O3', '-fexceptions', '-fno-math-errno' ],
+      'cflags_cc': [ '-O3', '-fexceptions', '-fno-math-errno', '-Wall', '-Wno-unused-parameter' ],
       'conditions': [
         ["OS=='linux'", { 'libraries': [ '-lpthread' ] }],
       ],
@@ -45,7 +46,7 @@
         'CLANG_CXX_LANGUAGE_STANDARD': 'c++17',
         'CLANG_CXX_LIBRARY': 'libc++',
         'MACOSX_DEPLOYMENT_TARGET': '11.0',
-        'OTHER_CPLUSPLUSFLAGS': [ '-O3' ],
+        'OTHER_CPLUSPLUSFLAGS': [ '-O3', '-fno-math-errno' ],
       },
       'msvs_settings': {
         'VCCLCompilerTool': { 'ExceptionHandling': 1, 'AdditionalOptions': [ '/std:c++17' ] },

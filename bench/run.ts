@@ -1,0 +1,358 @@
+// `npm run bench [-- --json FILE] [--quick] [--threads N] [--rounds N] [--no-js]`
+//
+// 1. GEMM GFLOP/s at the BERT-base Linear shapes (1024 tokens; 768->768, 768->3072,
+//    3072->768), each as used by Linear forward (NT), input gradient (NN) and weight
+//    gradient (TN), measured three ways:
+//      addon   : kernels().gemm from JS through N-API (BLAS when linked)
+//      raw BLAS: cblas_sgemm in a C++ loop inside the addon (no N-API, no JS)
+//      built-in: the addon's own GEMM kernel in a C++ loop (every micro-kernel ISA the CPU has)
+//    and the ratios addon/raw and built-in/raw (issue 2 targets: >= 0.90 and >= 0.40).
+// 2. Fused-op throughput in GB/s (bytes each call must read + write, counted from the
+//    buffer sizes) at BERT-base shapes, native vs the TypeScript reference.
+//
+// Each number is the best of --rounds rounds (default 3); a round repeats the call until
+// it has run >= 0.25 s. Other processes share the CPU, so the load average before and
+// after is printed and stored.
+import { execSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { jsKernels } from '../src/tensor/kernels/js.js';
+import { loadNativeAddon, loadNativeKernels, nativeLoadError, type NativeAddon } from '../src/tensor/kernels/native.js';
+import type { Kernels } from '../src/tensor/kernels/types.js';
+
+interface Options {
+  json: string | null;
+  quick: boolean;
+  threads: number | null;
+  rounds: number;
+  js: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { json: null, quick: false, threads: null, rounds: 3, js: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`bench: ${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') o.json = next();
+    else if (a === '--quick') o.quick = true;
+    else if (a === '--no-js') o.js = false;
+    else if (a === '--threads') o.threads = Number(next());
+    else if (a === '--rounds') o.rounds = Number(next());
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run bench -- [--json FILE] [--quick] [--threads N] [--rounds N] [--no-js]');
+      process.exit(0);
+    } else throw new Error(`bench: unknown option ${a} (try --help)`);
+  }
+  if (o.threads !== null && !(Number.isInteger(o.threads) && o.threads >= 1)) throw new Error('bench: --threads must be a positive integer');
+  if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new Error('bench: --rounds must be a positive integer');
+  return o;
+}
+
+// ---- timing ----------------------------------------------------------------------------
+
+/** Best seconds-per-call over `rounds` rounds of >= minSeconds each (one warm-up call first). */
+function timeCall(fn: () => void, rounds: number, minSeconds: number): number {
+  fn();
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    let n = 0;
+    const t0 = process.hrtime.bigint();
+    let el = 0;
+    do {
+      fn();
+      n++;
+      el = Number(process.hrtime.bigint() - t0) / 1e9;
+    } while (el < minSeconds);
+    best = Math.min(best, el / n);
+  }
+  return best;
+}
+
+/** Best seconds-per-call of a C++ loop timer (`iters` calls per measurement). */
+function timeNative(measure: (iters: number) => number, rounds: number, minSeconds: number): number {
+  let iters = 1;
+  let s = measure(iters);
+  while (s < minSeconds && iters < 1 << 20) {
+    iters = Math.max(iters * 2, Math.ceil((iters * minSeconds) / Math.max(s, 1e-6)));
+    s = measure(iters);
+  }
+  let best = s / iters;
+  for (let r = 1; r < rounds; r++) best = Math.min(best, measure(iters) / iters);
+  return best;
+}
+
+function rand(n: number, scale = 1, seed = 1): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    a[i] = ((s >>> 0) / 4294967296 - 0.5) * 2 * scale;
+  }
+  return a;
+}
+
+// ---- table -----------------------------------------------------------------------------
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+  return [line(head), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(line)].join('\n');
+}
+const f1 = (x: number | null) => (x === null ? '-' : x.toFixed(1));
+const f2 = (x: number | null) => (x === null ? '-' : x.toFixed(2));
+
+// ---- GEMM ------------------------------------------------------------------------------
+
+interface GemmRow {
+  name: string;
+  op: 'NT' | 'NN' | 'TN';
+  M: number;
+  N: number;
+  K: number;
+  addonGflops: number;
+  rawBlasGflops: number | null;
+  builtinGflops: Record<string, number>;
+  addonVsRaw: number | null;
+  builtinVsRaw: number | null;
+}
+
+function benchGemm(addon: NativeAddon, k: Kernels, o: Options): GemmRow[] {
+  const T = 1024; // tokens: batch 8 x 128
+  const layers: Array<[string, number, number]> = [['768->768', 768, 768], ['768->3072', 768, 3072], ['3072->768', 3072, 768]];
+  const info = addon.info();
+  const isas = (['avx512', 'avx2+fma', 'generic'] as const).filter((isa) => addon.setBuiltinIsa(isa));
+  addon.setBuiltinIsa(info.builtinIsa as 'avx512');
+  const rows: GemmRow[] = [];
+  const minS = o.quick ? 0.1 : 0.25;
+  for (const [lname, inF, outF] of layers) {
+    // Linear y[T,out] = x[T,in] W[out,in]^T ; dX = dY W ; dW = dY^T X
+    const cases: Array<[GemmRow['op'], string, number, number, number]> = [
+      ['NT', 'fwd  y = x W^T', T, outF, inF],
+      ['NN', 'bwd dx = dy W', T, inF, outF],
+      ['TN', 'bwd dW = dy^T x', outF, inF, T],
+    ];
+    if (o.quick && lname !== '768->3072') continue;
+    for (const [op, what, M, N, K] of cases) {
+      const tA = op === 'TN';
+      const tB = op === 'NT';
+      const A = rand(M * K, 1, 3);
+      const B = rand(K * N, 1, 5);
+      const C = new Float32Array(M * N);
+      const lda = tA ? M : K;
+      const ldb = tB ? K : N;
+      const flops = 2 * M * N * K;
+      const gf = (s: number) => flops / s / 1e9;
+      addon.setGemmImpl(info.blas === 'none' ? 'builtin' : 'blas');
+      const addonS = timeCall(() => k.gemm(tA, tB, M, N, K, 1, A, lda, B, ldb, 0, C, N), o.rounds, minS);
+      addon.setGemmImpl(info.gemm);
+      const raw = info.blas === 'none' ? null : gf(timeNative((it) => addon.benchSgemm('blas', tA, tB, M, N, K, it), o.rounds, minS));
+      const builtin: Record<string, number> = {};
+      for (const isa of isas) {
+        addon.setBuiltinIsa(isa);
+        builtin[isa] = gf(timeNative((it) => addon.benchSgemm('builtin', tA, tB, M, N, K, it), o.rounds, minS));
+        if (o.quick) break;
+      }
+      addon.setBuiltinIsa(info.builtinIsa as 'avx512');
+      const best = builtin[info.builtinIsa] ?? Object.values(builtin)[0]!;
+      rows.push({
+        name: `${lname} ${what}`, op, M, N, K,
+        addonGflops: gf(addonS), rawBlasGflops: raw, builtinGflops: builtin,
+        addonVsRaw: raw === null ? null : gf(addonS) / raw,
+        builtinVsRaw: raw === null ? null : best / raw,
+      });
+      process.stderr.write('.');
+    }
+  }
+  process.stderr.write('\n');
+  return rows;
+}
+
+// ---- fused ops -------------------------------------------------------------------------
+
+interface OpRow {
+  name: string;
+  shape: string;
+  bytes: number;
+  nativeMs: number;
+  nativeGBs: number;
+  jsMs: number | null;
+  speedup: number | null;
+  gflops?: number;
+}
+
+interface OpCase {
+  name: string;
+  shape: string;
+  bytes: number; // bytes read + written per call
+  flops?: number;
+  run: (k: Kernels) => void;
+}
+
+function opCases(quick: boolean): OpCase[] {
+  const R = 1024; // tokens
+  const H = 768;
+  const I = 3072;
+  const [B, T, nH, d] = [8, 128, 12, 64];
+  const BTH = B * T * H;
+  const P = B * nH * T * T;
+  const V = 30522;
+  const Rce = quick ? 64 : 256; // MLM: ~15% of 1024 tokens are predicted, rounded up
+  const nAdam = quick ? 1 << 20 : 10_000_000;
+  const F = 4; // bytes per float
+
+  const x = rand(R * H, 2, 1);
+  const gamma = rand(H, 1, 2);
+  const beta = rand(H, 1, 3);
+  const lnOut = new Float32Array(R * H);
+  const mean = new Float32Array(R);
+  const rstd = new Float32Array(R);
+  const dOut = rand(R * H, 1, 4);
+  const dx = new Float32Array(R * H);
+  const dgamma = new Float32Array(H);
+  const dbeta = new Float32Array(H);
+
+  const gx = rand(R * I, 3, 5);
+  const gOut = new Float32Array(R * I);
+  const gd = rand(R * I, 1, 6);
+  const gdx = new Float32Array(R * I);
+
+  const sx = rand(P, 3, 7);
+  const sy = new Float32Array(P);
+  const sdy = rand(P, 1, 8);
+  const sdx = new Float32Array(P);
+
+  const q = rand(BTH, 1, 9);
+  const kk = rand(BTH, 1, 10);
+  const v = rand(BTH, 1, 11);
+  const mask = new Float32Array(B * T).fill(1);
+  for (let b = 0; b < B; b++) for (let t = 100 + b * 3; t < T; t++) mask[b * T + t] = 0; // some padding
+  const probs = new Float32Array(P);
+  const aOut = new Float32Array(BTH);
+  const aD = rand(BTH, 1, 12);
+  const dq = new Float32Array(BTH);
+  const dk = new Float32Array(BTH);
+  const dv = new Float32Array(BTH);
+
+  const logits = rand(Rce * V, 4, 13);
+  const targets = new Int32Array(Rce);
+  for (let r = 0; r < Rce; r++) targets[r] = r % 10 === 9 ? -100 : (r * 7919) % V;
+  const ceProbs = new Float32Array(Rce * V);
+  const dlogits = new Float32Array(Rce * V);
+
+  const emb = rand(V * H, 1, 14);
+  const ids = new Int32Array(R);
+  for (let i = 0; i < R; i++) ids[i] = (i * 104729) % V;
+  const embOut = new Float32Array(R * H);
+  const dEmb = new Float32Array(V * H);
+
+  const p = rand(nAdam, 1, 15);
+  const g = rand(nAdam, 0.01, 16);
+  const m = new Float32Array(nAdam);
+  const vv = new Float32Array(nAdam);
+
+  let step = 0;
+  const cases: OpCase[] = [
+    { name: 'layerNormForward', shape: `[${R},${H}]`, bytes: F * (2 * R * H + 2 * H + 2 * R), run: (k) => k.layerNormForward(x, gamma, beta, R, H, 1e-12, lnOut, mean, rstd) },
+    { name: 'layerNormBackward', shape: `[${R},${H}]`, bytes: F * (4 * R * H + 5 * H + 2 * R), run: (k) => k.layerNormBackward(dOut, x, gamma, mean, rstd, R, H, dx, dgamma, dbeta) },
+    { name: 'geluForward', shape: `[${R},${I}]`, bytes: F * 2 * R * I, run: (k) => k.geluForward(gx, gOut) },
+    { name: 'geluBackward', shape: `[${R},${I}]`, bytes: F * 4 * R * I, run: (k) => k.geluBackward(gx, gd, gdx) },
+    { name: 'softmaxForward', shape: `[${B * nH * T},${T}]`, bytes: F * 2 * P, run: (k) => k.softmaxForward(sx, B * nH * T, T, sy) },
+    { name: 'softmaxBackward', shape: `[${B * nH * T},${T}]`, bytes: F * 4 * P, run: (k) => k.softmaxBackward(sy, sdy, B * nH * T, T, sdx) },
+    {
+      name: 'attentionForward', shape: `B${B} T${T} nH${nH} d${d}`, bytes: F * (4 * BTH + B * T + P), flops: 4 * B * nH * T * T * d,
+      run: (k) => k.attentionForward(q, kk, v, mask, B, T, nH, d, 0.125, null, probs, aOut),
+    },
+    {
+      name: 'attentionBackward', shape: `B${B} T${T} nH${nH} d${d}`, bytes: F * (10 * BTH + P), flops: 8 * B * nH * T * T * d,
+      run: (k) => k.attentionBackward(aD, q, kk, v, probs, null, B, T, nH, d, 0.125, dq, dk, dv),
+    },
+    { name: 'crossEntropyForward', shape: `[${Rce},${V}]`, bytes: F * (2 * Rce * V + Rce), run: (k) => void k.crossEntropyForward(logits, targets, Rce, V, -100, ceProbs) },
+    { name: 'crossEntropyBackward', shape: `[${Rce},${V}]`, bytes: F * (3 * Rce * V + Rce), run: (k) => k.crossEntropyBackward(ceProbs, targets, Rce, V, -100, 1 / Rce, dlogits) },
+    { name: 'embeddingForward', shape: `[${V},${H}] x ${R} ids`, bytes: F * (2 * R * H + R), run: (k) => k.embeddingForward(emb, ids, V, H, embOut) },
+    { name: 'embeddingBackward', shape: `[${V},${H}] x ${R} ids`, bytes: F * (3 * R * H + R), run: (k) => k.embeddingBackward(dOut, ids, V, H, dEmb) },
+    { name: 'adamwUpdate', shape: `${nAdam} params`, bytes: F * 7 * nAdam, run: (k) => k.adamwUpdate(p, g, m, vv, 1e-5, 0.9, 0.999, 1e-8, 0.01, ++step) },
+    { name: 'sumSquares', shape: `${nAdam} floats`, bytes: F * nAdam, run: (k) => void k.sumSquares([p]) },
+  ];
+  return cases;
+}
+
+function benchOps(native: Kernels, o: Options): OpRow[] {
+  const rows: OpRow[] = [];
+  for (const c of opCases(o.quick)) {
+    const ns = timeCall(() => c.run(native), o.rounds, o.quick ? 0.05 : 0.2);
+    let js: number | null = null;
+    if (o.js) js = timeCall(() => c.run(jsKernels), 1, 0); // one timed call (plus warm-up): the reference is slow
+    rows.push({
+      name: c.name, shape: c.shape, bytes: c.bytes, nativeMs: ns * 1e3, nativeGBs: c.bytes / ns / 1e9,
+      jsMs: js === null ? null : js * 1e3, speedup: js === null ? null : js / ns,
+      ...(c.flops !== undefined ? { gflops: c.flops / ns / 1e9 } : {}),
+    });
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  return rows;
+}
+
+// ---- main ------------------------------------------------------------------------------
+
+function main(): void {
+  const o = parseArgs(process.argv.slice(2));
+  const addon = loadNativeAddon();
+  const native = loadNativeKernels();
+  if (addon === null || native === null) {
+    console.error(`bench: ${nativeLoadError() ?? 'native addon not available'}`);
+    process.exit(1);
+  }
+  if (o.threads !== null) addon.setThreads(o.threads);
+  const info = addon.info();
+  let commit = '';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    // not a git checkout
+  }
+  const loadBefore = loadavg();
+  console.log(`adaptext bench  ${new Date().toISOString()}  commit ${commit || '?'}  node ${process.version}`);
+  console.log(`cpu: ${cpus()[0]?.model ?? '?'} x${cpus().length}  kernels: ${native.description}`);
+  console.log(`blas: ${info.blasConfig || info.blas}  built-in GEMM: ${info.builtinIsa}  load avg: ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`best of ${o.rounds} round(s)${o.quick ? ', --quick' : ''}\n`);
+
+  const gemm = benchGemm(addon, native, o);
+  const isas = Object.keys(gemm[0]?.builtinGflops ?? {});
+  console.log('GEMM (GFLOP/s; M x N x K; addon = from JS through N-API; raw BLAS and built-in = C++ loop)');
+  console.log(table(
+    ['shape', 'op', 'M x N x K', 'addon', 'raw BLAS', ...isas.map((i) => `built-in ${i}`), 'addon/raw', 'built-in/raw'],
+    gemm.map((r) => [r.name, r.op, `${r.M}x${r.N}x${r.K}`, f1(r.addonGflops), f1(r.rawBlasGflops), ...isas.map((i) => f1(r.builtinGflops[i] ?? null)), f2(r.addonVsRaw), f2(r.builtinVsRaw)]),
+  ));
+  const ratios = (key: 'addonVsRaw' | 'builtinVsRaw') => gemm.map((r) => r[key]).filter((x): x is number => x !== null);
+  if (ratios('addonVsRaw').length > 0) {
+    console.log(`min addon/raw ${Math.min(...ratios('addonVsRaw')).toFixed(2)} (target >= 0.90), min built-in(${info.builtinIsa})/raw ${Math.min(...ratios('builtinVsRaw')).toFixed(2)} (target >= 0.40)`);
+  }
+
+  const ops = benchOps(native, o);
+  console.log('\nFused ops (GB/s = bytes read + written per call / time)');
+  console.log(table(
+    ['op', 'shape', 'native ms', 'GB/s', 'GFLOP/s', 'js ms', 'native/js'],
+    ops.map((r) => [r.name, r.shape, r.nativeMs.toFixed(3), f1(r.nativeGBs), r.gflops === undefined ? '' : f1(r.gflops), r.jsMs === null ? '-' : r.jsMs.toFixed(1), r.speedup === null ? '-' : `${r.speedup.toFixed(0)}x`]),
+  ));
+  const loadAfter = loadavg();
+  console.log(`\nload avg after: ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
+
+  if (o.json !== null) {
+    const out = {
+      date: new Date().toISOString(), commit, node: process.version, cpu: cpus()[0]?.model ?? '', cores: cpus().length,
+      kernels: native.description, native: info, rounds: o.rounds, quick: o.quick,
+      loadAvgBefore: loadBefore, loadAvgAfter: loadAfter, gemm, ops,
+    };
+    writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
+    console.log(`wrote ${o.json}`);
+  }
+}
+
+main();
