@@ -43,9 +43,19 @@ function pyStr(s: string): string {
 
 /** The one-line Python command that converts a pickle checkpoint into `model.safetensors`
  * beside it. `weights_only=True` makes torch.load refuse arbitrary objects; `.clone()` breaks
- * the storage sharing of tied weights, which `save_file` rejects. */
+ * the storage sharing of tied weights, which `save_file` rejects. For a sharded checkpoint
+ * (`pytorch_model.bin.index.json`) every shard in its weight_map is merged into one file. */
 export function pickleConversionCommand(path: string): string {
-  const out = join(dirname(path), 'model.safetensors');
+  const dir = dirname(path);
+  const out = join(dir, 'model.safetensors');
+  if (/\.index\.json$/i.test(path)) {
+    return (
+      `python -c "import json, os, torch; from safetensors.torch import save_file; d = ${pyStr(dir)}; sd = {}; ` +
+      `[sd.update(torch.load(os.path.join(d, f), map_location='cpu', weights_only=True)) ` +
+      `for f in sorted(set(json.load(open(${pyStr(path)}))['weight_map'].values()))]; ` +
+      `save_file({k: v.clone().contiguous() for k, v in sd.items()}, ${pyStr(out)}, metadata={'format': 'pt'})"`
+    );
+  }
   return (
     `python -c "import torch; from safetensors.torch import save_file; ` +
     `sd = torch.load(${pyStr(path)}, map_location='cpu', weights_only=True); ` +

@@ -438,3 +438,20 @@ describe('safetensors: writer and reader API', () => {
     assert.equal(firstBitDiff(back, f), -1);
   });
 });
+
+describe('safetensors: conversion one-liners are valid Python', () => {
+  it('single-file and sharded commands compile with python3 (when available)', async () => {
+    const { pickleConversionCommand } = await import('../../src/io/pickle.js');
+    const { spawnSync } = await import('node:child_process');
+    const cmds = [pickleConversionCommand("/m/it's/pytorch_model.bin"), pickleConversionCommand('/m/x/pytorch_model.bin.index.json')];
+    assert.match(cmds[1]!, /json\.load\(open\('\/m\/x\/pytorch_model\.bin\.index\.json'\)\)\['weight_map'\]/);
+    for (const cmd of cmds) {
+      assert.ok(!cmd.includes('\n'));
+      // Strip `python -c "` ... `"` and compile (not run) the code.
+      const code = cmd.slice('python -c "'.length, -1);
+      const r = spawnSync('python3', ['-c', 'import sys; compile(sys.argv[1], "<cmd>", "exec")', code], { encoding: 'utf8' });
+      if (r.error) return; // no python on this machine: nothing to check against
+      assert.equal(r.status, 0, r.stderr);
+    }
+  });
+});
