@@ -285,13 +285,32 @@ export function alignLabelsToFirstSubtoken(wordIds: ReadonlyArray<number | null>
 
 /** The decoder's own parameters: the bias always, the weight only when untied. */
 class LMDecoder extends Module {
-  readonly bias: Parameter; // [V]
-  readonly weight: Parameter | null; // [V,H] when untied
+  bias: Parameter; // [V]
+  weight: Parameter | null; // [V,H] when untied
 
   constructor(V: number, H: number, untied: boolean) {
     super();
     this.weight = untied ? this.registerParameter('weight', Parameter.zeros([V, H])) : null;
     this.bias = this.registerParameter('bias', Parameter.zeros([V]));
+  }
+
+  /** New vocabulary size: bias rows added as 0, untied weight rows N(0, std) (HF resize semantics). */
+  resize(V: number, rng: Rng, std: number): void {
+    const oldV = this.bias.size;
+    const b = Parameter.zeros([V]);
+    b.data.set(this.bias.data.subarray(0, Math.min(V, oldV)));
+    b.setTrainable(this.bias.requiresGrad);
+    b.name = this.bias.name;
+    this.bias = this.registerParameter('bias', b);
+    if (this.weight !== null) {
+      const H = this.weight.shape[1]!;
+      const w = Parameter.zeros([V, H]);
+      w.data.set(this.weight.data.subarray(0, Math.min(V, oldV) * H));
+      for (let i = oldV * H; i < V * H; i++) w.data[i] = std * rng.normal();
+      w.setTrainable(this.weight.requiresGrad);
+      w.name = this.weight.name;
+      this.weight = this.registerParameter('weight', w);
+    }
   }
 }
 
@@ -316,6 +335,11 @@ export class MaskedLMHead extends Head {
       const w = this.decoder.weight.data;
       for (let i = 0; i < w.length; i++) w[i] = cfg.initializerRange * rng.normal();
     }
+  }
+
+  /** Follow a resized vocabulary (AdapterModel.resizeTokenEmbeddings). */
+  resizeVocab(V: number, rng: Rng): void {
+    this.decoder.resize(V, rng, this.cfg.initializerRange);
   }
 
   /** labels: [B*T] token ids to predict, -100 elsewhere (HF MLM convention). */

@@ -29,7 +29,7 @@ import {
 } from './adapters.js';
 import { BertModel, firstToken, type BertInput } from './bert.js';
 import { resolveConfig, type BertFamilyConfig, type ResolvedConfig } from './config.js';
-import { createHead, type Head, type HeadResult, type HeadSpec } from './heads.js';
+import { createHead, MaskedLMHead, type Head, type HeadResult, type HeadSpec } from './heads.js';
 
 export interface AdapterModelOptions {
   /** Seed of the model's Rng (init of new weights, dropout masks). Default 42. */
@@ -80,8 +80,11 @@ export class AdapterModel extends Module {
   private activeHeadNames: string[] = [];
   private main: string | null = null;
 
-  constructor(readonly config: BertFamilyConfig, opts: AdapterModelOptions = {}) {
+  private cfgJson: BertFamilyConfig;
+
+  constructor(config: BertFamilyConfig, opts: AdapterModelOptions = {}) {
     super();
+    this.cfgJson = config;
     this.cfg = resolveConfig(config);
     this.rng = new Rng(opts.seed ?? 42);
     this.prefixName = this.cfg.family;
@@ -89,6 +92,11 @@ export class AdapterModel extends Module {
     this.heads = this.registerModule('heads', new ModuleDict<Head>());
     if (opts.skipInit !== true) initBertWeights(this.base, this.cfg.initializerRange, this.rng);
     this.assignParameterNames();
+  }
+
+  /** The HF config (config.json fields); vocab_size follows resizeTokenEmbeddings. */
+  get config(): BertFamilyConfig {
+    return this.cfgJson;
   }
 
   get prefix(): string {
@@ -251,6 +259,74 @@ export class AdapterModel extends Module {
     if (pooling === 'mean') return meanPool(enc.lastHiddenState, enc.attentionMask);
     if (pooling === 'cls') return firstToken(enc.lastHiddenState);
     throw new Error(`encode: unknown pooling '${String(pooling)}' (cls, mean, pooler)`);
+  }
+
+  // ---------------------------------------------------------------- vocabulary
+
+  /**
+   * Resize the word embeddings to `newSize` rows (vocabulary expansion). Row i >= old size is the
+   * mean of the old rows `init.get(i)` (FVT: the embeddings of its old sub-tokens) or, without an
+   * entry, N(0, initializer_range) like HF `resize_token_embeddings`. MLM decoders follow (tied
+   * ones automatically; biases get 0 for new rows). Build the optimizer after resizing.
+   */
+  resizeTokenEmbeddings(newSize: number, opts: { init?: ReadonlyMap<number, readonly number[]> } = {}): void {
+    const old = this.cfg.vocabSize;
+    if (!Number.isInteger(newSize) || newSize < 1) throw new Error(`resizeTokenEmbeddings: size must be a positive integer, got ${newSize}`);
+    const emb = this.base.embeddings.word_embeddings;
+    const oldW = emb.weight.data; // [old,H]
+    const H = this.cfg.hiddenSize;
+    const std = this.cfg.initializerRange;
+    emb.resize(newSize, (row, i) => {
+      const src = opts.init?.get(i);
+      if (src === undefined || src.length === 0) {
+        for (let j = 0; j < H; j++) row[j] = std * this.rng.normal();
+        return;
+      }
+      for (const id of src) {
+        if (!Number.isInteger(id) || id < 0 || id >= old) {
+          throw new Error(`resizeTokenEmbeddings: init for new row ${i} uses id ${id}, outside the old vocabulary [0, ${old})`);
+        }
+        for (let j = 0; j < H; j++) row[j]! += oldW[id * H + j]! / src.length;
+      }
+    });
+    for (const h of this.heads.values()) if (h instanceof MaskedLMHead) h.resizeVocab(newSize, this.rng);
+    this.cfg.vocabSize = newSize;
+    this.cfgJson = { ...this.cfgJson, vocab_size: newSize };
+    this.assignParameterNames();
+  }
+
+  /** Architecture summary for `adaptext inspect`: sizes, parameter counts, adapters and heads. */
+  summary(): {
+    modelType: string;
+    layers: number;
+    hidden: number;
+    heads: number;
+    vocab: number;
+    parameters: ReturnType<AdapterModel['countParameters']>;
+    adapters: Array<{ name: string; config: BnConfig; active: boolean; parameters: number }>;
+    predictionHeads: Array<{ name: string; type: string; active: boolean; main: boolean; parameters: number }>;
+  } {
+    return {
+      modelType: this.cfg.modelType,
+      layers: this.cfg.numLayers,
+      hidden: this.cfg.hiddenSize,
+      heads: this.cfg.numHeads,
+      vocab: this.cfg.vocabSize,
+      parameters: this.countParameters(),
+      adapters: this.adapterNames().map((name) => ({
+        name,
+        config: this.adapterConfig(name),
+        active: this.active === name,
+        parameters: this.adapterParameters(name).reduce((n, [, p]) => n + p.size, 0),
+      })),
+      predictionHeads: this.headNames().map((name) => ({
+        name,
+        type: this.getHead(name).type,
+        active: this.activeHeadNames.includes(name),
+        main: this.main === name,
+        parameters: this.getHead(name).parameters().reduce((n, p) => n + p.size, 0),
+      })),
+    };
   }
 
   // ---------------------------------------------------------------- freezing & groups

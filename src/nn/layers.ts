@@ -23,15 +23,33 @@ export class Linear extends Module {
 
 /** Row lookup. weight [V, C]; ids [..] → [.., C]. `paddingIdx` only affects init (zero row), as in torch. */
 export class Embedding extends Module {
-  readonly weight: Parameter; // [V, C]
+  weight: Parameter; // [V, C]
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, readonly paddingIdx: number | null = null) {
+  constructor(public numEmbeddings: number, readonly embeddingDim: number, readonly paddingIdx: number | null = null) {
     super();
     this.weight = this.registerParameter('weight', Parameter.zeros([numEmbeddings, embeddingDim]));
   }
 
   forward(ids: Int32Array, idsShape: readonly number[]): Tensor {
     return embedding(this.weight, ids, idsShape);
+  }
+
+  /**
+   * Grow (or shrink) to `n` rows: a NEW parameter (same name, trainable flag kept) holding the
+   * old rows; added rows are filled by `fill(rowData, rowIndex)`. Optimizer state for the old
+   * tensor does not carry over: resize before building the optimizer.
+   */
+  resize(n: number, fill: (row: Float32Array, index: number) => void): Parameter {
+    const C = this.embeddingDim;
+    const old = this.weight;
+    const p = Parameter.zeros([n, C]);
+    p.data.set(old.data.subarray(0, Math.min(n, this.numEmbeddings) * C));
+    for (let i = this.numEmbeddings; i < n; i++) fill(p.data.subarray(i * C, (i + 1) * C), i);
+    p.setTrainable(old.requiresGrad);
+    p.name = old.name;
+    this.weight = this.registerParameter('weight', p);
+    this.numEmbeddings = n;
+    return p;
   }
 }
 

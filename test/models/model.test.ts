@@ -215,3 +215,31 @@ test('bad inputs give one-line errors', () => {
   assert.throws(() => new AdapterModel({ ...TINY, hidden_size: 15 }), /hidden_size 15 is not a multiple of num_attention_heads 2/);
   assert.throws(() => model.addHead('bad name', { type: 'masked_lm' }), /must be non-empty/);
 });
+
+test('resizeTokenEmbeddings: old rows kept, new rows = mean of their old sub-tokens (FVT), MLM follows, save config updated', () => {
+  const model = new AdapterModel(TINY, { seed: 6 });
+  model.addHead('mlm', { type: 'masked_lm' });
+  model.addHead('mlm_u', { type: 'masked_lm', untied: true });
+  const before = model.base.embeddings.word_embeddings.weight.data.slice();
+  model.resizeTokenEmbeddings(53, { init: new Map([[50, [3, 5]], [52, [7]]]) });
+  const w = model.stateDict().get('bert.embeddings.word_embeddings.weight')!;
+  assert.deepEqual([...w.shape], [53, 16]);
+  assert.deepEqual(w.data.subarray(0, 50 * 16), before);
+  for (let j = 0; j < 16; j++) {
+    assert.ok(Math.abs(w.data[50 * 16 + j]! - (before[3 * 16 + j]! + before[5 * 16 + j]!) / 2) < 1e-7);
+    assert.equal(w.data[52 * 16 + j], before[7 * 16 + j]);
+  }
+  assert.ok(w.data.subarray(51 * 16, 52 * 16).some((v) => v !== 0), 'row without init drawn from N(0, std)');
+  assert.deepEqual([...model.stateDict().get('heads.mlm.3.bias')!.shape], [53]);
+  assert.deepEqual([...model.stateDict().get('heads.mlm_u.3.weight')!.shape], [53, 16]);
+  assert.equal(model.config.vocab_size, 53);
+  const input = { ...batch(), inputIds: Int32Array.from({ length: 12 }, (_, i) => (i === 3 ? 52 : 4)) };
+  const labels = new Int32Array(12).fill(-100);
+  labels[1] = 51;
+  const out = model.forward(input, { heads: ['mlm'], labels: { mlm: labels } });
+  assert.deepEqual([...out.heads['mlm']!.logits.shape], [1, 53]);
+  assert.throws(() => model.resizeTokenEmbeddings(60, { init: new Map([[55, [99]]]) }), /uses id 99, outside the old vocabulary \[0, 53\)/);
+  const s = model.summary();
+  assert.equal(s.vocab, 53);
+  assert.deepEqual(s.predictionHeads.map((h) => h.name), ['mlm', 'mlm_u']);
+});
