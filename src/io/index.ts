@@ -1,0 +1,9 @@
+// File formats and safe writing: safetensors, HF config.json, JSON Lines, config validation,
+// atomic files/folders, pickle refusal.
+export * from './atomic.js';
+export * from './config.js';
+export * from './float16.js';
+export * from './jsonl.js';
+export * from './pickle.js';
+export * from './safetensors.js';
+export * from './validate.js';
