@@ -15,9 +15,11 @@ export interface Encoding {
   readonly ids: number[];
   readonly tokens: string[];
   /**
-   * Index of the word each token came from; null for special tokens. For `encode`, words are
-   * the pre-tokenizer's pieces (BERT: whitespace/punctuation split, each CJK char a word;
-   * RoBERTa: GPT-2 regex pieces). For `encodeWords`, the index into the given word list.
+   * Index of the word each token came from; null for the special tokens `addSpecialTokens`
+   * wraps the sequence in. For `encode`, words are the pre-tokenizer's pieces (BERT:
+   * whitespace/punctuation split, each CJK char a word; RoBERTa: GPT-2 regex pieces), and a
+   * special token written in the text itself ("a [MASK] b") counts as a word, as in HF.
+   * For `encodeWords`, the index into the given word list.
    */
   readonly wordIds: (number | null)[];
   /**
