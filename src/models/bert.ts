@@ -279,11 +279,18 @@ export class BertModel extends Module {
 /** RoBERTa is the same module tree; the class name documents intent at call sites. */
 export class RobertaModel extends BertModel {}
 
+/** The [B,T] float mask, or null when there is no padding (the attention kernel then skips masking). */
 function floatMask(m: Float32Array | Int32Array | null | undefined, n: number): Float32Array | null {
   if (m == null) return null;
   if (m.length !== n) throw new Error(`BertModel: attentionMask has ${m.length} elements, expected B*T = ${n}`);
-  if (m instanceof Float32Array) return m;
-  return Float32Array.from(m);
+  let allOnes = true;
+  for (let i = 0; i < n; i++) {
+    const v = m[i]!;
+    if (v !== 0 && v !== 1) throw new Error(`BertModel: attentionMask[${i}] = ${v}; use 1 for tokens and 0 for padding`);
+    if (v === 0) allOnes = false;
+  }
+  if (allOnes) return null;
+  return m instanceof Float32Array ? m : Float32Array.from(m);
 }
 
 function checkInput(input: BertInput, cfg: ResolvedConfig): void {

@@ -175,3 +175,28 @@ test('freezing and dropout survive nothing implicit: a loaded model starts train
   const out = model.forward(batch(2, 6));
   assert.deepEqual([...out.lastHiddenState.shape], [2, 6, 32]);
 });
+
+test('sharded checkpoints (model.safetensors.index.json) load like a single file', () => {
+  const dir = join(tmp(), 'sharded');
+  cpSync(join(FIXTURES, 'bert_unprefixed'), dir, { recursive: true });
+  const all = [...readSafetensors(join(dir, 'model.safetensors'))];
+  rmSync(join(dir, 'model.safetensors'));
+  const half = Math.floor(all.length / 2);
+  const shards = [all.slice(0, half), all.slice(half)];
+  const weightMap: Record<string, string> = {};
+  shards.forEach((s, i) => {
+    const file = `model-0000${i + 1}-of-00002.safetensors`;
+    writeSafetensors(join(dir, file), new Map(s.map(([k, v]) => [k, { shape: v.shape, data: v.data }])));
+    for (const [k] of s) weightMap[k] = file;
+  });
+  writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+  const { meta, tensors } = readGolden('bert_unprefixed');
+  const { model } = loadModel(dir);
+  model.eval();
+  const out = noGrad(() => model.forward(inputOf(meta)));
+  const want = tensors.get('out.last_hidden_state')!.data;
+  let maxd = 0;
+  for (let i = 0; i < want.length; i++) maxd = Math.max(maxd, Math.abs(out.lastHiddenState.data[i]! - want[i]!));
+  assert.ok(maxd < 1e-5, `sharded load output differs by ${maxd}`);
+  assert.throws(() => model.forward({ ...batch(2, 6), attentionMask: new Float32Array(12).fill(0.5) }), /attentionMask\[0\] = 0\.5; use 1 for tokens and 0 for padding/);
+});
