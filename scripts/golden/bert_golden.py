@@ -720,8 +720,54 @@ def full_variant(kind, seed):
     return ids, attention_mask, token_type_ids
 
 
+def adapter_variant(seed):
+    """Non-default BnConfig options: ln_before (stored twice by AdapterHub), ln_after, adapter_residual_before_ln,
+    residual_before_ln=False, scaling, gelu; loss = sum(last_hidden_state * R) with a stored random R."""
+    gen = torch.Generator().manual_seed(seed)
+    cfg = base_cfg(model_type="bert", num_hidden_layers=2, type_vocab_size=2, layer_norm_eps=1e-12, pad_token_id=0,
+                   architecture="BertModel")
+    model = BertModel(cfg).to(DTYPE)
+    randomize(model, gen)
+    acfg = dict(SEQ_BN, mh_adapter=True, reduction_factor=4, non_linearity="gelu", ln_before=True, ln_after=True,
+                adapter_residual_before_ln=True, residual_before_ln=False, scaling=0.5, init_weights="houlsby",
+                leave_out=[])
+    add_adapter(model, "variant", acfg)
+    for layer in model.encoder.layer:
+        randomize(layer.attention.output.adapters, gen)
+        randomize(layer.output.adapters, gen)
+    set_active_adapter(model, "variant")
+    model.eval()
+    B, T = 2, 6
+    ids = torch.randint(3, cfg.vocab_size, (B, T), generator=gen)
+    mask = torch.ones(B, T, dtype=torch.long)
+    mask[1, 4:] = 0
+    ids[1, 4:] = 0
+    R = torch.randn(B, T, cfg.hidden_size, generator=gen, dtype=DTYPE)
+    seq, pooled = model(ids, mask, None)
+    loss = (seq * R).sum()
+    loss.backward()
+    path = os.path.join(OUT, "bert_adapter_variant")
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, "config.json"), "w") as f:
+        json.dump(config_json(cfg), f, indent=2, sort_keys=True)
+    write_safetensors(os.path.join(path, "model.safetensors"),
+                      {k: v for k, v in model.state_dict().items() if ".adapters." not in k and not k.endswith("position_ids")})
+    write_adapter_folder(os.path.join(path, "adapters", "variant"), "variant", acfg, model, "", "BertModel", "bert")
+    tensors = {"out.last_hidden_state": seq, "in.R": R}
+    for k, p in model.named_parameters():
+        if ".adapters." in k:
+            tensors["grad.bert." + k] = p.grad
+    write_safetensors(os.path.join(path, "golden.safetensors"), tensors)
+    with open(os.path.join(path, "golden.json"), "w") as f:
+        json.dump({"note": "adapter config variants; adapter tensors saved without prefix (BertModel + adapters)",
+                   "input_ids": ids.tolist(), "attention_mask": mask.tolist(), "token_type_ids": None,
+                   "loss": loss.item()}, f, indent=1)
+    print(f"adapter variant: loss {loss.item():.6f}")
+
+
 def main():
     torch.manual_seed(0)
+    adapter_variant(99)
     ids, mask, tt = full_variant("bert", 1234)
     full_variant("roberta", 4321)
     plain_variant("bert_unprefixed", lambda k: k, 77, ids, mask, tt,

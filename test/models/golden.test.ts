@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { nativeKernels, noGrad, setBackend } from '../../src/tensor/index.js';
+import { mul, nativeKernels, noGrad, setBackend, sum, Tensor } from '../../src/tensor/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { loadAdapter, loadModel } from '../../src/models/load.js';
 import type { AdapterModel } from '../../src/models/model.js';
@@ -137,3 +137,27 @@ for (const variant of ['bert_unprefixed', 'bert_gamma_beta']) {
     ]);
   });
 }
+
+for (const backend of BACKENDS)
+test(`golden adapter options [${backend}]: ln_before (stored twice), ln_after, adapter_residual_before_ln, residual_before_ln=false, scaling, gelu`, () => {
+  setBackend(backend);
+  const dir = join(FIXTURES, 'bert_adapter_variant');
+  const { meta, tensors } = readGolden('bert_adapter_variant');
+  const { model } = loadModel(dir);
+  loadAdapter(model, join(dir, 'adapters', 'variant'), { setActive: true }); // un-prefixed AdapterHub names
+  const cfg = model.adapterConfig('variant');
+  assert.equal(cfg.ln_before && cfg.ln_after && cfg.adapter_residual_before_ln && cfg.residual_before_ln === false, true);
+  model.eval();
+  const out = model.forward(inputOf(meta));
+  const R = tensors.get('in.R')!;
+  const loss = sum(mul(out.lastHiddenState, new Tensor(R.data, R.shape)));
+  const diffs: Diff[] = [
+    diff('last_hidden_state', out.lastHiddenState.data, tensors.get('out.last_hidden_state')!.data),
+    { name: 'loss', maxAbs: Math.abs(loss.item() - meta.loss!), rel: Math.abs(loss.item() - meta.loss!) / Math.abs(meta.loss!) },
+  ];
+  loss.backward();
+  const adapterParams = model.adapterParameters('variant');
+  assert.equal(adapterParams.length, [...tensors.keys()].filter((k) => k.startsWith('grad.')).length);
+  for (const [name, p] of adapterParams) diffs.push(diff(`grad.${name}`, p.grad!, tensors.get(`grad.${name}`)!.data));
+  report(`adapter options [${backend}]`, diffs);
+});

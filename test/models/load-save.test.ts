@@ -200,3 +200,18 @@ test('sharded checkpoints (model.safetensors.index.json) load like a single file
   assert.ok(maxd < 1e-5, `sharded load output differs by ${maxd}`);
   assert.throws(() => model.forward({ ...batch(2, 6), attentionMask: new Float32Array(12).fill(0.5) }), /attentionMask\[0\] = 0\.5; use 1 for tokens and 0 for padding/);
 });
+
+test('ln_before adapters are saved under both AdapterHub names and load back', () => {
+  const dir = join(FIXTURES, 'bert_adapter_variant');
+  const { model } = loadModel(dir);
+  loadAdapter(model, join(dir, 'adapters', 'variant'));
+  const out = join(tmp(), 'variant');
+  saveAdapter(model, 'variant', out);
+  const saved = readSafetensors(join(out, 'adapter.safetensors'));
+  const orig = readSafetensors(join(dir, 'adapters', 'variant', 'adapter.safetensors'));
+  assert.deepEqual([...saved.keys()].sort(), [...orig.keys()].map((k) => `bert.${k}`).sort());
+  for (const [k, t] of orig) assert.deepEqual(saved.get(`bert.${k}`)!.data, t.data, k);
+  const again = loadModel(dir).model;
+  loadAdapter(again, out);
+  assert.equal(again.adapterParameters('variant').length, model.adapterParameters('variant').length);
+});
