@@ -52,7 +52,8 @@ export interface RunMetrics {
   ablation?: Array<{ name: string; description: string; target: Metrics; domain_confusion?: DomainConfusion }>;
   baselines?: Array<{ name: string; description: string; target: Metrics }>;
   vocab?: { added: number; fragmentationBefore: number; fragmentationAfter: number; examples: string[] };
-  projection?: { before: Point[]; after: Point[] };
+  /** explainedVarianceRatio is an optional addition (projectBeforeAfter returns it): axis labels show it. */
+  projection?: { before: Point[]; after: Point[]; explainedVarianceRatio?: { before?: number[]; after?: number[] } };
 }
 
 export interface StepRecord {
