@@ -10,8 +10,8 @@
 // 2. Fused-op throughput in GB/s (bytes each call must read + write, counted from the
 //    buffer sizes) at BERT-base shapes, native vs the TypeScript reference.
 //
-// Each number is the best of --rounds rounds (default 3); a round repeats the call until
-// it has run >= 0.25 s. Other processes share the CPU, so the load average before and
+// Each number is the best of --rounds rounds (default 5); a GEMM round runs >= 0.15 s per
+// variant, round-robin over the variants, a fused-op round >= 0.2 s. Other processes share the CPU, so the load average before and
 // after is printed and stored.
 import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { json: null, quick: false, threads: null, rounds: 3, js: true };
+  const o: Options = { json: null, quick: false, threads: null, rounds: 5, js: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = (): string => {
@@ -72,16 +72,27 @@ function timeCall(fn: () => void, rounds: number, minSeconds: number): number {
   return best;
 }
 
-/** Best seconds-per-call of a C++ loop timer (`iters` calls per measurement). */
-function timeNative(measure: (iters: number) => number, rounds: number, minSeconds: number): number {
-  let iters = 1;
-  let s = measure(iters);
-  while (s < minSeconds && iters < 1 << 20) {
-    iters = Math.max(iters * 2, Math.ceil((iters * minSeconds) / Math.max(s, 1e-6)));
-    s = measure(iters);
+/**
+ * Best seconds-per-call of each variant, measured round-robin: one warm-up + calibration
+ * per variant (iterations for >= minSeconds), then `rounds` rounds visiting every variant.
+ */
+function roundRobin(variants: Array<{ key: string; perCall: (iters: number) => number }>, rounds: number, minSeconds: number): Record<string, number> {
+  const iters: Record<string, number> = {};
+  const best: Record<string, number> = {};
+  for (const v of variants) {
+    v.perCall(1); // warm-up
+    let n = 1;
+    let s = v.perCall(n);
+    while (s < minSeconds && n < 1 << 20) {
+      n = Math.max(n * 2, Math.ceil((n * minSeconds) / Math.max(s, 1e-6)));
+      s = v.perCall(n);
+    }
+    iters[v.key] = n;
+    best[v.key] = s / n;
   }
-  let best = s / iters;
-  for (let r = 1; r < rounds; r++) best = Math.min(best, measure(iters) / iters);
+  for (let r = 1; r < rounds; r++) {
+    for (const v of variants) best[v.key] = Math.min(best[v.key]!, v.perCall(iters[v.key]!) / iters[v.key]!);
+  }
   return best;
 }
 
@@ -116,6 +127,8 @@ interface GemmRow {
   N: number;
   K: number;
   addonGflops: number;
+  /** kernels().gemm with the default GEMM choice ('auto'), when that is not plain BLAS. */
+  defaultGflops: number | null;
   rawBlasGflops: number | null;
   builtinGflops: Record<string, number>;
   addonVsRaw: number | null;
@@ -129,7 +142,7 @@ function benchGemm(addon: NativeAddon, k: Kernels, o: Options): GemmRow[] {
   const isas = (['avx512', 'avx2+fma', 'generic'] as const).filter((isa) => addon.setBuiltinIsa(isa));
   addon.setBuiltinIsa(info.builtinIsa as 'avx512');
   const rows: GemmRow[] = [];
-  const minS = o.quick ? 0.1 : 0.25;
+  const minS = o.quick ? 0.05 : 0.15;
   for (const [lname, inF, outF] of layers) {
     // Linear y[T,out] = x[T,in] W[out,in]^T ; dX = dY W ; dW = dY^T X
     const cases: Array<[GemmRow['op'], string, number, number, number]> = [
@@ -148,23 +161,54 @@ function benchGemm(addon: NativeAddon, k: Kernels, o: Options): GemmRow[] {
       const ldb = tB ? K : N;
       const flops = 2 * M * N * K;
       const gf = (s: number) => flops / s / 1e9;
-      addon.setGemmImpl(info.blas === 'none' ? 'builtin' : 'blas');
-      const addonS = timeCall(() => k.gemm(tA, tB, M, N, K, 1, A, lda, B, ldb, 0, C, N), o.rounds, minS);
-      addon.setGemmImpl(info.gemm);
-      const raw = info.blas === 'none' ? null : gf(timeNative((it) => addon.benchSgemm('blas', tA, tB, M, N, K, it), o.rounds, minS));
-      const builtin: Record<string, number> = {};
-      for (const isa of isas) {
-        addon.setBuiltinIsa(isa);
-        builtin[isa] = gf(timeNative((it) => addon.benchSgemm('builtin', tA, tB, M, N, K, it), o.rounds, minS));
-        if (o.quick) break;
+      // The variants are measured round-robin (addon, raw, built-in ISAs, then again), so a
+      // burst of load from other processes hits them alike; each keeps its best round.
+      const variants: Array<{ key: string; perCall: (iters: number) => number }> = [];
+      const addonImpl = info.blas === 'none' ? 'builtin' : 'blas';
+      variants.push({
+        key: 'addon',
+        perCall: (iters) => {
+          addon.setGemmImpl(addonImpl);
+          const t0 = process.hrtime.bigint();
+          for (let i = 0; i < iters; i++) k.gemm(tA, tB, M, N, K, 1, A, lda, B, ldb, 0, C, N);
+          const s = Number(process.hrtime.bigint() - t0) / 1e9;
+          addon.setGemmImpl(info.gemm);
+          return s;
+        },
+      });
+      if (info.gemm === 'auto') {
+        variants.push({
+          key: 'default',
+          perCall: (iters) => {
+            const t0 = process.hrtime.bigint();
+            for (let i = 0; i < iters; i++) k.gemm(tA, tB, M, N, K, 1, A, lda, B, ldb, 0, C, N);
+            return Number(process.hrtime.bigint() - t0) / 1e9;
+          },
+        });
       }
-      addon.setBuiltinIsa(info.builtinIsa as 'avx512');
-      const best = builtin[info.builtinIsa] ?? Object.values(builtin)[0]!;
+      if (info.blas !== 'none') variants.push({ key: 'raw', perCall: (iters) => addon.benchSgemm('blas', tA, tB, M, N, K, iters) });
+      for (const isa of o.quick ? isas.slice(0, 1) : isas) {
+        variants.push({
+          key: isa,
+          perCall: (iters) => {
+            addon.setBuiltinIsa(isa);
+            const s = addon.benchSgemm('builtin', tA, tB, M, N, K, iters);
+            addon.setBuiltinIsa(info.builtinIsa as 'avx512');
+            return s;
+          },
+        });
+      }
+      const best = roundRobin(variants, o.rounds, minS);
+      const raw = best['raw'] === undefined ? null : gf(best['raw']);
+      const addonS = best['addon']!;
+      const builtin: Record<string, number> = {};
+      for (const isa of isas) if (best[isa] !== undefined) builtin[isa] = gf(best[isa]);
+      const bestBuiltin = builtin[info.builtinIsa] ?? Object.values(builtin)[0]!;
       rows.push({
         name: `${lname} ${what}`, op, M, N, K,
-        addonGflops: gf(addonS), rawBlasGflops: raw, builtinGflops: builtin,
+        addonGflops: gf(addonS), defaultGflops: best['default'] === undefined ? null : gf(best['default']), rawBlasGflops: raw, builtinGflops: builtin,
         addonVsRaw: raw === null ? null : gf(addonS) / raw,
-        builtinVsRaw: raw === null ? null : best / raw,
+        builtinVsRaw: raw === null ? null : bestBuiltin / raw,
       });
       process.stderr.write('.');
     }
@@ -325,10 +369,11 @@ function main(): void {
 
   const gemm = benchGemm(addon, native, o);
   const isas = Object.keys(gemm[0]?.builtinGflops ?? {});
-  console.log('GEMM (GFLOP/s; M x N x K; addon = from JS through N-API; raw BLAS and built-in = C++ loop)');
+  const showDefault = gemm.some((r) => r.defaultGflops !== null);
+  console.log(`GEMM (GFLOP/s; addon = kernels().gemm from JS through N-API on ${info.blas === 'none' ? 'the built-in kernel' : 'BLAS'};${showDefault ? ` addon auto = the default per-shape choice (${native.description});` : ''} raw BLAS and built-in = C++ loop)`);
   console.log(table(
-    ['shape', 'op', 'M x N x K', 'addon', 'raw BLAS', ...isas.map((i) => `built-in ${i}`), 'addon/raw', 'built-in/raw'],
-    gemm.map((r) => [r.name, r.op, `${r.M}x${r.N}x${r.K}`, f1(r.addonGflops), f1(r.rawBlasGflops), ...isas.map((i) => f1(r.builtinGflops[i] ?? null)), f2(r.addonVsRaw), f2(r.builtinVsRaw)]),
+    ['shape', 'op', 'M x N x K', 'addon', ...(showDefault ? ['addon auto'] : []), 'raw BLAS', ...isas.map((i) => `built-in ${i}`), 'addon/raw', 'built-in/raw'],
+    gemm.map((r) => [r.name, r.op, `${r.M}x${r.N}x${r.K}`, f1(r.addonGflops), ...(showDefault ? [f1(r.defaultGflops)] : []), f1(r.rawBlasGflops), ...isas.map((i) => f1(r.builtinGflops[i] ?? null)), f2(r.addonVsRaw), f2(r.builtinVsRaw)]),
   ));
   const ratios = (key: 'addonVsRaw' | 'builtinVsRaw') => gemm.map((r) => r[key]).filter((x): x is number => x !== null);
   if (ratios('addonVsRaw').length > 0) {

@@ -376,7 +376,10 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("blasConfig", blas_detail());
   o.Set("builtinIsa", builtin_isa());
   o.Set("threads", num_threads());
-  o.Set("gemm", gemm_impl() == GemmImpl::Blas ? "blas" : "builtin");
+  const GemmImpl impl = gemm_impl();
+  o.Set("gemm", impl == GemmImpl::Blas ? "blas" : impl == GemmImpl::Builtin ? "builtin" : "auto");
+  o.Set("blasCore", blas_core());
+  o.Set("builtinBeatsBlas", builtin_beats_blas());
   return o;
 }
 
@@ -393,10 +396,10 @@ Napi::Value SetGemmImpl(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
   if (name == "builtin") set_gemm_impl(GemmImpl::Builtin);
-  else if (name == "blas") {
+  else if (name == "blas" || name == "auto") {
     if (!blas_available()) throw Napi::Error::New(env, "setGemmImpl: this build has no BLAS (built-in GEMM only)");
-    set_gemm_impl(GemmImpl::Blas);
-  } else throw Napi::TypeError::New(env, "setGemmImpl: expected 'blas' or 'builtin'");
+    set_gemm_impl(name == "blas" ? GemmImpl::Blas : GemmImpl::Auto);
+  } else throw Napi::TypeError::New(env, "setGemmImpl: expected 'auto', 'blas' or 'builtin'");
   return env.Undefined();
 }
 
@@ -421,8 +424,10 @@ Napi::Value BenchSgemm(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // ADAPTEXT_GEMM=blas|builtin|auto (default auto when BLAS is linked, see kernels.h).
   const char* impl = std::getenv("ADAPTEXT_GEMM");
   if (impl != nullptr && std::strcmp(impl, "builtin") == 0) set_gemm_impl(GemmImpl::Builtin);
+  if (impl != nullptr && std::strcmp(impl, "blas") == 0) set_gemm_impl(GemmImpl::Blas);
   if (std::getenv("ADAPTEXT_THREADS") != nullptr) set_blas_threads(num_threads());
   const char* isa = std::getenv("ADAPTEXT_GEMM_ISA");
   if (isa != nullptr && *isa) set_builtin_isa(isa);

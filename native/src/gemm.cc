@@ -4,7 +4,10 @@
 // Row-major through column-major BLAS by swapping operands (DESIGN §3.10): a row-major
 // [M,N] matrix is the column-major [N,M] matrix C^T, and C^T = op(B)^T op(A)^T, so we call
 // sgemm(ColMajor, transB, transA, N, M, K, B, ldb, A, lda, C, ldc). No copies.
+#include <cctype>
 #include <chrono>
+#include <cstring>
+#include <string>
 #include <cstdlib>
 #include <vector>
 
@@ -31,7 +34,7 @@ namespace adaptext {
 namespace {
 
 #if defined(ADAPTEXT_CBLAS)
-GemmImpl g_impl = GemmImpl::Blas;
+GemmImpl g_impl = GemmImpl::Auto;
 
 inline void blas_sgemm(bool ta, bool tb, size_t M, size_t N, size_t K, float alpha,
                        const float* A, size_t lda, const float* B, size_t ldb, float beta,
@@ -88,6 +91,33 @@ const char* blas_detail() {
 #endif
 }
 
+const char* blas_core() {
+#if defined(ADAPTEXT_OPENBLAS)
+  const char* c = openblas_get_corename();
+  return c != nullptr ? c : "";
+#else
+  return "";
+#endif
+}
+
+// True when our micro-kernel uses a wider ISA than the linked BLAS: AVX-512 built-in vs an
+// OpenBLAS that picked a non-AVX-512 core (e.g. Debian's 0.3.21 on AMD Zen 5 -> "Haswell").
+// Accelerate and unknown CBLAS builds are trusted.
+bool builtin_beats_blas() {
+#if defined(ADAPTEXT_OPENBLAS)
+  static const bool blas_is_wide = [] {
+    std::string core = blas_core();
+    for (char& ch : core) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (const char* wide : {"skylakex", "cooperlake", "sapphirerapids", "zen4", "zen5"})
+      if (core.find(wide) != std::string::npos) return true;
+    return false;
+  }();
+  return !blas_is_wide && std::strcmp(builtin_isa(), "avx512") == 0;
+#else
+  return false;
+#endif
+}
+
 GemmImpl gemm_impl() { return g_impl; }
 
 void set_gemm_impl(GemmImpl impl) { g_impl = blas_available() ? impl : GemmImpl::Builtin; }
@@ -108,8 +138,14 @@ void gemm(bool ta, bool tb, size_t M, size_t N, size_t K, float alpha, const flo
     return;
   }
 #if defined(ADAPTEXT_CBLAS)
+  bool use_blas = g_impl == GemmImpl::Blas;
+  if (g_impl == GemmImpl::Auto) {
+    // Skinny shapes (classifier heads, batch-of-8 poolers) stay on BLAS: its small-matrix
+    // paths beat our packing there.
+    use_blas = !(M >= 64 && N >= 64 && K >= 64 && builtin_beats_blas());
+  }
   // Inside one of our parallel regions a threaded BLAS would oversubscribe the cores.
-  if (g_impl == GemmImpl::Blas && !in_parallel() && fits_int(M, N, K, lda, ldb, ldc)) {
+  if (use_blas && !in_parallel() && fits_int(M, N, K, lda, ldb, ldc)) {
     blas_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }

@@ -21,9 +21,9 @@ void set_num_threads(int n);
 // Runs fn(chunk) for every chunk in [0, nchunks), spread over the pool. Returns when all are done.
 void parallel_chunks(size_t nchunks, const std::function<void(size_t)>& fn);
 
-// Splits [0, n) into at most num_threads() contiguous ranges of at least `grain` items and
-// runs fn(begin, end) on each. Ranges depend only on n, grain and the thread count, so
-// per-chunk partial sums are reproducible for a given thread count.
+// Splits [0, n) into at most 4*num_threads() contiguous ranges of at least `grain` items
+// and runs fn(begin, end) on each. Ranges depend only on n, grain and the thread count, so
+// per-range partial sums are reproducible for a given thread count.
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn);
 
 // Same, also passing the range index p in [0, parallel_ranges(n, grain)).

@@ -19,8 +19,15 @@ export interface NativeInfo {
   /** Micro-kernel of the built-in GEMM: 'avx512' | 'avx2+fma' | 'generic'. */
   builtinIsa: string;
   threads: number;
-  /** Which GEMM `gemm` uses now. */
-  gemm: 'blas' | 'builtin';
+  /** openblas_get_corename() (e.g. 'Haswell') or ''. */
+  blasCore: string;
+  /** True when the built-in micro-kernel has a wider ISA than the BLAS (AVX-512 vs OpenBLAS 'Haswell'). */
+  builtinBeatsBlas: boolean;
+  /**
+   * Which GEMM `gemm` uses: 'auto' (default with BLAS: built-in for shapes >= 64 in every dim
+   * when builtinBeatsBlas, else BLAS), 'blas' or 'builtin'. Env ADAPTEXT_GEMM overrides.
+   */
+  gemm: 'auto' | 'blas' | 'builtin';
 }
 
 /** The raw addon: the Kernels methods (crossEntropyForward takes a result slot) + tuning hooks. */
@@ -32,8 +39,8 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'description' | 'cro
   info(): NativeInfo;
   /** Threads for our pool and OpenBLAS (default: ADAPTEXT_THREADS, OPENBLAS_NUM_THREADS, cores). */
   setThreads(n: number): void;
-  /** Route `gemm` through BLAS (default when linked) or the built-in kernel. */
-  setGemmImpl(impl: 'blas' | 'builtin'): void;
+  /** Route `gemm` through BLAS, the built-in kernel, or pick per shape ('auto', the default with BLAS). */
+  setGemmImpl(impl: 'auto' | 'blas' | 'builtin'): void;
   /** Pick the built-in micro-kernel; false when the CPU lacks it. */
   setBuiltinIsa(isa: 'avx512' | 'avx2+fma' | 'generic'): boolean;
   /** Seconds for `iters` sgemm calls in a C++ loop (after a warm-up); -1 when 'blas' is absent. */
@@ -96,7 +103,10 @@ export function nativeLoadError(): string | null {
 
 function describe(a: NativeAddon): string {
   const i = a.info();
-  const gemm = i.gemm === 'blas' ? i.blas : `built-in GEMM ${i.builtinIsa}`;
+  const gemm =
+    i.gemm === 'builtin' || i.blas === 'none' ? `built-in GEMM ${i.builtinIsa}`
+      : i.gemm === 'auto' && i.builtinBeatsBlas ? `${i.blas} + built-in ${i.builtinIsa} GEMM for large shapes`
+        : i.blas;
   return `native (${gemm}, ${i.threads} thread${i.threads === 1 ? '' : 's'})`;
 }
 
