@@ -1,0 +1,11 @@
+// Masked-LM pretraining (`adaptext pretrain`): corpora, FULL-SENTENCES packing, the resumable trainer.
+export { pretrain, heldoutLoss, epochPermutation, PRETRAIN_DEFAULTS, RESUME_OVERRIDABLE } from './pretrain.js';
+export type { PretrainOptions, PretrainResult, PretrainHooks, EvalResult } from './pretrain.js';
+export { expandInputs, readRecords, readText, isJsonLines } from './corpus.js';
+export { buildStream, packStream, writeSequence } from './packing.js';
+export type { PackedCorpus } from './packing.js';
+export { loadStream, tokeniseRecord, vocabHash } from './data.js';
+export { readTrainerState, checkpointDir, STATE_FORMAT, STATE_VERSION } from './state.js';
+export type { TrainerState, DataPosition } from './state.js';
+export { Progress, fmtDuration } from './progress.js';
+export type { ProgressMode, ProgressInfo } from './progress.js';

@@ -1,0 +1,556 @@
+// Masked-LM pretraining: from scratch (WordPiece vocabulary learned on the corpus, a fresh
+// BERT of the given size) or continued from an HF folder (domain-adaptive pretraining).
+//
+// Recipe (BERT/RoBERTa): FULL-SENTENCES packing into sequences of max length (packing.ts),
+// 15% of tokens selected, 80/10/10 [MASK]/random/kept (src/data MlmMasker), AdamW with
+// decoupled weight decay (not on biases/LayerNorm), linear warm-up then linear decay to 0 at
+// `totalSteps`, global grad-norm clip, optional gradient accumulation. The schedule horizon
+// (`totalSteps`) and the stop conditions (`maxSteps`, `maxMinutes`, `maxTokens`, a signal) are
+// separate, so a run can stop at a checkpoint and be resumed later on the same schedule.
+//
+// Output folder OUT:
+//   config.json model.safetensors vocab.txt tokenizer_config.json ...  the latest model (HF, BertForMaskedLM)
+//   checkpoint/            resumable state (state.ts), rewritten atomically
+//   snapshots/step-NNNNNNN/ HF folders kept along the way (fp16) for curves by tokens seen
+//   run.json               the run's options;  log.jsonl  the JSON Lines log;  data/  token cache
+//
+// Exact resume: the data order is a per-epoch permutation of the packed sequences drawn from
+// the seed, masking and dropout have their own RNG streams saved in the checkpoint, and the
+// held-out evaluation uses a fixed seed and no dropout, so it never touches training state.
+//
+// Shape legend: B sequences per micro-batch, T max length, V vocab.
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeJsonAtomic, recoverDir } from '../io/atomic.js';
+import { AdapterModel, loadModel, saveModel, type BertFamilyConfig } from '../models/index.js';
+import { AdamW, clipGradNorm, linearWarmupDecaySchedule } from '../optim/index.js';
+import { MlmMasker, type Batch } from '../data/index.js';
+import { IGNORE_INDEX } from '../data/examples.js';
+import { Rng, noGrad, scale, kernels } from '../tensor/index.js';
+import { loadTokenizer, trainWordPiece, type Tokenizer } from '../text/index.js';
+import { expandInputs, readRecords } from './corpus.js';
+import { loadStream } from './data.js';
+import { packStream, writeSequence, type PackedCorpus } from './packing.js';
+import { checkpointDir, readOptimizerTensors, readTrainerState, saveCheckpoint, type DataPosition } from './state.js';
+import { Progress, type ProgressMode } from './progress.js';
+
+export interface PretrainOptions {
+  /** Output folder. */
+  out: string;
+  /** Training corpus files / globs (.txt, .jsonl, optionally .gz). */
+  inputs: string[];
+  /** Held-out files, each evaluated separately. */
+  heldout: string[];
+  textField: string;
+  /** Continue from this HF folder instead of starting from scratch. */
+  model: string | null;
+  // architecture (from scratch)
+  layers: number;
+  hidden: number;
+  heads: number;
+  intermediate: number;
+  vocabSize: number;
+  maxLength: number;
+  dropout: number;
+  lowercase: boolean;
+  // optimisation
+  batchSize: number;
+  gradAccum: number;
+  lr: number;
+  warmupSteps: number;
+  weightDecay: number;
+  /** Schedule horizon: lr decays linearly to 0 here. */
+  totalSteps: number;
+  clip: number;
+  mlmProbability: number;
+  seed: number;
+  // stop conditions (0 = none)
+  maxSteps: number;
+  maxMinutes: number;
+  maxTokens: number;
+  // cadence
+  evalEvery: number;
+  heldoutSequences: number;
+  checkpointEvery: number;
+  checkpointMinutes: number;
+  snapshotEvery: number;
+  logEvery: number;
+  progress: ProgressMode;
+}
+
+export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, 'out' | 'inputs'> = {
+  heldout: [],
+  textField: 'text',
+  model: null,
+  layers: 4,
+  hidden: 256,
+  heads: 4,
+  intermediate: 1024,
+  vocabSize: 16000,
+  maxLength: 128,
+  dropout: 0.1,
+  lowercase: true,
+  batchSize: 32,
+  gradAccum: 1,
+  lr: 5e-4,
+  warmupSteps: 500,
+  weightDecay: 0.01,
+  totalSteps: 10000,
+  clip: 1.0,
+  mlmProbability: 0.15,
+  seed: 42,
+  maxSteps: 0,
+  maxMinutes: 0,
+  maxTokens: 0,
+  evalEvery: 250,
+  heldoutSequences: 200,
+  checkpointEvery: 0,
+  checkpointMinutes: 10,
+  snapshotEvery: 0,
+  logEvery: 10,
+  progress: 'auto',
+};
+
+/** Options a resumed run may change (everything else comes from OUT/run.json). */
+export const RESUME_OVERRIDABLE = ['maxSteps', 'maxMinutes', 'maxTokens', 'checkpointEvery', 'checkpointMinutes', 'snapshotEvery', 'logEvery', 'progress', 'evalEvery'] as const;
+
+export interface EvalResult {
+  file: string;
+  loss: number;
+  perplexity: number;
+  /** Masked tokens scored. */
+  predictions: number;
+}
+
+export interface PretrainResult {
+  out: string;
+  step: number;
+  tokensSeen: number;
+  stopReason: string;
+  lastLoss: number | null;
+  heldout: EvalResult[];
+  /** Mean training loss per logged window (for tests and callers). */
+  losses: Array<{ step: number; loss: number }>;
+}
+
+const RUN_FILE = 'run.json';
+const LOG_FILE = 'log.jsonl';
+const MLM_HEAD = 'mlm';
+const EVAL_SEED = 1234;
+
+function checkInt(name: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min) throw new Error(`pretrain: --${name} must be an integer >= ${min}, got ${v}`);
+}
+
+function checkOptions(o: PretrainOptions): void {
+  for (const [k, min] of [
+    ['layers', 1], ['hidden', 1], ['heads', 1], ['intermediate', 1], ['vocabSize', 10], ['maxLength', 8], ['batchSize', 1], ['gradAccum', 1],
+    ['warmupSteps', 0], ['totalSteps', 1], ['maxSteps', 0], ['maxTokens', 0], ['evalEvery', 0], ['heldoutSequences', 1],
+    ['checkpointEvery', 0], ['snapshotEvery', 0], ['logEvery', 1], ['seed', 0],
+  ] as const) {
+    checkInt(k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), o[k], min);
+  }
+  if (o.hidden % o.heads !== 0) throw new Error(`pretrain: --hidden ${o.hidden} is not a multiple of --heads ${o.heads}`);
+  if (!(o.lr > 0)) throw new Error(`pretrain: --lr must be > 0, got ${o.lr}`);
+  if (!(o.mlmProbability > 0 && o.mlmProbability < 1)) throw new Error(`pretrain: --mlm-probability must be in (0, 1), got ${o.mlmProbability}`);
+  if (!(o.dropout >= 0 && o.dropout < 1)) throw new Error(`pretrain: --dropout must be in [0, 1), got ${o.dropout}`);
+  if (!(o.maxMinutes >= 0) || !(o.checkpointMinutes >= 0)) throw new Error('pretrain: --max-minutes and --checkpoint-minutes must be >= 0');
+  if (!(o.clip > 0)) throw new Error(`pretrain: --clip must be > 0, got ${o.clip}`);
+}
+
+function mlmHeadOf(model: AdapterModel): string | null {
+  for (const n of model.headNames()) if (model.getHead(n).type === 'masked_lm') return n;
+  return null;
+}
+
+function scratchConfig(o: PretrainOptions, vocabSize: number, padId: number): BertFamilyConfig {
+  return {
+    model_type: 'bert',
+    vocab_size: vocabSize,
+    hidden_size: o.hidden,
+    num_hidden_layers: o.layers,
+    num_attention_heads: o.heads,
+    intermediate_size: o.intermediate,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: o.dropout,
+    attention_probs_dropout_prob: o.dropout,
+    max_position_embeddings: o.maxLength,
+    type_vocab_size: 2,
+    initializer_range: 0.02,
+    layer_norm_eps: 1e-12,
+    pad_token_id: padId,
+  };
+}
+
+/** A full-length batch of packed sequences (no padding). */
+function makeBatch(p: PackedCorpus, idx: ArrayLike<number>, tok: Tokenizer): Batch {
+  const B = idx.length;
+  const T = p.seqLen;
+  const inputIds = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) writeSequence(p, idx[b]!, inputIds, b * T, tok.specialIds.cls, tok.specialIds.sep);
+  return {
+    B,
+    T,
+    inputIds,
+    attentionMask: new Float32Array(B * T).fill(1),
+    tokenTypeIds: new Int32Array(B * T),
+    wordIds: new Int32Array(B * T).fill(-1),
+    labels: new Int32Array(B).fill(IGNORE_INDEX),
+    tokenLabels: new Int32Array(B * T).fill(IGNORE_INDEX),
+    domain: new Int32Array(B),
+    exampleIndex: Int32Array.from(idx),
+  };
+}
+
+/** The order of sequences in one epoch: a permutation drawn from (seed, epoch). */
+export function epochPermutation(n: number, seed: number, epoch: number): Int32Array {
+  const a = Array.from({ length: n }, (_, i) => i);
+  new Rng((seed * 1_000_003 + epoch * 7919 + 17) >>> 0).shuffle(a);
+  return Int32Array.from(a);
+}
+
+/** Held-out MLM loss with a fixed masking seed and no dropout (comparable across steps and runs). */
+export function heldoutLoss(model: AdapterModel, head: string, p: PackedCorpus, tok: Tokenizer, masker: MlmMasker, maxSequences: number, batchSize: number): { loss: number; predictions: number } {
+  const n = Math.min(p.numSequences, maxSequences);
+  if (n === 0) return { loss: NaN, predictions: 0 };
+  const rng = new Rng(EVAL_SEED);
+  const wasTraining = model.training;
+  model.train(false);
+  let sum = 0;
+  let count = 0;
+  try {
+    noGrad(() => {
+      for (let s = 0; s < n; s += batchSize) {
+        const idx = Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i);
+        const batch = masker.mask(makeBatch(p, idx, tok), rng);
+        const labels = batch.mlmLabels!;
+        let r = 0;
+        for (let i = 0; i < labels.length; i++) if (labels[i] !== IGNORE_INDEX) r++;
+        if (r === 0) continue;
+        const out = model.forward({ inputIds: batch.inputIds, shape: [batch.B, batch.T] }, { heads: [head], labels: { [head]: labels } });
+        sum += out.loss!.data[0]! * r;
+        count += r;
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  return { loss: sum / count, predictions: count };
+}
+
+function log(out: string, obj: Record<string, unknown>): void {
+  appendFileSync(join(out, LOG_FILE), JSON.stringify({ time: new Date().toISOString(), ...obj }) + '\n');
+}
+
+/** On resume: drop log lines written after the checkpoint (the resumed run writes them again). */
+function truncateLog(out: string, step: number): void {
+  const file = join(out, LOG_FILE);
+  if (!existsSync(file)) return;
+  const keep = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => {
+      if (l.trim() === '') return false;
+      try {
+        const o = JSON.parse(l) as { step?: number; event?: string };
+        return o.event === 'start' || o.event === 'resume' || o.event === 'stop' || typeof o.step !== 'number' || o.step <= step;
+      } catch {
+        return false;
+      }
+    });
+  writeFileSync(file, keep.join('\n') + (keep.length > 0 ? '\n' : ''));
+}
+
+/** Publish the checkpoint's HF files at OUT's top level (file by file, each rename atomic). */
+function publishModel(out: string): void {
+  const src = join(checkpointDir(out), 'model');
+  const stage = join(out, '.publish-tmp');
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(stage, { recursive: true });
+  for (const f of readdirSync(src)) copyFileSync(join(src, f), join(stage, f));
+  for (const f of readdirSync(stage)) renameSync(join(stage, f), join(out, f));
+  rmSync(stage, { recursive: true, force: true });
+}
+
+export interface PretrainHooks {
+  /** Print a line (default: stderr). */
+  print?: (line: string) => void;
+  /** Called after every optimizer step; return true to stop (a checkpoint is written first). */
+  afterStep?: (step: number) => boolean;
+}
+
+/**
+ * Run (or resume) a pretraining run. `resume`: continue OUT from its checkpoint; options come
+ * from OUT/run.json, except the RESUME_OVERRIDABLE ones given in `overrides`.
+ */
+export async function pretrain(
+  given: PretrainOptions | { resume: string; overrides?: Partial<Pick<PretrainOptions, (typeof RESUME_OVERRIDABLE)[number]>> },
+  hooks: PretrainHooks = {},
+): Promise<PretrainResult> {
+  const print = hooks.print ?? ((l: string) => process.stderr.write(l + '\n'));
+  const resuming = 'resume' in given;
+  let o: PretrainOptions;
+  if (resuming) {
+    const out = resolve(given.resume);
+    const runFile = join(out, RUN_FILE);
+    if (!existsSync(runFile)) throw new Error(`--resume ${given.resume}: ${runFile} is missing (not a pretraining output folder)`);
+    o = { ...(JSON.parse(readFileSync(runFile, 'utf8')) as PretrainOptions), out };
+    for (const [k, v] of Object.entries(given.overrides ?? {})) if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
+    recoverDir(checkpointDir(out));
+  } else {
+    o = { ...given, out: resolve(given.out) };
+    if (existsSync(join(o.out, RUN_FILE))) {
+      throw new Error(`${given.out}: already holds a pretraining run (run.json); continue it with --resume ${given.out}, or choose another --out`);
+    }
+  }
+  checkOptions(o);
+  const out = o.out;
+  mkdirSync(out, { recursive: true });
+  const t0 = Date.now();
+  kernels(); // choose the backend (and print its notice) before the clock matters
+
+  // ---------------------------------------------------------------- files
+  const trainFiles = expandInputs(o.inputs, 'input');
+  const heldFiles = expandInputs(o.heldout, 'held-out file');
+  for (const f of heldFiles) if (trainFiles.includes(f)) throw new Error(`held-out file '${f}' is also a training input`);
+
+  // ---------------------------------------------------------------- tokenizer + model
+  let tok: Tokenizer;
+  let model: AdapterModel;
+  let mlmHead: string;
+  const state = resuming ? readTrainerState(out) : null;
+  if (state !== null) {
+    const dir = join(checkpointDir(out), 'model');
+    tok = loadTokenizer(dir);
+    model = loadModel(dir, { seed: o.seed }).model;
+    mlmHead = mlmHeadOf(model) ?? (() => { throw new Error(`${dir}: checkpoint has no masked_lm head`); })();
+  } else if (o.model !== null) {
+    tok = loadTokenizer(o.model);
+    model = loadModel(o.model, { seed: o.seed }).model;
+    if (tok.vocabSize !== model.cfg.vocabSize) {
+      throw new Error(`--model ${o.model}: tokenizer has ${tok.vocabSize} ids but the model's vocab_size is ${model.cfg.vocabSize}`);
+    }
+    const existing = mlmHeadOf(model);
+    if (existing !== null) mlmHead = existing;
+    else {
+      model.addHead(MLM_HEAD, { type: 'masked_lm' }, { main: true });
+      mlmHead = MLM_HEAD;
+      print(`pretrain: ${o.model} has no MLM head; added a fresh one tied to the word embeddings`);
+    }
+    if (o.maxLength > model.cfg.maxPositions) throw new Error(`--max-length ${o.maxLength} exceeds the model's max_position_embeddings ${model.cfg.maxPositions}`);
+  } else {
+    print(`pretrain: learning a ${o.vocabSize}-token WordPiece vocabulary on ${trainFiles.length} file(s)`);
+    const texts = function* () {
+      for (const f of trainFiles) yield* readRecords(f, o.textField);
+    };
+    tok = trainWordPiece(texts(), { vocabSize: o.vocabSize, lowercase: o.lowercase, modelMaxLength: o.maxLength });
+    model = new AdapterModel(scratchConfig(o, tok.vocabSize, tok.specialIds.pad), { seed: o.seed });
+    model.addHead(MLM_HEAD, { type: 'masked_lm' }, { main: true });
+    mlmHead = MLM_HEAD;
+  }
+  model.setMainHead(mlmHead);
+  model.setActiveHeads([mlmHead]);
+  if (!resuming) writeJsonAtomic(join(out, RUN_FILE), { ...o, out: undefined });
+
+  // ---------------------------------------------------------------- data
+  const cacheDir = join(out, 'data');
+  mkdirSync(cacheDir, { recursive: true });
+  const tTok = Date.now();
+  const train = loadStream(trainFiles, tok, { textField: o.textField, cacheDir, name: 'train' });
+  const corpus = packStream(train.stream, o.maxLength, train.info.records);
+  if (corpus.numSequences < o.batchSize) {
+    throw new Error(`pretrain: the corpus packs into ${corpus.numSequences} sequence(s) of ${o.maxLength} tokens, fewer than one batch (--batch-size ${o.batchSize})`);
+  }
+  const held = heldFiles.map((f, i) => {
+    const s = loadStream([f], tok, { textField: o.textField, cacheDir, name: `heldout-${i}` });
+    return { file: f, corpus: packStream(s.stream, o.maxLength, s.info.records) };
+  });
+  print(
+    `pretrain: ${train.info.records} records → ${train.info.tokens} tokens → ${corpus.numSequences} sequences of ${o.maxLength}` +
+      ` (${train.info.cached ? 'token cache' : `tokenised in ${((Date.now() - tTok) / 1000).toFixed(1)} s`}); held-out: ` +
+      (held.map((h) => `${h.corpus.numSequences} seq in ${h.file}`).join(', ') || 'none'),
+  );
+
+  // ---------------------------------------------------------------- optimiser
+  const params = model.parameters().filter((p) => p.requiresGrad);
+  const opt = new AdamW([{ name: 'all', params, lr: o.lr, weightDecay: o.weightDecay, noDecayOnBiasAndNorm: true }], {
+    betas: [0.9, 0.98],
+    eps: 1e-6,
+    schedule: linearWarmupDecaySchedule(o.warmupSteps, o.totalSteps),
+  });
+  const masker = MlmMasker.fromTokenizer(tok, { probability: o.mlmProbability });
+  const maskRng = new Rng((o.seed + 1) >>> 0);
+  let step = 0;
+  let tokensSeen = 0;
+  let pos: DataPosition = { epoch: 0, cursor: 0 };
+  let elapsedBefore = 0;
+  if (state !== null) {
+    opt.loadStateDict({ meta: state.optimizer, tensors: readOptimizerTensors(out) });
+    step = state.step;
+    tokensSeen = state.tokensSeen;
+    pos = state.position;
+    maskRng.setState(state.maskRng);
+    model.rng.setState(state.modelRng);
+    elapsedBefore = state.elapsedSeconds;
+    truncateLog(out, step);
+    log(out, { event: 'resume', step, tokens: tokensSeen });
+    print(`pretrain: resumed ${out} at step ${step} (${tokensSeen} tokens seen, epoch ${pos.epoch})`);
+  } else {
+    log(out, {
+      event: 'start',
+      step: 0,
+      config: model.config,
+      parameters: params.reduce((a, p) => a + p.data.length, 0),
+      train_tokens: train.info.tokens,
+      train_sequences: corpus.numSequences,
+      options: { ...o, out: undefined },
+    });
+  }
+  let perm = epochPermutation(corpus.numSequences, o.seed, pos.epoch);
+  model.train(true);
+
+  const evaluate = (): EvalResult[] => {
+    const res = held.map((h) => {
+      const r = heldoutLoss(model, mlmHead, h.corpus, tok, masker, o.heldoutSequences, o.batchSize);
+      return { file: h.file, loss: r.loss, perplexity: Math.exp(r.loss), predictions: r.predictions };
+    });
+    for (const r of res) log(out, { event: 'eval', step, tokens: tokensSeen, file: r.file, loss: r.loss, perplexity: r.perplexity, predictions: r.predictions });
+    if (res.length > 0) print(`eval step ${step} tokens ${fmtCount(tokensSeen)}: ` + res.map((r) => `${shortName(r.file)} loss ${r.loss.toFixed(4)} ppl ${r.perplexity.toFixed(1)}`).join(' | '));
+    return res;
+  };
+
+  const sessionStart = Date.now();
+  const elapsed = () => elapsedBefore + (Date.now() - sessionStart) / 1000;
+  const checkpoint = (why: string) => {
+    const tc = Date.now();
+    saveCheckpoint(out, model, tok, opt, { step, tokensSeen, position: pos, maskRng: maskRng.getState(), modelRng: model.rng.getState(), elapsedSeconds: elapsed() }, mlmHead);
+    publishModel(out);
+    log(out, { event: 'checkpoint', step, tokens: tokensSeen, reason: why, seconds: (Date.now() - tc) / 1000 });
+  };
+
+  let stopSignal: string | null = null;
+  const onSignal = (sig: string) => () => {
+    stopSignal = sig;
+    print(`pretrain: ${sig} received, stopping at the end of this step (checkpoint follows)`);
+  };
+  const onInt = onSignal('SIGINT');
+  const onTerm = onSignal('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+
+  const stepTokens = o.batchSize * o.maxLength * o.gradAccum;
+  const progress = new Progress(o.progress, print);
+  const losses: Array<{ step: number; loss: number }> = [];
+  let lastEval: EvalResult[] = [];
+  let lastCheckpointAt = Date.now();
+  let windowLoss = 0;
+  let windowSteps = 0;
+  let windowStart = Date.now();
+  let windowTokens = 0;
+  let lastLoss: number | null = null;
+  let stopReason = '';
+  if (step === 0 && held.length > 0) lastEval = evaluate();
+
+  const stopCheck = (): string | null => {
+    if (stopSignal !== null) return `signal ${stopSignal}`;
+    if (o.maxSteps > 0 && step >= o.maxSteps) return `max steps ${o.maxSteps}`;
+    if (o.maxTokens > 0 && tokensSeen >= o.maxTokens) return `max tokens ${o.maxTokens}`;
+    if (o.maxMinutes > 0 && (Date.now() - t0) / 60000 >= o.maxMinutes) return `max minutes ${o.maxMinutes}`;
+    return null;
+  };
+  const remainingFraction = (): number => {
+    // progress toward the nearest stop condition (for the bar and the ETA)
+    const f: number[] = [];
+    if (o.maxSteps > 0) f.push(step / o.maxSteps);
+    if (o.maxTokens > 0) f.push(tokensSeen / o.maxTokens);
+    if (o.maxMinutes > 0) f.push((Date.now() - t0) / 60000 / o.maxMinutes);
+    f.push(step / o.totalSteps);
+    return Math.min(1, Math.max(...f));
+  };
+
+  try {
+    for (;;) {
+      const why = stopCheck();
+      if (why !== null) {
+        stopReason = why;
+        break;
+      }
+      opt.zeroGrad();
+      let stepLoss = 0;
+      for (let micro = 0; micro < o.gradAccum; micro++) {
+        const idx = new Int32Array(o.batchSize);
+        for (let b = 0; b < o.batchSize; b++) {
+          if (pos.cursor >= perm.length) {
+            pos = { epoch: pos.epoch + 1, cursor: 0 };
+            perm = epochPermutation(corpus.numSequences, o.seed, pos.epoch);
+          }
+          idx[b] = perm[pos.cursor++]!;
+        }
+        const batch = masker.mask(makeBatch(corpus, idx, tok), maskRng);
+        const outp = model.forward({ inputIds: batch.inputIds, shape: [batch.B, batch.T] }, { heads: [mlmHead], labels: { [mlmHead]: batch.mlmLabels! } });
+        const loss = outp.loss!;
+        if (!Number.isFinite(loss.data[0]!)) throw new Error(`pretrain: loss is ${loss.data[0]} at step ${step + 1} (diverged; lower --lr or raise --warmup-steps)`);
+        stepLoss += loss.data[0]! / o.gradAccum;
+        (o.gradAccum === 1 ? loss : scale(loss, 1 / o.gradAccum)).backward();
+      }
+      const gradNorm = clipGradNorm(params, o.clip);
+      const lr = opt.currentLr('all');
+      opt.step();
+      step += 1;
+      tokensSeen += stepTokens;
+      windowLoss += stepLoss;
+      windowSteps += 1;
+      windowTokens += stepTokens;
+      lastLoss = stepLoss;
+      if (step % o.logEvery === 0) {
+        const secs = (Date.now() - windowStart) / 1000;
+        const tps = windowTokens / secs;
+        const mean = windowLoss / windowSteps;
+        losses.push({ step, loss: mean });
+        log(out, { event: 'train', step, tokens: tokensSeen, epoch: pos.epoch, loss: mean, lr, grad_norm: gradNorm, tokens_per_s: tps, elapsed_s: elapsed() });
+        const frac = remainingFraction();
+        const sessionSecs = (Date.now() - t0) / 1000;
+        const eta = frac > 0 ? (sessionSecs * (1 - frac)) / frac : NaN;
+        progress.update({ step, tokens: tokensSeen, loss: mean, lr, tokensPerSec: tps, fraction: frac, etaSeconds: eta, epoch: pos.epoch });
+        windowLoss = 0;
+        windowSteps = 0;
+        windowTokens = 0;
+        windowStart = Date.now();
+      }
+      if (o.evalEvery > 0 && step % o.evalEvery === 0 && held.length > 0) {
+        progress.clear();
+        lastEval = evaluate();
+      }
+      if (o.snapshotEvery > 0 && step % o.snapshotEvery === 0) {
+        saveModel(model, join(out, 'snapshots', `step-${String(step).padStart(7, '0')}`), { mainHead: mlmHead, tokenizer: tok, dtype: 'F16' });
+        log(out, { event: 'snapshot', step, tokens: tokensSeen });
+      }
+      const byStep = o.checkpointEvery > 0 && step % o.checkpointEvery === 0;
+      const byTime = o.checkpointMinutes > 0 && (Date.now() - lastCheckpointAt) / 60000 >= o.checkpointMinutes;
+      if (byStep || byTime) {
+        checkpoint(byStep ? 'every' : 'minutes');
+        lastCheckpointAt = Date.now();
+      }
+      if (hooks.afterStep?.(step) === true) stopSignal = 'hook';
+    }
+    progress.clear();
+    if (held.length > 0 && (o.evalEvery === 0 || step % o.evalEvery !== 0)) lastEval = evaluate();
+    checkpoint('stop');
+    log(out, { event: 'stop', step, tokens: tokensSeen, reason: stopReason, elapsed_s: elapsed() });
+    print(`pretrain: stopped (${stopReason}) at step ${step}, ${fmtCount(tokensSeen)} tokens; model in ${out}, resumable with --resume ${out}`);
+  } finally {
+    process.removeListener('SIGINT', onInt);
+    process.removeListener('SIGTERM', onTerm);
+  }
+  return { out, step, tokensSeen, stopReason, lastLoss, heldout: lastEval, losses };
+}
+
+export function fmtCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return String(n);
+}
+
+function shortName(f: string): string {
+  return f.split('/').pop()!;
+}
