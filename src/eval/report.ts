@@ -213,18 +213,25 @@ function resultsSection(input: ReportInput, stages: string[]): string {
   if (withAny.length) {
     const accs = withAny.map((s) => m.stages[s]!.target_test?.accuracy).filter((v): v is number => v !== undefined);
     const best = accs.length ? Math.max(...accs) : undefined;
+    type Col = { head: string; get: (s: string) => number | undefined; fmt: (v: number | undefined) => string; best?: boolean };
+    const allCols: Col[] = [
+      { head: 'Target acc.', get: (s) => m.stages[s]!.target_test?.accuracy, fmt: (v) => pct(v), best: true },
+      { head: 'Target macro-F1', get: (s) => m.stages[s]!.target_test?.macroF1, fmt: (v) => fixed(v) },
+      { head: 'Source acc.', get: (s) => m.stages[s]!.source_test?.accuracy, fmt: (v) => pct(v) },
+      { head: 'Source macro-F1', get: (s) => m.stages[s]!.source_test?.macroF1, fmt: (v) => fixed(v) },
+      { head: 'Domain-clf acc.', get: (s) => m.stages[s]!.domain_confusion?.accuracy, fmt: (v) => fixed(v) },
+      { head: 'Proxy A-dist.', get: (s) => m.stages[s]!.domain_confusion?.proxyADistance, fmt: (v) => fixed(v) },
+    ];
+    const cols = allCols.filter((c) => withAny.some((s) => c.get(s) !== undefined)); // drop columns this run never measured
     const rows = withAny
-      .map((s) => {
-        const st = m.stages[s]!;
-        const t = st.target_test;
-        const so = st.source_test;
-        const dc = st.domain_confusion;
-        return `<tr><td>${esc(stageTitle(s))}</td><td class="n${t && t.accuracy === best ? ' best' : ''}">${pct(t?.accuracy)}</td><td class="n">${fixed(t?.macroF1)}</td><td class="n">${pct(so?.accuracy)}</td><td class="n">${fixed(so?.macroF1)}</td><td class="n">${fixed(dc?.accuracy)}</td><td class="n">${fixed(dc?.proxyADistance)}</td></tr>`;
-      })
+      .map((s) => `<tr><td>${esc(stageTitle(s))}</td>${cols.map((c) => {
+        const v = c.get(s);
+        return `<td class="n${c.best && v !== undefined && v === best ? ' best' : ''}">${c.fmt(v)}</td>`;
+      }).join('')}</tr>`)
       .join('');
     parts.push(
       card(
-        `<h3>After each stage</h3><div class="tablewrap"><table><thead><tr><th>Stage</th><th class="n">Target acc.</th><th class="n">Target macro-F1</th><th class="n">Source acc.</th><th class="n">Source macro-F1</th><th class="n">Domain-clf acc.</th><th class="n">Proxy A-dist.</th></tr></thead><tbody>${rows}</tbody></table></div>`,
+        `<h3>After each stage</h3><div class="tablewrap"><table><thead><tr><th>Stage</th>${cols.map((c) => `<th class="n">${c.head}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table></div>`,
       ),
     );
   }
@@ -324,7 +331,7 @@ function curvesSection(input: ReportInput, stages: string[], stepsByStage: Map<s
     blocks.push(card(inner.join('')));
   }
   if (!blocks.length) return section('curves', 'Training curves', '', `<p class="empty">No training steps were logged (log.jsonl missing or empty).</p>`);
-  return section('curves', 'Training curves', 'Loss components per stage, from log.jsonl. The y-axis switches to a log scale when components differ by more than 8×.', `<div class="grid2">${blocks.join('')}</div>`);
+  return section('curves', 'Training curves', 'Loss components per stage, from log.jsonl. The y-axis switches to a log scale when the typical values of the components differ by more than 5×.', `<div class="grid2">${blocks.join('')}</div>`);
 }
 
 function alignmentSection(input: ReportInput, stages: string[], stepsByStage: Map<string, StepRecord[]>): string {
@@ -440,7 +447,9 @@ function alignmentSection(input: ReportInput, stages: string[], stepsByStage: Ma
 
 function confusionTable(mt: Metrics): string {
   const k = mt.labels.length;
-  const head = mt.labels.map((l) => `<th class="colh">${esc(l)}</th>`).join('');
+  // Long label names are cut with an ellipsis; the full name is in the tooltip.
+  const lbl = (l: string): string => `<span class="lbl" title="${esc(l)}">${esc(l)}</span>`;
+  const head = mt.labels.map((l) => `<th class="colh">${lbl(l)}</th>`).join('');
   const rows = mt.confusion
     .map((row, i) => {
       const tot = row.reduce((a, b) => a + b, 0);
@@ -454,17 +463,20 @@ function confusionTable(mt: Metrics): string {
           return `<td class="cell" style="background:${bg};color:${fg}" title="true ${esc(mt.labels[i])}, predicted ${esc(mt.labels[j])}">${int(c)}<small>${pct(f, 0)}</small></td>`;
         })
         .join('');
-      return `<tr>${i === 0 ? `<th rowspan="${k}" class="axis-t" style="writing-mode:vertical-rl;transform:rotate(180deg)">true</th>` : ''}<th class="rowh">${esc(mt.labels[i])}</th>${cells}</tr>`;
+      return `<tr>${i === 0 ? `<th rowspan="${k}" class="axis-t" style="writing-mode:vertical-rl;transform:rotate(180deg)">true</th>` : ''}<th class="rowh">${lbl(mt.labels[i]!)}</th>${cells}</tr>`;
     })
     .join('');
   return `<div class="tablewrap"><table class="cm"><thead><tr><th></th><th></th><th colspan="${k}" class="axis-t" style="text-align:center">predicted</th></tr><tr><th></th><th></th>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
-function metricsBlock(title: string, mt: Metrics): string {
+function metricsBlock(title: string, mt: Metrics, wide: boolean): string {
   const rows = mt.perClass
     .map((c) => `<tr><td>${esc(c.label)}</td><td class="n">${fixed(c.precision)}</td><td class="n">${fixed(c.recall)}</td><td class="n">${fixed(c.f1)}</td><td class="n">${int(c.support)}</td></tr>`)
     .join('');
-  return `<div><h4>${esc(title)}</h4><div class="metricline"><span>accuracy <b>${pct(mt.accuracy)}</b></span><span>macro-F1 <b>${fixed(mt.macroF1)}</b></span><span>n <b>${int(mt.n)}</b></span></div><div class="tablewrap"><table><thead><tr><th>Class</th><th class="n">Precision</th><th class="n">Recall</th><th class="n">F1</th><th class="n">Support</th></tr></thead><tbody>${rows}</tbody></table></div><h4>Confusion matrix</h4>${confusionTable(mt)}</div>`;
+  const table = `<div class="tablewrap"><table><thead><tr><th>Class</th><th class="n">Precision</th><th class="n">Recall</th><th class="n">F1</th><th class="n">Support</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  const line = `<div class="metricline"><span>accuracy <b>${pct(mt.accuracy)}</b></span><span>macro-F1 <b>${fixed(mt.macroF1)}</b></span><span>n <b>${int(mt.n)}</b></span></div>`;
+  if (wide) return `<div><h4>${esc(title)}</h4>${line}<div class="split"><div>${table}</div><div>${confusionTable(mt)}</div></div></div>`;
+  return `<div><h4>${esc(title)}</h4>${line}${table}<h4>Confusion matrix</h4>${confusionTable(mt)}</div>`;
 }
 
 function perClassSection(input: ReportInput, stages: string[]): string {
@@ -475,9 +487,12 @@ function perClassSection(input: ReportInput, stages: string[]): string {
     const st = m.stages[s];
     if (!st || (!st.target_test && !st.source_test)) continue;
     const inner: string[] = [];
-    if (st.target_test) inner.push(metricsBlock('Target test', st.target_test));
-    if (st.source_test) inner.push(metricsBlock('Source test', st.source_test));
-    blocks.push(card(`<h3>${esc(stageTitle(s))}</h3><div class="grid2">${inner.join('')}</div>`));
+    // Up to 3 classes: target and source side by side. More: one domain per row, its table and
+    // matrix side by side (a 5x5 matrix does not fit in half the page).
+    const wide = Math.max(st.target_test?.labels.length ?? 0, st.source_test?.labels.length ?? 0) > 3;
+    if (st.target_test) inner.push(metricsBlock('Target test', st.target_test, wide));
+    if (st.source_test) inner.push(metricsBlock('Source test', st.source_test, wide));
+    blocks.push(card(`<h3>${esc(stageTitle(s))}</h3><div class="${wide ? 'stack' : 'grid2'}">${inner.join('')}</div>`));
   }
   if (!blocks.length) return '';
   return section('per-class', 'Per-class metrics', 'Precision, recall and F1 per class (zero when a class is never predicted), and confusion matrices with counts and row percentages (rows: true class; blue diagonal: correct, orange: errors).', `<div class="stack">${blocks.join('')}</div>`);

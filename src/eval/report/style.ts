@@ -26,7 +26,9 @@ nav.toc a{font-size:13px;padding:3px 10px;border:1px solid var(--line);border-ra
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 18px;min-width:0}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:16px}
 .stack>*+*{margin-top:16px}
-.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:12px;margin-top:20px}
+.split{display:grid;grid-template-columns:minmax(280px,1fr) auto;gap:16px 28px;align-items:start}
+.split>*{min-width:0}
+.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:12px;margin-top:20px}
 .kpi .label{font-size:12.5px;color:var(--muted);font-weight:600}
 .kpi .v{font-size:30px;font-weight:650;line-height:1.15;margin:4px 0 2px;font-variant-numeric:tabular-nums;letter-spacing:-.01em}
 .kpi .v small{font-size:16px;font-weight:500;color:var(--muted)}
@@ -62,10 +64,12 @@ svg .barvalue{font-size:12.5px;fill:#3a4450;font-weight:600}
 .chartnote{font-size:12.5px;color:var(--faint);margin:6px 0 0}
 table.cm{width:auto;border-collapse:separate;border-spacing:3px;font-size:13px}
 table.cm th,table.cm td{border:none;padding:5px 8px}
-table.cm td.cell{text-align:center;min-width:74px;border-radius:5px}
+table.cm td.cell{text-align:center;min-width:64px;border-radius:5px;white-space:nowrap}
 table.cm td.cell small{display:block;font-size:11px;opacity:.8}
-table.cm th.rowh{text-align:right;font-weight:600;color:var(--fg);font-size:13px;text-transform:none;letter-spacing:0;max-width:160px;overflow-wrap:anywhere}
-table.cm th.colh{text-align:center;font-weight:600;color:var(--fg);font-size:13px;text-transform:none;letter-spacing:0;max-width:110px;overflow-wrap:anywhere}
+table.cm th.rowh{text-align:right;font-weight:600;color:var(--fg);font-size:13px;text-transform:none;letter-spacing:0;white-space:nowrap}
+table.cm th.colh{text-align:center;font-weight:600;color:var(--fg);font-size:13px;text-transform:none;letter-spacing:0;white-space:nowrap;vertical-align:bottom}
+table.cm .lbl{display:inline-block;max-width:14ch;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom}
+table.cm th.colh .lbl{max-width:9ch}
 table.cm .axis-t{font-size:11px;color:var(--muted);text-transform:uppercase;letter-spacing:.05em;font-weight:600}
 .metricline{display:flex;flex-wrap:wrap;gap:4px 18px;font-size:14px;margin:0 0 10px}
 .metricline b{font-variant-numeric:tabular-nums}
@@ -76,6 +80,7 @@ table.cm .axis-t{font-size:11px;color:var(--muted);text-transform:uppercase;lett
 details summary{cursor:pointer;color:var(--accent);font-size:14px}
 pre{font:12.5px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f7f8fa;border:1px solid var(--line);border-radius:8px;padding:12px;overflow:auto;max-height:480px}
 footer{margin-top:48px;padding-top:14px;border-top:1px solid var(--line);font-size:12.5px;color:var(--faint)}
+@media (max-width:900px){.split{grid-template-columns:1fr}}
 @media (max-width:720px){main{padding:16px 12px 40px}.grid2{grid-template-columns:1fr}h1{font-size:22px}.kpi .v{font-size:24px}td.desc{min-width:140px}}
 @media print{body{background:#fff}main{max-width:none;padding:0}.card{break-inside:avoid;border-color:#ccc}nav.toc{display:none}h2{break-after:avoid}}
 `;
