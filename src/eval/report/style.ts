@@ -28,7 +28,8 @@ nav.toc a{font-size:13px;padding:3px 10px;border:1px solid var(--line);border-ra
 .stack>*+*{margin-top:16px}
 .split{display:grid;grid-template-columns:minmax(280px,1fr) auto;gap:16px 28px;align-items:start}
 .split>*{min-width:0}
-.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:12px;margin-top:20px}
+.kpis{display:flex;flex-wrap:wrap;gap:12px;margin-top:20px}
+.kpis>.kpi{flex:1 1 240px;max-width:440px}
 .kpi .label{font-size:12.5px;color:var(--muted);font-weight:600}
 .kpi .v{font-size:30px;font-weight:650;line-height:1.15;margin:4px 0 2px;font-variant-numeric:tabular-nums;letter-spacing:-.01em}
 .kpi .v small{font-size:16px;font-weight:500;color:var(--muted)}
