@@ -449,6 +449,7 @@ export async function pretrain(
   let lastLoss: number | null = null;
   let stopReason = '';
   if (step === 0 && held.length > 0) lastEval = evaluate();
+  windowStart = Date.now();
 
   const stopCheck = (): string | null => {
     if (stopSignal !== null) return `signal ${stopSignal}`;
@@ -516,6 +517,8 @@ export async function pretrain(
         windowTokens = 0;
         windowStart = Date.now();
       }
+      // tokens/s measures training only: time spent below (eval, snapshot, checkpoint) is taken out of the window
+      const afterStep = Date.now();
       if (o.evalEvery > 0 && step % o.evalEvery === 0 && held.length > 0) {
         progress.clear();
         lastEval = evaluate();
@@ -530,6 +533,7 @@ export async function pretrain(
         checkpoint(byStep ? 'every' : 'minutes');
         lastCheckpointAt = Date.now();
       }
+      windowStart += Date.now() - afterStep;
       if (hooks.afterStep?.(step) === true) stopSignal = 'hook';
     }
     progress.clear();
