@@ -1,0 +1,165 @@
+// adaptext pretrain on real text (the bundled Amazon reviews): packing fills sequences, a tiny
+// model's loss goes down, the output folder loads back as BertForMaskedLM, continued
+// pretraining works, and an interrupted + resumed run ends bit-identical to an uninterrupted one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pretrain, PRETRAIN_DEFAULTS, buildStream, packStream, writeSequence, readRecords, expandInputs, epochPermutation, type PretrainOptions } from '../../src/pretrain/index.js';
+import { loadModel, readModelTensors } from '../../src/models/index.js';
+import { loadTokenizer } from '../../src/text/index.js';
+
+const BOOKS = join(import.meta.dirname, '../../data/amazon/books.unlabeled.jsonl.gz');
+const KITCHEN = join(import.meta.dirname, '../../data/amazon/kitchen.unlabeled.jsonl.gz');
+const quiet = { print: () => {} };
+
+function tinyOptions(out: string, over: Partial<PretrainOptions> = {}): PretrainOptions {
+  return {
+    ...PRETRAIN_DEFAULTS,
+    out,
+    inputs: [BOOKS],
+    heldout: [KITCHEN],
+    layers: 1,
+    hidden: 32,
+    heads: 2,
+    intermediate: 64,
+    vocabSize: 1000,
+    maxLength: 64,
+    batchSize: 8,
+    lr: 3e-3,
+    warmupSteps: 4,
+    totalSteps: 40,
+    maxSteps: 40,
+    evalEvery: 20,
+    heldoutSequences: 24,
+    checkpointMinutes: 0,
+    logEvery: 5,
+    progress: 'none',
+    ...over,
+  };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'adaptext-pretrain-'));
+test.after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test('packing: every sequence is [CLS] + T-2 stream tokens + [SEP], full, in stream order', () => {
+  const CLS = 2;
+  const SEP = 3;
+  const records = [[10, 11, 12], [], [13], Array.from({ length: 20 }, (_, i) => 100 + i), [14, 15]];
+  const { stream, records: n } = buildStream(records, SEP);
+  assert.equal(n, 4, 'empty records are skipped');
+  assert.deepEqual([...stream.slice(0, 6)], [10, 11, 12, SEP, 13, SEP]);
+  assert.equal(stream.length, (3 + 1) + (1 + 1) + (20 + 1) + (2 + 1), "each record followed by one [SEP]");
+  const T = 9; // windows of 7: 30 stream tokens → 4 sequences, 2 tokens dropped
+  const p = packStream(stream, T, n);
+  assert.equal(p.numSequences, Math.floor(stream.length / (T - 2)));
+  const seq = new Int32Array(p.numSequences * T);
+  for (let k = 0; k < p.numSequences; k++) writeSequence(p, k, seq, k * T, CLS, SEP);
+  const joined: number[] = [];
+  for (let k = 0; k < p.numSequences; k++) {
+    const s = [...seq.slice(k * T, (k + 1) * T)];
+    assert.equal(s[0], CLS);
+    assert.equal(s[T - 1], SEP);
+    assert.ok(!s.includes(0), 'no padding anywhere');
+    joined.push(...s.slice(1, T - 1));
+  }
+  assert.deepEqual(joined, [...stream.slice(0, joined.length)], 'windows tile the stream in order');
+  assert.ok(stream.length - joined.length < T - 2, 'only the last partial window is dropped');
+  assert.throws(() => writeSequence(p, p.numSequences, seq, 0, CLS, SEP), /sequence 4 out of range \[0, 4\)/);
+});
+
+test('corpus: txt, jsonl and .gz records; bad lines name file:line; globs', () => {
+  const d = join(tmp, 'corpus');
+  rmSync(d, { recursive: true, force: true });
+  const mk = (name: string, text: string | Buffer) => {
+    const f = join(d, name);
+    writeFileSync(f, text);
+    return f;
+  };
+  mkdirSync(d, { recursive: true });
+  const txt = mk('a.txt', 'first line\n\n  second line  \n');
+  assert.deepEqual(readRecords(txt), ['first line', 'second line']);
+  const gz = mk('b.jsonl.gz', gzipSync('{"text":"one"}\n{"text":"  "}\n{"body":"x","text":"two"}\n'));
+  assert.deepEqual(readRecords(gz), ['one', 'two']);
+  const bad = mk('c.jsonl', '{"text":"ok"}\n{"text": oops}\n');
+  assert.throws(() => readRecords(bad), /c\.jsonl:2: invalid JSON/);
+  const noField = mk('d.jsonl', '{"text":"ok"}\n{"body":"x"}\n');
+  assert.throws(() => readRecords(noField), /d\.jsonl:2: field 'text' is missing/);
+  assert.deepEqual(readRecords(mk('e.jsonl', '{"body":"x"}\n'), 'body'), ['x'], 'the text field is configurable');
+  assert.deepEqual(expandInputs([join(d, '*.jsonl*')]).map((f) => f.split('/').pop()), ['b.jsonl.gz', 'c.jsonl', 'd.jsonl', 'e.jsonl']);
+  assert.throws(() => expandInputs([join(d, '*.csv')]), /input '.*\*\.csv': no file matches/);
+  assert.throws(() => expandInputs([join(d, 'nope.txt')]), /no such file/);
+});
+
+test('epoch permutation: a permutation, fixed by (seed, epoch)', () => {
+  const a = epochPermutation(100, 42, 0);
+  assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
+  assert.deepEqual(a, epochPermutation(100, 42, 0));
+  assert.notDeepEqual(a, epochPermutation(100, 42, 1));
+});
+
+let fullOut = '';
+let fullLosses: Array<{ step: number; loss: number }> = [];
+
+test('pretrain from scratch: loss goes down, output loads back as BertForMaskedLM', async () => {
+  fullOut = join(tmp, 'full');
+  const r = await pretrain(tinyOptions(fullOut), quiet);
+  fullLosses = r.losses;
+  assert.equal(r.step, 40);
+  assert.equal(r.tokensSeen, 40 * 8 * 64);
+  assert.equal(r.stopReason, 'max steps 40');
+  const first = r.losses[0]!.loss;
+  const last = r.losses[r.losses.length - 1]!.loss;
+  assert.ok(first > Math.log(1000) - 0.5, `initial loss ${first} should be near ln(V)=${Math.log(1000).toFixed(2)}`);
+  assert.ok(last < first - 0.5, `training loss should drop by > 0.5 nats: ${first.toFixed(3)} → ${last.toFixed(3)}`);
+  const evals = readFileSync(join(fullOut, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.event === 'eval');
+  assert.deepEqual(evals.map((e) => e.step), [0, 20, 40]);
+  assert.ok(evals[2].loss < evals[0].loss - 0.5, `held-out loss should drop: ${evals[0].loss} → ${evals[2].loss}`);
+  assert.ok(Math.abs(evals[2].perplexity - Math.exp(evals[2].loss)) < 1e-9);
+
+  const config = JSON.parse(readFileSync(join(fullOut, 'config.json'), 'utf8'));
+  assert.deepEqual(config.architectures, ['BertForMaskedLM']);
+  assert.equal(config.hidden_size, 32);
+  assert.equal(config.max_position_embeddings, 64);
+  const keys = [...readModelTensors(fullOut).keys()];
+  assert.ok(keys.includes('cls.predictions.transform.dense.weight') && keys.includes('cls.predictions.bias'), 'MLM head under HF names');
+  assert.ok(keys.includes('bert.embeddings.word_embeddings.weight'));
+  const tok = loadTokenizer(fullOut);
+  assert.equal(tok.vocabSize, config.vocab_size);
+  assert.ok(existsSync(join(fullOut, 'vocab.txt')) && existsSync(join(fullOut, 'tokenizer_config.json')));
+  const { model } = loadModel(fullOut);
+  assert.equal(model.getHead(model.mainHead!).type, 'masked_lm');
+});
+
+test('resume after an interruption ends bit-identical to the uninterrupted run', async () => {
+  assert.ok(fullOut !== '', 'needs the previous test');
+  const out = join(tmp, 'resumed');
+  // A checkpoint at step 10, then the run is stopped at step 17 (the 7 steps after the checkpoint are lost, as in a crash).
+  const first = await pretrain(tinyOptions(out, { checkpointEvery: 10 }), { ...quiet, afterStep: (s) => s === 10 });
+  assert.equal(first.step, 10);
+  const state = JSON.parse(readFileSync(join(out, 'checkpoint', 'trainer_state.json'), 'utf8'));
+  assert.equal(state.step, 10);
+  const second = await pretrain({ resume: out }, quiet);
+  assert.equal(second.step, 40);
+  const a = readModelTensors(fullOut);
+  const b = readModelTensors(out);
+  for (const [k, t] of a) assert.deepEqual(b.get(k)!.data, t.data, `${k} differs after resume`);
+  const resumedLosses = second.losses;
+  assert.deepEqual(resumedLosses, fullLosses.filter((l) => l.step > 10), 'same loss sequence after the resume point');
+  const logSteps = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.event === 'train').map((o) => o.step);
+  assert.deepEqual(logSteps, [5, 10, 15, 20, 25, 30, 35, 40], 'log holds each step once');
+});
+
+test('continued pretraining from an HF folder, and refusals', async () => {
+  const out = join(tmp, 'dapt');
+  const r = await pretrain(tinyOptions(out, { model: fullOut, inputs: [KITCHEN], heldout: [], maxSteps: 5, totalSteps: 5 }), quiet);
+  assert.equal(r.step, 5);
+  assert.equal(loadTokenizer(out).vocabSize, loadTokenizer(fullOut).vocabSize, 'keeps the model vocabulary');
+  await assert.rejects(pretrain(tinyOptions(out, { model: fullOut, inputs: [KITCHEN] }), quiet), /already holds a pretraining run.*--resume/);
+  await assert.rejects(pretrain({ resume: join(tmp, 'nothing-here') }, quiet), /run\.json is missing/);
+  await assert.rejects(pretrain(tinyOptions(join(tmp, 'bad1'), { heldout: [BOOKS] }), quiet), /held-out file .* is also a training input/);
+  await assert.rejects(pretrain(tinyOptions(join(tmp, 'bad2'), { hidden: 30, heads: 4 }), quiet), /--hidden 30 is not a multiple of --heads 4/);
+  await assert.rejects(pretrain(tinyOptions(join(tmp, 'bad3'), { model: fullOut, maxLength: 128 }), quiet), /--max-length 128 exceeds the model's max_position_embeddings 64/);
+});
