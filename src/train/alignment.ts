@@ -1,0 +1,181 @@
+// Stage 2 — unsupervised alignment on mixed batches (default 70% source / 30% target, every
+// batch holding both domains; src/data MixedDomainSampler).
+//
+// One optimizer step = up to three forward/backward passes over one mixed batch, split by
+// domain so that every row runs through ITS OWN domain's adapter (DESIGN §1: exactly one
+// adapter active per pass, domains never share adapter weights):
+//   1. source rows, source adapter:  task loss (source head, source labels)
+//                                     + discriminator (label 0) through the GRL
+//   2. target rows, target adapter:  discriminator (label 1) through the GRL
+//                                     [+ target task loss on labelled target rows, multi-task]
+//   3. target rows MASKED, target adapter: masked-LM loss (15%, 80/10/10)
+// Pass 3 is separate from pass 2 so the discriminator never sees [MASK] tokens: they occur
+// only in target rows and would hand it a trivial domain cue (and the encoder a reason to
+// hide [MASK], not the domain). Gradients of the passes add up before one clip + AdamW step.
+//
+// Loss = w.task·L_task + w.domain·L_domain + w.mlm·L_mlm + w.target_task·L_target_task, with
+// L_domain = (CE_source + CE_target) / 2: domain-balanced, so the 70/30 mix does not make the
+// discriminator's job "always say source". λ of the gradient-reversal layer follows the Ganin
+// schedule over the stage's progress (lambda.ts). Discriminator accuracy on the batch is logged.
+import { collate, MlmMasker, MixedDomainSampler, type EncodedExample, type MixedBatchPlan } from '../data/index.js';
+import type { AdapterModel } from '../models/index.js';
+import type { Tokenizer } from '../text/index.js';
+import { Rng } from '../tensor/index.js';
+import type { Stage2Config, TaskConfig } from './config.js';
+import { batchInput, evaluateTask, taskLabels } from './evaluate.js';
+import { grlLambda, progressOf } from './lambda.js';
+import type { ProgressSink } from './progress.js';
+import type { RunFolder } from './run-folder.js';
+import { deriveSeed } from './seeds.js';
+import { metricValue } from './supervised.js';
+import type { StageHooks, StepOutput } from './trainer.js';
+
+export interface AlignmentArgs {
+  run: RunFolder;
+  model: AdapterModel;
+  tokenizer: Tokenizer;
+  stage2: Stage2Config;
+  source: { adapter: string; head: string; task: TaskConfig; train: readonly EncodedExample[]; validation: readonly EncodedExample[] };
+  /** Target stream: unlabelled rows (+ labelled few-shot rows when the target task loss is on). */
+  target: { adapter: string; head: string | null; task: TaskConfig; stream: readonly EncodedExample[] };
+  mlmHead: string;
+  discriminator: string;
+  totalSteps: number;
+  evalBatchSize: number;
+  padId: number;
+  seed: number;
+  progress: ProgressSink;
+}
+
+/** Batches per epoch of stage 2 (an epoch = one pass over the labelled source set). */
+export function alignmentBatchesPerEpoch(sourceSize: number, targetSize: number, s2: Stage2Config): number {
+  return new MixedDomainSampler(sourceSize, targetSize, { batchSize: s2.batch_size, sourceRatio: s2.source_ratio, rng: new Rng(0) }).batchesPerEpoch;
+}
+
+function hasLabel(a: Int32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== -100) return true;
+  return false;
+}
+
+function argmaxCount(logits: Float32Array, rows: number, want: number): number {
+  let ok = 0;
+  for (let r = 0; r < rows; r++) {
+    const pred = logits[r * 2 + 1]! > logits[r * 2]! ? 1 : 0;
+    if (pred === want) ok++;
+  }
+  return ok;
+}
+
+export function alignmentHooks(a: AlignmentArgs): StageHooks {
+  const s2 = a.stage2;
+  const w = s2.loss_weights;
+  const { source, target, model } = a;
+  if (source.train.length === 0) throw new Error('stage2: no labelled source training examples');
+  if (target.stream.length === 0) throw new Error('stage2: no target text (unlabelled file or target train)');
+  if (s2.batch_size < 2) throw new Error(`stage2.batch_size: a mixed batch needs at least 2 rows (one per domain), got ${s2.batch_size}`);
+  const sampler = new MixedDomainSampler(source.train.length, target.stream.length, {
+    batchSize: s2.batch_size,
+    sourceRatio: s2.source_ratio,
+    rng: new Rng(deriveSeed(a.seed, 'stage2', 'sampler')),
+    sourceLengths: source.train.map((e) => e.ids.length),
+    targetLengths: target.stream.map((e) => e.ids.length),
+  });
+  let mlmRng = new Rng(deriveSeed(a.seed, 'stage2', 'mlm'));
+  const masker = MlmMasker.fromTokenizer(a.tokenizer, { probability: s2.mlm_probability, wholeWordMask: s2.whole_word_mask });
+  let plan: MixedBatchPlan[] = [];
+  const disc = a.discriminator;
+
+  return {
+    planEpoch(_epoch, samplerState) {
+      if (samplerState !== undefined) sampler.setState(samplerState);
+      plan = sampler.epoch();
+      return plan.length;
+    },
+    samplerState: () => sampler.getState(),
+    rngStates: () => ({ mlm: mlmRng.getState() }),
+    restoreRngStates(s) {
+      if (s.mlm !== undefined) {
+        mlmRng = new Rng(0);
+        mlmRng.setState(s.mlm);
+      }
+    },
+    step(b, step): StepOutput {
+      const p = plan[b]!;
+      const lambda = grlLambda(progressOf(step, a.totalSteps), s2.lambda);
+      const src = collate(p.source.map((i) => source.train[i]!), a.padId);
+      const tgt = collate(p.target.map((i) => target.stream[i]!), a.padId);
+      const out: StepOutput = { loss: 0, lambda };
+      let discOk = 0;
+
+      // 1. source rows through the source adapter
+      model.setActiveAdapter(source.adapter);
+      const heads1: string[] = [];
+      const labels1: Record<string, Int32Array> = {};
+      if (w.task > 0) {
+        heads1.push(source.head);
+        labels1[source.head] = taskLabels(source.task, src);
+      }
+      if (w.domain > 0) {
+        heads1.push(disc);
+        labels1[disc] = new Int32Array(src.B); // domain 0 = source
+      }
+      let ceSource = 0;
+      if (heads1.length > 0) {
+        const o1 = model.forward(batchInput(src), { heads: heads1, labels: labels1, lossWeights: { [source.head]: w.task, [disc]: w.domain / 2 }, grlLambda: lambda });
+        if (w.task > 0) out.lossTask = o1.heads[source.head]!.loss!.data[0]!;
+        if (w.domain > 0) {
+          ceSource = o1.heads[disc]!.loss!.data[0]!;
+          discOk += argmaxCount(o1.heads[disc]!.logits.data, src.B, 0);
+        }
+        out.loss += o1.loss!.data[0]!;
+        o1.loss!.backward();
+      }
+
+      // 2. target rows (clean) through the target adapter
+      model.setActiveAdapter(target.adapter);
+      const heads2: string[] = [];
+      const labels2: Record<string, Int32Array> = {};
+      if (w.domain > 0) {
+        heads2.push(disc);
+        labels2[disc] = new Int32Array(tgt.B).fill(1); // domain 1 = target
+      }
+      const tl = target.head !== null && w.target_task > 0 ? taskLabels(target.task, tgt) : null;
+      if (tl !== null && hasLabel(tl)) {
+        heads2.push(target.head!);
+        labels2[target.head!] = tl;
+      }
+      if (heads2.length > 0) {
+        const weights: Record<string, number> = { [disc]: w.domain / 2 };
+        if (target.head !== null) weights[target.head] = w.target_task;
+        const o2 = model.forward(batchInput(tgt), { heads: heads2, labels: labels2, lossWeights: weights, grlLambda: lambda });
+        if (w.domain > 0) {
+          const ceTarget = o2.heads[disc]!.loss!.data[0]!;
+          discOk += argmaxCount(o2.heads[disc]!.logits.data, tgt.B, 1);
+          out.lossDomain = (ceSource + ceTarget) / 2;
+          out.discAcc = discOk / (src.B + tgt.B);
+        }
+        out.loss += o2.loss!.data[0]!;
+        o2.loss!.backward();
+      }
+
+      // 3. target rows, masked, through the target adapter: masked LM
+      if (w.mlm > 0) {
+        const masked = masker.mask(tgt, mlmRng);
+        const o3 = model.forward(batchInput(masked), { heads: [a.mlmHead], labels: { [a.mlmHead]: masked.mlmLabels! }, lossWeights: { [a.mlmHead]: w.mlm } });
+        out.lossMlm = o3.heads[a.mlmHead]!.loss!.data[0]!;
+        out.loss += o3.loss!.data[0]!;
+        o3.loss!.backward();
+      }
+      return out;
+    },
+    validate(step) {
+      if (source.validation.length === 0) return null;
+      const metrics = evaluateTask(model, source.validation, { adapter: source.adapter, head: source.head, task: source.task, batchSize: a.evalBatchSize, padId: a.padId });
+      a.run.log({ type: 'eval', stage: 'stage2', split: 'validation', domain: 'source', step, metrics });
+      a.progress.note(`stage2: step ${step} source validation accuracy ${(metrics.accuracy * 100).toFixed(1)}% macro-F1 ${(metrics.macroF1 * 100).toFixed(1)}%`);
+      // Stage 2 keeps its final weights (alignment is not judged by source validation) unless
+      // the user asked for early stopping on it.
+      return s2.patience === null ? null : metricValue(metrics, s2.metric);
+    },
+  };
+}

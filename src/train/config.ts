@@ -1,0 +1,360 @@
+// The pipeline config: one YAML or JSON file (`adaptext train --config run.yaml`), validated by
+// src/io/validate (unknown keys get "did you mean", wrong types name the key path and the file),
+// with command-line overrides applied before validation (`--set stage1.epochs=2`, `--seed 7`).
+// Relative paths resolve against the config file's folder, so a config means the same from any
+// working directory. Defaults follow the method in DESIGN.md §1 (see `docs` of each field).
+//
+// Values that depend on the model (the number of frozen layers, adapter leave_out) are resolved
+// by `resolveModelDependent` once the model's layer count is known: freeze floor(L/2) lower
+// layers (6 of 12), adapters in the layers above.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseJson, v, validate, type Infer, type Schema } from '../io/validate.js';
+
+/** An object field that may be absent: its default is the object schema applied to {} (nested defaults filled). */
+function section<T>(s: Schema<T, boolean>): Schema<T> {
+  return v.withDefault(s, () => validate(s, {}, { source: 'built-in defaults', freeze: false }));
+}
+
+const DOMAIN_NAME = { pattern: /^[A-Za-z0-9_-]+$/, patternName: 'a name of letters, digits, "-" or "_"' } as const;
+
+const Task = v.object({
+  type: v.enum(['sequence_classification', 'token_classification'] as const),
+  /** Label names in id order (tags for token classification). */
+  labels: v.refine(v.array(v.string({ nonEmpty: true }), { minItems: 2 }), (ls) => {
+    const dup = ls.find((l, i) => ls.indexOf(l) !== i);
+    return dup === undefined ? undefined : `label ${JSON.stringify(dup)} is listed twice`;
+  }),
+});
+
+const Reader = v.object({
+  format: v.optional(v.enum(['jsonl', 'csv', 'tsv', 'conll', 'txt'] as const)),
+  text_field: v.withDefault(v.string({ nonEmpty: true }), 'text'),
+  label_field: v.withDefault(v.string({ nonEmpty: true }), 'label'),
+  tokens_field: v.withDefault(v.string({ nonEmpty: true }), 'tokens'),
+  tags_field: v.withDefault(v.string({ nonEmpty: true }), 'tags'),
+  id_field: v.withDefault(v.string({ nonEmpty: true }), 'id'),
+  /** 'fail': the first malformed line stops the run (file:line: reason); 'skip': skip and count. */
+  on_malformed: v.withDefault(v.enum(['fail', 'skip'] as const), 'fail'),
+  header: v.withDefault(v.boolean(), true),
+  delimiter: v.optional(v.string({ nonEmpty: true })),
+  /** Read at most this many examples per file. */
+  limit: v.optional(v.integer({ min: 1 })),
+});
+
+const SplitSizes = v.object({
+  /** Count, or fraction in (0, 1) of the labelled file. */
+  validation: v.withDefault(v.number({ min: 0 }), 0.1),
+  test: v.withDefault(v.number({ min: 0 }), 0.1),
+});
+
+const paths = v.union([v.path(), v.array(v.path(), { minItems: 1 })]);
+
+function domainSchema() {
+  return v.object(
+    {
+      /** Domain name: names the adapter (one per domain) and appears in logs/reports. */
+      name: v.string({ nonEmpty: true, ...DOMAIN_NAME }),
+      /** Task (key of `tasks`) whose labels this domain's labelled files carry. */
+      task: v.string({ nonEmpty: true }),
+      train: v.optional(v.path()),
+      validation: v.optional(v.path()),
+      test: v.optional(v.path()),
+      /** One labelled file split by seed into train / validation / test (instead of the three). */
+      labelled: v.optional(v.path()),
+      split: v.withDefault(SplitSizes, { validation: 0.1, test: 0.1 }),
+      /** Unlabelled text (MLM in stage 2; target: required unless target.train exists). */
+      unlabelled: v.optional(paths),
+      /** Target only: the labelled few-shot file for stage 3 (default: `stage3.shots` drawn from train). */
+      few_shot: v.optional(v.path()),
+      reader: section(Reader),
+    },
+    {
+      refine: (d) => {
+        if (d['labelled'] !== undefined && (d['train'] !== undefined || d['validation'] !== undefined || d['test'] !== undefined)) {
+          return 'give either `labelled` (split by seed) or `train`/`validation`/`test` files, not both';
+        }
+        return undefined;
+      },
+    },
+  );
+}
+
+const LrGroups = v.object({
+  adapters: v.optional(v.number({ min: 0 })),
+  heads: v.optional(v.number({ min: 0 })),
+  backbone: v.optional(v.number({ min: 0 })),
+  /** Default: the backbone lr. */
+  embeddings: v.optional(v.number({ min: 0 })),
+  /** Domain discriminator; default: the heads lr. */
+  discriminator: v.optional(v.number({ min: 0 })),
+});
+
+const Metric = v.enum(['macro_f1', 'accuracy'] as const);
+
+/** Settings every stage has; each stage gives its own defaults. */
+function stageFields(d: { epochs: number; batch: number; patience: number | null }) {
+  return {
+    enabled: v.withDefault(v.boolean(), true),
+    epochs: v.withDefault(v.integer({ min: 1 }), d.epochs),
+    batch_size: v.withDefault(v.integer({ min: 1 }), d.batch),
+    /** Override of the top-level max_length for this stage. */
+    max_length: v.optional(v.integer({ min: 8 })),
+    /** Stop after this many optimizer steps (default: epochs × batches). */
+    max_steps: v.optional(v.integer({ min: 1 })),
+    /** Per-group learning rates for this stage (override `optimizer.lr`). */
+    lr: section(LrGroups),
+    warmup_ratio: v.optional(v.number({ min: 0, max: 1 })),
+    /** Early stopping: epochs without improvement of the validation metric (null = never stop early). */
+    patience: v.withDefault(v.nullable(v.integer({ min: 1 })), d.patience),
+    metric: v.withDefault(Metric, 'macro_f1'),
+  };
+}
+
+const Stage1 = v.object(stageFields({ epochs: 3, batch: 16, patience: 2 }));
+
+const Stage2 = v.object({
+  ...stageFields({ epochs: 1, batch: 16, patience: null }),
+  /** Share of each mixed batch from the source domain (rest: target). */
+  source_ratio: v.withDefault(v.number({ min: 0, max: 1, exclusiveMin: true, exclusiveMax: true }), 0.7),
+  mlm_probability: v.withDefault(v.number({ min: 0, max: 1 }), 0.15),
+  whole_word_mask: v.withDefault(v.boolean(), false),
+  loss_weights: section(
+    v.object({
+      /** Supervised source task loss (keeps the task alive). */
+      task: v.withDefault(v.number({ min: 0 }), 1),
+      /** Masked LM on target rows. */
+      mlm: v.withDefault(v.number({ min: 0 }), 1),
+      /** Domain discriminator (through the gradient-reversal layer). */
+      domain: v.withDefault(v.number({ min: 0 }), 1),
+      /** Multi-task: the target task's loss on target few-shot rows mixed into the target stream (0 = off). */
+      target_task: v.withDefault(v.number({ min: 0 }), 0),
+    }),
+  ),
+  lambda: section(
+    v.object({
+      /** ganin: λ = max·(2/(1+e^(−γp)) − 1) over progress p ∈ [0,1]; constant: λ = max. */
+      schedule: v.withDefault(v.enum(['ganin', 'constant'] as const), 'ganin'),
+      gamma: v.withDefault(v.number({ min: 0, exclusiveMin: true }), 10),
+      max: v.withDefault(v.number({ min: 0 }), 1),
+    }),
+  ),
+  discriminator: section(
+    v.object({
+      /** Hidden layer sizes of the MLP (default [hidden_size]). */
+      hidden_sizes: v.optional(v.array(v.integer({ min: 1 }))),
+      dropout: v.optional(v.number({ min: 0, max: 1, exclusiveMax: true })),
+    }),
+  ),
+});
+
+const Stage3 = v.object({
+  ...stageFields({ epochs: 10, batch: 16, patience: 3 }),
+  /** Labelled target examples drawn (stratified, seeded) from target train when no few_shot file is given. */
+  shots: v.withDefault(v.integer({ min: 1 }), 500),
+});
+
+export const PipelineSchema = v.object({
+  /** Hugging Face model folder (config.json, model.safetensors, tokenizer). */
+  model: v.path(),
+  /** Run folder (created; an existing run there is only continued with --resume). */
+  output: v.path(),
+  seed: v.withDefault(v.integer({ min: 0 }), 42),
+  max_length: v.withDefault(v.integer({ min: 8 }), 128),
+  /** Features the discriminator, domain confusion and the projection use. */
+  features: v.withDefault(v.enum(['pooled', 'cls', 'mean'] as const), 'pooled'),
+  tasks: v.refine(v.record(Task, { key: v.string({ nonEmpty: true, ...DOMAIN_NAME }) }), (t) =>
+    Object.keys(t).length === 0 ? 'at least one task is needed' : undefined,
+  ),
+  source: domainSchema(),
+  target: domainSchema(),
+  /** Lower encoder layers (and embeddings) kept frozen; default floor(L/2) (6 of 12). */
+  freeze_layers: v.withDefault(v.nullable(v.integer({ min: 0 })), null),
+  adapters: section(
+    v.object({
+      config: v.withDefault(v.enum(['seq_bn', 'double_seq_bn'] as const), 'seq_bn'),
+      reduction_factor: v.withDefault(v.number({ min: 1 }), 16),
+      /** Layers without adapters; default: the frozen lower layers. */
+      leave_out: v.withDefault(v.nullable(v.array(v.integer({ min: 0 }))), null),
+      non_linearity: v.optional(v.string({ nonEmpty: true })),
+      /** Stage 2 starts the target adapter as a copy of the trained source adapter, or fresh (near identity). */
+      target_init: v.withDefault(v.enum(['copy_source', 'fresh'] as const), 'copy_source'),
+    }),
+  ),
+  optimizer: section(
+    v.object({
+      lr: section(LrGroups),
+      weight_decay: v.withDefault(v.number({ min: 0 }), 0.01),
+      warmup_ratio: v.withDefault(v.number({ min: 0, max: 1 }), 0.1),
+      clip_norm: v.withDefault(v.number({ min: 0, exclusiveMin: true }), 1.0),
+      betas: v.withDefault(v.array(v.number({ min: 0, max: 1, exclusiveMax: true }), { minItems: 2, maxItems: 2 }), [0.9, 0.999]),
+      eps: v.withDefault(v.number({ min: 0, exclusiveMin: true }), 1e-8),
+    }),
+  ),
+  stage1: section(Stage1),
+  stage2: section(Stage2),
+  stage3: section(Stage3),
+  vocab: section(
+    v.object({
+      /** Learn target sub-words and grow the vocabulary before stage 2. */
+      enabled: v.withDefault(v.boolean(), false),
+      top_k: v.withDefault(v.integer({ min: 1 }), 1000),
+      min_frequency: v.withDefault(v.integer({ min: 1 }), 5),
+      candidate_vocab_size: v.optional(v.integer({ min: 10 })),
+      /** Let stage 2 train the word embeddings (so the new rows adapt) even when layers are frozen. */
+      train_embeddings: v.withDefault(v.boolean(), true),
+    }),
+  ),
+  checkpoint: section(
+    v.object({
+      /** Save a resumable checkpoint every N optimizer steps inside a stage (and at every epoch end). */
+      save_every_steps: v.withDefault(v.integer({ min: 1 }), 50),
+    }),
+  ),
+  evaluation: section(
+    v.object({
+      batch_size: v.withDefault(v.integer({ min: 1 }), 32),
+      /** Rows per domain for the domain classifier (balanced, half train / half held-out). */
+      confusion_max_per_domain: v.withDefault(v.integer({ min: 4 }), 1000),
+      projection_points: v.withDefault(v.integer({ min: 2 }), 400),
+    }),
+  ),
+  /** Also train few-shot-only from the raw backbone and write the ablation table. */
+  ablation: v.withDefault(v.boolean(), false),
+  /** TF-IDF + logistic regression rows (sequence classification only). */
+  baselines: v.withDefault(v.boolean(), true),
+});
+
+export type PipelineConfig = Infer<typeof PipelineSchema>;
+export type DomainConfig = PipelineConfig['source'];
+export type ReaderConfig = DomainConfig['reader'];
+export type TaskConfig = PipelineConfig['tasks'][string];
+export type LrConfig = Infer<typeof LrGroups>;
+export type StageCommon = PipelineConfig['stage1'];
+export type Stage2Config = PipelineConfig['stage2'];
+export type Stage3Config = PipelineConfig['stage3'];
+
+export const LR_DEFAULTS = Object.freeze({ adapters: 5e-4, heads: 2e-5, backbone: 1e-5 });
+
+/** Parse YAML or JSON text (by extension; .yml/.yaml → YAML, else JSON, falling back to YAML). */
+export function parseConfigText(text: string, file: string): unknown {
+  const isYaml = /\.ya?ml$/i.test(file);
+  if (!isYaml) return parseJson(text, file);
+  try {
+    return parseYaml(text, { uniqueKeys: true });
+  } catch (e) {
+    if (e instanceof YAMLParseError) {
+      const pos = e.linePos?.[0];
+      const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+      throw new Error(`${where}: invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+    }
+    throw e;
+  }
+}
+
+/** One `--set key.path=value` override; the value is read as a YAML scalar/flow value (2, true, [1,2], "x"). */
+export interface Override {
+  path: string;
+  value: unknown;
+  /** Where it came from, for messages (e.g. `--set stage1.epochs=2`, `--seed`). */
+  origin: string;
+}
+
+export function parseSetFlag(s: string): Override {
+  const eq = s.indexOf('=');
+  if (eq <= 0) throw new Error(`--set ${s}: expected key.path=value (e.g. --set stage1.epochs=2)`);
+  const path = s.slice(0, eq).trim();
+  if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(path)) throw new Error(`--set ${s}: bad key path ${JSON.stringify(path)}`);
+  let value: unknown;
+  try {
+    value = parseYaml(s.slice(eq + 1));
+  } catch {
+    value = s.slice(eq + 1);
+  }
+  return { path, value: value === null && s.slice(eq + 1).trim() === '' ? '' : value, origin: `--set ${s}` };
+}
+
+function applyOverride(root: Record<string, unknown>, o: Override): void {
+  const keys = o.path.split('.');
+  let cur: Record<string, unknown> = root;
+  for (const k of keys.slice(0, -1)) {
+    const next = cur[k];
+    if (next === undefined || next === null) cur[k] = {};
+    else if (typeof next !== 'object' || Array.isArray(next)) throw new Error(`${o.origin}: ${k} is not an object in the config`);
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]!] = o.value;
+}
+
+/** Validate a raw config object (overrides already applied or given here). */
+export function validateConfig(raw: unknown, source: string, baseDir: string, overrides: readonly Override[] = []): PipelineConfig {
+  let obj = raw;
+  if (overrides.length > 0) {
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) obj = {};
+    obj = structuredClone(obj);
+    for (const o of overrides) applyOverride(obj as Record<string, unknown>, o);
+  }
+  const where = overrides.length > 0 ? `${source} (with ${overrides.map((o) => o.origin).join(', ')})` : source;
+  const cfg = validate(PipelineSchema, obj, { source: where, baseDir, freeze: false });
+  const problems: string[] = [];
+  for (const role of ['source', 'target'] as const) {
+    const d = cfg[role];
+    if (cfg.tasks[d.task] === undefined) {
+      problems.push(`${role}.task: unknown task ${JSON.stringify(d.task)} (tasks: ${Object.keys(cfg.tasks).join(', ')})`);
+    }
+  }
+  if (cfg.source.few_shot !== undefined) problems.push('source.few_shot: only the target domain has a few-shot set');
+  if (cfg.source.name === cfg.target.name) problems.push(`target.name: the source and target domains must have different names (both ${JSON.stringify(cfg.source.name)})`);
+  if (cfg.source.labelled === undefined && cfg.source.train === undefined) problems.push('source: needs labelled data (`train` or `labelled`)');
+  if (cfg.target.test === undefined && cfg.target.labelled === undefined) problems.push('target: needs a test set (`test` or `labelled`)');
+  if (cfg.stage3.enabled && cfg.target.few_shot === undefined && cfg.target.train === undefined && cfg.target.labelled === undefined) {
+    problems.push('target: stage 3 needs labelled target examples (`few_shot`, `train` or `labelled`)');
+  }
+  if (cfg.stage2.enabled && cfg.target.unlabelled === undefined && cfg.target.train === undefined && cfg.target.labelled === undefined) {
+    problems.push('target: stage 2 needs target text (`unlabelled`, or `train`/`labelled` used without labels)');
+  }
+  if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`);
+  return cfg;
+}
+
+/** Read, parse and validate a config file, with overrides (flags win over the file). */
+export function loadPipelineConfig(file: string, overrides: readonly Override[] = []): PipelineConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such config file' : `cannot read (${(e as Error).message})`}`);
+  }
+  if (text.trim() === '') throw new Error(`${file}: the config file is empty`);
+  return validateConfig(parseConfigText(text, file), file, dirname(resolve(file)), overrides);
+}
+
+/** The learning rate of each optimizer group for a stage: stage override → optimizer.lr → defaults. */
+export function stageLrs(cfg: PipelineConfig, stage: { lr: LrConfig }): Required<LrConfig> {
+  const pick = (k: keyof LrConfig): number | undefined => stage.lr[k] ?? cfg.optimizer.lr[k];
+  const backbone = pick('backbone') ?? LR_DEFAULTS.backbone;
+  const heads = pick('heads') ?? LR_DEFAULTS.heads;
+  return {
+    adapters: pick('adapters') ?? LR_DEFAULTS.adapters,
+    heads,
+    backbone,
+    embeddings: pick('embeddings') ?? backbone,
+    discriminator: pick('discriminator') ?? heads,
+  };
+}
+
+/** Model-dependent defaults: frozen lower layers floor(L/2), adapters in the layers above. */
+export function resolveModelDependent(cfg: PipelineConfig, numLayers: number): { freezeLayers: number; leaveOut: number[] } {
+  const freezeLayers = cfg.freeze_layers ?? Math.floor(numLayers / 2);
+  if (freezeLayers > numLayers) {
+    throw new Error(`freeze_layers: ${freezeLayers} is more than the model's ${numLayers} layers`);
+  }
+  const leaveOut = cfg.adapters.leave_out ? [...cfg.adapters.leave_out] : Array.from({ length: freezeLayers }, (_, i) => i);
+  for (const l of leaveOut) {
+    if (l >= numLayers) throw new Error(`adapters.leave_out: layer ${l} does not exist (the model has ${numLayers} layers)`);
+  }
+  if (leaveOut.length >= numLayers) throw new Error(`adapters.leave_out: leaves out every one of the ${numLayers} layers; no adapter would remain`);
+  return { freezeLayers, leaveOut };
+}

@@ -1,0 +1,630 @@
+// The three-stage transfer pipeline (DESIGN §1), end to end:
+//
+//   prepare   validate the config, load the tokenizer and the base model, read EVERY data file
+//             (a bad file stops the run here, before the run folder is touched)
+//   stage 1   source warm-up: source adapter + upper layers + source head, best by source validation
+//   [vocab]   optional vocabulary expansion on the target text (before stage 2)
+//   stage 2   alignment: mixed batches, MLM (target) + DANN (both) + source task loss
+//   stage 3   few-shot target: only the target adapter + target head, best by target validation
+//   ablation  few-shot-only from the raw backbone (same recipe as stage 3), when asked
+//   outputs   evaluation after every stage, metrics.json, report.html
+//
+// Each stage starts from the previous stage's checkpoint folder on disk (RUN/stage1 → stage 2
+// → ...), so a run is the same whether it went through in one go or was resumed. Resume:
+// finished stages are skipped; an unfinished one continues from RUN/progress/<stage>/last; the log
+// is cut back to what that checkpoint had seen (run-folder.ts).
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeDirAtomic } from '../io/atomic.js';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { loadModel, readModelConfig, type AdapterModel } from '../models/index.js';
+import { loadTokenizer, type Tokenizer } from '../text/index.js';
+import { projectBeforeAfter } from '../eval/projection.js';
+import { writeReport } from '../eval/report.js';
+import type { DomainConfusion, Metrics, RunMetrics } from '../eval/types.js';
+import { tfidfBaselines } from '../baselines/index.js';
+import { resolveModelDependent, stageLrs, validateConfig, type PipelineConfig, type StageCommon } from './config.js';
+import { DOMAIN_ID, EncodingCache, loadPipelineData, type PipelineData } from './data.js';
+import { alignmentBatchesPerEpoch, alignmentHooks } from './alignment.js';
+import { loadCheckpoint, readTrainerState, TRAINER_STATE_NAME, type TrainerState } from './checkpoint.js';
+import { silentProgress, type ProgressSink } from './progress.js';
+import { RunFolder, STAGES, type ModelFingerprint, type StageName } from './run-folder.js';
+import { deriveSeed } from './seeds.js';
+import {
+  adapterSpec,
+  buildOptimizer,
+  copyAdapter,
+  ensureAdapter,
+  ensureDiscriminator,
+  ensureMlmHead,
+  ensureTaskHead,
+  setTrainable,
+  type GroupLrs,
+} from './setup.js';
+import { evaluateStage, type StageEvaluation, type StageFeatures } from './stage-eval.js';
+import { batchesPerEpoch, supervisedHooks } from './supervised.js';
+import { runStage, type StageHooks } from './trainer.js';
+import { checkVocabExpansion, exampleText, extendModelVocabulary, type VocabInfo } from './vocab.js';
+
+export interface PipelineOptions {
+  progress?: ProgressSink;
+  /** Simulate a crash after this many optimizer steps in this process (tests, `--stop-after-steps`). */
+  stopAfterSteps?: number | null;
+}
+
+export interface PipelineResult {
+  runDir: string;
+  metrics: RunMetrics;
+  reportPath: string;
+}
+
+interface Ctx {
+  cfg: PipelineConfig;
+  run: RunFolder;
+  data: PipelineData;
+  enc: EncodingCache;
+  fp: ModelFingerprint;
+  baseTokenizer: Tokenizer;
+  /** The base model loaded (and checked) in prepare, handed to stage 1 once. */
+  baseModel: AdapterModel | null;
+  freezeLayers: number;
+  leaveOut: number[];
+  progress: ProgressSink;
+  budget: { stopAfterSteps: number | null; stepsDone: number };
+}
+
+const EVALUATION_NAME = 'evaluation.json';
+const FEATURES_NAME = 'features.safetensors';
+const VOCAB_NAME = 'vocab.json';
+const ORDER: StageName[] = [...STAGES, 'fewshot_only'];
+
+export function fingerprintOf(modelDir: string): ModelFingerprint {
+  const c = readModelConfig(modelDir) as unknown as Record<string, unknown>;
+  return {
+    model_type: String(c['model_type']),
+    hidden_size: Number(c['hidden_size']),
+    num_hidden_layers: Number(c['num_hidden_layers']),
+    num_attention_heads: Number(c['num_attention_heads']),
+    vocab_size: Number(c['vocab_size']),
+  };
+}
+
+function stageEnabled(cfg: PipelineConfig, s: StageName): boolean {
+  return s === 'fewshot_only' ? cfg.ablation : cfg[s].enabled;
+}
+
+function isComplete(dir: string): boolean {
+  if (!existsSync(join(dir, TRAINER_STATE_NAME))) return false;
+  return readTrainerState(dir).complete;
+}
+
+/** Everything that can fail on bad input, done before the run folder is created or changed. */
+function prepare(cfg: PipelineConfig, progress: ProgressSink): Omit<Ctx, 'run' | 'budget'> {
+  const fp = fingerprintOf(cfg.model);
+  const { freezeLayers, leaveOut } = resolveModelDependent(cfg, fp.num_hidden_layers);
+  const baseTokenizer = loadTokenizer(cfg.model);
+  const { model } = loadModel(cfg.model, { seed: deriveSeed(cfg.seed, 'stage1', 'model') });
+  if (baseTokenizer.vocabSize > model.cfg.vocabSize) {
+    throw new Error(`${cfg.model}: the tokenizer has ${baseTokenizer.vocabSize} ids but the model only ${model.cfg.vocabSize} embedding rows`);
+  }
+  const offset = model.cfg.family === 'roberta' ? model.cfg.padTokenId + 1 : 0;
+  const maxLen = Math.max(cfg.max_length, ...[cfg.stage1, cfg.stage2, cfg.stage3].map((s) => s.max_length ?? 0));
+  if (maxLen + offset > model.cfg.maxPositions) {
+    throw new Error(`max_length: ${maxLen} tokens do not fit the model's ${model.cfg.maxPositions - offset} positions (max_position_embeddings ${model.cfg.maxPositions})`);
+  }
+  if (cfg.vocab.enabled) checkVocabExpansion(baseTokenizer, model.cfg.vocabSize, 'vocab');
+  const data = loadPipelineData(cfg);
+  return { cfg, data, enc: new EncodingCache(), fp, baseTokenizer, baseModel: model, freezeLayers, leaveOut, progress };
+}
+
+function dataSummary(d: PipelineData): Record<string, unknown> {
+  const side = (x: PipelineData['source']) => ({
+    name: x.name,
+    task: x.taskName,
+    train: x.train.length,
+    validation: x.validation.length,
+    test: x.test.length,
+    fewShot: x.fewShot.length,
+    unlabelled: x.unlabelled.length,
+    skippedEmpty: x.stats.reduce((n, s) => n + s.skippedEmpty, 0),
+    skippedMalformed: x.stats.reduce((n, s) => n + s.skippedMalformed, 0),
+    notes: x.notes,
+  });
+  return { source: side(d.source), target: side(d.target) };
+}
+
+/** Start a new run. Bad input throws before anything is written. */
+export function trainPipeline(cfg: PipelineConfig, opts: PipelineOptions = {}): PipelineResult {
+  const progress = opts.progress ?? silentProgress;
+  const p = prepare(cfg, progress);
+  const run = RunFolder.create(cfg.output, {
+    config: cfg,
+    seed: cfg.seed,
+    model: cfg.model,
+    modelFingerprint: p.fp,
+    ...({ data: dataSummary(p.data) } as object),
+  });
+  for (const n of [...p.data.source.notes, ...p.data.target.notes]) progress.note(n);
+  return execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 } });
+}
+
+/** Continue a run after a crash from its last checkpoint. */
+export function resumePipeline(runDir: string, opts: PipelineOptions & { expectModel?: string } = {}): PipelineResult {
+  const progress = opts.progress ?? silentProgress;
+  const { run, info } = RunFolder.open(runDir);
+  const cfg = validateConfig(info.config, run.runJsonPath, run.dir);
+  if (opts.expectModel !== undefined) {
+    const want = fingerprintOf(opts.expectModel);
+    const had = info.modelFingerprint;
+    if (JSON.stringify(want) !== JSON.stringify(had)) {
+      throw new Error(`${runDir}: the run was started from ${cfg.model} (${describeFp(had)}); ${opts.expectModel} is a different model (${describeFp(want)})`);
+    }
+  }
+  const now = fingerprintOf(cfg.model);
+  if (JSON.stringify(now) !== JSON.stringify(info.modelFingerprint)) {
+    throw new Error(`${cfg.model}: now holds a different model (${describeFp(now)}) than run ${runDir} started from (${describeFp(info.modelFingerprint)})`);
+  }
+  const p = prepare(cfg, progress);
+  // Cut the log back to the checkpoint we continue from.
+  let lines = 0;
+  for (const s of ORDER) {
+    if (!stageEnabled(cfg, s)) continue;
+    const dir = run.stageDir(s);
+    if (isComplete(dir)) {
+      lines = readTrainerState(dir).logLines;
+      continue;
+    }
+    const last = run.progressDir(s, 'last');
+    if (existsSync(join(last, TRAINER_STATE_NAME))) lines = readTrainerState(last).logLines;
+    break;
+  }
+  run.truncateLog(lines);
+  progress.note(`resuming ${run.dir} (log cut back to ${lines} lines)`);
+  return execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 } });
+}
+
+function describeFp(f: ModelFingerprint): string {
+  return `${f.model_type}, ${f.num_hidden_layers} layers, hidden ${f.hidden_size}, vocab ${f.vocab_size}`;
+}
+
+function execute(ctx: Ctx): PipelineResult {
+  const { cfg } = ctx;
+  if (cfg.stage1.enabled) stage1(ctx);
+  if (cfg.stage2.enabled) stage2(ctx);
+  if (cfg.stage3.enabled) stage3(ctx);
+  if (cfg.ablation) fewShotOnly(ctx);
+  const metrics = assembleMetrics(ctx, true);
+  ctx.run.writeMetrics(metrics);
+  const reportPath = writeReport(ctx.run.dir);
+  ctx.progress.note(`report: ${reportPath}`);
+  return { runDir: ctx.run.dir, metrics, reportPath };
+}
+
+// ------------------------------------------------------------------------------------ stages
+
+interface Start {
+  model: AdapterModel;
+  tokenizer: Tokenizer;
+  vocab: VocabInfo | null;
+}
+
+interface Built {
+  hooks: StageHooks;
+  totalSteps: number;
+  lrs: GroupLrs;
+}
+
+/**
+ * Shared stage driver: skip a finished stage; resume from progress/<stage>/last or call
+ * `start`; `build` sets the trainable parameters and the hooks (it must not draw from the
+ * model's generator: on resume the generator state comes from the checkpoint); train;
+ * finalise (evaluate the final checkpoint, publish RUN/<stage>).
+ */
+function driveStage(ctx: Ctx, name: StageName, settings: StageCommon, start: () => Start, build: (s: Start) => Built): void {
+  const stageDir = ctx.run.stageDir(name);
+  if (isComplete(stageDir)) {
+    ctx.run.clearProgress(name);
+    ctx.progress.note(`${name}: already finished (${stageDir})`);
+    return;
+  }
+  const lastDir = ctx.run.progressDir(name, 'last');
+  let s: Start;
+  let resumeFrom: { dir: string; state: TrainerState } | null = null;
+  if (existsSync(join(lastDir, TRAINER_STATE_NAME))) {
+    const ck = loadCheckpoint(lastDir, { seed: 0, expect: ctx.fp });
+    s = { model: ck.model, tokenizer: ck.tokenizer, vocab: readVocab(lastDir) };
+    resumeFrom = { dir: lastDir, state: ck.state };
+    ctx.progress.note(`${name}: resuming at step ${ck.state.step} (epoch ${ck.state.epoch + 1}, batch ${ck.state.batchInEpoch})`);
+  } else {
+    s = start();
+  }
+  const b = build(s);
+  const o = ctx.cfg.optimizer;
+  const optimizer = buildOptimizer(s.model, b.lrs, {
+    totalSteps: b.totalSteps,
+    warmupRatio: settings.warmup_ratio ?? o.warmup_ratio,
+    weightDecay: o.weight_decay,
+    betas: o.betas,
+    eps: o.eps,
+  });
+  const vocabJson = s.vocab !== null ? JSON.stringify(s.vocab, null, 2) + '\n' : null;
+  const hooks: StageHooks = vocabJson === null ? b.hooks : { ...b.hooks, extraFiles: () => ({ [VOCAB_NAME]: vocabJson }) };
+  const result = runStage(
+    {
+      stage: name,
+      run: ctx.run,
+      model: s.model,
+      tokenizer: s.tokenizer,
+      optimizer,
+      epochs: settings.epochs,
+      totalSteps: b.totalSteps,
+      patience: settings.patience,
+      clipNorm: o.clip_norm,
+      saveEvery: ctx.cfg.checkpoint.save_every_steps,
+      baseModel: ctx.fp,
+      progress: ctx.progress,
+      budget: ctx.budget,
+      resumeFrom,
+    },
+    hooks,
+  );
+  finalize(ctx, name, result.finalDir, result.state);
+}
+
+/** Evaluate the stage's final checkpoint (reloaded from disk) and publish RUN/<stage> atomically. */
+function finalize(ctx: Ctx, name: StageName, finalDir: string, last: TrainerState): void {
+  const ck = loadCheckpoint(finalDir, { seed: 0, expect: ctx.fp });
+  const { evaluation, features } = evaluateStage({
+    stage: name,
+    cfg: ctx.cfg,
+    model: ck.model,
+    tokenizer: ck.tokenizer,
+    data: ctx.data,
+    enc: ctx.enc,
+    run: ctx.run,
+    step: last.step,
+    progress: ctx.progress,
+  });
+  const state: TrainerState & { stepsRun: number } = {
+    ...ck.state,
+    complete: true,
+    trainingDone: true,
+    stopped: last.stopped,
+    stepsRun: last.step,
+    logLines: ctx.run.logLines,
+  };
+  writeDirAtomic(ctx.run.stageDir(name), (tmp) => {
+    cpSync(finalDir, tmp, { recursive: true });
+    writeFileSync(join(tmp, EVALUATION_NAME), JSON.stringify(evaluation, null, 2) + '\n');
+    if (features !== null) writeSafetensors(join(tmp, FEATURES_NAME), featureTensors(features), { metadata: { labels: JSON.stringify({ source: features.sourceLabels, target: features.targetLabels }) } });
+    writeFileSync(join(tmp, TRAINER_STATE_NAME), JSON.stringify(state, null, 2) + '\n');
+  });
+  ctx.run.clearProgress(name);
+  ctx.run.writeMetrics(assembleMetrics(ctx, false));
+}
+
+function featureTensors(f: StageFeatures): Map<string, { shape: number[]; data: Float32Array }> {
+  const pack = (rows: Float32Array[]) => {
+    const H = rows[0]!.length;
+    const data = new Float32Array(rows.length * H);
+    rows.forEach((r, i) => data.set(r, i * H));
+    return { shape: [rows.length, H], data };
+  };
+  return new Map([
+    ['source', pack(f.source)],
+    ['target', pack(f.target)],
+  ]);
+}
+
+function readFeatures(dir: string): StageFeatures | null {
+  const path = join(dir, FEATURES_NAME);
+  if (!existsSync(path)) return null;
+  const st = readSafetensors(path);
+  const unpack = (name: string) => {
+    const t = st.get(name)!;
+    const [n, H] = t.shape as [number, number];
+    return Array.from({ length: n }, (_, i) => t.data.slice(i * H, (i + 1) * H));
+  };
+  const labels = JSON.parse(st.metadata['labels'] ?? '{"source":[],"target":[]}') as { source: string[]; target: string[] };
+  return { source: unpack('source'), target: unpack('target'), sourceLabels: labels.source, targetLabels: labels.target };
+}
+
+function readVocab(dir: string): VocabInfo | null {
+  const p = join(dir, VOCAB_NAME);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as VocabInfo) : null;
+}
+
+function readEvaluation(dir: string): StageEvaluation | null {
+  const p = join(dir, EVALUATION_NAME);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as StageEvaluation) : null;
+}
+
+/** Starting point of a stage: the latest finished earlier stage, else the raw backbone. */
+function previousCheckpoint(ctx: Ctx, before: StageName, seedName: string): Start {
+  const order: StageName[] = ['stage1', 'stage2', 'stage3'];
+  const i = order.indexOf(before);
+  for (let k = i - 1; k >= 0; k--) {
+    const s = order[k]!;
+    if (!ctx.cfg[s as 'stage1'].enabled) continue;
+    const dir = ctx.run.stageDir(s);
+    const ck = loadCheckpoint(dir, { seed: deriveSeed(ctx.cfg.seed, seedName, 'model'), expect: ctx.fp, restoreRng: false });
+    return { model: ck.model, tokenizer: ck.tokenizer, vocab: readVocab(dir) };
+  }
+  return rawBackbone(ctx, seedName);
+}
+
+function rawBackbone(ctx: Ctx, seedName: string): Start {
+  const seed = deriveSeed(ctx.cfg.seed, seedName, 'model');
+  const model = ctx.baseModel !== null && seedName === 'stage1' ? ctx.baseModel : loadModel(ctx.cfg.model, { seed }).model;
+  if (seedName === 'stage1') ctx.baseModel = null;
+  return { model, tokenizer: ctx.baseTokenizer, vocab: null };
+}
+
+function totalSteps(settings: StageCommon, perEpoch: number): number {
+  return Math.min(settings.max_steps ?? Infinity, settings.epochs * perEpoch);
+}
+
+function stage1(ctx: Ctx): void {
+  const { cfg, data } = ctx;
+  const src = data.source;
+  const s1 = cfg.stage1;
+  driveStage(
+    ctx,
+    'stage1',
+    s1,
+    () => {
+      const s = rawBackbone(ctx, 'stage1');
+      ensureAdapter(s.model, src.name, adapterSpec(cfg, ctx.leaveOut));
+      ensureTaskHead(s.model, src.taskName, src.task);
+      s.model.setMainHead(src.taskName);
+      s.model.setActiveAdapter(src.name);
+      s.model.setActiveHeads([src.taskName]);
+      return s;
+    },
+    (s) => {
+      setTrainable(s.model, { freezeLayers: ctx.freezeLayers, adapters: [src.name], heads: [src.taskName] });
+      const maxLength = s1.max_length ?? cfg.max_length;
+      const train = ctx.enc.get(s.tokenizer, src.train, maxLength, DOMAIN_ID.source);
+      const validation = ctx.enc.get(s.tokenizer, src.validation, cfg.max_length, DOMAIN_ID.source);
+      return {
+        totalSteps: totalSteps(s1, batchesPerEpoch(train.length, s1.batch_size)),
+        lrs: stageLrs(cfg, s1),
+        hooks: supervisedHooks({
+          stage: 'stage1',
+          run: ctx.run,
+          model: s.model,
+          adapter: src.name,
+          head: src.taskName,
+          task: src.task,
+          role: 'source',
+          train,
+          validation,
+          batchSize: s1.batch_size,
+          evalBatchSize: cfg.evaluation.batch_size,
+          padId: s.tokenizer.specialIds.pad,
+          seed: cfg.seed,
+          metric: s1.metric,
+          progress: ctx.progress,
+        }),
+      };
+    },
+  );
+}
+
+function stage2(ctx: Ctx): void {
+  const { cfg, data } = ctx;
+  const src = data.source;
+  const tgt = data.target;
+  const s2 = cfg.stage2;
+  const targetTask = s2.loss_weights.target_task > 0;
+  driveStage(
+    ctx,
+    'stage2',
+    s2,
+    () => {
+      const s = previousCheckpoint(ctx, 'stage2', 'stage2');
+      ensureAdapter(s.model, src.name, adapterSpec(cfg, ctx.leaveOut));
+      ensureTaskHead(s.model, src.taskName, src.task);
+      if (cfg.vocab.enabled) {
+        const texts = tgt.unlabelled.map(exampleText);
+        const v = extendModelVocabulary(s.model, s.tokenizer, texts, {
+          topK: cfg.vocab.top_k,
+          minFrequency: cfg.vocab.min_frequency,
+          candidateVocabSize: cfg.vocab.candidate_vocab_size,
+        });
+        s.tokenizer = v.tokenizer;
+        s.vocab = v.info;
+        ctx.progress.note(
+          `vocab: added ${v.info.added} target sub-words; sub-words per target word ${v.info.fragmentationBefore.toFixed(3)} → ${v.info.fragmentationAfter.toFixed(3)}`,
+        );
+      }
+      if (!s.model.adapterNames().includes(tgt.name)) {
+        if (cfg.adapters.target_init === 'copy_source') copyAdapter(s.model, src.name, tgt.name);
+        else s.model.addAdapter(tgt.name, adapterSpec(cfg, ctx.leaveOut));
+      }
+      ensureMlmHead(s.model);
+      ensureDiscriminator(s.model, cfg, [src.name, tgt.name]);
+      if (targetTask) ensureTaskHead(s.model, tgt.taskName, tgt.task);
+      return s;
+    },
+    (s) => {
+      const mlm = ensureMlmHead(s.model);
+      const disc = ensureDiscriminator(s.model, cfg, [src.name, tgt.name]);
+      const heads = new Set([src.taskName, mlm, disc]);
+      if (targetTask) heads.add(tgt.taskName);
+      setTrainable(s.model, {
+        freezeLayers: ctx.freezeLayers,
+        adapters: [src.name, tgt.name],
+        heads: [...heads],
+        trainWordEmbeddings: cfg.vocab.enabled && cfg.vocab.train_embeddings,
+      });
+      const maxLength = s2.max_length ?? cfg.max_length;
+      const train = ctx.enc.get(s.tokenizer, src.train, maxLength, DOMAIN_ID.source);
+      const stream = [
+        ...ctx.enc.get(s.tokenizer, tgt.unlabelled, maxLength, DOMAIN_ID.target),
+        ...(targetTask ? ctx.enc.get(s.tokenizer, tgt.fewShot, maxLength, DOMAIN_ID.target) : []),
+      ];
+      const total = totalSteps(s2, alignmentBatchesPerEpoch(train.length, stream.length, s2));
+      return {
+        totalSteps: total,
+        lrs: stageLrs(cfg, s2),
+        hooks: alignmentHooks({
+          run: ctx.run,
+          model: s.model,
+          tokenizer: s.tokenizer,
+          stage2: s2,
+          source: { adapter: src.name, head: src.taskName, task: src.task, train, validation: ctx.enc.get(s.tokenizer, src.validation, cfg.max_length, DOMAIN_ID.source) },
+          target: { adapter: tgt.name, head: targetTask ? tgt.taskName : null, task: tgt.task, stream },
+          mlmHead: mlm,
+          discriminator: disc,
+          totalSteps: total,
+          evalBatchSize: cfg.evaluation.batch_size,
+          padId: s.tokenizer.specialIds.pad,
+          seed: cfg.seed,
+          progress: ctx.progress,
+        }),
+      };
+    },
+  );
+}
+
+/** Stage 3 and the few-shot-only ablation: target adapter + target head on the few-shot set. */
+function fewShotBuild(ctx: Ctx, name: StageName, s: Start): Built {
+  const { cfg, data } = ctx;
+  const tgt = data.target;
+  const s3 = cfg.stage3;
+  s.model.trainOnly({ adapters: [tgt.name], heads: [tgt.taskName] });
+  const maxLength = s3.max_length ?? cfg.max_length;
+  const train = ctx.enc.get(s.tokenizer, tgt.fewShot, maxLength, DOMAIN_ID.target);
+  const validation = ctx.enc.get(s.tokenizer, tgt.validation, cfg.max_length, DOMAIN_ID.target);
+  return {
+    totalSteps: totalSteps(s3, batchesPerEpoch(train.length, s3.batch_size)),
+    lrs: stageLrs(cfg, s3),
+    hooks: supervisedHooks({
+      stage: name,
+      run: ctx.run,
+      model: s.model,
+      adapter: tgt.name,
+      head: tgt.taskName,
+      task: tgt.task,
+      role: 'target',
+      train,
+      validation,
+      batchSize: s3.batch_size,
+      evalBatchSize: cfg.evaluation.batch_size,
+      padId: s.tokenizer.specialIds.pad,
+      seed: cfg.seed,
+      metric: s3.metric,
+      progress: ctx.progress,
+    }),
+  };
+}
+
+function stage3(ctx: Ctx): void {
+  const { cfg, data } = ctx;
+  const src = data.source;
+  const tgt = data.target;
+  driveStage(
+    ctx,
+    'stage3',
+    cfg.stage3,
+    () => {
+      const s = previousCheckpoint(ctx, 'stage3', 'stage3');
+      if (!s.model.adapterNames().includes(tgt.name)) {
+        if (cfg.adapters.target_init === 'copy_source' && s.model.adapterNames().includes(src.name)) copyAdapter(s.model, src.name, tgt.name);
+        else s.model.addAdapter(tgt.name, adapterSpec(cfg, ctx.leaveOut));
+      }
+      ensureTaskHead(s.model, tgt.taskName, tgt.task);
+      s.model.setMainHead(tgt.taskName);
+      s.model.setActiveAdapter(tgt.name);
+      s.model.setActiveHeads([tgt.taskName]);
+      return s;
+    },
+    (s) => fewShotBuild(ctx, 'stage3', s),
+  );
+}
+
+function fewShotOnly(ctx: Ctx): void {
+  const { cfg, data } = ctx;
+  const tgt = data.target;
+  driveStage(
+    ctx,
+    'fewshot_only',
+    cfg.stage3,
+    () => {
+      const s = rawBackbone(ctx, 'fewshot_only');
+      s.model.addAdapter(tgt.name, adapterSpec(cfg, ctx.leaveOut));
+      ensureTaskHead(s.model, tgt.taskName, tgt.task);
+      s.model.setMainHead(tgt.taskName);
+      s.model.setActiveAdapter(tgt.name);
+      s.model.setActiveHeads([tgt.taskName]);
+      return s;
+    },
+    (s) => fewShotBuild(ctx, 'fewshot_only', s),
+  );
+}
+
+// ------------------------------------------------------------------------------------ metrics
+
+const ABLATION_ROWS: Array<{ stage: StageName; name: string; description: string }> = [
+  { stage: 'stage1', name: 'source only (stage 1)', description: 'source warm-up only; target rows through the source adapter' },
+  { stage: 'stage2', name: 'stages 1+2', description: 'source warm-up + alignment (MLM + DANN); target adapter, no target labels' },
+  { stage: 'stage3', name: 'stages 1+2+3', description: 'full pipeline: + few-shot tuning of the target adapter and head' },
+  { stage: 'fewshot_only', name: 'few-shot only', description: 'raw backbone, only a fresh target adapter + head trained on the few-shot set (stage-3 recipe)' },
+];
+
+function assembleMetrics(ctx: Ctx, final: boolean): RunMetrics {
+  const { cfg, data, run } = ctx;
+  const m: RunMetrics = { labels: [...data.target.task.labels], stages: {} };
+  const evals = new Map<StageName, StageEvaluation>();
+  for (const s of ORDER) {
+    const ev = readEvaluation(run.stageDir(s));
+    if (ev === null) continue;
+    evals.set(s, ev);
+    if (s === 'fewshot_only') continue;
+    const entry: { target_test?: Metrics; source_test?: Metrics; domain_confusion?: DomainConfusion } = {};
+    if (ev.target_test) entry.target_test = ev.target_test;
+    if (ev.source_test) entry.source_test = ev.source_test;
+    if (ev.domain_confusion) entry.domain_confusion = ev.domain_confusion;
+    m.stages[s] = entry;
+  }
+  if (cfg.ablation) {
+    const rows = ABLATION_ROWS.flatMap((r) => {
+      const ev = evals.get(r.stage);
+      if (ev?.target_test === undefined) return [];
+      return [{ name: r.name, description: r.description, target: ev.target_test, ...(ev.domain_confusion ? { domain_confusion: ev.domain_confusion } : {}) }];
+    });
+    if (rows.length > 0) m.ablation = rows;
+  }
+  const vocab = readVocab(run.stageDir('stage2'));
+  if (vocab !== null) m.vocab = { added: vocab.added, fragmentationBefore: vocab.fragmentationBefore, fragmentationAfter: vocab.fragmentationAfter, examples: vocab.examples };
+  const before = readFeatures(run.stageDir('stage1'));
+  const after = readFeatures(run.stageDir('stage2'));
+  if (before !== null && after !== null) {
+    const snap = (f: StageFeatures) => ({ source: f.source, target: f.target, sourceLabels: f.sourceLabels, targetLabels: f.targetLabels });
+    const pr = projectBeforeAfter(snap(before), snap(after), { maxPointsPerDomain: cfg.evaluation.projection_points, seed: deriveSeed(cfg.seed, 'projection') });
+    m.projection = { before: pr.before, after: pr.after };
+  }
+  if (final && cfg.baselines) {
+    const src = data.source;
+    const tgt = data.target;
+    if (src.taskName === tgt.taskName && src.task.type === 'sequence_classification' && tgt.test.length > 0) {
+      const texts = (ex: typeof src.train) => ({
+        texts: ex.map((e) => (e.kind === 'text' ? e.text : e.words.join(' '))),
+        labels: ex.map((e) => (e.kind === 'text' ? e.label ?? 0 : 0)),
+      });
+      m.baselines = tfidfBaselines({
+        labels: [...src.task.labels],
+        source: texts(src.train),
+        targetTest: texts(tgt.test),
+        targetFewShot: texts(tgt.fewShot),
+      });
+    }
+  }
+  return m;
+}
+
+/** Remove a run's in-stage checkpoints (after a successful run they are already gone). */
+export function cleanProgress(runDir: string): void {
+  rmSync(join(runDir, 'progress'), { recursive: true, force: true });
+}

@@ -1,0 +1,180 @@
+// The run folder (notes/RUN_FORMAT.md): run.json, log.jsonl, metrics.json, one folder per
+// finished stage, and `progress/<stage>/{last,best}` while a stage is running (the resumable
+// in-stage checkpoints; removed when the stage folder is published).
+//
+// Crash rules: run.json, metrics.json and every checkpoint folder are written atomically
+// (temp + fsync + rename). log.jsonl is appended line by line; each checkpoint records how many
+// lines the log had when it was taken, and a resumed run first cuts the log back to that count,
+// so the final log holds each step once.
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, openSync, readSync, closeSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeJsonAtomic } from '../io/atomic.js';
+import type { LogRecord, RunInfo, RunMetrics } from '../eval/types.js';
+
+export const RUN_FORMAT_VERSION = 1;
+export const ADAPTEXT_VERSION = '0.1.0';
+
+/** The base model a run started from; a checkpoint from another model is refused. */
+export interface ModelFingerprint {
+  model_type: string;
+  hidden_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  vocab_size: number;
+}
+
+export function fingerprintText(f: ModelFingerprint): string {
+  return `${f.model_type}, ${f.num_hidden_layers} layers, hidden ${f.hidden_size}, ${f.num_attention_heads} heads, vocab ${f.vocab_size}`;
+}
+
+export interface RunJson extends RunInfo {
+  formatVersion: number;
+  adaptextVersion: string;
+  createdAt: string;
+  config: unknown;
+  seed: number;
+  model: string;
+  modelFingerprint: ModelFingerprint;
+}
+
+export const STAGES = ['stage1', 'stage2', 'stage3'] as const;
+export type StageName = (typeof STAGES)[number] | 'fewshot_only';
+
+export class RunFolder {
+  readonly dir: string;
+  private lines: number;
+
+  private constructor(dir: string) {
+    this.dir = resolve(dir);
+    this.lines = existsSync(this.logPath) ? countLines(this.logPath) : 0;
+  }
+
+  get runJsonPath(): string {
+    return join(this.dir, 'run.json');
+  }
+  get logPath(): string {
+    return join(this.dir, 'log.jsonl');
+  }
+  get metricsPath(): string {
+    return join(this.dir, 'metrics.json');
+  }
+  get reportPath(): string {
+    return join(this.dir, 'report.html');
+  }
+  stageDir(stage: StageName): string {
+    return join(this.dir, stage);
+  }
+  progressDir(stage: StageName, which: 'last' | 'best'): string {
+    return join(this.dir, 'progress', stage, which);
+  }
+
+  /** A folder holds a run when it has run.json. */
+  static isRun(dir: string): boolean {
+    return existsSync(join(dir, 'run.json'));
+  }
+
+  /**
+   * Start a new run in `dir`: it must not exist or be empty. Nothing is written when this throws.
+   */
+  static create(dir: string, info: Omit<RunJson, 'formatVersion' | 'adaptextVersion' | 'createdAt'>): RunFolder {
+    if (existsSync(dir)) {
+      if (!statSync(dir).isDirectory()) throw new Error(`${dir}: output exists and is not a folder`);
+      if (RunFolder.isRun(dir)) throw new Error(`${dir}: already holds a run; continue it with --resume ${dir}, or choose another output folder`);
+      const entries = readdirSync(dir).filter((e) => !e.startsWith('.'));
+      if (entries.length > 0) throw new Error(`${dir}: output folder is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}); choose a new folder`);
+    }
+    mkdirSync(dir, { recursive: true });
+    const run = new RunFolder(dir);
+    const json: RunJson = { formatVersion: RUN_FORMAT_VERSION, adaptextVersion: ADAPTEXT_VERSION, createdAt: new Date().toISOString(), ...info };
+    writeJsonAtomic(run.runJsonPath, json);
+    return run;
+  }
+
+  /** Open an existing run (for --resume, eval, predict). */
+  static open(dir: string): { run: RunFolder; info: RunJson } {
+    if (!existsSync(dir)) throw new Error(`${dir}: no such run folder`);
+    if (!RunFolder.isRun(dir)) throw new Error(`${dir}: not a run folder (no run.json)`);
+    const path = join(dir, 'run.json');
+    let info: RunJson;
+    try {
+      info = JSON.parse(readFileSync(path, 'utf8')) as RunJson;
+    } catch (e) {
+      throw new Error(`${path}: invalid JSON (${(e as Error).message})`);
+    }
+    if (info.formatVersion !== RUN_FORMAT_VERSION) {
+      throw new Error(`${path}: run format version ${JSON.stringify(info.formatVersion)} is not supported (expected ${RUN_FORMAT_VERSION})`);
+    }
+    return { run: new RunFolder(dir), info };
+  }
+
+  get logLines(): number {
+    return this.lines;
+  }
+
+  log(record: LogRecord | Record<string, unknown>): void {
+    appendFileSync(this.logPath, JSON.stringify(record) + '\n');
+    this.lines += 1;
+  }
+
+  /** Cut log.jsonl back to its first `n` lines (what the checkpoint we resume from had seen). */
+  truncateLog(n: number): void {
+    if (!existsSync(this.logPath)) {
+      if (n > 0) throw new Error(`${this.logPath}: missing, but the checkpoint expects ${n} log lines`);
+      return;
+    }
+    const bytes = byteOffsetOfLine(this.logPath, n);
+    if (bytes === null) throw new Error(`${this.logPath}: has fewer than the ${n} lines the checkpoint expects`);
+    truncateSync(this.logPath, bytes);
+    this.lines = n;
+  }
+
+  readLog(): LogRecord[] {
+    if (!existsSync(this.logPath)) return [];
+    return readFileSync(this.logPath, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as LogRecord);
+  }
+
+  writeMetrics(m: RunMetrics): void {
+    writeJsonAtomic(this.metricsPath, m);
+  }
+
+  readMetrics(): RunMetrics | null {
+    return existsSync(this.metricsPath) ? (JSON.parse(readFileSync(this.metricsPath, 'utf8')) as RunMetrics) : null;
+  }
+
+  clearProgress(stage: StageName): void {
+    const root = join(this.dir, 'progress');
+    rmSync(join(root, stage), { recursive: true, force: true });
+    if (existsSync(root) && readdirSync(root).length === 0) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function countLines(path: string): number {
+  const text = readFileSync(path, 'utf8');
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
+}
+
+/** Byte offset just after the n-th newline (0 → 0), or null when the file has fewer lines. */
+function byteOffsetOfLine(path: string, n: number): number | null {
+  if (n === 0) return 0;
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 16);
+    let pos = 0;
+    let seen = 0;
+    for (;;) {
+      const got = readSync(fd, buf, 0, buf.length, pos);
+      if (got === 0) return null;
+      for (let i = 0; i < got; i++) {
+        if (buf[i] === 10 && ++seen === n) return pos + i + 1;
+      }
+      pos += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,198 @@
+// The training loop every stage shares: epochs of planned batches, forward/backward by the
+// stage, global grad-norm clipping, AdamW step with the warm-up/decay schedule, a log record per
+// step, validation at every epoch end with early stopping (best checkpoint kept), and
+// resumable checkpoints every `saveEvery` steps and at every epoch end.
+//
+// Determinism (what makes `--resume` reproduce an uninterrupted run exactly):
+// - the data order of an epoch is a pure function of (seed, stage, epoch) — or, for the mixed
+//   sampler, of its state at the start of the epoch, which checkpoints store;
+// - the model's generator (dropout) and the MLM generator are saved with every checkpoint;
+// - weights and AdamW moments are saved as float32, bit for bit; the schedule is rebuilt from the
+//   config and the optimizer's step count;
+// - validation runs in eval mode and draws no random numbers.
+import { clipGradNorm, type AdamW } from '../optim/index.js';
+import type { AdapterModel } from '../models/index.js';
+import type { Tokenizer } from '../text/index.js';
+import type { MixedSamplerState } from '../data/index.js';
+import { loadOptimizerState, saveCheckpoint, type TrainerState } from './checkpoint.js';
+import type { ModelFingerprint, RunFolder, StageName } from './run-folder.js';
+import { CHECKPOINT_FORMAT_VERSION } from './checkpoint.js';
+import type { ProgressSink } from './progress.js';
+
+/** Thrown by `stopAfterSteps` to simulate a crash (nothing is saved at that moment). */
+export class InterruptedError extends Error {
+  constructor(readonly steps: number) {
+    super(`interrupted after ${steps} optimizer steps (stopAfterSteps)`);
+    this.name = 'InterruptedError';
+  }
+}
+
+/** What a stage's step reports besides loss (goes into the log record). */
+export interface StepOutput {
+  loss: number;
+  lossTask?: number;
+  lossMlm?: number;
+  lossDomain?: number;
+  discAcc?: number;
+  lambda?: number;
+}
+
+export interface StageHooks {
+  /**
+   * Plan epoch `epoch` (returns its batch count). Stage 2 first restores its sampler to
+   * `samplerState`, the state at the start of that epoch, so a resumed epoch gets the same plan.
+   */
+  planEpoch(epoch: number, samplerState?: MixedSamplerState): number;
+  /** The mixed sampler's current state (stage 2), for checkpoints. */
+  samplerState?(): MixedSamplerState;
+  /** Forward + backward of batch `batch` of the planned epoch; `step` = optimizer steps done. */
+  step(batch: number, step: number): StepOutput;
+  /** Validation metric (higher is better) at an epoch end, or null when there is no validation set. */
+  validate(step: number, epoch: number): number | null;
+  /** Extra generator states to checkpoint (stage 2: MLM masking). */
+  rngStates?(): { mlm?: number[] };
+  restoreRngStates?(s: { mlm?: number[] }): void;
+  /** Extra files written into every checkpoint of the stage (e.g. vocab.json). */
+  extraFiles?(): Record<string, string>;
+}
+
+export interface TrainerOptions {
+  stage: StageName;
+  run: RunFolder;
+  model: AdapterModel;
+  tokenizer: Tokenizer;
+  optimizer: AdamW;
+  epochs: number;
+  totalSteps: number;
+  patience: number | null;
+  clipNorm: number;
+  saveEvery: number;
+  baseModel: ModelFingerprint;
+  progress: ProgressSink;
+  /** Shared across the stages of one process: simulated crash after this many steps. */
+  budget: { stopAfterSteps: number | null; stepsDone: number };
+  /** Resume from this in-stage checkpoint (its folder); null = fresh start. */
+  resumeFrom: { dir: string; state: TrainerState } | null;
+}
+
+export interface TrainerResult {
+  /** Folder of the final checkpoint of the stage: best by validation, else the last. */
+  finalDir: string;
+  state: TrainerState;
+}
+
+export function runStage(o: TrainerOptions, hooks: StageHooks): TrainerResult {
+  const { run, model, optimizer, stage } = o;
+  const lastDir = run.progressDir(stage, 'last');
+  const bestDir = run.progressDir(stage, 'best');
+  let st: TrainerState;
+  if (o.resumeFrom !== null) {
+    st = o.resumeFrom.state;
+    loadOptimizerState(o.resumeFrom.dir, optimizer);
+    if (st.rng.mlm !== undefined) hooks.restoreRngStates?.({ mlm: st.rng.mlm });
+    if (optimizer.stepCount !== st.step) throw new Error(`${o.resumeFrom.dir}: optimizer has ${optimizer.stepCount} steps but the trainer state says ${st.step}`);
+  } else {
+    st = {
+      format: 'adaptext.trainer_state',
+      formatVersion: CHECKPOINT_FORMAT_VERSION,
+      stage,
+      complete: false,
+      trainingDone: false,
+      step: 0,
+      totalSteps: o.totalSteps,
+      epoch: 0,
+      batchInEpoch: 0,
+      best: null,
+      badEpochs: 0,
+      stopped: null,
+      rng: { model: [] },
+      logLines: 0,
+      baseModel: o.baseModel,
+      vocabSize: o.tokenizer.vocabSize,
+      savedAt: '',
+    };
+  }
+  const save = (dir: string): void => {
+    st.rng = { model: model.rng.getState(), ...(hooks.rngStates?.() ?? {}) };
+    st.logLines = run.logLines;
+    st.savedAt = new Date().toISOString();
+    saveCheckpoint(dir, { model, tokenizer: o.tokenizer, optimizer, state: st, extra: hooks.extraFiles?.() });
+  };
+  const params = optimizer.params();
+  o.progress.start(stage, o.totalSteps, st.step);
+  while (!st.trainingDone) {
+    if (st.epoch >= o.epochs) {
+      st.stopped ??= 'epochs';
+      break;
+    }
+    if (st.sampler === undefined && hooks.samplerState) st.sampler = hooks.samplerState();
+    const nb = hooks.planEpoch(st.epoch, st.sampler);
+    model.train();
+    for (let b = st.batchInEpoch; b < nb; b++) {
+      if (st.step >= o.totalSteps) {
+        st.stopped = 'max_steps';
+        break;
+      }
+      const out = hooks.step(b, st.step);
+      const gradNorm = clipGradNorm(params, o.clipNorm);
+      if (!Number.isFinite(out.loss) || !Number.isFinite(gradNorm)) {
+        throw new Error(`${stage}: training diverged at step ${st.step + 1} (loss ${out.loss}, gradient norm ${gradNorm}); lower the learning rates`);
+      }
+      const lrs = optimizer.currentLrs();
+      optimizer.step();
+      optimizer.zeroGrad();
+      st.step += 1;
+      st.batchInEpoch = b + 1;
+      run.log({
+        type: 'step',
+        stage,
+        step: st.step,
+        epoch: st.epoch + (b + 1) / nb,
+        ...out,
+        lr: lrs['adapters'] ?? 0,
+        lrs,
+        gradNorm,
+        time: Date.now() / 1000, // wall clock, seconds (a stage's duration = last − first)
+      });
+      o.progress.update(st.step, { loss: out.loss, ...(out.discAcc !== undefined ? { discAcc: out.discAcc } : {}) });
+      if (st.step % o.saveEvery === 0) save(lastDir);
+      o.budget.stepsDone += 1;
+      if (o.budget.stopAfterSteps !== null && o.budget.stepsDone >= o.budget.stopAfterSteps) {
+        o.progress.end();
+        throw new InterruptedError(o.budget.stepsDone);
+      }
+    }
+    const metric = hooks.validate(st.step, st.epoch);
+    if (metric !== null) {
+      if (st.best === null || metric > st.best.metric) {
+        st.best = { metric, step: st.step, epoch: st.epoch + 1 };
+        st.badEpochs = 0;
+        st.epoch += 1;
+        st.batchInEpoch = 0;
+        save(bestDir);
+      } else {
+        st.badEpochs += 1;
+        st.epoch += 1;
+        st.batchInEpoch = 0;
+      }
+    } else {
+      st.epoch += 1;
+      st.batchInEpoch = 0;
+    }
+    // the sampler's state after planning this epoch is the state at the start of the next
+    if (hooks.samplerState) st.sampler = hooks.samplerState();
+    if (st.epoch >= o.epochs) {
+      st.stopped = 'epochs';
+      st.trainingDone = true;
+    } else if (st.stopped === 'max_steps' || st.step >= o.totalSteps) {
+      st.stopped = 'max_steps';
+      st.trainingDone = true;
+    } else if (o.patience !== null && st.badEpochs >= o.patience) {
+      st.stopped = 'early_stopping';
+      st.trainingDone = true;
+    }
+    save(lastDir);
+  }
+  o.progress.end();
+  return { finalDir: st.best !== null ? bestDir : lastDir, state: st };
+}

@@ -1,0 +1,81 @@
+// Shared helpers of the pipeline tests: a tiny BERT (hidden 32, 2 layers) whose WordPiece
+// vocabulary is learned on the fixture reviews, built once per test process in a temp folder,
+// and a config for the books → kitchen fixture (test/fixtures/pipeline/README.md).
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AdapterModel, saveModel } from '../../src/models/index.js';
+import { trainWordPiece } from '../../src/text/index.js';
+
+export const FIXTURES = resolve('test', 'fixtures', 'pipeline');
+
+export function fixtureTexts(): string[] {
+  const out: string[] = [];
+  for (const f of ['books.jsonl', 'kitchen.jsonl', 'kitchen.unlabelled.jsonl']) {
+    for (const line of readFileSync(join(FIXTURES, f), 'utf8').split('\n')) {
+      if (line.trim() !== '') out.push((JSON.parse(line) as { text: string }).text);
+    }
+  }
+  return out;
+}
+
+export function tmp(prefix = 'adaptext-pipeline-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+const built = new Map<string, string>();
+
+/** A tiny random-init BERT folder (config + safetensors + vocab) — built once per (hidden, layers, vocab). */
+export function tinyModel(opts: { hidden?: number; layers?: number; vocab?: number; seed?: number } = {}): string {
+  const hidden = opts.hidden ?? 32;
+  const layers = opts.layers ?? 2;
+  const vocab = opts.vocab ?? 700;
+  const key = `${hidden}-${layers}-${vocab}-${opts.seed ?? 3}`;
+  const hit = built.get(key);
+  if (hit !== undefined && existsSync(hit)) return hit;
+  const dir = join(tmp('adaptext-tiny-model-'), 'model');
+  const tok = trainWordPiece(fixtureTexts(), { vocabSize: vocab });
+  const model = new AdapterModel(
+    {
+      model_type: 'bert',
+      vocab_size: tok.vocabSize,
+      hidden_size: hidden,
+      num_hidden_layers: layers,
+      num_attention_heads: 2,
+      intermediate_size: hidden * 2,
+      max_position_embeddings: 64,
+      type_vocab_size: 2,
+      hidden_dropout_prob: 0.1,
+      attention_probs_dropout_prob: 0.1,
+    },
+    { seed: opts.seed ?? 3 },
+  );
+  saveModel(model, dir, { tokenizer: tok, mainHead: null });
+  built.set(key, dir);
+  return dir;
+}
+
+/** books → kitchen on the fixture, sized to run in seconds on a tiny model. */
+export function fixtureConfig(model: string, output: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    model,
+    output,
+    seed: 7,
+    max_length: 48,
+    tasks: { sentiment: { type: 'sequence_classification', labels: ['negative', 'positive'] } },
+    source: { name: 'books', task: 'sentiment', labelled: join(FIXTURES, 'books.jsonl'), split: { validation: 20, test: 20 } },
+    target: {
+      name: 'kitchen',
+      task: 'sentiment',
+      labelled: join(FIXTURES, 'kitchen.jsonl'),
+      split: { validation: 20, test: 40 },
+      unlabelled: join(FIXTURES, 'kitchen.unlabelled.jsonl'),
+    },
+    optimizer: { lr: { adapters: 2e-3, heads: 2e-3, backbone: 5e-4 } },
+    stage1: { epochs: 2, batch_size: 16 },
+    stage2: { epochs: 1, batch_size: 16 },
+    stage3: { epochs: 2, batch_size: 8, shots: 32 },
+    checkpoint: { save_every_steps: 4 },
+    ...extra,
+  };
+}
