@@ -43,7 +43,7 @@ import {
 } from './setup.js';
 import { evaluateStage, type StageEvaluation, type StageFeatures } from './stage-eval.js';
 import { batchesPerEpoch, supervisedHooks } from './supervised.js';
-import { runStage, type StageHooks } from './trainer.js';
+import { InterruptedError, runStage, type StageHooks } from './trainer.js';
 import { checkVocabExpansion, exampleText, extendModelVocabulary, type VocabInfo } from './vocab.js';
 
 export interface PipelineOptions {
@@ -188,6 +188,15 @@ function describeFp(f: ModelFingerprint): string {
 }
 
 function execute(ctx: Ctx): PipelineResult {
+  try {
+    return executeStages(ctx);
+  } catch (e) {
+    if (e instanceof InterruptedError) e.runDir = ctx.run.dir;
+    throw e;
+  }
+}
+
+function executeStages(ctx: Ctx): PipelineResult {
   const { cfg } = ctx;
   if (cfg.stage1.enabled) stage1(ctx);
   if (cfg.stage2.enabled) stage2(ctx);

@@ -21,6 +21,8 @@ import type { ProgressSink } from './progress.js';
 
 /** Thrown by `stopAfterSteps` to simulate a crash (nothing is saved at that moment). */
 export class InterruptedError extends Error {
+  /** The run folder to resume (set by the pipeline). */
+  runDir: string | undefined;
   constructor(readonly steps: number) {
     super(`interrupted after ${steps} optimizer steps (stopAfterSteps)`);
     this.name = 'InterruptedError';

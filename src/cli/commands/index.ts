@@ -3,9 +3,17 @@ import type { Command } from 'commander';
 import { register as registerEncode } from './encode.js';
 import { register as registerInspect } from './inspect.js';
 import { register as registerPretrain } from './pretrain.js';
+import { register as registerEval } from './eval.js';
+import { register as registerPredict } from './predict.js';
+import { register as registerTrain } from './train.js';
+import { register as registerVocab } from './vocab.js';
 
 export function registerCommands(program: Command): void {
   registerInspect(program);
   registerEncode(program);
   registerPretrain(program);
+  registerTrain(program);
+  registerEval(program);
+  registerPredict(program);
+  registerVocab(program);
 }

@@ -1,0 +1,70 @@
+// `adaptext vocab extend --model DIR --corpus FILE... --top-k N --output DIR`
+//
+// Learns WordPiece sub-words on the target corpus, appends the top-K new ones that cut
+// fragmentation most, grows the embedding matrix (new row = mean of its old sub-tokens'
+// embeddings, FVT; the tied MLM decoder follows) and saves model + extended tokenizer as a new
+// folder. Prints average sub-words per word on the corpus before and after. The corpus: .txt
+// (one text per line) or JSON Lines / CSV / TSV with a text field, optionally .gz.
+import { existsSync, readdirSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { readDataset } from '../../data/index.js';
+import { loadModel, saveModel } from '../../models/index.js';
+import { loadTokenizer } from '../../text/index.js';
+import { exampleText, extendModelVocabulary, type VocabInfo } from '../../train/vocab.js';
+
+function intArg(flag: string, min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got '${v}'`);
+    return n;
+  };
+}
+
+export interface VocabExtendOptions {
+  model: string;
+  corpus: string[];
+  topK: number;
+  output: string;
+  minFrequency?: number;
+  textField?: string;
+  overwrite?: boolean;
+}
+
+export function vocabExtend(o: VocabExtendOptions): VocabInfo & { vocabSize: number } {
+  if (existsSync(o.output) && readdirSync(o.output).length > 0 && o.overwrite !== true) {
+    throw new Error(`${o.output}: output folder exists and is not empty (pass --overwrite to replace it)`);
+  }
+  const texts: string[] = [];
+  for (const f of o.corpus) {
+    const ds = readDataset(f, { task: 'unlabelled', textField: o.textField ?? 'text' });
+    for (const e of ds.examples) texts.push(exampleText(e));
+  }
+  const { model } = loadModel(o.model);
+  const tokenizer = loadTokenizer(o.model);
+  const r = extendModelVocabulary(model, tokenizer, texts, { topK: o.topK, minFrequency: o.minFrequency });
+  saveModel(model, o.output, { tokenizer: r.tokenizer });
+  return { ...r.info, vocabSize: r.tokenizer.vocabSize };
+}
+
+export function register(program: Command): void {
+  const vocab = program.command('vocab').description('vocabulary tools');
+  vocab
+    .command('extend')
+    .description('add the top-K target sub-words to a model\'s vocabulary (FVT-initialised embeddings) and save model + tokenizer')
+    .requiredOption('--model <dir>', 'model folder (WordPiece/BERT tokenizer)')
+    .requiredOption('--corpus <files...>', 'target-domain text: .txt lines or JSON Lines/CSV/TSV with a text field (.gz ok)')
+    .requiredOption('--top-k <n>', 'at most this many new tokens', intArg('--top-k', 1))
+    .requiredOption('--output <dir>', 'new model folder')
+    .option('--min-frequency <n>', 'a new token must be used at least this often on the corpus', intArg('--min-frequency', 1), 5)
+    .option('--text-field <name>', 'text field of JSON Lines / CSV / TSV corpora', 'text')
+    .option('--overwrite', 'replace a non-empty output folder')
+    .action((o: VocabExtendOptions) => {
+      const r = vocabExtend(o);
+      process.stdout.write(
+        `added ${r.added} tokens (vocabulary ${r.baseVocabSize} -> ${r.vocabSize})\n` +
+          `sub-words per word on the corpus: ${r.fragmentationBefore.toFixed(3)} -> ${r.fragmentationAfter.toFixed(3)}\n` +
+          (r.examples.length > 0 ? `new tokens: ${r.examples.join(' ')}${r.added > r.examples.length ? ' ...' : ''}\n` : '') +
+          `saved to ${o.output}\n`,
+      );
+    });
+}

@@ -1,0 +1,142 @@
+// Progress of long work on stderr: on a terminal, one bar redrawn in place with rate and ETA;
+// otherwise (CI logs, pipes, files) plain lines — one every 10% of the work or every 30 s,
+// whichever comes first — so logs stay readable and grep-able.
+//
+// Why not the `cli-progress` package: it is well kept, but its non-TTY mode either prints
+// nothing or repaints the whole bar per schedule, and interleaving our one-line notes (stage
+// results, "resuming at step N") with a live bar needs the clear/redraw dance anyway. What we
+// need is ~100 lines with no dependency.
+import type { ProgressSink } from '../train/progress.js';
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+function formatInfo(info: Record<string, number> | undefined): string {
+  if (info === undefined) return '';
+  return Object.entries(info)
+    .map(([k, v]) => ` ${k} ${Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(3)}`)
+    .join('');
+}
+
+export interface CliProgressOptions {
+  /** Draw a live bar (default: the stream is a TTY). */
+  tty?: boolean;
+  /** Print notes and progress at all (false = --quiet). Default true. */
+  enabled?: boolean;
+  /** Clock in ms (tests). */
+  now?: () => number;
+  /** Bar width in characters. Default 24. */
+  width?: number;
+}
+
+export class CliProgress implements ProgressSink {
+  private readonly tty: boolean;
+  private readonly enabled: boolean;
+  private readonly now: () => number;
+  private readonly width: number;
+  private label = '';
+  private total = 0;
+  private startDone = 0;
+  private done = 0;
+  private t0 = 0;
+  private lastDraw = 0;
+  private lastLineAt = 0;
+  private lastLineDone = 0;
+  private info: Record<string, number> | undefined;
+  private active = false;
+
+  constructor(
+    private readonly out: { write(s: string): unknown; isTTY?: boolean } = process.stderr,
+    opts: CliProgressOptions = {},
+  ) {
+    this.tty = opts.tty ?? out.isTTY === true;
+    this.enabled = opts.enabled ?? true;
+    this.now = opts.now ?? Date.now;
+    this.width = opts.width ?? 24;
+  }
+
+  start(label: string, total: number, done = 0): void {
+    this.label = label;
+    this.total = Math.max(0, total);
+    this.startDone = done;
+    this.done = done;
+    this.t0 = this.now();
+    this.lastDraw = 0;
+    this.lastLineAt = this.t0;
+    this.lastLineDone = done;
+    this.info = undefined;
+    this.active = true;
+    if (!this.enabled) return;
+    if (this.tty) this.draw(true);
+    else this.out.write(`${label}: ${done}/${total} steps${done > 0 ? ' (resumed)' : ''}\n`);
+  }
+
+  /** Seconds left, from the rate since start() (steps done before a resume do not count). */
+  eta(): number {
+    const did = this.done - this.startDone;
+    if (did <= 0) return NaN;
+    const rate = did / ((this.now() - this.t0) / 1000);
+    return (this.total - this.done) / rate;
+  }
+
+  line(): string {
+    const frac = this.total > 0 ? Math.min(1, this.done / this.total) : 1;
+    const elapsed = (this.now() - this.t0) / 1000;
+    return `${this.label} ${this.done}/${this.total} (${(frac * 100).toFixed(0)}%) elapsed ${formatDuration(elapsed)} ETA ${formatDuration(this.eta())}${formatInfo(this.info)}`;
+  }
+
+  private bar(): string {
+    const frac = this.total > 0 ? Math.min(1, this.done / this.total) : 1;
+    const full = Math.round(frac * this.width);
+    return `[${'#'.repeat(full)}${'-'.repeat(this.width - full)}]`;
+  }
+
+  private draw(force = false): void {
+    const t = this.now();
+    if (!force && t - this.lastDraw < 100) return;
+    this.lastDraw = t;
+    const elapsed = (t - this.t0) / 1000;
+    this.out.write(`\r\x1b[2K${this.label} ${this.bar()} ${this.done}/${this.total} ${formatDuration(elapsed)} ETA ${formatDuration(this.eta())}${formatInfo(this.info)}`);
+  }
+
+  update(done: number, info?: Record<string, number>): void {
+    this.done = done;
+    if (info !== undefined) this.info = info;
+    if (!this.enabled || !this.active) return;
+    if (this.tty) {
+      this.draw(done >= this.total);
+      return;
+    }
+    const t = this.now();
+    const step = Math.max(1, Math.ceil(this.total / 10));
+    if (done - this.lastLineDone >= step || t - this.lastLineAt >= 30_000 || done === this.total) {
+      this.lastLineAt = t;
+      this.lastLineDone = done;
+      this.out.write(this.line() + '\n');
+    }
+  }
+
+  end(): void {
+    if (!this.active) return;
+    this.active = false;
+    if (!this.enabled) return;
+    if (this.tty) {
+      this.draw(true);
+      this.out.write('\n');
+    }
+  }
+
+  note(message: string): void {
+    if (!this.enabled) return;
+    if (this.tty && this.active) {
+      this.out.write(`\r\x1b[2K${message}\n`);
+      this.draw(true);
+    } else this.out.write(message + '\n');
+  }
+}
