@@ -304,14 +304,15 @@ export async function pretrain(
   }
   checkOptions(o);
   const out = o.out;
-  mkdirSync(out, { recursive: true });
   const t0 = Date.now();
   kernels(); // choose the backend (and print its notice) before the clock matters
 
-  // ---------------------------------------------------------------- files
+  // ---------------------------------------------------------------- files (checked before anything is written)
   const trainFiles = expandInputs(o.inputs, 'input');
   const heldFiles = expandInputs(o.heldout, 'held-out file');
   for (const f of heldFiles) if (trainFiles.includes(f)) throw new Error(`held-out file '${f}' is also a training input`);
+  if (o.model !== null && !existsSync(join(o.model, 'config.json'))) throw new Error(`--model ${o.model}: no config.json (expected a Hugging Face model folder)`);
+  mkdirSync(out, { recursive: true });
 
   // ---------------------------------------------------------------- tokenizer + model
   let tok: Tokenizer;
