@@ -117,7 +117,12 @@ export function buildOptimizer(
   lrs: GroupLrs,
   opts: { totalSteps: number; warmupRatio: number; weightDecay: number; betas: readonly number[]; eps: number },
 ): AdamW {
-  const g = model.paramGroups();
+  // Parameters in name order: a model rebuilt from a checkpoint lists heads and adapters in its
+  // sidecar's (sorted) order, not in the order they were added, and the global grad norm is a
+  // float sum whose last bits depend on the order — resumed runs must add in the same order.
+  const byName = (a: Parameter, b: Parameter) => (a.name! < b.name! ? -1 : a.name! > b.name! ? 1 : 0);
+  const raw = model.paramGroups();
+  const g = { backbone: raw.backbone.sort(byName), embeddings: raw.embeddings.sort(byName), adapters: raw.adapters.sort(byName), heads: raw.heads.sort(byName) };
   const disc = new Set<Parameter>(model.headNames().includes(DISCRIMINATOR_HEAD) ? model.getHead(DISCRIMINATOR_HEAD).parameters() : []);
   const groups: ParamGroupSpec[] = [
     { name: 'backbone', params: g.backbone, lr: lrs.backbone },

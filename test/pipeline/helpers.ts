@@ -71,11 +71,45 @@ export function fixtureConfig(model: string, output: string, extra: Record<strin
       split: { validation: 20, test: 40 },
       unlabelled: join(FIXTURES, 'kitchen.unlabelled.jsonl'),
     },
-    optimizer: { lr: { adapters: 2e-3, heads: 2e-3, backbone: 5e-4 } },
+    // clip 0.5: stage-2 steps are clipped, so the resume tests also cover the clip coefficient
+    optimizer: { lr: { adapters: 2e-3, heads: 2e-3, backbone: 5e-4 }, clip_norm: 0.5 },
     stage1: { epochs: 2, batch_size: 16 },
     stage2: { epochs: 1, batch_size: 16 },
     stage3: { epochs: 2, batch_size: 8, shots: 32 },
     checkpoint: { save_every_steps: 4 },
     ...extra,
   };
+}
+
+/** Run the `adaptext` CLI in this process (main()), capturing stdout and stderr. */
+export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import('../../src/cli/main.js');
+  const out: string[] = [];
+  const err: string[] = [];
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(args);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+  }
+}
+
+/** The command line that runs the CLI from source in a child process. */
+export const CLI_CHILD = ['--import', 'tsx', '--input-type=module', '-e', "const { main } = await import('./src/cli/main.ts'); process.exitCode = await main(process.argv.slice(1));"];
+
+/** log.jsonl without the wall-clock `time` field (the only thing a resumed run may change). */
+export function logWithoutTime(path: string): string[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const o = JSON.parse(l) as Record<string, unknown>;
+      delete o['time'];
+      return JSON.stringify(o);
+    });
 }

@@ -1,0 +1,247 @@
+// End to end on real data (books → kitchen fixture, test/fixtures/pipeline) with a tiny model,
+// through the CLI: every stage runs, checkpoints reload and reproduce their metrics, stage 3
+// changes only the target adapter + head, predictions come out, the report is written; and
+// `--resume` after an interruption (in-process at two points, and a SIGKILLed child process)
+// reproduces the uninterrupted run's metrics, log and weights exactly.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAdapter, loadModel } from '../../src/models/index.js';
+import { loadTokenizer } from '../../src/text/index.js';
+import { readSafetensors } from '../../src/io/safetensors.js';
+import { validateConfig } from '../../src/train/config.js';
+import { loadDomain, DOMAIN_ID } from '../../src/train/data.js';
+import { encodeExamples } from '../../src/data/index.js';
+import { evaluateTask } from '../../src/train/evaluate.js';
+import { readTrainerState } from '../../src/train/checkpoint.js';
+import type { RunMetrics } from '../../src/eval/types.js';
+import { CLI_CHILD, FIXTURES, fixtureConfig, logWithoutTime, runCli, tinyModel, tmp } from './helpers.js';
+
+let model: string;
+let base: string;
+let runA: string;
+let configFile: string;
+let trainOut: { code: number; stdout: string; stderr: string };
+let seconds = 0;
+
+function metricsOf(run: string): RunMetrics {
+  return JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')) as RunMetrics;
+}
+
+function writeConfig(name: string, output: string): string {
+  const p = join(base, name);
+  writeFileSync(p, JSON.stringify(fixtureConfig(model, output, { ablation: true }), null, 2));
+  return p;
+}
+
+before(async () => {
+  model = tinyModel();
+  base = tmp();
+  runA = join(base, 'a');
+  configFile = writeConfig('a.json', runA);
+  const t0 = Date.now();
+  trainOut = await runCli(['train', '--config', configFile, '--quiet']);
+  seconds = (Date.now() - t0) / 1000;
+});
+
+describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
+  it('runs every stage and writes the run folder', () => {
+    assert.equal(trainOut.code, 0, trainOut.stderr);
+    process.stderr.write(`# e2e: uninterrupted run (3 stages + few-shot-only ablation + baselines) took ${seconds.toFixed(1)} s\n`);
+    for (const f of ['run.json', 'log.jsonl', 'metrics.json', 'report.html', 'stage1', 'stage2', 'stage3', 'fewshot_only']) {
+      assert.ok(existsSync(join(runA, f)), `${f} missing`);
+    }
+    assert.ok(!existsSync(join(runA, 'progress')), 'in-stage checkpoints are removed once the stages are published');
+    assert.match(trainOut.stdout, /^stage3 +\d+\.\d%/m);
+    assert.match(trainOut.stdout, /few-shot only/);
+    assert.match(trainOut.stdout, /report: .*report\.html/);
+  });
+
+  it('metrics.json has every stage, the ablation, the baselines and the projection', () => {
+    const m = metricsOf(runA);
+    process.stderr.write(`# e2e metrics: ${JSON.stringify(Object.fromEntries(Object.entries(m.stages).map(([k, v]) => [k, { acc: v.target_test?.accuracy, f1: v.target_test?.macroF1, domainClf: v.domain_confusion?.accuracy }])))}\n`);
+    process.stderr.write(`# e2e ablation: ${JSON.stringify(m.ablation?.map((a) => [a.name, a.target.accuracy]))} baselines: ${JSON.stringify(m.baselines?.map((b) => [b.name, b.target.accuracy]))}\n`);
+    assert.deepEqual(m.labels, ['negative', 'positive']);
+    assert.deepEqual(Object.keys(m.stages), ['stage1', 'stage2', 'stage3']);
+    for (const s of Object.values(m.stages)) {
+      assert.equal(s.target_test!.n, 40);
+      assert.equal(s.source_test!.n, 20);
+      assert.equal(s.target_test!.confusion.flat().reduce((a, b) => a + b, 0), 40);
+      assert.ok(s.domain_confusion!.n > 0 && s.domain_confusion!.accuracy >= 0 && s.domain_confusion!.accuracy <= 1);
+    }
+    assert.deepEqual(m.ablation!.map((a) => a.name), ['source only (stage 1)', 'stages 1+2', 'stages 1+2+3', 'few-shot only']);
+    assert.deepEqual(m.ablation![2]!.target, m.stages['stage3']!.target_test);
+    assert.equal(m.baselines!.length, 2);
+    for (const k of ['before', 'after'] as const) {
+      const pts = m.projection![k];
+      assert.equal(pts.filter((p) => p.domain === 'source').length, 20);
+      assert.equal(pts.filter((p) => p.domain === 'target').length, 40);
+      assert.ok(pts.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y)));
+    }
+  });
+
+  it('logs steps with every loss component, λ and discriminator accuracy in stage 2, and evaluations', () => {
+    const log = readFileSync(join(runA, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const s2 = log.filter((r) => r['type'] === 'step' && r['stage'] === 'stage2');
+    assert.equal(s2.length, 8);
+    for (const r of s2) for (const k of ['loss', 'lossTask', 'lossMlm', 'lossDomain', 'discAcc', 'lambda', 'lr', 'gradNorm', 'time']) assert.equal(typeof r[k], 'number', `${k} in ${JSON.stringify(r)}`);
+    assert.equal(s2[0]!['lambda'], 0);
+    assert.ok((s2.at(-1)!['lambda'] as number) > 0.999);
+    const steps = log.filter((r) => r['type'] === 'step');
+    assert.deepEqual([...new Set(steps.map((r) => r['stage']))], ['stage1', 'stage2', 'stage3', 'fewshot_only']);
+    const evals = log.filter((r) => r['type'] === 'eval');
+    assert.ok(evals.some((r) => r['stage'] === 'stage1' && r['split'] === 'validation' && r['domain'] === 'source'));
+    assert.ok(evals.some((r) => r['stage'] === 'stage3' && r['split'] === 'validation' && r['domain'] === 'target'));
+    assert.equal(evals.filter((r) => r['split'] === 'test').length, 4 * 2);
+  });
+
+  it('checkpoints are self-describing, reload, and reproduce their target test metrics', () => {
+    const cfg = validateConfig(JSON.parse(readFileSync(configFile, 'utf8')), configFile, base);
+    const target = loadDomain(cfg, 'target');
+    const m = metricsOf(runA);
+    const adapters: Record<string, string[]> = { stage1: ['books'], stage2: ['books', 'kitchen'], stage3: ['books', 'kitchen'] };
+    for (const stage of ['stage1', 'stage2', 'stage3']) {
+      const dir = join(runA, stage);
+      for (const f of ['config.json', 'model.safetensors', 'adaptext.json', 'trainer_state.json', 'optimizer.safetensors', 'evaluation.json', 'vocab.txt']) {
+        assert.ok(existsSync(join(dir, f)), `${stage}/${f}`);
+      }
+      const st = readTrainerState(dir);
+      assert.equal(st.complete, true);
+      assert.equal(st.formatVersion, 1);
+      assert.equal(st.rng.model.length, 4);
+      assert.deepEqual(readdirSync(join(dir, 'adapters')).sort(), adapters[stage]);
+      const { model: mdl } = loadModel(dir);
+      const tok = loadTokenizer(dir);
+      assert.deepEqual(mdl.adapterNames().sort(), adapters[stage]);
+      const enc = encodeExamples(target.test, tok, { maxLength: cfg.max_length, domain: DOMAIN_ID.target }).encoded;
+      const adapter = mdl.adapterNames().includes('kitchen') ? 'kitchen' : 'books';
+      const got = evaluateTask(mdl, enc, { adapter, head: 'sentiment', task: cfg.tasks['sentiment']!, batchSize: 32, padId: tok.specialIds.pad });
+      assert.deepEqual(got, m.stages[stage]!.target_test, `${stage}: reloaded checkpoint scores differently`);
+    }
+    // The AdapterHub folder of the target adapter loads into the stage-2 model and equals its own weights.
+    const { model: m2 } = loadModel(join(runA, 'stage2'));
+    loadAdapter(m2, join(runA, 'stage2', 'adapters', 'kitchen'), { loadAs: 'kitchen_copy' });
+    const a = new Map(m2.adapterParameters('kitchen').map(([k, p]) => [k.replace('.kitchen.', '.X.'), p.data]));
+    for (const [k, p] of m2.adapterParameters('kitchen_copy')) assert.deepEqual(p.data, a.get(k.replace('.kitchen_copy.', '.X.')));
+  });
+
+  it('stage 3 changes only the target adapter and the target head; stage 2 leaves frozen layers alone', () => {
+    const t1 = readSafetensors(join(runA, 'stage1', 'model.safetensors'));
+    const t2 = readSafetensors(join(runA, 'stage2', 'model.safetensors'));
+    const t3 = readSafetensors(join(runA, 'stage3', 'model.safetensors'));
+    const changed: string[] = [];
+    for (const [k, t] of t3) {
+      const prev = t2.get(k);
+      assert.ok(prev !== undefined, `${k} missing in stage2`);
+      if (!t.data.every((x, i) => x === prev.data[i])) changed.push(k);
+    }
+    assert.ok(changed.length > 0);
+    for (const k of changed) assert.ok(/\.adapters\.kitchen\./.test(k) || k.startsWith('classifier.'), `stage 3 changed ${k}`);
+    assert.ok(changed.some((k) => k.includes('.adapters.kitchen.')) && changed.some((k) => k.startsWith('classifier.')));
+    // 2 layers → freeze_layers 1: embeddings and layer 0 frozen in stages 1 and 2.
+    for (const [k, t] of t2) {
+      if (!(k.startsWith('bert.embeddings.') || k.startsWith('bert.encoder.layer.0.'))) continue;
+      assert.deepEqual(t.data, t1.get(k)!.data, `frozen ${k} changed in stage 2`);
+    }
+    const raw = readSafetensors(join(model, 'model.safetensors'));
+    for (const [k, t] of t1) if (k.startsWith('bert.embeddings.') || k.startsWith('bert.encoder.layer.0.')) assert.deepEqual(t.data, raw.get(k)!.data, `frozen ${k} changed in stage 1`);
+    assert.ok(!t1.get('bert.encoder.layer.1.output.dense.weight')!.data.every((x, i) => x === raw.get('bert.encoder.layer.1.output.dense.weight')!.data[i]), 'layer 1 trains in stage 1');
+  });
+
+  it('predict writes labels + probabilities per line; the domain picks the adapter', async () => {
+    const input = join(base, 'reviews.txt');
+    const texts = readFileSync(join(FIXTURES, 'kitchen.unlabelled.jsonl'), 'utf8').trim().split('\n').slice(0, 12).map((l) => (JSON.parse(l) as { text: string }).text.replace(/\s+/g, ' '));
+    writeFileSync(input, texts.join('\n') + '\n');
+    const out = { kitchen: join(base, 'pred-kitchen.jsonl'), books: join(base, 'pred-books.jsonl') };
+    for (const d of ['kitchen', 'books'] as const) {
+      const r = await runCli(['predict', '--model', runA, '--domain', d, '--input', input, '--output', out[d]]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, new RegExp(`12 predictions \\(adapter ${d}, head sentiment\\)`));
+    }
+    const read = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { label: string; probabilities: Record<string, number> });
+    const k = read(out.kitchen);
+    const b = read(out.books);
+    assert.equal(k.length, 12);
+    for (const r of k) {
+      assert.ok(['negative', 'positive'].includes(r.label));
+      assert.ok(Math.abs(r.probabilities['negative']! + r.probabilities['positive']! - 1) < 1e-5);
+      assert.equal(r.label, r.probabilities['positive']! > r.probabilities['negative']! ? 'positive' : 'negative');
+    }
+    assert.notDeepEqual(k.map((r) => r.probabilities), b.map((r) => r.probabilities), 'different adapters, different probabilities');
+    const stdout = await runCli(['predict', '--model', runA, '--input', input]);
+    assert.deepEqual(stdout.stdout.trim().split('\n').map((l) => JSON.parse(l)), k, 'default domain = target; stdout = file');
+  });
+
+  it('eval scores any later file with the run (latest stage, target adapter)', async () => {
+    const r = await runCli(['eval', '--model', runA, '--data', join(FIXTURES, 'kitchen.jsonl'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const m = JSON.parse(r.stdout) as { n: number; accuracy: number; confusion: number[][] };
+    assert.equal(m.n, 120);
+    const text = await runCli(['eval', '--model', runA, '--data', join(FIXTURES, 'books.jsonl'), '--domain', 'books']);
+    assert.match(text.stdout, /adapter books, head sentiment/);
+    assert.match(text.stdout, /accuracy \d+\.\d% {2}macro-F1 \d+\.\d% {2}\(n = 120\)/);
+  });
+
+  it('report.html is one self-contained page with the stages, ablation and plots', () => {
+    const html = readFileSync(join(runA, 'report.html'), 'utf8');
+    assert.match(html, /<svg/);
+    assert.match(html, /Stage 3/);
+    assert.match(html, /few-shot only/);
+    assert.match(html, /TF-IDF/);
+    assert.ok(!/<script|src="http|href="http/.test(html), 'no scripts or network');
+  });
+});
+
+describe('--resume reproduces the uninterrupted run exactly', () => {
+  const same = (run: string) => {
+    assert.equal(readFileSync(join(run, 'metrics.json'), 'utf8'), readFileSync(join(runA, 'metrics.json'), 'utf8'), 'metrics.json');
+    assert.deepEqual(logWithoutTime(join(run, 'log.jsonl')), logWithoutTime(join(runA, 'log.jsonl')), 'log.jsonl (without wall-clock time)');
+    for (const s of ['stage3', 'fewshot_only']) {
+      assert.ok(readFileSync(join(run, s, 'model.safetensors')).equals(readFileSync(join(runA, s, 'model.safetensors'))), `${s} weights`);
+    }
+  };
+
+  for (const [stop, where] of [
+    [7, 'inside stage 1 (3 steps after the last checkpoint)'],
+    [14, 'inside stage 2'],
+  ] as const) {
+    it(`after a crash ${where}`, async () => {
+      const out = join(base, `b${stop}`);
+      const cfgFile = writeConfig(`b${stop}.json`, out);
+      const r = await runCli(['train', '--config', cfgFile, '--quiet', '--stop-after-steps', String(stop)]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `adaptext train: interrupted after ${stop} optimizer steps (stopAfterSteps); continue with: adaptext train --resume ${out}\n`);
+      assert.ok(!existsSync(join(out, 'metrics.json')) || stop > 10);
+      const r2 = await runCli(['train', '--resume', out, '--quiet']);
+      assert.equal(r2.code, 0, r2.stderr);
+      same(out);
+    });
+  }
+
+  it('after the process is killed (SIGKILL) in stage 3', async () => {
+    const out = join(base, 'killed');
+    const cfgFile = writeConfig('killed.json', out);
+    const child = spawn(process.execPath, [...CLI_CHILD, 'train', '--config', cfgFile, '--quiet'], { stdio: 'ignore' });
+    const exited = new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
+    const logPath = join(out, 'log.jsonl');
+    const lines = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').length - 1 : 0);
+    let killedAt = 0;
+    const timer = setInterval(() => {
+      const n = lines();
+      if (n >= 28 && killedAt === 0) {
+        killedAt = n;
+        child.kill('SIGKILL');
+      }
+    }, 20);
+    const { sig } = await exited;
+    clearInterval(timer);
+    assert.equal(sig, 'SIGKILL', 'the child finished before it could be killed');
+    process.stderr.write(`# killed the child at ${killedAt} log lines\n`);
+    assert.ok(!existsSync(join(out, 'stage3')), 'killed before stage 3 finished');
+    const r2 = await runCli(['train', '--resume', out, '--quiet']);
+    assert.equal(r2.code, 0, r2.stderr);
+    same(out);
+  });
+});
