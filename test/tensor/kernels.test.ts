@@ -19,6 +19,11 @@ const native = loadNativeKernels();
 const addon = loadNativeAddon();
 const SKIP = native === null ? `native addon not available: ${nativeLoadError() ?? 'unknown reason'}` : false;
 
+// Where the toolchain is known to be present (CI), a missing addon is a failure, not a skip.
+test('the native addon is loadable when ADAPTEXT_REQUIRE_NATIVE=1', { skip: process.env['ADAPTEXT_REQUIRE_NATIVE'] === '1' ? false : 'ADAPTEXT_REQUIRE_NATIVE is not set' }, () => {
+  assert.ok(native !== null, `ADAPTEXT_REQUIRE_NATIVE=1 but ${nativeLoadError()}`);
+});
+
 // ---- helpers ---------------------------------------------------------------------------
 
 /** Deterministic xorshift uniform / normal numbers (test-local, independent of src/ RNG). */

@@ -83,7 +83,7 @@ export function loadNativeAddon(): NativeAddon | null {
       : [join(root, 'build', 'Release', 'adaptext.node'), join(root, 'build', 'Debug', 'adaptext.node')];
   const file = candidates.find((f) => existsSync(f));
   if (file === undefined) {
-    loadError = `native addon not built (looked for ${candidates.join(', ') || 'the package root'}; run \`npm rebuild adaptext\`)`;
+    loadError = `native addon not built (looked for ${candidates.join(', ') || 'the package root'}; build it with \`node scripts/build-native.mjs\` in the adaptext folder, or \`npm rebuild adaptext\` where it is a dependency)`;
     return null;
   }
   try {
