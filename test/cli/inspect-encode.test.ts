@@ -70,6 +70,10 @@ writeFileSync(join(RUN_DIR, 'run.json'), '{"formatVersion": 1}\n');
   saveAdapter(side, 'medical', join(stage, 'adapters', 'medical'));
   saveAdapter(m, 'books', join(stage, 'adapters', 'books')); // also inside model.safetensors
   saveHead(side, 'topic', join(stage, 'heads', 'topic'));
+  // stage2 is still training (trainer_state complete=false): inspect/encode must show stage1
+  const s2 = join(RUN_DIR, 'stage2');
+  saveModel(new AdapterModel(CFG, { seed: 5 }), s2, { mainHead: null });
+  writeFileSync(join(s2, 'trainer_state.json'), JSON.stringify({ format: 'adaptext.trainer_state', formatVersion: 1, stage: 'stage2', complete: false }));
 }
 
 function writeLines(name: string, lines: readonly string[]): string {
@@ -164,7 +168,7 @@ test('inspect: plain HF folder has no adapters or heads; --freeze-layers changes
   assert.match(nt.tokenizerError!, /no tokenizer files/);
 });
 
-test('inspect: run folder → latest stage, adapters/ and heads/ folders loaded alongside', () => {
+test('inspect: run folder → latest finished stage, adapters/ and heads/ folders loaded alongside', () => {
   const r = inspectModel(RUN_DIR);
   assert.equal(r.kind, 'run');
   assert.equal(r.dir, join(RUN_DIR, 'stage1'));
@@ -173,6 +177,16 @@ test('inspect: run folder → latest stage, adapters/ and heads/ folders loaded 
   assert.deepEqual(r.adapters.find((a) => a.name === 'medical')!.layers, [3]);
   assert.deepEqual(r.heads.find((h) => h.name === 'topic')!.labels, ['a', 'b', 'c']);
   assert.deepEqual(r.load.headFolders, ['topic']);
+  assert.equal(r.note, null);
+  // no finished stage at all: the in-progress checkpoint, with a note
+  const onlyRunning = join(root, 'run-running');
+  mkdirSync(onlyRunning);
+  writeFileSync(join(onlyRunning, 'run.json'), '{}');
+  saveModel(new AdapterModel(CFG, { seed: 5 }), join(onlyRunning, 'stage1'), { mainHead: null });
+  writeFileSync(join(onlyRunning, 'stage1', 'trainer_state.json'), JSON.stringify({ format: 'adaptext.trainer_state', formatVersion: 1, complete: false }));
+  const running = inspectModel(onlyRunning);
+  assert.equal(running.dir, join(onlyRunning, 'stage1'));
+  assert.match(formatInspect(running), /note: no finished stage yet: showing the in-progress checkpoint/);
 });
 
 test('inspect: bad folders give one clear line', () => {

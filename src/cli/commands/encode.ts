@@ -51,6 +51,8 @@ export interface EncodeFileResult {
   /** Padding positions / all positions over the run (what the length sorting saved). */
   paddingFraction: number;
   seconds: number;
+  /** Which checkpoint of a run was used, when that needs saying (see openModelFolder). */
+  note: string | null;
 }
 
 /** One validated input line. */
@@ -260,6 +262,7 @@ export function encodeFile(o: EncodeFileOptions): EncodeFileResult {
     adapter: model.activeAdapter,
     paddingFraction: stats.all === 0 ? 0 : stats.pad / stats.all,
     seconds: (performance.now() - t0) / 1000,
+    note: opened.note,
   };
 }
 
@@ -284,6 +287,7 @@ export function register(program: Command): void {
         onProgress: tty ? (n) => process.stderr.write(`\rencode: ${n} lines`) : undefined,
       });
       if (tty) process.stderr.write('\r');
+      if (r.note !== null) process.stderr.write(`encode: note: ${r.note}\n`);
       process.stderr.write(
         `encode: ${r.lines} vectors (dim ${r.dim}, ${opts.pooling} pooling, adapter ${r.adapter ?? 'none'}, max length ${r.maxLength}, ` +
           `${(r.paddingFraction * 100).toFixed(1)}% padding) -> ${opts.output} in ${r.seconds.toFixed(1)} s\n`,

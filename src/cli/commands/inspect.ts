@@ -16,6 +16,7 @@ import { readSafetensorsHeader } from '../../io/safetensors.js';
 import { ADAPTER_CONFIG_NAME, HEAD_CONFIG_NAME, loadAdapter, loadHead, loadModel } from '../../models/index.js';
 import type { AdapterModel, BnConfig, LoadInfo } from '../../models/index.js';
 import { loadTokenizer, type Tokenizer } from '../../text/index.js';
+import { readTrainerState, TRAINER_STATE_NAME } from '../../train/checkpoint.js';
 
 /** A model folder opened for the CLI: the model plus what was found around it. */
 export interface OpenedModel {
@@ -36,6 +37,8 @@ export interface OpenedModel {
   dtypes: Record<string, number>;
   /** Bytes of the weight files. */
   weightBytes: number;
+  /** Something the user should know about which checkpoint was picked, or null. */
+  note: string | null;
 }
 
 const STAGES = ['stage3', 'stage2', 'stage1'];
@@ -44,14 +47,21 @@ function isDir(p: string): boolean {
   return existsSync(p) && statSync(p).isDirectory();
 }
 
-/** The folder holding config.json: `dir` itself, or a run folder's latest stage. */
-function modelDirOf(dir: string): { dir: string; run: boolean } {
+/**
+ * The folder holding config.json: `dir` itself, or a run folder's latest *finished* stage
+ * (stage3 > stage2 > stage1, trainer_state.json `complete`, the rule predict/eval use); a run
+ * with no finished stage falls back to its latest stage checkpoint, said in `note`.
+ */
+function modelDirOf(dir: string): { dir: string; run: boolean; note: string | null } {
   if (!existsSync(dir)) throw new Error(`${dir}: no such folder`);
   if (!statSync(dir).isDirectory()) throw new Error(`${dir}: is a file, expected a model folder (config.json + model.safetensors)`);
-  if (existsSync(join(dir, 'config.json'))) return { dir, run: false };
-  for (const s of STAGES) {
-    if (existsSync(join(dir, s, 'config.json'))) return { dir: join(dir, s), run: true };
+  if (existsSync(join(dir, 'config.json'))) return { dir, run: false, note: null };
+  const stages = STAGES.map((s) => join(dir, s)).filter((d) => existsSync(join(d, 'config.json')));
+  for (const d of stages) {
+    const statePath = join(d, TRAINER_STATE_NAME);
+    if (!existsSync(statePath) || readTrainerState(d).complete) return { dir: d, run: true, note: null };
   }
+  if (stages.length > 0) return { dir: stages[0]!, run: true, note: `no finished stage yet: showing the in-progress checkpoint ${stages[0]}` };
   throw new Error(`${dir}: not a model folder (no config.json) and not a run folder (no ${[...STAGES].reverse().join('/, ')}/ checkpoint)`);
 }
 
@@ -64,7 +74,7 @@ function subfolders(dir: string, marker: string): string[] {
 
 /** Load a model folder (see the file header) with its side adapters/heads and tokenizer. */
 export function openModelFolder(path: string, opts: { seed?: number } = {}): OpenedModel {
-  const { dir, run } = modelDirOf(path);
+  const { dir, run, note } = modelDirOf(path);
   const { model, info } = loadModel(dir, { seed: opts.seed });
   const adapterFolders: string[] = [];
   for (const name of subfolders(join(dir, 'adapters'), ADAPTER_CONFIG_NAME)) {
@@ -90,7 +100,7 @@ export function openModelFolder(path: string, opts: { seed?: number } = {}): Ope
   }
   const { dtypes, bytes } = weightFiles(dir);
   const kind = run ? 'run' : existsSync(join(dir, 'adaptext.json')) || adapterFolders.length + headFolders.length > 0 ? 'adaptext' : 'hf';
-  return { dir, kind, model, info, adapterFolders, headFolders, tokenizer, tokenizerError, dtypes, weightBytes: bytes };
+  return { dir, kind, model, info, adapterFolders, headFolders, tokenizer, tokenizerError, dtypes, weightBytes: bytes, note };
 }
 
 function weightFiles(dir: string): { dtypes: Record<string, number>; bytes: number } {
@@ -161,6 +171,7 @@ export interface InspectReport {
   tokenizerError: string | null;
   weights: { dtypes: Record<string, number>; bytes: number };
   load: { ignored: string[]; initialized: string[]; adapterFolders: string[]; headFolders: string[] };
+  note: string | null;
 }
 
 function presetOf(c: BnConfig): string {
@@ -255,6 +266,7 @@ export function inspectModel(path: string, opts: { freezeLayers?: number } = {})
     tokenizerError: o.tokenizerError,
     weights: { dtypes: o.dtypes, bytes: o.weightBytes },
     load: { ignored: o.info.ignored, initialized: o.info.initialized, adapterFolders: o.adapterFolders, headFolders: o.headFolders },
+    note: o.note,
   };
 }
 
@@ -335,6 +347,7 @@ export function formatInspect(r: InspectReport): string {
         `${t.matchesModel ? '' : `  (WARNING: more ids than the model's ${a.vocab} embedding rows)`}`,
     );
   } else lines.push(`tokenizer         none (${r.tokenizerError})`);
+  if (r.note !== null) lines.push(`note: ${r.note}`);
   if (r.load.initialized.length > 0) lines.push(`note: not in the checkpoint, initialised fresh: ${r.load.initialized.join(', ')}`);
   if (r.load.adapterFolders.length > 0) lines.push(`note: adapters loaded from adapters/: ${r.load.adapterFolders.join(', ')}`);
   if (r.load.headFolders.length > 0) lines.push(`note: heads loaded from heads/: ${r.load.headFolders.join(', ')}`);
