@@ -28,7 +28,7 @@ import { DOMAIN_ID, EncodingCache, loadPipelineData, type PipelineData } from '.
 import { alignmentBatchesPerEpoch, alignmentHooks } from './alignment.js';
 import { loadCheckpoint, readTrainerState, TRAINER_STATE_NAME, type TrainerState } from './checkpoint.js';
 import { silentProgress, type ProgressSink } from './progress.js';
-import { RunFolder, STAGES, type ModelFingerprint, type StageName } from './run-folder.js';
+import { fingerprintText, RunFolder, STAGES, type ModelFingerprint, type StageName } from './run-folder.js';
 import { deriveSeed } from './seeds.js';
 import {
   adapterSpec,
@@ -165,22 +165,31 @@ export function resumePipeline(runDir: string, opts: PipelineOptions & { expectM
     throw new Error(`${cfg.model}: now holds a different model (${describeFp(now)}) than run ${runDir} started from (${describeFp(info.modelFingerprint)})`);
   }
   const p = prepare(cfg, progress);
-  // Cut the log back to the checkpoint we continue from.
+  // Find the checkpoint we continue from, and check every checkpoint we will read belongs to this
+  // run's model BEFORE touching anything; then cut the log back to that checkpoint.
   let lines = 0;
   for (const s of ORDER) {
     if (!stageEnabled(cfg, s)) continue;
     const dir = run.stageDir(s);
     if (isComplete(dir)) {
-      lines = readTrainerState(dir).logLines;
+      lines = checkedState(dir, p.fp).logLines;
       continue;
     }
     const last = run.progressDir(s, 'last');
-    if (existsSync(join(last, TRAINER_STATE_NAME))) lines = readTrainerState(last).logLines;
+    if (existsSync(join(last, TRAINER_STATE_NAME))) lines = checkedState(last, p.fp).logLines;
     break;
   }
   run.truncateLog(lines);
   progress.note(`resuming ${run.dir} (log cut back to ${lines} lines)`);
   return execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 } });
+}
+
+function checkedState(dir: string, fp: ModelFingerprint): TrainerState {
+  const st = readTrainerState(dir);
+  if (JSON.stringify(st.baseModel) !== JSON.stringify(fp)) {
+    throw new Error(`${dir}: checkpoint comes from a different model (${fingerprintText(st.baseModel)}); this run uses ${fingerprintText(fp)}`);
+  }
+  return st;
 }
 
 function describeFp(f: ModelFingerprint): string {

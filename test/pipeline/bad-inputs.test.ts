@@ -1,0 +1,152 @@
+// Bad inputs through the CLI: each is one line on stderr naming what is wrong (file, line,
+// key, model), exit code 1, and every existing output is left exactly as it was.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { FIXTURES, fixtureConfig, runCli, tinyModel, tmp } from './helpers.js';
+
+let model: string;
+let other: string;
+let dir: string;
+let existingRun: string;
+let runSnapshot: Map<string, string>;
+
+function snapshot(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const n of readdirSync(d).sort()) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(root, p), createHash('sha1').update(readFileSync(p)).digest('hex'));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function config(name: string, patch: (c: Record<string, any>) => void = () => {}, output = existingRun): string {
+  const c = fixtureConfig(model, output) as Record<string, any>;
+  patch(c);
+  const p = join(dir, name);
+  writeFileSync(p, JSON.stringify(c, null, 2));
+  return p;
+}
+
+function dataFile(name: string, lines: string[]): string {
+  const p = join(dir, name);
+  writeFileSync(p, lines.join('\n') + (lines.length > 0 ? '\n' : ''));
+  return p;
+}
+
+/** Runs the CLI, expects exit 1 and exactly one stderr line; returns it (without the newline). */
+async function fails(args: string[]): Promise<string> {
+  const r = await runCli(args);
+  assert.equal(r.code, 1, `expected failure, got ${r.code}: ${r.stderr}`);
+  assert.ok(r.stderr.endsWith('\n') && r.stderr.indexOf('\n') === r.stderr.length - 1, `one line expected: ${JSON.stringify(r.stderr)}`);
+  return r.stderr.slice(0, -1);
+}
+
+const books = () => readFileSync(join(FIXTURES, 'books.jsonl'), 'utf8').trim().split('\n');
+
+before(async () => {
+  model = tinyModel();
+  other = tinyModel({ hidden: 48 });
+  dir = tmp();
+  // An existing run (interrupted early, so it has a progress checkpoint) that failures must not touch.
+  existingRun = join(dir, 'existing');
+  const r = await runCli(['train', '--config', config('existing.json'), '--quiet', '--stop-after-steps', '4']);
+  assert.equal(r.code, 1, r.stderr);
+  runSnapshot = snapshot(existingRun);
+  assert.ok(runSnapshot.has('run.json') && runSnapshot.has(join('progress', 'stage1', 'last', 'model.safetensors')));
+});
+
+describe('bad inputs are named in one line and leave outputs untouched', () => {
+  it('a missing data file', async () => {
+    const missing = join(dir, 'nope.jsonl');
+    const cfg = config('missing.json', (c) => (c.source.labelled = missing));
+    assert.equal(await fails(['train', '--config', cfg]), `adaptext train: ${missing}: no such file`);
+  });
+
+  it('a malformed JSON line', async () => {
+    const lines = books();
+    lines[2] = '{"id": "x", "text": "fine", "label": "positive"';
+    const f = dataFile('malformed.jsonl', lines);
+    const cfg = config('malformed.json', (c) => (c.source.labelled = f));
+    assert.match(await fails(['train', '--config', cfg]), new RegExp(`^adaptext train: ${f}:3: invalid JSON \\(.+\\)$`));
+  });
+
+  it('an unknown label', async () => {
+    const lines = books();
+    lines[1] = JSON.stringify({ id: 'n', text: 'so-so', label: 'neutral' });
+    const f = dataFile('label.jsonl', lines);
+    const cfg = config('label.json', (c) => (c.target.labelled = f));
+    assert.equal(await fails(['train', '--config', cfg]), `adaptext train: ${f}:2: unknown label "neutral" (expected one of negative, positive)`);
+  });
+
+  it('an empty file', async () => {
+    const f = dataFile('empty.jsonl', []);
+    const cfg = config('empty.json', (c) => (c.target.unlabelled = f));
+    assert.equal(await fails(['train', '--config', cfg]), `adaptext train: ${f}: no usable examples: the file has no records`);
+  });
+
+  it('a config typo, with "did you mean"', async () => {
+    const cfg = config('typo.json', (c) => (c.stage2 = { ...c.stage2, sorce_ratio: 0.5 }));
+    assert.equal(await fails(['train', '--config', cfg]), `adaptext train: ${cfg}: stage2.sorce_ratio: unknown key (did you mean "source_ratio"?)`);
+    assert.equal(await fails(['train', '--config', cfg.replace('typo', 'nothere')]), `adaptext train: ${cfg.replace('typo', 'nothere')}: no such config file`);
+  });
+
+  it('an output folder that already holds a run', async () => {
+    const cfg = config('again.json');
+    assert.equal(await fails(['train', '--config', cfg]), `adaptext train: ${existingRun}: already holds a run; continue it with --resume ${existingRun}, or choose another output folder`);
+  });
+
+  it('resuming with a different model', async () => {
+    const msg = await fails(['train', '--resume', existingRun, '--model', other]);
+    assert.match(msg, new RegExp(`^adaptext train: ${existingRun}: the run was started from .* \\(bert, 2 layers, hidden 32, vocab 700\\); ${other} is a different model \\(bert, 2 layers, hidden 48, vocab 700\\)$`));
+    assert.equal(await fails(['train', '--resume', existingRun, '--seed', '3']), `adaptext train: --seed: a resumed run keeps the settings it started with (see ${join(existingRun, 'run.json')})`);
+  });
+
+  it('a checkpoint from a different model inside a run', async () => {
+    // A run on the hidden-48 model, interrupted; then its stage-1 checkpoint is swapped for the
+    // hidden-32 run's one (as a user copying folders around might).
+    const run48 = join(dir, 'run48');
+    const r = await runCli(['train', '--config', config('run48.json', (c) => (c.model = other), run48), '--quiet', '--stop-after-steps', '4']);
+    assert.equal(r.code, 1);
+    const last = join(run48, 'progress', 'stage1', 'last');
+    rmSync(last, { recursive: true });
+    cpSync(join(existingRun, 'progress', 'stage1', 'last'), last, { recursive: true });
+    const before48 = snapshot(run48);
+    const msg = await fails(['train', '--resume', run48]);
+    assert.equal(
+      msg,
+      `adaptext train: ${last}: checkpoint comes from a different model (bert, 2 layers, hidden 32, 2 heads, vocab 700); this run uses bert, 2 layers, hidden 48, 2 heads, vocab 700`,
+    );
+    assert.deepEqual(snapshot(run48), before48);
+  });
+
+  it('predict: malformed input keeps an existing output file; unknown domain is named', async () => {
+    const out = join(dir, 'pred.jsonl');
+    writeFileSync(out, 'previous\n');
+    const bad = dataFile('in.jsonl', ['{"text": "ok"}', '{"txt": "typo"}']);
+    assert.equal(await fails(['predict', '--model', existingRun, '--input', bad, '--output', out]), `adaptext predict: ${existingRun}: the run has no finished stage yet (no stage1/, stage2/ or stage3/ checkpoint)`);
+    // With a model folder the input is read: the bad line is named and the output kept.
+    assert.equal(await fails(['predict', '--model', join(existingRun, 'progress', 'stage1', 'last'), '--input', bad, '--output', out]), `adaptext predict: ${bad}:2: missing field 'text'`);
+    assert.equal(readFileSync(out, 'utf8'), 'previous\n');
+    assert.equal(
+      await fails(['predict', '--model', join(existingRun, 'progress', 'stage1', 'last'), '--domain', 'kitchen', '--input', bad]),
+      `adaptext predict: --domain kitchen: ${join(existingRun, 'progress', 'stage1', 'last')} has no such adapter (adapters: books)`,
+    );
+  });
+
+  it('eval: a missing data file', async () => {
+    const missing = join(dir, 'gone.jsonl');
+    assert.equal(await fails(['eval', '--model', join(existingRun, 'progress', 'stage1', 'last'), '--data', missing]), `adaptext eval: ${missing}: no such file`);
+  });
+
+  it('left every existing output as it was', () => {
+    assert.deepEqual(snapshot(existingRun), runSnapshot);
+    for (const n of ['missing', 'malformed', 'label', 'empty', 'typo']) assert.ok(!existsSync(join(dir, `${n}-run`)));
+  });
+});
