@@ -122,7 +122,7 @@ interface InputLine {
   example: Example;
 }
 
-/** Input of predict: .txt (one text per line) or JSON Lines with `text` (or `tokens` for token classification). */
+/** Input of predict: .txt (one text per line) or JSON Lines with `text` or `tokens` (words; joined by spaces for a sequence task). */
 function readInput(file: string, task: TaskConfig, textField: string, tokensField: string): InputLine[] {
   if (!existsSync(file)) throw new Error(`${file}: no such file`);
   const out: InputLine[] = [];
@@ -143,6 +143,8 @@ function readInput(file: string, task: TaskConfig, textField: string, tokensFiel
       if (task.type === 'token_classification' && w !== undefined) {
         if (!Array.isArray(w) || !w.every((x) => typeof x === 'string')) throw new JsonlError(file, line, `'${tokensField}' must be an array of strings`);
         example = tagged(w as string[], where);
+      } else if (t === undefined && Array.isArray(w) && w.every((x) => typeof x === 'string')) {
+        example = text((w as string[]).join(' '), where); // pre-split words for a sequence task
       } else if (typeof t === 'string') {
         example = task.type === 'token_classification' ? tagged(t.trim().split(/\s+/).filter(Boolean), where) : text(t, where);
       } else if (t === undefined) {
