@@ -6,6 +6,8 @@
 import type { Command } from 'commander';
 import { openForInference, predictFile } from '../../train/inference.js';
 
+let epipeHandled = false;
+
 export function register(program: Command): void {
   program
     .command('predict')
@@ -16,6 +18,14 @@ export function register(program: Command): void {
     .option('--head <name>', 'task head to use')
     .option('--output <file>', 'write JSON Lines here (default: stdout)')
     .action((o: { model: string; input: string; domain?: string; head?: string; output?: string }) => {
+      // `adaptext predict ... | head`: a closed pipe ends the output quietly, not with a stack trace.
+      if (o.output === undefined && !epipeHandled) {
+        epipeHandled = true;
+        process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+          if (e.code === 'EPIPE') process.exit(0);
+          throw e;
+        });
+      }
       const m = openForInference(o.model, { domain: o.domain, head: o.head });
       for (const n of m.notes) process.stderr.write(`note: ${n}\n`);
       const r = predictFile(m, o.input, { output: o.output, write: (l) => process.stdout.write(l + '\n') });
