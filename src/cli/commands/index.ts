@@ -1,5 +1,6 @@
 // Subcommand registry: each command lives in its own file and exports `register(program)`.
 import type { Command } from 'commander';
+import { register as registerDemo } from './demo.js';
 import { register as registerEncode } from './encode.js';
 import { register as registerInspect } from './inspect.js';
 import { register as registerPretrain } from './pretrain.js';
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerEval(program);
   registerPredict(program);
   registerVocab(program);
+  registerDemo(program);
 }

@@ -1,0 +1,167 @@
+// `adaptext demo` as a library call: books → kitchen (or any ordered pair of the bundled Amazon
+// domains) through the whole pipeline with ablation and baselines, on the bundled backbone.
+//
+// Output folder (OUT):
+//   OUT/data/      the fixed splits used (JSON Lines), so the run can be re-run or resumed as is
+//   OUT/run/       the pipeline run folder (RUN_FORMAT.md): checkpoints, log.jsonl, metrics.json, report.html
+//   OUT/demo.json  the table rows, the domain-classifier accuracies, the settings and time per stage
+//   OUT/table.txt  the table as printed
+import { loadavg, cpus } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readDataset } from '../data/index.js';
+import type { RunMetrics } from '../eval/types.js';
+import type { Override } from '../train/config.js';
+import { trainPipeline } from '../train/pipeline.js';
+import { silentProgress, type ProgressSink } from '../train/progress.js';
+import { bundledDataDir, bundledModelDir, checkModelDir, isDemoDomain, unlabelledFile, DEMO_DOMAINS, type DemoDomain } from './bundled.js';
+import { demoConfig, demoConfigObject, FULL_SETTINGS, QUICK_SETTINGS, type DemoSettings } from './settings.js';
+import { DEFAULT_SPLIT_SEED, fewShotSet, splitDomain, writeFewShot, writeSplits } from './splits.js';
+import { alignmentConfusion, formatConfusionLine, formatTable, rowsFromMetrics, type DemoRow } from './table.js';
+import { TimingProgress, type StageTiming } from './timing.js';
+
+export interface DemoOptions {
+  source?: string;
+  target?: string;
+  /** HF model folder; default the bundled models/adaptext-mini-en. */
+  model?: string;
+  /** Output folder; default ./adaptext-demo-runs/<source>-<target>-<timestamp>. */
+  out?: string;
+  /** Training seed (data order, init, dropout). Default 42. */
+  seed?: number;
+  /** Seed of the data splits and the few-shot draw. Default 42 (the documented splits). */
+  splitSeed?: number;
+  quick?: boolean;
+  /** Target few-shot labels; default 200. */
+  shots?: number;
+  /** Pipeline config overrides (`--set stage1.epochs=1`), applied last. */
+  overrides?: Override[];
+  progress?: ProgressSink;
+  /** Folder with `<domain>.labeled.jsonl.gz` / `.unlabeled.jsonl.gz`; default the bundled data/amazon. */
+  dataDir?: string;
+}
+
+export interface DemoResult {
+  source: DemoDomain;
+  target: DemoDomain;
+  model: string;
+  outDir: string;
+  runDir: string;
+  reportPath: string;
+  settings: DemoSettings;
+  rows: DemoRow[];
+  domainConfusion: { before: number | null; after: number | null };
+  sizes: { sourceTrain: number; targetTest: number; fewShot: number; targetUnlabelled: number };
+  timings: StageTiming[];
+  load: { cpus: number; loadavgStart: number[]; loadavgEnd: number[] };
+  metrics: RunMetrics;
+  /** The table as printed (title, rows, domain-classifier line). */
+  text: string;
+}
+
+function domainArg(flag: string, v: string): DemoDomain {
+  if (!isDemoDomain(v)) throw new Error(`${flag}: unknown domain '${v}' (bundled domains: ${DEMO_DOMAINS.join(', ')})`);
+  return v;
+}
+
+function timestamp(d = new Date()): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+export function defaultOutDir(source: string, target: string): string {
+  return resolve('adaptext-demo-runs', `${source}-${target}-${timestamp()}`);
+}
+
+export function demoSettings(quick: boolean, shots?: number): DemoSettings {
+  const base = quick ? QUICK_SETTINGS : FULL_SETTINGS;
+  return structuredClone({ ...base, shots: shots ?? base.shots }) as DemoSettings;
+}
+
+export function runDemo(o: DemoOptions = {}): DemoResult {
+  const source = domainArg('--source', o.source ?? 'books');
+  const target = domainArg('--target', o.target ?? 'kitchen');
+  if (source === target) throw new Error(`--target: the source and target domains must differ (both '${source}')`);
+  const model = resolve(o.model ?? bundledModelDir());
+  checkModelDir(model);
+  const dataDir = resolve(o.dataDir ?? bundledDataDir());
+  const splitSeed = o.splitSeed ?? DEFAULT_SPLIT_SEED;
+  const settings = demoSettings(o.quick === true, o.shots);
+  const outDir = resolve(o.out ?? defaultOutDir(source, target));
+  if (existsSync(outDir) && readdirSync(outDir).filter((e) => !e.startsWith('.')).length > 0) {
+    throw new Error(`${outDir}: output folder is not empty; choose a new one with --out DIR`);
+  }
+  const inner = o.progress ?? silentProgress;
+
+  // Splits first (a bad data file fails here, before any training).
+  const src = splitDomain(source, { seed: splitSeed, dataDir });
+  const tgt = splitDomain(target, { seed: splitSeed, dataDir });
+  const few = fewShotSet(tgt, settings.shots, splitSeed);
+  const unlabelled = unlabelledFile(target, dataDir);
+  if (!existsSync(unlabelled)) throw new Error(`${unlabelled}: missing (the target's unlabelled reviews)`);
+  const nUnlabelled = readDataset(unlabelled, { task: 'unlabelled' }).examples.length;
+
+  const runDir = join(outDir, 'run');
+  const raw = demoConfigObject({
+    model,
+    output: runDir,
+    seed: o.seed ?? 42,
+    settings,
+    files: {
+      source: { name: source, ...join3(join(outDir, 'data'), source) },
+      target: { name: target, ...join3(join(outDir, 'data'), target), unlabelled, fewShot: join(outDir, 'data', `${target}.fewshot-${few.length}.jsonl`) },
+    },
+  });
+  // Validate before writing anything (a --set typo must not leave a folder behind).
+  const cfg = demoConfig(raw, o.overrides ?? []);
+  mkdirSync(outDir, { recursive: true });
+  writeSplits(src, join(outDir, 'data'));
+  writeSplits(tgt, join(outDir, 'data'));
+  writeFewShot(target, few, join(outDir, 'data'));
+
+  inner.note(
+    `demo ${source} -> ${target} (${settings.name}): ${src.train.length} ${source} train reviews, ${nUnlabelled} ${target} unlabelled, ` +
+      `${few.length} ${target} few-shot labels, ${tgt.test.length} ${target} test reviews; backbone ${model}`,
+  );
+  const loadavgStart = loadavg();
+  const timing = new TimingProgress(inner);
+  const r = trainPipeline(cfg, { progress: timing });
+  const timings = timing.finish();
+  const loadavgEnd = loadavg();
+
+  const rows = rowsFromMetrics(r.metrics, join(r.runDir, 'metrics.json'));
+  const domainConfusion = alignmentConfusion(r.metrics);
+  const title = `${source} -> ${target}: target test set ${tgt.test.length} ${target} reviews, ${few.length} target labels for few-shot (${settings.name} settings)`;
+  const text = formatTable(rows, title) + formatConfusionLine(domainConfusion) + '\n';
+  const result: DemoResult = {
+    source,
+    target,
+    model,
+    outDir,
+    runDir: r.runDir,
+    reportPath: r.reportPath,
+    settings,
+    rows,
+    domainConfusion,
+    sizes: { sourceTrain: src.train.length, targetTest: tgt.test.length, fewShot: few.length, targetUnlabelled: nUnlabelled },
+    timings,
+    load: { cpus: cpus().length, loadavgStart, loadavgEnd },
+    metrics: r.metrics,
+    text,
+  };
+  const { metrics: _m, ...summary } = result;
+  writeFileSync(join(outDir, 'demo.json'), JSON.stringify({ ...summary, splitSeed, seed: o.seed ?? 42, overrides: (o.overrides ?? []).map((x) => x.origin) }, null, 2) + '\n');
+  writeFileSync(join(outDir, 'table.txt'), text);
+  return result;
+}
+
+function join3(dir: string, domain: string): { train: string; validation: string; test: string } {
+  return { train: join(dir, `${domain}.train.jsonl`), validation: join(dir, `${domain}.validation.jsonl`), test: join(dir, `${domain}.test.jsonl`) };
+}
+
+/** Per-stage wall time lines for the terminal. */
+export function formatTimings(t: readonly StageTiming[], load: DemoResult['load']): string {
+  const fmt = (s: number) => (s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)}s`);
+  const parts = t.map((x) => `${x.name} ${fmt(x.seconds)}`);
+  const la = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
+  return `time per stage: ${parts.join(', ')}\nmachine: ${load.cpus} CPUs, load average ${la(load.loadavgStart)} at start, ${la(load.loadavgEnd)} at end\n`;
+}
