@@ -619,7 +619,9 @@ function assembleMetrics(ctx: Ctx, final: boolean): RunMetrics {
   const before = readFeatures(run.stageDir('stage1'));
   const after = readFeatures(run.stageDir('stage2'));
   if (before !== null && after !== null) {
-    const snap = (f: StageFeatures) => ({ source: f.source, target: f.target, sourceLabels: f.sourceLabels, targetLabels: f.targetLabels });
+    // label names mark the points; token-classification rows have none ('')
+    const named = (l: string[]) => (l.length > 0 && l.every((x) => x !== '') ? l : undefined);
+    const snap = (f: StageFeatures) => ({ source: f.source, target: f.target, sourceLabels: named(f.sourceLabels), targetLabels: named(f.targetLabels) });
     const pr = projectBeforeAfter(snap(before), snap(after), { maxPointsPerDomain: cfg.evaluation.projection_points, seed: deriveSeed(cfg.seed, 'projection') });
     m.projection = { before: pr.before, after: pr.after };
   }
