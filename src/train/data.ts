@@ -133,6 +133,11 @@ export function loadDomain(cfg: PipelineConfig, role: Role): DomainData {
     unlabelled = train.map(unlabel);
     if (unlabelled.length > 0) notes.push(`target: no unlabelled file; stage 2 uses the ${unlabelled.length} target train texts without their labels`);
   }
+  for (const st of stats) {
+    if (st.skippedEmpty > 0 || st.skippedMalformed > 0) {
+      notes.push(`${st.file}: skipped ${st.skippedEmpty} empty and ${st.skippedMalformed} malformed record(s)${st.errors[0] !== undefined ? ` (first: ${st.errors[0]})` : ''}`);
+    }
+  }
   return { role, name: d.name, taskName: d.task, task, train, validation, test, fewShot, unlabelled, stats, notes };
 }
 
