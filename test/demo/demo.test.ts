@@ -1,0 +1,169 @@
+// `adaptext demo` end to end, --quick-sized and smaller (TINY_SETS): the table prints with every
+// ablation row and both baselines, numbers in [0, 1]; report.html and demo.json are written;
+// the fixed splits are what data/amazon/README.md "Splits" says. The e2e runs on a tiny random
+// backbone (always), and on the bundled backbone through the CLI default when its weights exist
+// (otherwise the default must refuse with a message naming the folder).
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEMO_DOMAINS, bundledModelDir, fewShotSet, splitDomain, SPLIT_TRAIN, SPLIT_VALIDATION } from '../../src/demo/index.js';
+import { TimingProgress } from '../../src/demo/timing.js';
+import { silentProgress } from '../../src/train/progress.js';
+import { runCli, tinyBackbone, tmp, TINY_SETS } from './helpers.js';
+
+const ROW_NAMES = [
+  'source only (stage 1)',
+  '+ alignment (stages 1+2)',
+  '+ few-shot (stages 1+2+3)',
+  'few-shot only (raw backbone)',
+  'TF-IDF + LR, source only',
+  'TF-IDF + LR, source + few-shot',
+];
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Every row of the printed table: name → [accuracy, macro-F1] as fractions. */
+function parseTable(stdout: string): Map<string, [number, number]> {
+  const rows = new Map<string, [number, number]>();
+  for (const name of ROW_NAMES) {
+    const m = new RegExp(`^${escapeRe(name)}\\s+(\\d+\\.\\d)%\\s+(\\d+\\.\\d)%\\s+(\\S+)$`, 'm').exec(stdout);
+    assert.ok(m, `table row '${name}' missing or malformed in:\n${stdout}`);
+    rows.set(name, [Number(m[1]) / 100, Number(m[2]) / 100]);
+  }
+  return rows;
+}
+
+function checkRun(out: string, stdout: string, source = 'books', target = 'kitchen'): void {
+  const rows = parseTable(stdout);
+  for (const [name, [acc, f1]] of rows) {
+    assert.ok(acc >= 0 && acc <= 1 && f1 >= 0 && f1 <= 1, `${name}: ${acc} ${f1}`);
+  }
+  assert.match(stdout, /domain classifier accuracy .*: \d+\.\d% before alignment \(stage 1\) -> \d+\.\d% after \(stage 2\)/);
+  assert.match(stdout, /time per stage: prepare .* stage1 .* stage2 .* stage3 .* fewshot_only .* total /);
+  const report = join(out, 'run', 'report.html');
+  assert.ok(existsSync(report), 'report.html written');
+  assert.ok(stdout.includes(`report: ${report}`), 'report path printed');
+  assert.match(readFileSync(report, 'utf8'), /<html/i);
+  const demo = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as { rows: Array<{ id: string; accuracy: number; macroF1: number; domainAccuracy: number | null }> };
+  assert.deepEqual(
+    demo.rows.map((r) => r.id),
+    ['source_only', 'alignment', 'few_shot', 'few_shot_only', 'tfidf_source', 'tfidf_source_few_shot'],
+  );
+  for (const r of demo.rows) {
+    for (const x of [r.accuracy, r.macroF1]) assert.ok(x >= 0 && x <= 1, `${r.id}: ${x}`);
+    // the table rounds to 0.1%: demo.json and stdout agree
+    assert.ok(Math.abs(rows.get(ROW_NAMES[demo.rows.indexOf(r)]!)![0] - r.accuracy) <= 0.0005 + 1e-9, r.id);
+  }
+  for (const r of demo.rows.slice(0, 4)) assert.ok(r.domainAccuracy !== null && r.domainAccuracy >= 0 && r.domainAccuracy <= 1, `${r.id} domain accuracy`);
+  for (const f of [`${source}.train.jsonl`, `${target}.test.jsonl`, `${target}.fewshot-200.jsonl`]) assert.ok(existsSync(join(out, 'data', f)), f);
+}
+
+describe('demo splits (data/amazon/README.md "Splits")', () => {
+  it('per domain: 1,600 train / 200 validation / the rest test, disjoint, stratified, same for the same seed', () => {
+    const expectTest: Record<string, number> = { books: 156, dvd: 154, electronics: 166, kitchen: 177 };
+    for (const d of DEMO_DOMAINS) {
+      const s = splitDomain(d);
+      assert.equal(s.train.length, SPLIT_TRAIN, d);
+      assert.equal(s.validation.length, SPLIT_VALIDATION, d);
+      assert.equal(s.test.length, expectTest[d], d);
+      const ids = [...s.train, ...s.validation, ...s.test].map((e) => e.id);
+      assert.equal(new Set(ids).size, ids.length, `${d}: splits overlap`);
+      // stratified: the positive share of each split is within one review of the whole's
+      const share = (xs: typeof s.train) => xs.filter((e) => e.label === 1).length / xs.length;
+      const all = share([...s.train, ...s.validation, ...s.test]);
+      for (const part of [s.train, s.validation, s.test]) assert.ok(Math.abs(share(part) - all) <= 1 / part.length + 1e-9, `${d}: not stratified`);
+    }
+    const a = splitDomain('kitchen');
+    const b = splitDomain('kitchen');
+    assert.deepEqual(a.test.map((e) => e.id), b.test.map((e) => e.id));
+    const c = splitDomain('kitchen', { seed: 7 });
+    assert.notDeepEqual(a.test.map((e) => e.id), c.test.map((e) => e.id));
+  });
+
+  it('few-shot labels come from the train split only, stratified, fixed by seed', () => {
+    const s = splitDomain('kitchen');
+    const few = fewShotSet(s, 200);
+    assert.equal(few.length, 200);
+    const train = new Set(s.train.map((e) => e.id));
+    assert.ok(few.every((e) => train.has(e.id)));
+    const pos = few.filter((e) => e.label === 1).length;
+    assert.ok(pos >= 95 && pos <= 105, `positives ${pos}`);
+    assert.deepEqual(fewShotSet(s, 200).map((e) => e.id), few.map((e) => e.id));
+    assert.throws(() => fewShotSet(s, 1601), /shots: must be an integer in \[2, 1600\]/);
+  });
+});
+
+describe('stage timing', () => {
+  it('charges each stage from its start to its last note, prepare before, report after', () => {
+    let t = 0;
+    const p = new TimingProgress(silentProgress, () => t);
+    t = 1000;
+    p.start('stage1', 10);
+    t = 5000;
+    p.note('stage1: target test acc 50%');
+    t = 6000;
+    p.start('stage2', 10);
+    t = 9000;
+    p.note('stage2: target test acc 50%');
+    t = 9500;
+    const r = p.finish();
+    assert.deepEqual(
+      r.map((x) => [x.name, x.seconds]),
+      [
+        ['prepare (read data, load model)', 1],
+        ['stage1', 4],
+        ['stage2', 4],
+        ['baselines + report', 0.5],
+        ['total', 9.5],
+      ],
+    );
+  });
+});
+
+describe('adaptext demo end to end', () => {
+  let tiny: string;
+  before(() => {
+    tiny = tinyBackbone();
+  });
+
+  it('--quick on a tiny backbone: table with every row, report.html, demo.json', async () => {
+    const out = join(tmp(), 'out');
+    const r = await runCli(['demo', '--quick', '--model', tiny, '--out', out, '--source', 'dvd', '--target', 'kitchen', ...TINY_SETS]);
+    assert.equal(r.code, 0, r.stderr);
+    checkRun(out, r.stdout, 'dvd', 'kitchen');
+    assert.match(r.stdout, /^dvd -> kitchen: target test set 177 kitchen reviews, 200 target labels/m);
+  });
+
+  it('bad arguments: one-line errors, nothing written', async () => {
+    const out = join(tmp(), 'out');
+    let r = await runCli(['demo', '--source', 'kitchen', '--target', 'kitchen', '--model', tiny, '--out', out]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /the source and target domains must differ/);
+    r = await runCli(['demo', '--target', 'toys', '--out', out]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /toys/);
+    r = await runCli(['demo', '--model', tiny, '--out', out, '--set', 'stage1.epoch=2']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /stage1\.epoch/);
+    assert.ok(!existsSync(out), 'no output folder after a refused run');
+  });
+
+  it('the default backbone is models/adaptext-mini-en: used when its weights exist, named when they do not', async () => {
+    const bundled = bundledModelDir();
+    assert.ok(bundled.endsWith(join('models', 'adaptext-mini-en')));
+    const out = join(tmp(), 'out');
+    const r = await runCli(['demo', '--quick', '--out', out, ...TINY_SETS]);
+    if (existsSync(join(bundled, 'model.safetensors'))) {
+      assert.equal(r.code, 0, r.stderr);
+      checkRun(out, r.stdout);
+      assert.match(r.stderr, new RegExp(`backbone ${escapeRe(bundled)}`));
+    } else {
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`${escapeRe(bundled)}: not a usable model folder \\(missing (config\\.json, )?model\\.safetensors\\)`));
+      assert.ok(!existsSync(out));
+    }
+  });
+});
