@@ -89,7 +89,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'override `seed`', intArg('--seed', 0))
     .option('--ablation', 'also train few-shot-only from the raw backbone and write the ablation table')
     .option('--vocab-top-k <n>', 'expand the vocabulary with the top N target sub-words before stage 2', intArg('--vocab-top-k', 1))
-    .option('--set <key=value>', 'override any config key, e.g. --set stage1.epochs=2 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--set <key=value>', 'override any config key, e.g. --set stage1.epochs=2 (repeatable; relative paths resolve against the config file folder)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--quiet', 'no progress output (the summary is still printed)')
     .addOption(new Option('--stop-after-steps <n>', 'simulate a crash after N optimizer steps (tests of --resume)').argParser(intArg('--stop-after-steps', 1)).hideHelp())
     .action((o: TrainFlags) => {
