@@ -1,0 +1,311 @@
+// adaptext side of `npm run bench:model` (one scenario per process, so VmHWM is its own):
+//
+//   node --import tsx bench/model/adaptext-side.ts --scenario a|b|c [--warmup 2] [--iters 5]
+//        [--breakdown-iters 2] [--batch B] [--seq T] [--hidden H --layers L --heads A --intermediate I --vocab V]
+//
+// Prints ONE JSON line: per-step times (clean run), median, peak RSS, GC time, and a breakdown
+// from extra steps run with every kernels() method wrapped in a timer (the proxy is installed
+// only after the timed steps, so the headline numbers carry no instrumentation).
+//
+// Scenarios (random weights, HF-like scale; dropout on in training), same as torch_peer.py:
+//   a  full training step: forward + cross-entropy + backward + AdamW, every parameter trainable
+//   b  seq_bn adapters (reduction 16) in layers 6-11 + classification head trainable, the rest
+//      frozen (trainOnly): no weight gradients, and no backward below layer 6
+//   c  inference: eval(), noGrad, logits only, batch 32
+import { PerformanceObserver } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
+import { AdapterModel } from '../../src/models/index.js';
+import type { BertFamilyConfig } from '../../src/models/index.js';
+import { AdamW } from '../../src/optim/index.js';
+import { kernels, noGrad } from '../../src/tensor/index.js';
+import type { Kernels } from '../../src/tensor/index.js';
+import { loadNativeAddon } from '../../src/tensor/kernels/native.js';
+
+interface Args {
+  scenario: 'a' | 'b' | 'c';
+  warmup: number;
+  iters: number;
+  breakdownIters: number;
+  batch: number | null;
+  seq: number;
+  hidden: number;
+  layers: number;
+  heads: number;
+  intermediate: number;
+  vocab: number;
+  frozenLayers: number;
+  reduction: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = {
+    scenario: 'a', warmup: 2, iters: 5, breakdownIters: 2, batch: null, seq: 128,
+    hidden: 768, layers: 12, heads: 12, intermediate: 3072, vocab: 21128, frozenLayers: 6, reduction: 16,
+  };
+  const num: Record<string, keyof Args> = {
+    '--warmup': 'warmup', '--iters': 'iters', '--breakdown-iters': 'breakdownIters', '--batch': 'batch', '--seq': 'seq',
+    '--hidden': 'hidden', '--layers': 'layers', '--heads': 'heads', '--intermediate': 'intermediate', '--vocab': 'vocab',
+    '--frozen-layers': 'frozenLayers', '--reduction': 'reduction',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!;
+    const v = argv[++i];
+    if (v === undefined) throw new Error(`adaptext-side: ${k} needs a value`);
+    if (k === '--scenario') {
+      if (v !== 'a' && v !== 'b' && v !== 'c') throw new Error(`adaptext-side: --scenario must be a, b or c, got ${v}`);
+      a.scenario = v;
+    } else if (num[k] !== undefined) {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`adaptext-side: ${k} must be a non-negative integer, got ${v}`);
+      (a as unknown as Record<string, number>)[num[k]!] = n;
+    } else throw new Error(`adaptext-side: unknown option ${k}`);
+  }
+  return a;
+}
+
+/**
+ * Weights at HF init scale without 100M Box-Muller draws in JS (~10 s): uniform with the
+ * same std (0.02), biases 0, LayerNorm 1/0. Kernel speed does not depend on the distribution.
+ */
+function fastRandomInit(model: AdapterModel, std: number): void {
+  let s = 0x9e3779b9 >>> 0;
+  const a = std * Math.sqrt(3);
+  for (const [k, p] of model.namedParameters()) {
+    const d = p.data;
+    if (/LayerNorm\.weight$|\.2\.weight$/.test(k) && p.ndim === 1) d.fill(1);
+    else if (k.endsWith('.bias')) d.fill(0);
+    else {
+      for (let i = 0; i < d.length; i++) {
+        s ^= s << 13;
+        s ^= s >>> 17;
+        s ^= s << 5;
+        d[i] = ((s >>> 0) / 4294967296 - 0.5) * 2 * a;
+      }
+    }
+  }
+}
+
+function vmHwmKB(): number {
+  const m = /VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m === null ? -1 : Number(m[1]);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const n = s.length;
+  return n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
+
+// ---- the timing proxy ----------------------------------------------------------------------
+
+interface KernelStat {
+  calls: number;
+  seconds: number;
+  flops: number;
+}
+
+type GemmShapeStat = KernelStat & { transA: boolean; transB: boolean; M: number; N: number; K: number; batch: number };
+
+/** Wraps every method of the active kernel table with a timer; returns the stats and an uninstall. */
+function installTimingProxy(k: Kernels): { stats: Map<string, KernelStat>; gemmShapes: Map<string, GemmShapeStat>; uninstall: () => void } {
+  const stats = new Map<string, KernelStat>();
+  const gemmShapes = new Map<string, GemmShapeStat>();
+  const table = k as unknown as Record<string, unknown>;
+  const originals = new Map<string, unknown>();
+  for (const name of Object.keys(table)) {
+    const f = table[name];
+    if (typeof f !== 'function') continue;
+    originals.set(name, f);
+    const st: KernelStat = { calls: 0, seconds: 0, flops: 0 };
+    stats.set(name, st);
+    table[name] = (...args: unknown[]): unknown => {
+      const t0 = performance.now();
+      const r = (f as (...x: unknown[]) => unknown).apply(k, args);
+      const dt = (performance.now() - t0) / 1000;
+      st.calls++;
+      st.seconds += dt;
+      if (name === 'gemm' || name === 'gemmBatched') {
+        const off = name === 'gemm' ? 0 : 1;
+        const batch = name === 'gemm' ? 1 : (args[0] as number);
+        const [tA, tB, M, N, K] = args.slice(off, off + 5) as [boolean, boolean, number, number, number];
+        const flops = 2 * M * N * K * batch;
+        st.flops += flops;
+        const key = `${name === 'gemm' ? '' : `${batch}x `}${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${K}`;
+        let g = gemmShapes.get(key);
+        if (g === undefined) gemmShapes.set(key, (g = { calls: 0, seconds: 0, flops: 0, transA: tA, transB: tB, M, N, K, batch }));
+        g.calls++;
+        g.seconds += dt;
+        g.flops += flops;
+      }
+      return r;
+    };
+  }
+  return {
+    stats,
+    gemmShapes,
+    uninstall: () => {
+      for (const [n, f] of originals) table[n] = f;
+    },
+  };
+}
+
+// ---- main -----------------------------------------------------------------------------------
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const B = args.batch ?? (args.scenario === 'c' ? 32 : 8);
+  const T = args.seq;
+  const config: BertFamilyConfig = {
+    model_type: 'bert',
+    vocab_size: args.vocab,
+    hidden_size: args.hidden,
+    num_hidden_layers: args.layers,
+    num_attention_heads: args.heads,
+    intermediate_size: args.intermediate,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+    hidden_dropout_prob: 0.1,
+    attention_probs_dropout_prob: 0.1,
+    pad_token_id: 0,
+  };
+  const tSetup = performance.now();
+  const model = new AdapterModel(config, { seed: 1, skipInit: true });
+  model.addHead('cls', { type: 'sequence_classification', numLabels: 2 });
+  if (args.scenario === 'b') {
+    model.addAdapter('target', { base: 'seq_bn', reduction_factor: args.reduction, leave_out: Array.from({ length: args.frozenLayers }, (_, i) => i) }, { setActive: true });
+  }
+  fastRandomInit(model, 0.02);
+  if (args.scenario === 'b') model.trainOnly({ adapters: ['target'], heads: ['cls'] });
+
+  // inputs: full-length sequences (no padding), random ids, random binary labels
+  let s = 12345;
+  const rnd = (n: number): number => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s % n;
+  };
+  const inputIds = Int32Array.from({ length: B * T }, () => 1 + rnd(args.vocab - 1)); // [B,T]
+  const attentionMask = new Float32Array(B * T).fill(1); // [B,T]
+  const tokenTypeIds = new Int32Array(B * T); // [B,T]
+  const labels = Int32Array.from({ length: B }, () => rnd(2)); // [B]
+  const input = { inputIds, shape: [B, T] as const, attentionMask, tokenTypeIds };
+
+  const trainable = model.parameters().filter((p) => p.requiresGrad);
+  let step: () => void;
+  if (args.scenario === 'c') {
+    model.eval();
+    step = () => {
+      noGrad(() => model.forward(input, { heads: ['cls'] }));
+    };
+  } else {
+    model.train();
+    const opt = new AdamW([{ name: 'trainable', params: trainable, lr: 1e-5 }], { weightDecay: 0.01 });
+    step = () => {
+      model.zeroGrad();
+      const out = model.forward(input, { heads: ['cls'], labels: { cls: labels } });
+      out.loss!.backward();
+      opt.step();
+    };
+  }
+  const setupSeconds = (performance.now() - tSetup) / 1000;
+
+  let gcSeconds = 0;
+  let gcCount = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcSeconds += e.duration / 1000;
+      gcCount++;
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+
+  for (let i = 0; i < args.warmup; i++) step();
+  const gcBefore = gcSeconds;
+  const times: number[] = [];
+  for (let i = 0; i < args.iters; i++) {
+    const t0 = performance.now();
+    step();
+    times.push((performance.now() - t0) / 1000);
+  }
+  const gcTimed = gcSeconds - gcBefore;
+  const peakAfterTimed = vmHwmKB();
+
+  // ---- breakdown: extra steps through the timing proxy
+  const k = kernels();
+  let breakdown: unknown = null;
+  if (args.breakdownIters > 0) {
+    const proxy = installTimingProxy(k);
+    const gc0 = gcSeconds;
+    const bt: number[] = [];
+    for (let i = 0; i < args.breakdownIters; i++) {
+      const t0 = performance.now();
+      step();
+      bt.push((performance.now() - t0) / 1000);
+    }
+    proxy.uninstall();
+    const n = args.breakdownIters;
+    const total = bt.reduce((x, y) => x + y, 0) / n;
+    const kernelsPerStep: Record<string, { calls: number; seconds: number; gflops?: number }> = {};
+    let kernelSum = 0;
+    for (const [name, st] of proxy.stats) {
+      if (st.calls === 0) continue;
+      kernelsPerStep[name] = { calls: st.calls / n, seconds: st.seconds / n, ...(st.flops > 0 ? { gflops: st.flops / n / 1e9 } : {}) };
+      kernelSum += st.seconds / n;
+    }
+    // raw BLAS at each GEMM shape used (C++ loop, no N-API): what the same shape could do
+    const addon = loadNativeAddon();
+    const shapes = [...proxy.gemmShapes.entries()]
+      .map(([key, g]) => ({ key, g }))
+      .sort((x, y) => y.g.seconds - x.g.seconds);
+    const gemmShapes = shapes.map(({ key, g }) => {
+      let rawGflops: number | null = null;
+      if (addon !== null && k.name === 'native' && g.batch === 1 && g.seconds / n > 0.002) {
+        const iters = Math.max(2, Math.min(20, Math.round(0.15 / Math.max(g.seconds / g.calls, 1e-4))));
+        const sec = addon.benchSgemm('blas', g.transA, g.transB, g.M, g.N, g.K, iters);
+        if (sec > 0) rawGflops = (2 * g.M * g.N * g.K * iters) / sec / 1e9;
+      }
+      return {
+        shape: key,
+        callsPerStep: g.calls / n,
+        secondsPerStep: g.seconds / n,
+        gflopsPerStep: g.flops / n / 1e9,
+        achievedGflops: g.flops / g.seconds / 1e9,
+        rawBlasGflops: rawGflops,
+      };
+    });
+    breakdown = {
+      iters: n,
+      stepSeconds: total,
+      kernelSeconds: kernelSum,
+      otherSeconds: total - kernelSum,
+      gcSeconds: (gcSeconds - gc0) / n,
+      kernels: kernelsPerStep,
+      gemmShapes,
+    };
+  }
+  obs.disconnect();
+
+  const info = loadNativeAddon()?.info() ?? null;
+  process.stdout.write(
+    JSON.stringify({
+      side: 'adaptext',
+      scenario: args.scenario,
+      backend: k.description,
+      blas: info === null ? null : { blas: info.blas, config: info.blasConfig, threads: info.threads, gemm: info.gemm },
+      batch: B,
+      seq: T,
+      trainableParams: trainable.reduce((x, p) => x + p.size, 0),
+      totalParams: model.parameters().reduce((x, p) => x + p.size, 0),
+      setupSeconds,
+      times,
+      median: median(times),
+      gcSecondsPerStep: gcTimed / Math.max(1, args.iters),
+      gcCount,
+      peakRssKB: peakAfterTimed,
+      // all threads, whole process (the driver's load accounting)
+      cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      breakdown,
+    }) + '\n',
+  );
+}
+
+main();

@@ -1,0 +1,266 @@
+#!/usr/bin/python3
+"""PyTorch side of `npm run bench:model`: the same BERT + Pfeiffer adapter + classification
+head as adaptext, in plain torch (transformers is not installed here), written to mirror
+HF modeling_bert.py (eager attention) and AdapterHub's bottleneck adapter exactly.
+
+Run with Debian's torch: /usr/bin/python3 bench/model/torch_peer.py --scenario a --threads 2
+Prints ONE JSON line on stdout: per-step times, median, peak RSS (VmHWM) of this process.
+
+Scenarios (all random weights, N(0, 0.02) like HF init; dropout on in training):
+  a  full training step: forward + cross-entropy + backward + AdamW, every parameter trainable
+  b  adapters (seq_bn, reduction 16, layers 6-11) + classification head trainable, the rest
+     frozen (requires_grad=False), so autograd stops below layer 6
+  c  inference: model.eval(), torch.no_grad(), logits only
+
+Attention mask: inputs are full-length (no padding), so like adaptext (which passes no mask
+when every position is real) no additive mask is built; that is what HF computes too, minus
+a no-op add.
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Cfg:
+    def __init__(self, args):
+        self.hidden = args.hidden
+        self.layers = args.layers
+        self.heads = args.heads
+        self.inter = args.intermediate
+        self.vocab = args.vocab
+        self.max_pos = 512
+        self.type_vocab = 2
+        self.eps = 1e-12
+        self.drop = 0.1
+        self.init_range = 0.02
+
+
+class Embeddings(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(c.vocab, c.hidden, padding_idx=0)
+        self.position_embeddings = nn.Embedding(c.max_pos, c.hidden)
+        self.token_type_embeddings = nn.Embedding(c.type_vocab, c.hidden)
+        self.LayerNorm = nn.LayerNorm(c.hidden, eps=c.eps)
+        self.dropout = nn.Dropout(c.drop)
+
+    def forward(self, ids, token_type_ids):
+        T = ids.shape[1]
+        pos = torch.arange(T, dtype=torch.long, device=ids.device).unsqueeze(0)
+        x = self.word_embeddings(ids) + self.token_type_embeddings(token_type_ids) + self.position_embeddings(pos)
+        return self.dropout(self.LayerNorm(x))
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.nh = c.heads
+        self.d = c.hidden // c.heads
+        self.query = nn.Linear(c.hidden, c.hidden)
+        self.key = nn.Linear(c.hidden, c.hidden)
+        self.value = nn.Linear(c.hidden, c.hidden)
+        self.dropout = nn.Dropout(c.drop)
+
+    def split(self, x):  # [B,T,H] -> [B,nH,T,d]
+        B, T, _ = x.shape
+        return x.view(B, T, self.nh, self.d).permute(0, 2, 1, 3)
+
+    def forward(self, x, ext_mask):
+        q = self.split(self.query(x))
+        k = self.split(self.key(x))
+        v = self.split(self.value(x))
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.d)
+        if ext_mask is not None:
+            scores = scores + ext_mask
+        probs = self.dropout(F.softmax(scores, dim=-1))
+        ctx = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous()
+        B, T = ctx.shape[0], ctx.shape[1]
+        return ctx.view(B, T, self.nh * self.d)
+
+
+class Adapter(nn.Module):
+    """AdapterHub bottleneck adapter with SeqBnConfig (Pfeiffer): original_ln_before=True,
+    original_ln_after=True, residual_before_ln=True, relu, scaling 1, no extra LayerNorms."""
+
+    def __init__(self, hidden, down):
+        super().__init__()
+        self.adapter_down = nn.Sequential(nn.Linear(hidden, down), nn.ReLU())
+        self.adapter_up = nn.Linear(down, hidden)
+
+    def forward(self, h, x, ln):
+        residual = h  # residual_before_ln=True: the sub-block output before the LN
+        h = ln(h + x)  # original_ln_before
+        out = self.adapter_up(self.adapter_down(h)) + residual
+        return ln(out + x)  # original_ln_after
+
+
+class SelfOutput(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.dense = nn.Linear(c.hidden, c.hidden)
+        self.LayerNorm = nn.LayerNorm(c.hidden, eps=c.eps)
+        self.dropout = nn.Dropout(c.drop)
+
+    def forward(self, h, x):
+        return self.LayerNorm(self.dropout(self.dense(h)) + x)
+
+
+class Output(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.dense = nn.Linear(c.inter, c.hidden)
+        self.LayerNorm = nn.LayerNorm(c.hidden, eps=c.eps)
+        self.dropout = nn.Dropout(c.drop)
+        self.adapter = None
+
+    def forward(self, h, x):
+        h = self.dropout(self.dense(h))
+        if self.adapter is not None:
+            return self.adapter(h, x, self.LayerNorm)
+        return self.LayerNorm(h + x)
+
+
+class Layer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.attention_self = SelfAttention(c)
+        self.attention_output = SelfOutput(c)
+        self.intermediate = nn.Linear(c.hidden, c.inter)
+        self.output = Output(c)
+
+    def forward(self, x, ext_mask):
+        a = self.attention_output(self.attention_self(x, ext_mask), x)
+        return self.output(F.gelu(self.intermediate(a)), a)  # exact (erf) GELU = HF "gelu"
+
+
+class BertClassifier(nn.Module):
+    def __init__(self, c, num_labels=2):
+        super().__init__()
+        self.embeddings = Embeddings(c)
+        self.layer = nn.ModuleList([Layer(c) for _ in range(c.layers)])
+        self.pooler = nn.Linear(c.hidden, c.hidden)
+        self.cls_dropout = nn.Dropout(c.drop)
+        self.classifier = nn.Linear(c.hidden, num_labels)
+        self.apply(lambda m: init_weights(m, c.init_range))
+
+    def forward(self, ids, token_type_ids, attention_mask=None):
+        ext = None
+        if attention_mask is not None and not bool(attention_mask.all()):
+            ext = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        h = self.embeddings(ids, token_type_ids)
+        for l in self.layer:
+            h = l(h, ext)
+        pooled = torch.tanh(self.pooler(h[:, 0]))
+        return self.classifier(self.cls_dropout(pooled))
+
+
+def init_weights(m, std):
+    if isinstance(m, (nn.Linear, nn.Embedding)):
+        m.weight.data.normal_(0.0, std)
+        if isinstance(m, nn.Linear) and m.bias is not None:
+            m.bias.data.zero_()
+        if isinstance(m, nn.Embedding) and m.padding_idx is not None:
+            m.weight.data[m.padding_idx].zero_()
+    elif isinstance(m, nn.LayerNorm):
+        m.weight.data.fill_(1.0)
+        m.bias.data.zero_()
+
+
+def vm_hwm_kb():
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1])
+    return -1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--scenario', choices=['a', 'b', 'c'], required=True)
+    ap.add_argument('--threads', default='default', help="1, 2, ... or 'default' (torch's own choice)")
+    ap.add_argument('--warmup', type=int, default=2)
+    ap.add_argument('--iters', type=int, default=5)
+    ap.add_argument('--batch', type=int, default=None, help='default 8 (a, b) / 32 (c)')
+    ap.add_argument('--seq', type=int, default=128)
+    ap.add_argument('--hidden', type=int, default=768)
+    ap.add_argument('--layers', type=int, default=12)
+    ap.add_argument('--heads', type=int, default=12)
+    ap.add_argument('--intermediate', type=int, default=3072)
+    ap.add_argument('--vocab', type=int, default=21128)
+    ap.add_argument('--frozen-layers', type=int, default=6)
+    ap.add_argument('--reduction', type=int, default=16)
+    args = ap.parse_args()
+
+    if args.threads != 'default':
+        torch.set_num_threads(int(args.threads))
+    torch.manual_seed(0)
+    c = Cfg(args)
+    B = args.batch or (32 if args.scenario == 'c' else 8)
+    T = args.seq
+    model = BertClassifier(c)
+    if args.scenario == 'b':
+        # seq_bn adapters in the layers above the frozen ones, init N(0, 0.02) like AdapterHub 'bert'
+        for i in range(args.frozen_layers, c.layers):
+            ad = Adapter(c.hidden, c.hidden // args.reduction)
+            ad.apply(lambda m: init_weights(m, c.init_range))
+            model.layer[i].output.adapter = ad
+        for n, p in model.named_parameters():
+            p.requires_grad = '.adapter.' in n or n.startswith('classifier.')
+    trainable = [p for p in model.parameters() if p.requires_grad]
+
+    g = torch.Generator().manual_seed(1)
+    ids = torch.randint(1, c.vocab, (B, T), generator=g)
+    tt = torch.zeros(B, T, dtype=torch.long)
+    mask = torch.ones(B, T, dtype=torch.long)
+    labels = torch.randint(0, 2, (B,), generator=g)
+
+    if args.scenario == 'c':
+        model.eval()
+
+        def step():
+            with torch.no_grad():
+                model(ids, tt, mask)
+    else:
+        model.train()
+        opt = torch.optim.AdamW(trainable, lr=1e-5, weight_decay=0.01)  # foreach: torch's default
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model(ids, tt, mask), labels)
+            loss.backward()
+            opt.step()
+
+    for _ in range(args.warmup):
+        step()
+    times = []
+    for _ in range(args.iters):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    print(json.dumps({
+        'side': 'pytorch',
+        'scenario': args.scenario,
+        'threads': args.threads,
+        'torchThreads': torch.get_num_threads(),
+        'torchVersion': torch.__version__,
+        'batch': B,
+        'seq': T,
+        'trainableParams': sum(p.numel() for p in trainable),
+        'totalParams': sum(p.numel() for p in model.parameters()),
+        'times': times,
+        'median': statistics.median(times),
+        'peakRssKB': vm_hwm_kb(),
+        'cpuSeconds': time.process_time(),  # all threads, whole process (the driver's load accounting)
+    }))
+
+
+if __name__ == '__main__':
+    main()
