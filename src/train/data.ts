@@ -10,6 +10,8 @@
 // - `labelled` + `split`: stratified by label, seeded (`deriveSeed(seed, 'split', role)`);
 // - the target few-shot set is the `few_shot` file, or `stage3.shots` examples drawn
 //   (stratified, seeded) from target train — never from validation or test.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { encodeExamples, readDataset, splitDataset, type EncodedExample, type Example, type ReadStats, type TaskKind } from '../data/index.js';
 import type { TokenizerLike } from '../data/index.js';
 import type { DomainConfig, PipelineConfig, TaskConfig } from './config.js';
@@ -139,6 +141,17 @@ export function loadDomain(cfg: PipelineConfig, role: Role): DomainData {
     }
   }
   return { role, name: d.name, taskName: d.task, task, train, validation, test, fewShot, unlabelled, stats, notes };
+}
+
+/** Every data file of the config with the SHA-1 of its bytes (a resumed run checks they did not change). */
+export function dataFingerprint(cfg: PipelineConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const role of ['source', 'target'] as const) {
+    const d = cfg[role];
+    const files = [d.train, d.validation, d.test, d.labelled, d.few_shot, ...(typeof d.unlabelled === 'string' ? [d.unlabelled] : (d.unlabelled ?? []))];
+    for (const f of files) if (f !== undefined && out[f] === undefined) out[f] = createHash('sha1').update(readFileSync(f)).digest('hex');
+  }
+  return out;
 }
 
 /** Read every file of the run; throws the first problem as one line (file:line: reason). */

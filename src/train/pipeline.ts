@@ -24,7 +24,7 @@ import { writeReport } from '../eval/report.js';
 import type { DomainConfusion, Metrics, RunMetrics } from '../eval/types.js';
 import { tfidfBaselines } from '../baselines/index.js';
 import { resolveModelDependent, stageLrs, validateConfig, type PipelineConfig, type StageCommon } from './config.js';
-import { DOMAIN_ID, EncodingCache, loadPipelineData, type PipelineData } from './data.js';
+import { DOMAIN_ID, dataFingerprint, EncodingCache, loadPipelineData, type PipelineData } from './data.js';
 import { alignmentBatchesPerEpoch, alignmentHooks } from './alignment.js';
 import { loadCheckpoint, readTrainerState, TRAINER_STATE_NAME, type TrainerState } from './checkpoint.js';
 import { silentProgress, type ProgressSink } from './progress.js';
@@ -142,7 +142,7 @@ export function trainPipeline(cfg: PipelineConfig, opts: PipelineOptions = {}): 
     seed: cfg.seed,
     model: cfg.model,
     modelFingerprint: p.fp,
-    ...({ data: dataSummary(p.data) } as object),
+    ...({ data: dataSummary(p.data), dataFiles: dataFingerprint(cfg) } as object),
   });
   for (const n of [...p.data.source.notes, ...p.data.target.notes]) progress.note(n);
   return execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 } });
@@ -165,6 +165,11 @@ export function resumePipeline(runDir: string, opts: PipelineOptions & { expectM
     throw new Error(`${cfg.model}: now holds a different model (${describeFp(now)}) than run ${runDir} started from (${describeFp(info.modelFingerprint)})`);
   }
   const p = prepare(cfg, progress);
+  const saved = (info as unknown as { dataFiles?: Record<string, string> }).dataFiles ?? {};
+  const now2 = dataFingerprint(cfg);
+  for (const [f, h] of Object.entries(saved)) {
+    if (now2[f] !== h) throw new Error(`${f}: changed since run ${runDir} started; a resumed run would not reproduce it (start a new run instead)`);
+  }
   // Find the checkpoint we continue from, and check every checkpoint we will read belongs to this
   // run's model BEFORE touching anything; then cut the log back to that checkpoint.
   let lines = 0;

@@ -108,6 +108,17 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
     assert.equal(await fails(['train', '--resume', existingRun, '--seed', '3']), `adaptext train: --seed: a resumed run keeps the settings it started with (see ${join(existingRun, 'run.json')})`);
   });
 
+  it('resuming after a data file changed', async () => {
+    const run = join(dir, 'datachange');
+    const f = dataFile('books-copy.jsonl', books());
+    const r = await runCli(['train', '--config', config('datachange.json', (c) => (c.source.labelled = f), run), '--quiet', '--stop-after-steps', '2']);
+    assert.equal(r.code, 1);
+    writeFileSync(f, books().slice(0, 100).join('\n') + '\n');
+    const before = snapshot(run);
+    assert.equal(await fails(['train', '--resume', run]), `adaptext train: ${f}: changed since run ${run} started; a resumed run would not reproduce it (start a new run instead)`);
+    assert.deepEqual(snapshot(run), before);
+  });
+
   it('a checkpoint from a different model inside a run', async () => {
     // A run on the hidden-48 model, interrupted; then its stage-1 checkpoint is swapped for the
     // hidden-32 run's one (as a user copying folders around might).
