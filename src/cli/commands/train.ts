@@ -38,12 +38,14 @@ const pct = (x: number | undefined) => (x === undefined ? '   -  ' : `${(x * 100
 /** The summary printed at the end of a run (stdout). */
 export function formatSummary(m: RunMetrics, r: { runDir: string; reportPath: string }): string {
   const lines: string[] = [];
+  const names = [...Object.keys(m.stages), ...(m.ablation ?? []).map((a) => a.name), ...(m.baselines ?? []).map((b) => b.name)];
+  const w = Math.max(12, ...names.map((n) => n.length));
   const row = (name: string, t: Metrics | undefined, dc: { accuracy: number } | undefined) =>
-    `${name.padEnd(28)} ${pct(t?.accuracy)}  ${pct(t?.macroF1)}  ${pct(dc?.accuracy)}`;
-  lines.push(`${'target test'.padEnd(28)} ${'acc'.padStart(6)}  ${'macroF1'.padStart(6)} ${'domain clf'.padStart(6)}`);
+    `${name.padEnd(w)} ${pct(t?.accuracy)}  ${pct(t?.macroF1)}  ${pct(dc?.accuracy)}`;
+  lines.push(`${'target test'.padEnd(w)} ${'acc'.padStart(6)}  ${'mF1'.padStart(6)}  ${'domain'.padStart(6)}`);
   for (const [s, v] of Object.entries(m.stages)) lines.push(row(s, v.target_test, v.domain_confusion));
   if (m.ablation !== undefined) {
-    lines.push('', 'ablation (same target test set):');
+    lines.push('', 'ablation (same target test set; domain = held-out domain-classifier accuracy, 0.5 = aligned):');
     for (const a of m.ablation) lines.push(row(a.name, a.target, a.domain_confusion));
   }
   if (m.baselines !== undefined) for (const b of m.baselines) lines.push(row(b.name, b.target, undefined));
