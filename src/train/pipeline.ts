@@ -166,9 +166,9 @@ export function resumePipeline(runDir: string, opts: PipelineOptions & { expectM
   }
   const p = prepare(cfg, progress);
   const saved = (info as unknown as { dataFiles?: Record<string, string> }).dataFiles ?? {};
-  const now2 = dataFingerprint(cfg);
+  const files = dataFingerprint(cfg);
   for (const [f, h] of Object.entries(saved)) {
-    if (now2[f] !== h) throw new Error(`${f}: changed since run ${runDir} started; a resumed run would not reproduce it (start a new run instead)`);
+    if (files[f] !== h) throw new Error(`${f}: changed since run ${runDir} started; a resumed run would not reproduce it (start a new run instead)`);
   }
   // Find the checkpoint we continue from, and check every checkpoint we will read belongs to this
   // run's model BEFORE touching anything; then cut the log back to that checkpoint.
