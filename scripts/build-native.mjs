@@ -93,5 +93,9 @@ if (probe.status !== 0) {
   notBuilt(`the built addon does not load: ${msg.trim().slice(0, 200)}`);
 }
 const info = JSON.parse(probe.stdout);
-const gemm = info.blas === 'none' ? `built-in GEMM ${info.builtinIsa} (no BLAS found at build time)` : `${info.blas} GEMM`;
+const gemm = info.blas === 'none'
+  ? `built-in GEMM ${info.builtinIsa} (no BLAS found at build time)`
+  : info.builtinBeatsBlas
+    ? `${info.blas} + built-in ${info.builtinIsa} GEMM for large shapes (ADAPTEXT_GEMM=blas to use only ${info.blas})`
+    : `${info.blas} GEMM`;
 done(`native addon built in ${((Date.now() - started) / 1000).toFixed(0)} s: ${gemm}, ${info.threads} threads`);
