@@ -162,6 +162,11 @@ function join3(dir: string, domain: string): { train: string; validation: string
 export function formatTimings(t: readonly StageTiming[], load: DemoResult['load']): string {
   const fmt = (s: number) => (s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)}s`);
   const parts = t.map((x) => `${x.name} ${fmt(x.seconds)}`);
+  const cpu = t.map((x) => `${x.name} ${fmt(x.cpuSeconds)}`);
   const la = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
-  return `time per stage: ${parts.join(', ')}\nmachine: ${load.cpus} CPUs, load average ${la(load.loadavgStart)} at start, ${la(load.loadavgEnd)} at end\n`;
+  return (
+    `time per stage: ${parts.join(', ')}\n` +
+    `CPU time (all threads): ${cpu.join(', ')}\n` +
+    `machine: ${load.cpus} CPUs, load average ${la(load.loadavgStart)} at start, ${la(load.loadavgEnd)} at end\n`
+  );
 }

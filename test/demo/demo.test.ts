@@ -5,6 +5,7 @@
 // (otherwise the default must refuse with a message naming the folder).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_DOMAINS, bundledModelDir, fewShotSet, splitDomain, SPLIT_TRAIN, SPLIT_VALIDATION } from '../../src/demo/index.js';
@@ -83,6 +84,18 @@ describe('demo splits (data/amazon/README.md "Splits")', () => {
     assert.notDeepEqual(a.test.map((e) => e.id), c.test.map((e) => e.id));
   });
 
+  it('match the fingerprints in data/amazon/README.md', () => {
+    const readme = readFileSync(join('data', 'amazon', 'README.md'), 'utf8');
+    const hash = (xs: Array<{ id: string | null }>) => createHash('sha256').update(xs.map((e) => e.id).join('\n')).digest('hex').slice(0, 12);
+    for (const d of DEMO_DOMAINS) {
+      const s = splitDomain(d);
+      const row = new RegExp(`^\\| ${d} \\|.*\\| \`([0-9a-f]{12})\` \\| \`([0-9a-f]{12})\` \\|$`, 'm').exec(readme);
+      assert.ok(row, `README has no Splits row for ${d}`);
+      assert.equal(hash(s.test), row[1], `${d} test split changed`);
+      assert.equal(hash(fewShotSet(s, 200)), row[2], `${d} few-shot set changed`);
+    }
+  });
+
   it('few-shot labels come from the train split only, stratified, fixed by seed', () => {
     const s = splitDomain('kitchen');
     const few = fewShotSet(s, 200);
@@ -99,7 +112,7 @@ describe('demo splits (data/amazon/README.md "Splits")', () => {
 describe('stage timing', () => {
   it('charges each stage from its start to its last note, prepare before, report after', () => {
     let t = 0;
-    const p = new TimingProgress(silentProgress, () => t);
+    const p = new TimingProgress(silentProgress, () => ({ wall: t, cpu: 2 * t }));
     t = 1000;
     p.start('stage1', 10);
     t = 5000;
@@ -111,13 +124,13 @@ describe('stage timing', () => {
     t = 9500;
     const r = p.finish();
     assert.deepEqual(
-      r.map((x) => [x.name, x.seconds]),
+      r.map((x) => [x.name, x.seconds, x.cpuSeconds]),
       [
-        ['prepare (read data, load model)', 1],
-        ['stage1', 4],
-        ['stage2', 4],
-        ['baselines + report', 0.5],
-        ['total', 9.5],
+        ['prepare', 1, 2],
+        ['stage1', 4, 8],
+        ['stage2', 4, 8],
+        ['baselines + report', 0.5, 1],
+        ['total', 9.5, 19],
       ],
     );
   });

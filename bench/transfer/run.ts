@@ -1,0 +1,252 @@
+// `npm run bench:transfer [-- options]` — quality of cross-domain transfer on the bundled Amazon
+// reviews: every ordered pair of books / dvd / electronics / kitchen (12 pairs) through the demo
+// pipeline (src/demo: fixed splits, stage settings, ablation + TF-IDF baselines), per pair and
+// mean, written as JSON and as a Markdown table with the commit and the date. Not part of
+// `npm test`: the full run takes hours on 2 cores.
+//
+//   --pairs books:kitchen,dvd:electronics   subset (default: all 12 ordered pairs)
+//   --quick                                 the demo's --quick settings
+//   --model DIR                             backbone (default models/adaptext-mini-en)
+//   --out DIR                               run folders (default .bench/transfer/<time>, gitignored)
+//   --json FILE  --markdown FILE            results (rewritten after every pair, so a cut-short run keeps what finished)
+//   --seed N  --split-seed N  --shots N     as in `adaptext demo`
+//   --set key=value                         pipeline config override (repeatable)
+//   --keep-checkpoints                      keep every stage's weights (default: only metrics, log, report)
+import { execSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { DEMO_DOMAINS, ROW_IDS, bundledModelDir, demoSettings, formatTimings, isDemoDomain, packageRoot, runDemo, type DemoResult, type RowId } from '../../src/demo/index.js';
+import { parseSetFlag, type Override } from '../../src/train/config.js';
+import { CliProgress } from '../../src/cli/progress.js';
+
+interface Options {
+  pairs: Array<[string, string]>;
+  quick: boolean;
+  model: string;
+  out: string;
+  json: string | null;
+  markdown: string | null;
+  seed: number;
+  splitSeed: number;
+  shots: number | undefined;
+  sets: Override[];
+  keepCheckpoints: boolean;
+}
+
+const ALL_PAIRS: Array<[string, string]> = DEMO_DOMAINS.flatMap((s) => DEMO_DOMAINS.filter((t) => t !== s).map((t) => [s, t] as [string, string]));
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    pairs: ALL_PAIRS,
+    quick: false,
+    model: bundledModelDir(),
+    out: join(packageRoot(), '.bench', 'transfer', stamp()),
+    json: null,
+    markdown: null,
+    seed: 42,
+    splitSeed: 42,
+    shots: undefined,
+    sets: [],
+    keepCheckpoints: false,
+  };
+  const int = (flag: string, v: string): number => {
+    if (!/^\d+$/.test(v)) throw new Error(`bench:transfer: ${flag} must be a non-negative integer, got '${v}'`);
+    return Number(v);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`bench:transfer: ${a} needs a value`);
+      return v;
+    };
+    if (a === '--pairs') {
+      o.pairs = next()
+        .split(',')
+        .map((p) => {
+          const [s, t, extra] = p.trim().split(':');
+          if (s === undefined || t === undefined || extra !== undefined || !isDemoDomain(s) || !isDemoDomain(t) || s === t) {
+            throw new Error(`bench:transfer: --pairs: '${p}' is not source:target of two different domains among ${DEMO_DOMAINS.join(', ')}`);
+          }
+          return [s, t] as [string, string];
+        });
+    } else if (a === '--quick') o.quick = true;
+    else if (a === '--model') o.model = resolve(next());
+    else if (a === '--out') o.out = resolve(next());
+    else if (a === '--json') o.json = resolve(next());
+    else if (a === '--markdown') o.markdown = resolve(next());
+    else if (a === '--seed') o.seed = int(a, next());
+    else if (a === '--split-seed') o.splitSeed = int(a, next());
+    else if (a === '--shots') o.shots = int(a, next());
+    else if (a === '--set') o.sets.push(parseSetFlag(next()));
+    else if (a === '--keep-checkpoints') o.keepCheckpoints = true;
+    else throw new Error(`bench:transfer: unknown option ${a} (see the header of bench/transfer/run.ts)`);
+  }
+  return o;
+}
+
+function git(cmd: string): string | null {
+  try {
+    return execSync(`git ${cmd}`, { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return null;
+  }
+}
+
+function fileHash(path: string): string | null {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 12);
+  } catch {
+    return null;
+  }
+}
+
+interface PairResult {
+  source: string;
+  target: string;
+  rows: Record<RowId, { accuracy: number; macroF1: number; domainAccuracy: number | null }>;
+  domainConfusion: { before: number | null; after: number | null };
+  sizes: DemoResult['sizes'];
+  seconds: number;
+  timings: DemoResult['timings'];
+  load: DemoResult['load'];
+  run: string;
+}
+
+const LABELS: Record<RowId, string> = {
+  source_only: 'source only',
+  alignment: '+ alignment',
+  few_shot: '+ few-shot',
+  few_shot_only: 'few-shot only',
+  tfidf_source: 'TF-IDF src',
+  tfidf_source_few_shot: 'TF-IDF src+few',
+};
+
+function mean(xs: number[]): number | null {
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function means(pairs: PairResult[]) {
+  const rows = Object.fromEntries(
+    ROW_IDS.map((id) => [id, { accuracy: mean(pairs.map((p) => p.rows[id].accuracy)), macroF1: mean(pairs.map((p) => p.rows[id].macroF1)) }]),
+  ) as Record<RowId, { accuracy: number | null; macroF1: number | null }>;
+  const before = pairs.map((p) => p.domainConfusion.before).filter((x): x is number => x !== null);
+  const after = pairs.map((p) => p.domainConfusion.after).filter((x): x is number => x !== null);
+  return { rows, domainConfusion: { before: mean(before), after: mean(after) } };
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (x * 100).toFixed(1));
+
+function markdown(meta: Record<string, unknown>, pairs: PairResult[], planned: number): string {
+  const m = means(pairs);
+  const head = `| pair | ${ROW_IDS.map((id) => LABELS[id]).join(' | ')} | domain clf before → after |`;
+  const sep = `|---|${ROW_IDS.map(() => '---:').join('|')}|---:|`;
+  const line = (name: string, get: (id: RowId) => number | null, dc: { before: number | null; after: number | null }) =>
+    `| ${name} | ${ROW_IDS.map((id) => pct(get(id))).join(' | ')} | ${pct(dc.before)} → ${pct(dc.after)} |`;
+  const table = (metric: 'accuracy' | 'macroF1') => [
+    head,
+    sep,
+    ...pairs.map((p) => line(`${p.source} → ${p.target}`, (id) => p.rows[id][metric], p.domainConfusion)),
+    line(`**mean (${pairs.length} pairs)**`, (id) => m.rows[id][metric], m.domainConfusion),
+  ];
+  const s = meta['settings'] as { name: string; maxLength: number; shots: number };
+  const lines = [
+    `# Transfer benchmark (bundled Amazon reviews)`,
+    '',
+    `- commit: \`${meta['commit']}\`${meta['dirty'] ? ' (with uncommitted changes)' : ''}, date: ${meta['date']}`,
+    `- backbone: \`${meta['modelShown']}\` (model.safetensors sha256 ${meta['modelHash']})`,
+    `- settings: ${s.name} (\`adaptext demo${s.name === 'quick' ? ' --quick' : ''}\` stage settings, max length ${s.maxLength}, ${s.shots} target few-shot labels)` +
+      `, seed ${meta['seed']}, split seed ${meta['splitSeed']}${(meta['overrides'] as string[]).length ? `, overrides ${(meta['overrides'] as string[]).join(' ')}` : ''}`,
+    `- pairs: ${pairs.length} of ${planned} finished; machine: ${meta['cpus']} CPUs shared with other jobs (load average per pair in the JSON)`,
+    `- command: \`${meta['command']}\``,
+    '',
+    'Target test accuracy (%), each pair on the target domain\'s fixed test split (154–177 reviews, data/amazon/README.md "Splits");',
+    'domain clf = accuracy of a fresh domain classifier on held-out source/target features after stage 1 and after stage 2 (50 = indistinguishable).',
+    '',
+    ...table('accuracy'),
+    '',
+    'Macro-F1 (%):',
+    '',
+    ...table('macroF1'),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function main(): void {
+  const o = parseArgs(process.argv.slice(2));
+  const settings = demoSettings(o.quick, o.shots);
+  const commit = git('rev-parse HEAD') ?? 'unknown';
+  const dirty = (git('status --porcelain --untracked-files=no') ?? '') !== '';
+  const meta: Record<string, unknown> = {
+    commit,
+    dirty,
+    date: new Date().toISOString(),
+    model: o.model,
+    modelShown: relative(packageRoot(), o.model).startsWith('..') ? o.model : relative(packageRoot(), o.model),
+    modelHash: fileHash(join(o.model, 'model.safetensors')),
+    settings,
+    seed: o.seed,
+    splitSeed: o.splitSeed,
+    overrides: o.sets.map((s) => s.origin),
+    cpus: cpus().length,
+    command: `npm run bench:transfer -- ${process.argv.slice(2).join(' ')}`.trim(),
+  };
+  mkdirSync(o.out, { recursive: true });
+  const pairs: PairResult[] = [];
+  const write = () => {
+    const m = means(pairs);
+    const json = { ...meta, planned: o.pairs.map(([s, t]) => `${s}:${t}`), finished: pairs.length, mean: m, pairs };
+    if (o.json !== null) writeFileSync(o.json, JSON.stringify(json, null, 2) + '\n');
+    if (o.markdown !== null) writeFileSync(o.markdown, markdown(meta, pairs, o.pairs.length));
+    writeFileSync(join(o.out, 'results.json'), JSON.stringify(json, null, 2) + '\n');
+  };
+  process.stderr.write(`bench:transfer: ${o.pairs.length} pairs, ${settings.name} settings, backbone ${o.model}, runs in ${o.out}\n`);
+  for (const [source, target] of o.pairs) {
+    const t0 = performance.now();
+    process.stderr.write(`\n=== ${source} -> ${target} (${pairs.length + 1}/${o.pairs.length}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+    const r = runDemo({
+      source,
+      target,
+      model: o.model,
+      out: join(o.out, `${source}-${target}`),
+      seed: o.seed,
+      splitSeed: o.splitSeed,
+      quick: o.quick,
+      shots: o.shots,
+      overrides: o.sets,
+      progress: new CliProgress(process.stderr, { tty: false }),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    process.stderr.write(`${r.text}${formatTimings(r.timings, r.load)}`);
+    if (!o.keepCheckpoints) for (const s of ['stage1', 'stage2', 'stage3', 'fewshot_only', 'progress']) rmSync(join(r.runDir, s), { recursive: true, force: true });
+    pairs.push({
+      source,
+      target,
+      rows: Object.fromEntries(r.rows.map((x) => [x.id, { accuracy: x.accuracy, macroF1: x.macroF1, domainAccuracy: x.domainAccuracy }])) as PairResult['rows'],
+      domainConfusion: r.domainConfusion,
+      sizes: r.sizes,
+      seconds,
+      timings: r.timings,
+      load: r.load,
+      run: r.runDir,
+    });
+    write();
+  }
+  const m = means(pairs);
+  process.stdout.write(markdown(meta, pairs, o.pairs.length));
+  process.stderr.write(`\nmean accuracy over ${pairs.length} pairs: ${ROW_IDS.map((id) => `${LABELS[id]} ${pct(m.rows[id].accuracy)}`).join(', ')}\n`);
+}
+
+try {
+  main();
+} catch (e) {
+  process.stderr.write(`${(e as Error).message}\n`);
+  process.exitCode = 1;
+}
