@@ -87,7 +87,10 @@ const LrGroups = v.object({
   backbone: v.optional(v.number({ min: 0 })),
   /** Default: the backbone lr. */
   embeddings: v.optional(v.number({ min: 0 })),
-  /** Domain discriminator; default: the heads lr. */
+  /**
+   * Domain discriminator; default: the adapters lr. It is a fresh MLP that must learn within
+   * stage 2 — at a fine-tuning lr (2e-5) it stays at chance and the reversed gradient carries nothing.
+   */
   discriminator: v.optional(v.number({ min: 0 })),
 });
 
@@ -336,12 +339,13 @@ export function stageLrs(cfg: PipelineConfig, stage: { lr: LrConfig }): Required
   const pick = (k: keyof LrConfig): number | undefined => stage.lr[k] ?? cfg.optimizer.lr[k];
   const backbone = pick('backbone') ?? LR_DEFAULTS.backbone;
   const heads = pick('heads') ?? LR_DEFAULTS.heads;
+  const adapters = pick('adapters') ?? LR_DEFAULTS.adapters;
   return {
-    adapters: pick('adapters') ?? LR_DEFAULTS.adapters,
+    adapters,
     heads,
     backbone,
     embeddings: pick('embeddings') ?? backbone,
-    discriminator: pick('discriminator') ?? heads,
+    discriminator: pick('discriminator') ?? adapters,
   };
 }
 

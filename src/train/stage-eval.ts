@@ -22,7 +22,14 @@ import { deriveSeed } from './seeds.js';
 export interface StageEvaluation {
   target_test?: Metrics;
   source_test?: Metrics;
+  /** Source rows through the source adapter vs target rows through the target adapter (what DANN aligns). */
   domain_confusion?: DomainConfusion;
+  /**
+   * Both domains through the TARGET adapter (the deployed target model's view), when the
+   * stage has a target adapter. Two different adapters can make the domains separable by a
+   * small consistent offset alone; this number shows how much of the separation that is.
+   */
+  domain_confusion_target_adapter?: DomainConfusion;
   notes: string[];
 }
 
@@ -87,12 +94,18 @@ export function evaluateStage(a: {
       maxPerDomain: cfg.evaluation.confusion_max_per_domain,
     });
     ev.domain_confusion = { accuracy: dc.accuracy, proxyADistance: dc.proxyADistance, n: dc.n };
+    if (tgtAdapter !== srcAdapter) {
+      const viaTarget = poolFeatures(model, srcHeld, { ...f, adapter: tgtAdapter });
+      const dt = domainConfusion(viaTarget, features.target, deriveSeed(cfg.seed, 'domain-confusion', a.stage), { maxPerDomain: cfg.evaluation.confusion_max_per_domain });
+      ev.domain_confusion_target_adapter = { accuracy: dt.accuracy, proxyADistance: dt.proxyADistance, n: dt.n };
+    }
   } else notes.push(`no domain confusion: needs at least 4 held-out rows per domain (source ${srcHeld.length}, target ${targetTest.length})`);
 
   const parts = [
     ev.target_test ? `target test acc ${pct(ev.target_test.accuracy)} macro-F1 ${pct(ev.target_test.macroF1)}` : null,
     ev.source_test ? `source test acc ${pct(ev.source_test.accuracy)}` : null,
     ev.domain_confusion ? `domain classifier acc ${pct(ev.domain_confusion.accuracy)} (A-distance ${ev.domain_confusion.proxyADistance.toFixed(2)})` : null,
+    ev.domain_confusion_target_adapter ? `both domains through the target adapter ${pct(ev.domain_confusion_target_adapter.accuracy)}` : null,
   ].filter((x) => x !== null);
   a.progress.note(`${a.stage}: ${parts.join(', ') || 'nothing to evaluate'}`);
   return { evaluation: ev, features };

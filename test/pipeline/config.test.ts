@@ -51,7 +51,7 @@ describe('pipeline config', () => {
     assert.equal(c.stage3.shots, 500);
     assert.equal(c.stage1.patience, 2);
     assert.equal(c.stage2.patience, null);
-    assert.deepEqual(stageLrs(c, c.stage1), { adapters: 5e-4, heads: 2e-5, backbone: 1e-5, embeddings: 1e-5, discriminator: 2e-5 });
+    assert.deepEqual(stageLrs(c, c.stage1), { adapters: 5e-4, heads: 2e-5, backbone: 1e-5, embeddings: 1e-5, discriminator: 5e-4 });
   });
 
   it('reads YAML the same as JSON', () => {
