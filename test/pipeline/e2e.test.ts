@@ -71,6 +71,12 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
       assert.equal(s.target_test!.confusion.flat().reduce((a, b) => a + b, 0), 40);
       assert.ok(s.domain_confusion!.n > 0 && s.domain_confusion!.accuracy >= 0 && s.domain_confusion!.accuracy <= 1);
     }
+    for (const st of ['stage2', 'stage3']) {
+      const ev = JSON.parse(readFileSync(join(runA, st, 'evaluation.json'), 'utf8')) as { domain_confusion: { accuracy: number }; domain_confusion_target_adapter: { accuracy: number; n: number } };
+      assert.equal(ev.domain_confusion_target_adapter.n, m.stages[st]!.domain_confusion!.n, 'same held-out rows, both domains through the target adapter');
+      process.stderr.write(`# ${st} domain classifier: own adapters ${ev.domain_confusion.accuracy}, both through the target adapter ${ev.domain_confusion_target_adapter.accuracy}\n`);
+    }
+    assert.equal((JSON.parse(readFileSync(join(runA, 'stage1', 'evaluation.json'), 'utf8')) as Record<string, unknown>)['domain_confusion_target_adapter'], undefined);
     assert.deepEqual(m.ablation!.map((a) => a.name), ['source only (stage 1)', 'stages 1+2', 'stages 1+2+3', 'few-shot only']);
     assert.deepEqual(m.ablation![2]!.target, m.stages['stage3']!.target_test);
     assert.equal(m.baselines!.length, 2);
