@@ -1,5 +1,6 @@
 // `npm run bench:model [-- --json FILE] [--iters N] [--warmup N] [--scenarios a,b,c]
-//                     [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick]`
+//                     [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick]
+//                     [--malloc default|keep|both]`
 //
 // BERT-base (H768, L12, A12, I3072, vocab 21128 = bert-base-chinese), random weights, batch 8,
 // seq 128, adaptext (native addon) against the same model in PyTorch (bench/model/torch_peer.py,
@@ -12,6 +13,10 @@
 // PyTorch is reported at its best thread setting (1, 2, its default). adaptext's breakdown comes
 // from extra steps with every kernel wrapped in a timer (GEMM share vs the rest, GEMM GFLOP/s vs
 // raw OpenBLAS at the same shapes measured in a C++ loop by the addon).
+//
+// --malloc keep|both adds a run of BOTH sides with glibc malloc set to keep freed memory
+// (KEEP_MEMORY_TUNABLES below): on this VM fresh pages cost ~45 µs each to fault in, which both
+// adaptext (new Float32Array per op) and PyTorch (new tensor per op) pay every step.
 //
 // Machine etiquette: the CPU is shared. Before each measured process, other heavy node/python
 // processes (not ours) are paused with SIGSTOP and resumed with SIGCONT right after it ends —
@@ -38,12 +43,13 @@ interface Options {
   torch: boolean;
   pause: boolean;
   quick: boolean;
+  variants: Array<'default' | 'keep-memory'>;
 }
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     json: null, iters: 5, warmup: 2, breakdownIters: 2, scenarios: ['a', 'b', 'c'],
-    torchThreads: ['1', '2', 'default'], torch: true, pause: true, quick: false,
+    torchThreads: ['1', '2', 'default'], torch: true, pause: true, quick: false, variants: ['default'],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -71,8 +77,15 @@ function parseArgs(argv: string[]): Options {
     } else if (a === '--no-torch') o.torch = false;
     else if (a === '--no-pause') o.pause = false;
     else if (a === '--quick') o.quick = true;
+    else if (a === '--malloc') {
+      const v = next();
+      if (v === 'default') o.variants = ['default'];
+      else if (v === 'keep') o.variants = ['keep-memory'];
+      else if (v === 'both') o.variants = ['default', 'keep-memory'];
+      else throw new Error(`bench:model: --malloc takes default, keep or both; got '${v}'`);
+    }
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c] [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick]');
+      console.log('usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c] [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick] [--malloc default|keep|both]');
       process.exit(0);
     } else throw new Error(`bench:model: unknown option ${a} (try --help)`);
   }
@@ -117,13 +130,34 @@ function ownTree(): Set<number> {
   return own;
 }
 
-/** node / python processes not ours that used > 15% of a core over `ms`, or any pretraining run. */
-function heavyOthers(ms: number): Array<{ pid: number; cmd: string; cpuPct: number }> {
+/** Processes whose parent chain reaches one of `roots` (our measured child and its children). */
+function descendantsOf(roots: readonly number[]): Set<number> {
+  const out = new Set<number>(roots);
+  const parent = new Map(allPids().map((p) => [p, readStat(p)?.ppid ?? 0] as const));
+  for (const pid of parent.keys()) {
+    let q = pid;
+    for (let i = 0; i < 64 && q > 1; i++) {
+      if (out.has(q)) {
+        out.add(pid);
+        break;
+      }
+      q = parent.get(q) ?? 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * node / python processes not ours (nor `exclude`'s) that used > 15% of a core over `ms`,
+ * or any pretraining run.
+ */
+async function heavyOthers(ms: number, exclude: readonly number[] = []): Promise<Array<{ pid: number; cmd: string; cpuPct: number }>> {
   const own = ownTree();
+  for (const p of descendantsOf(exclude)) own.add(p);
   const candidates = allPids().filter((p) => !own.has(p)).map((pid) => ({ pid, st: readStat(pid) }))
     .filter((x) => x.st !== null && /^(node|python3?(\.\d+)?|MainThread|tsx)$/.test(x.st.comm));
   const before = new Map(candidates.map((x) => [x.pid, x.st!.cpu]));
-  spawnSync('sleep', [String(ms / 1000)]);
+  await new Promise((r) => setTimeout(r, ms));
   const hz = 100; // USER_HZ on Linux
   const out: Array<{ pid: number; cmd: string; cpuPct: number }> = [];
   for (const { pid } of candidates) {
@@ -138,14 +172,16 @@ function heavyOthers(ms: number): Array<{ pid: number; cmd: string; cpuPct: numb
 
 class Pauser {
   private paused: number[] = [];
-  private watchdog: ChildProcess | null = null;
+  private watchdogs: ChildProcess[] = [];
 
+  /** Pause more processes (the ones already paused stay paused). */
   pause(pids: number[]): void {
-    this.resume();
+    pids = pids.filter((p) => !this.paused.includes(p));
     if (pids.length === 0) return;
-    // If this process dies without running its handlers (SIGKILL), the watchdog resumes them.
-    this.watchdog = spawn('sh', ['-c', `sleep 900; kill -CONT ${pids.join(' ')} 2>/dev/null`], { detached: true, stdio: 'ignore' });
-    this.watchdog.unref();
+    // If this process dies without running its handlers (SIGKILL), a watchdog resumes them.
+    const w = spawn('sh', ['-c', `sleep 900; kill -CONT ${pids.join(' ')} 2>/dev/null`], { detached: true, stdio: 'ignore' });
+    w.unref();
+    this.watchdogs.push(w);
     for (const p of pids) {
       try {
         process.kill(p, 'SIGSTOP');
@@ -165,14 +201,19 @@ class Pauser {
       }
     }
     this.paused = [];
-    if (this.watchdog?.pid !== undefined) {
+    for (const w of this.watchdogs) {
+      if (w.pid === undefined) continue;
       try {
-        process.kill(-this.watchdog.pid, 'SIGKILL'); // its own process group (detached): sh + sleep
+        process.kill(-w.pid, 'SIGKILL'); // its own process group (detached): sh + sleep
       } catch {
         // already ended
       }
     }
-    this.watchdog = null;
+    this.watchdogs = [];
+  }
+
+  get count(): number {
+    return this.paused.length;
   }
 }
 
@@ -217,28 +258,51 @@ interface Measured {
   paused: Array<{ pid: number; cmd: string; cpuPct: number }>;
 }
 
-function measure(label: string, cmd: string, args: string[], o: Options, pauser: Pauser): Measured {
-  const others = o.pause ? heavyOthers(1000) : [];
+async function measure(label: string, cmd: string, args: string[], o: Options, pauser: Pauser, env: NodeJS.ProcessEnv): Promise<Measured> {
+  const paused = o.pause ? await heavyOthers(1000) : [];
   const load1 = loadavg()[0]!;
+  let timer: NodeJS.Timeout | null = null;
   try {
-    if (others.length > 0) pauser.pause(others.map((x) => x.pid));
+    pauser.pause(paused.map((x) => x.pid));
     const j0 = cpuJiffies();
     const t0 = performance.now();
-    const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    if (o.pause && child.pid !== undefined) {
+      // Work started after the first scan (a test run, a build) is paused too.
+      let scanning = false;
+      timer = setInterval(() => {
+        if (scanning) return;
+        scanning = true;
+        void heavyOthers(500, [child.pid!]).then((more) => {
+          const fresh = more.filter((m) => !paused.some((p) => p.pid === m.pid));
+          if (fresh.length > 0) {
+            pauser.pause(fresh.map((x) => x.pid));
+            paused.push(...fresh);
+          }
+          scanning = false;
+        });
+      }, 3000);
+    }
+    const status = await new Promise<number | string>((resolve) => child.on('close', (code, sig) => resolve(code ?? sig ?? 'unknown')));
     const wall = (performance.now() - t0) / 1000;
     const j1 = cpuJiffies();
-    if (r.status !== 0) throw new Error(`${label}: exited with ${r.status ?? r.signal}\n${r.stderr.slice(-3000)}`);
-    const line = r.stdout.trim().split('\n').at(-1) ?? '';
+    if (status !== 0) throw new Error(`${label}: exited with ${status}\n${stderr.slice(-3000)}`);
+    const line = stdout.trim().split('\n').at(-1) ?? '';
     let result: SideResult;
     try {
       result = JSON.parse(line) as SideResult;
     } catch {
-      throw new Error(`${label}: no JSON result on stdout:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+      throw new Error(`${label}: no JSON result on stdout:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`);
     }
     const busyCores = (j1.busy - j0.busy) / 100 / wall;
     const otherCores = Math.max(0, busyCores - result.cpuSeconds / wall);
-    return { result, wallSeconds: wall, load1, otherCores, paused: others };
+    return { result, wallSeconds: wall, load1, otherCores, paused };
   } finally {
+    if (timer !== null) clearInterval(timer);
     pauser.resume();
   }
 }
@@ -268,7 +332,21 @@ function gitCommit(): string | null {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-function main(): void {
+/**
+ * glibc malloc settings that keep freed memory in the process (no munmap / trim), so a fresh
+ * Float32Array / torch tensor reuses pages instead of faulting in new ones. On this VM a first
+ * touch costs ~45 µs per 4 KiB page (measured: 48 MiB alloc+fill 550 ms vs 6 ms with these).
+ */
+const KEEP_MEMORY_TUNABLES = 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736:glibc.malloc.top_pad=268435456';
+
+interface Row {
+  variant: 'default' | 'keep-memory';
+  scenario: string;
+  adaptext: Measured;
+  torch: Measured[];
+}
+
+async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (o.torch && !existsSync(PYTHON)) throw new Error(`bench:model: ${PYTHON} not found (Debian python3-torch); use --no-torch`);
   const pauser = new Pauser();
@@ -286,62 +364,71 @@ function main(): void {
     ? ['--hidden', '128', '--layers', '4', '--heads', '4', '--intermediate', '512', '--vocab', '2000', '--frozen-layers', '2', '--reduction', '16']
     : [];
   const common = ['--warmup', String(o.warmup), '--iters', String(o.iters)];
-  const rows: Array<{ scenario: string; adaptext: Measured; torch: Measured[] }> = [];
+  const rows: Row[] = [];
   console.log(`bench:model  ${o.quick ? 'QUICK (tiny model) ' : ''}BERT-base shapes H768 L12 A12 I3072 V21128, random weights; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
-  console.log(`median of ${o.iters} steps after ${o.warmup} warm-up; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
-  for (const sc of o.scenarios) {
-    const ad = measure(`adaptext ${sc}`, process.execPath, ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', String(o.breakdownIters), ...size], o, pauser);
-    printOne('adaptext', sc, ad);
-    const tr: Measured[] = [];
-    if (o.torch) {
-      for (const th of o.torchThreads) {
-        const m = measure(`pytorch ${sc} threads=${th}`, PYTHON, [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...size], o, pauser);
-        printOne(`pytorch threads=${th} (${m.result.torchThreads})`, sc, m);
-        tr.push(m);
+  console.log(`median of ${o.iters} steps after ${o.warmup} warm-up; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  for (const variant of o.variants) {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (variant === 'keep-memory') env['GLIBC_TUNABLES'] = KEEP_MEMORY_TUNABLES;
+    else delete env['GLIBC_TUNABLES'];
+    console.log(`\n[${variant}]${variant === 'keep-memory' ? ` both sides with GLIBC_TUNABLES=${KEEP_MEMORY_TUNABLES}` : ' glibc malloc defaults'}`);
+    for (const sc of o.scenarios) {
+      const ad = await measure(`adaptext ${sc}`, process.execPath, ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', String(o.breakdownIters), ...size], o, pauser, env);
+      printOne('adaptext', sc, ad);
+      const tr: Measured[] = [];
+      if (o.torch) {
+        for (const th of o.torchThreads) {
+          const m = await measure(`pytorch ${sc} threads=${th}`, PYTHON, [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...size], o, pauser, env);
+          printOne(`pytorch threads=${th} (${m.result.torchThreads})`, sc, m);
+          tr.push(m);
+        }
       }
+      rows.push({ variant, scenario: sc, adaptext: ad, torch: tr });
     }
-    rows.push({ scenario: sc, adaptext: ad, torch: tr });
   }
 
   // ---- summary table
-  console.log('\nsummary (per-step median; ratio = adaptext / PyTorch best, < 1 means adaptext is faster)');
-  const head = `${pad('scenario', 44)}${pad('adaptext', 11, true)}${pad('PyTorch best', 20, true)}${pad('ratio', 8, true)}${pad('RSS adaptext', 14, true)}${pad('RSS PyTorch', 13, true)}`;
+  console.log('\nsummary (per-step median; ratio = adaptext / PyTorch best, < 1 means adaptext is faster; RSS = peak VmHWM)');
+  const head = `${pad('scenario', 44)}${pad('malloc', 13)}${pad('adaptext', 9, true)}${pad('PyTorch best', 20, true)}${pad('ratio', 7, true)}${pad('RSS adaptext', 14, true)}${pad('RSS PyTorch', 13, true)}`;
   console.log(head);
   console.log('-'.repeat(head.length));
   const summary = rows.map((r) => {
     const best = r.torch.length === 0 ? null : r.torch.reduce((a, b) => (b.result.median < a.result.median ? b : a));
     const ratio = best === null ? null : r.adaptext.result.median / best.result.median;
-    const B = r.scenario === 'c' ? 32 : 8;
+    const B = r.adaptext.result['batch'] as number;
     console.log(
-      `${pad(SCENARIO_NAMES[r.scenario]!, 44)}${pad(ms(r.adaptext.result.median), 11, true)}` +
+      `${pad(SCENARIO_NAMES[r.scenario]!, 44)}${pad(r.variant, 13)}${pad(ms(r.adaptext.result.median), 9, true)}` +
         `${pad(best === null ? '-' : `${ms(best.result.median)} (t=${best.result.threads})`, 20, true)}` +
-        `${pad(ratio === null ? '-' : ratio.toFixed(2), 8, true)}${pad(mib(r.adaptext.result.peakRssKB), 14, true)}` +
+        `${pad(ratio === null ? '-' : ratio.toFixed(2), 7, true)}${pad(mib(r.adaptext.result.peakRssKB), 14, true)}` +
         `${pad(best === null ? '-' : mib(best.result.peakRssKB), 13, true)}`,
     );
     return {
+      variant: r.variant,
       scenario: r.scenario,
       name: SCENARIO_NAMES[r.scenario],
       adaptextSeconds: r.adaptext.result.median,
       adaptextSeqPerSecond: B / r.adaptext.result.median,
+      adaptextMinorFaultsPerStep: r.adaptext.result['minorFaultsPerStep'],
       torchBestSeconds: best?.result.median ?? null,
       torchBestThreads: best?.result.threads ?? null,
       torchSeqPerSecond: best === null ? null : B / best.result.median,
+      torchMinorFaultsPerStep: best?.result['minorFaultsPerStep'] ?? null,
       ratio,
       adaptextPeakRssKB: r.adaptext.result.peakRssKB,
       torchPeakRssKB: best?.result.peakRssKB ?? null,
       torchAll: r.torch.map((t) => ({ threads: t.result.threads, torchThreads: t.result.torchThreads, seconds: t.result.median, peakRssKB: t.result.peakRssKB })),
     };
   });
-  const c = summary.find((s) => s.scenario === 'c');
-  if (c !== undefined) {
-    console.log(`inference throughput: adaptext ${c.adaptextSeqPerSecond.toFixed(1)} seq/s, PyTorch ${c.torchSeqPerSecond?.toFixed(1) ?? '-'} seq/s`);
+  for (const c of summary.filter((s) => s.scenario === 'c')) {
+    console.log(`inference throughput [${c.variant}]: adaptext ${c.adaptextSeqPerSecond.toFixed(1)} seq/s, PyTorch ${c.torchSeqPerSecond?.toFixed(1) ?? '-'} seq/s`);
   }
+  console.log('page faults per step (first touches of fresh memory): ' + summary.map((s) => `${s.scenario}/${s.variant} adaptext ${Math.round(Number(s.adaptextMinorFaultsPerStep))}, PyTorch ${s.torchMinorFaultsPerStep === null ? '-' : Math.round(Number(s.torchMinorFaultsPerStep))}`).join('; '));
 
   // ---- breakdown
   for (const r of rows) {
     const b = r.adaptext.result.breakdown;
     if (b === null || b === undefined) continue;
-    console.log(`\nadaptext time breakdown ${SCENARIO_NAMES[r.scenario]} (timing proxy, ${ms(b.stepSeconds)} per instrumented step)`);
+    console.log(`\nadaptext time breakdown ${SCENARIO_NAMES[r.scenario]} [${r.variant}] (timing proxy, ${ms(b.stepSeconds)} per instrumented step)`);
     const entries = Object.entries(b.kernels).sort((x, y) => y[1].seconds - x[1].seconds);
     const gemmFlops = (b.kernels['gemm']?.gflops ?? 0) + (b.kernels['gemmBatched']?.gflops ?? 0);
     const gemmSec = (b.kernels['gemm']?.seconds ?? 0) + (b.kernels['gemmBatched']?.seconds ?? 0);
@@ -362,7 +449,7 @@ function main(): void {
     const rawRate = covered > 0 ? covered / ideal : null;
     console.log(
       `  GEMM: ${gemmFlops.toFixed(0)} GFLOP per step, ${((gemmSec / b.stepSeconds) * 100).toFixed(0)}% of the step, achieved ${(gemmFlops / gemmSec).toFixed(0)} GFLOP/s` +
-        (rawRate !== null ? `; raw OpenBLAS at the same shapes ${rawRate.toFixed(0)} GFLOP/s (flop-weighted)` : ''),
+        (rawRate !== null ? `; raw OpenBLAS (C++ loop) at the same shapes ${rawRate.toFixed(0)} GFLOP/s (flop-weighted)` : ''),
     );
     console.log('  top GEMM shapes (op M x N x K):');
     for (const g of b.gemmShapes.slice(0, 8)) {
@@ -378,7 +465,7 @@ function main(): void {
   for (const r of rows) {
     for (const m of [r.adaptext, ...r.torch]) {
       console.log(
-        `  ${pad(`${r.scenario} ${m.result.side}${m.result.threads !== undefined ? ` t=${m.result.threads}` : ''}`, 26)}load1 ${m.load1.toFixed(2)}, ` +
+        `  ${pad(`${r.scenario}/${r.variant} ${m.result.side}${m.result.threads !== undefined ? ` t=${m.result.threads}` : ''}`, 36)}load1 ${m.load1.toFixed(2)}, ` +
           `other processes used ${m.otherCores.toFixed(2)} cores during the ${m.wallSeconds.toFixed(0)} s run; paused ${m.paused.length}` +
           (m.paused.length > 0 ? ` (${m.paused.map((p) => `${p.pid}:${p.cpuPct}%`).join(', ')})` : ''),
       );
@@ -391,9 +478,10 @@ function main(): void {
       commit: gitCommit(),
       quick: o.quick,
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, loadavgAtEnd: loadavg() },
-      settings: { iters: o.iters, warmup: o.warmup, breakdownIters: o.breakdownIters, torchThreads: o.torchThreads, paused: o.pause },
+      settings: { iters: o.iters, warmup: o.warmup, breakdownIters: o.breakdownIters, torchThreads: o.torchThreads, paused: o.pause, variants: o.variants, keepMemoryTunables: KEEP_MEMORY_TUNABLES },
       summary,
       runs: rows.map((r) => ({
+        variant: r.variant,
         scenario: r.scenario,
         adaptext: { ...r.adaptext.result, wallSeconds: r.adaptext.wallSeconds, load1: r.adaptext.load1, otherCores: r.adaptext.otherCores, paused: r.adaptext.paused },
         torch: r.torch.map((m) => ({ ...m.result, wallSeconds: m.wallSeconds, load1: m.load1, otherCores: m.otherCores, paused: m.paused })),
@@ -412,4 +500,7 @@ function printOne(label: string, sc: string, m: Measured): void {
   );
 }
 
-main();
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:model: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+});

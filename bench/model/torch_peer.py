@@ -20,6 +20,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import statistics
 import sys
 import time
@@ -240,6 +241,7 @@ def main():
 
     for _ in range(args.warmup):
         step()
+    faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     times = []
     for _ in range(args.iters):
         t0 = time.perf_counter()
@@ -257,6 +259,7 @@ def main():
         'totalParams': sum(p.numel() for p in model.parameters()),
         'times': times,
         'median': statistics.median(times),
+        'minorFaultsPerStep': (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults0) / max(1, args.iters),
         'peakRssKB': vm_hwm_kb(),
         'cpuSeconds': time.process_time(),  # all threads, whole process (the driver's load accounting)
     }))
