@@ -1,7 +1,7 @@
 // adaptext side of `npm run bench:model` (one scenario per process, so VmHWM is its own):
 //
 //   node --import tsx bench/model/adaptext-side.ts --scenario a|b|c [--warmup 2] [--iters 5]
-//        [--breakdown-iters 2] [--batch B] [--seq T] [--hidden H --layers L --heads A --intermediate I --vocab V]
+//        [--breakdown-iters 2] [--zero-grad drop|fill] [--batch B] [--seq T] [--hidden H --layers L --heads A --intermediate I --vocab V]
 //
 // Prints ONE JSON line: per-step times (clean run), median, peak RSS, GC time, and a breakdown
 // from extra steps run with every kernels() method wrapped in a timer (the proxy is installed
@@ -35,12 +35,16 @@ interface Args {
   vocab: number;
   frozenLayers: number;
   reduction: number;
+  /** 'drop': model.zeroGrad() (the library's way: grads freed, re-allocated by the next backward);
+   * 'fill': keep the buffers and zero them in place (torch zero_grad(set_to_none=False)). */
+  zeroGrad: 'drop' | 'fill';
 }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     scenario: 'a', warmup: 2, iters: 5, breakdownIters: 2, batch: null, seq: 128,
     hidden: 768, layers: 12, heads: 12, intermediate: 3072, vocab: 21128, frozenLayers: 6, reduction: 16,
+    zeroGrad: 'drop',
   };
   const num: Record<string, keyof Args> = {
     '--warmup': 'warmup', '--iters': 'iters', '--breakdown-iters': 'breakdownIters', '--batch': 'batch', '--seq': 'seq',
@@ -54,6 +58,9 @@ function parseArgs(argv: string[]): Args {
     if (k === '--scenario') {
       if (v !== 'a' && v !== 'b' && v !== 'c') throw new Error(`adaptext-side: --scenario must be a, b or c, got ${v}`);
       a.scenario = v;
+    } else if (k === '--zero-grad') {
+      if (v !== 'drop' && v !== 'fill') throw new Error(`adaptext-side: --zero-grad must be drop or fill, got ${v}`);
+      a.zeroGrad = v;
     } else if (num[k] !== undefined) {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new Error(`adaptext-side: ${k} must be a non-negative integer, got ${v}`);
@@ -202,8 +209,14 @@ async function main(): Promise<void> {
   } else {
     model.train();
     const opt = new AdamW([{ name: 'trainable', params: trainable, lr: 1e-5 }], { weightDecay: 0.01 });
+    const zero =
+      args.zeroGrad === 'drop'
+        ? () => model.zeroGrad()
+        : () => {
+            for (const p of trainable) p.grad?.fill(0);
+          };
     step = () => {
-      model.zeroGrad();
+      zero();
       const out = model.forward(input, { heads: ['cls'], labels: { cls: labels } });
       out.loss!.backward();
       opt.step();
@@ -300,6 +313,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       side: 'adaptext',
       scenario: args.scenario,
+      zeroGrad: args.zeroGrad,
       backend: k.description,
       blas: info === null ? null : { blas: info.blas, config: info.blasConfig, threads: info.threads, gemm: info.gemm },
       batch: B,

@@ -1,6 +1,6 @@
 // `npm run bench:model [-- --json FILE] [--iters N] [--warmup N] [--scenarios a,b,c]
 //                     [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick]
-//                     [--malloc default|keep|both]`
+//                     [--malloc default|keep|both] [--zero-grad drop|fill]`
 //
 // BERT-base (H768, L12, A12, I3072, vocab 21128 = bert-base-chinese), random weights, batch 8,
 // seq 128, adaptext (native addon) against the same model in PyTorch (bench/model/torch_peer.py,
@@ -44,12 +44,16 @@ interface Options {
   pause: boolean;
   quick: boolean;
   variants: Array<'default' | 'keep-memory'>;
+  /** Gradient reset between steps, same semantics on both sides: 'drop' (adaptext zeroGrad(),
+   * torch set_to_none=True; the libraries' defaults) or 'fill' (zero the kept buffers in place). */
+  zeroGrad: 'drop' | 'fill';
 }
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     json: null, iters: 5, warmup: 2, breakdownIters: 2, scenarios: ['a', 'b', 'c'],
     torchThreads: ['1', '2', 'default'], torch: true, pause: true, quick: false, variants: ['default'],
+    zeroGrad: 'drop',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -77,7 +81,11 @@ function parseArgs(argv: string[]): Options {
     } else if (a === '--no-torch') o.torch = false;
     else if (a === '--no-pause') o.pause = false;
     else if (a === '--quick') o.quick = true;
-    else if (a === '--malloc') {
+    else if (a === '--zero-grad') {
+      const v = next();
+      if (v !== 'drop' && v !== 'fill') throw new Error(`bench:model: --zero-grad takes drop or fill; got '${v}'`);
+      o.zeroGrad = v;
+    } else if (a === '--malloc') {
       const v = next();
       if (v === 'default') o.variants = ['default'];
       else if (v === 'keep') o.variants = ['keep-memory'];
@@ -85,7 +93,7 @@ function parseArgs(argv: string[]): Options {
       else throw new Error(`bench:model: --malloc takes default, keep or both; got '${v}'`);
     }
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c] [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick] [--malloc default|keep|both]');
+      console.log('usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c] [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick] [--malloc default|keep|both] [--zero-grad drop|fill]');
       process.exit(0);
     } else throw new Error(`bench:model: unknown option ${a} (try --help)`);
   }
@@ -364,21 +372,33 @@ async function main(): Promise<void> {
     ? ['--hidden', '128', '--layers', '4', '--heads', '4', '--intermediate', '512', '--vocab', '2000', '--frozen-layers', '2', '--reduction', '16']
     : [];
   const common = ['--warmup', String(o.warmup), '--iters', String(o.iters)];
+  const zeroAd = ['--zero-grad', o.zeroGrad];
+  const zeroPt = ['--zero-grad', o.zeroGrad === 'drop' ? 'none' : 'zero'];
   const rows: Row[] = [];
+  // torch's default thread count on this machine: when it equals an explicit setting, that run
+  // is the same configuration twice, so it is skipped (and said).
+  if (o.torch && o.torchThreads.includes('default')) {
+    const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.get_num_threads())'], { encoding: 'utf8' });
+    const n = r.stdout.trim();
+    if (r.status === 0 && o.torchThreads.includes(n)) {
+      o.torchThreads = o.torchThreads.filter((t) => t !== 'default');
+      console.log(`PyTorch's default here is ${n} thread(s) = the explicit setting ${n}: 'default' not run separately`);
+    }
+  }
   console.log(`bench:model  ${o.quick ? 'QUICK (tiny model) ' : ''}BERT-base shapes H768 L12 A12 I3072 V21128, random weights; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
-  console.log(`median of ${o.iters} steps after ${o.warmup} warm-up; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`median of ${o.iters} steps after ${o.warmup} warm-up; gradients reset by ${o.zeroGrad === 'drop' ? 'dropping them (adaptext zeroGrad, torch set_to_none=True)' : 'zeroing in place'}; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   for (const variant of o.variants) {
     const env: NodeJS.ProcessEnv = { ...process.env };
     if (variant === 'keep-memory') env['GLIBC_TUNABLES'] = KEEP_MEMORY_TUNABLES;
     else delete env['GLIBC_TUNABLES'];
     console.log(`\n[${variant}]${variant === 'keep-memory' ? ` both sides with GLIBC_TUNABLES=${KEEP_MEMORY_TUNABLES}` : ' glibc malloc defaults'}`);
     for (const sc of o.scenarios) {
-      const ad = await measure(`adaptext ${sc}`, process.execPath, ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', String(o.breakdownIters), ...size], o, pauser, env);
+      const ad = await measure(`adaptext ${sc}`, process.execPath, ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', String(o.breakdownIters), ...zeroAd, ...size], o, pauser, env);
       printOne('adaptext', sc, ad);
       const tr: Measured[] = [];
       if (o.torch) {
         for (const th of o.torchThreads) {
-          const m = await measure(`pytorch ${sc} threads=${th}`, PYTHON, [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...size], o, pauser, env);
+          const m = await measure(`pytorch ${sc} threads=${th}`, PYTHON, [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...zeroPt, ...size], o, pauser, env);
           printOne(`pytorch threads=${th} (${m.result.torchThreads})`, sc, m);
           tr.push(m);
         }
@@ -478,7 +498,7 @@ async function main(): Promise<void> {
       commit: gitCommit(),
       quick: o.quick,
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, loadavgAtEnd: loadavg() },
-      settings: { iters: o.iters, warmup: o.warmup, breakdownIters: o.breakdownIters, torchThreads: o.torchThreads, paused: o.pause, variants: o.variants, keepMemoryTunables: KEEP_MEMORY_TUNABLES },
+      settings: { zeroGrad: o.zeroGrad, iters: o.iters, warmup: o.warmup, breakdownIters: o.breakdownIters, torchThreads: o.torchThreads, paused: o.pause, variants: o.variants, keepMemoryTunables: KEEP_MEMORY_TUNABLES },
       summary,
       runs: rows.map((r) => ({
         variant: r.variant,

@@ -198,6 +198,8 @@ def main():
     ap.add_argument('--vocab', type=int, default=21128)
     ap.add_argument('--frozen-layers', type=int, default=6)
     ap.add_argument('--reduction', type=int, default=16)
+    ap.add_argument('--zero-grad', choices=['none', 'zero'], default='none',
+                    help="none: zero_grad(set_to_none=True) (torch 2.x default); zero: keep the buffers, zero in place")
     args = ap.parse_args()
 
     if args.threads != 'default':
@@ -234,7 +236,7 @@ def main():
         opt = torch.optim.AdamW(trainable, lr=1e-5, weight_decay=0.01)  # foreach: torch's default
 
         def step():
-            opt.zero_grad(set_to_none=True)
+            opt.zero_grad(set_to_none=args.zero_grad == 'none')
             loss = F.cross_entropy(model(ids, tt, mask), labels)
             loss.backward()
             opt.step()
@@ -251,6 +253,7 @@ def main():
         'side': 'pytorch',
         'scenario': args.scenario,
         'threads': args.threads,
+        'zeroGrad': args.zero_grad,
         'torchThreads': torch.get_num_threads(),
         'torchVersion': torch.__version__,
         'batch': B,
