@@ -1,7 +1,7 @@
 // adaptext side of `npm run bench:model` (one scenario per process, so VmHWM is its own):
 //
 //   node --import tsx bench/model/adaptext-side.ts --scenario a|b|c [--warmup 2] [--iters 5]
-//        [--breakdown-iters 2] [--zero-grad drop|fill] [--batch B] [--seq T] [--hidden H --layers L --heads A --intermediate I --vocab V]
+//        [--breakdown-iters 2] [--zero-grad drop|fill] [--dropout P] [--batch B] [--seq T] [--hidden H --layers L --heads A --intermediate I --vocab V]
 //
 // Prints ONE JSON line: per-step times (clean run), median, peak RSS, GC time, and a breakdown
 // from extra steps run with every kernels() method wrapped in a timer (the proxy is installed
@@ -38,6 +38,8 @@ interface Args {
   /** 'drop': model.zeroGrad() (the library's way: grads freed, re-allocated by the next backward);
    * 'fill': keep the buffers and zero them in place (torch zero_grad(set_to_none=False)). */
   zeroGrad: 'drop' | 'fill';
+  /** hidden + attention dropout (what-if runs: 0 shows what dropout costs). */
+  dropout: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -45,6 +47,7 @@ function parseArgs(argv: string[]): Args {
     scenario: 'a', warmup: 2, iters: 5, breakdownIters: 2, batch: null, seq: 128,
     hidden: 768, layers: 12, heads: 12, intermediate: 3072, vocab: 21128, frozenLayers: 6, reduction: 16,
     zeroGrad: 'drop',
+    dropout: 0.1,
   };
   const num: Record<string, keyof Args> = {
     '--warmup': 'warmup', '--iters': 'iters', '--breakdown-iters': 'breakdownIters', '--batch': 'batch', '--seq': 'seq',
@@ -58,6 +61,10 @@ function parseArgs(argv: string[]): Args {
     if (k === '--scenario') {
       if (v !== 'a' && v !== 'b' && v !== 'c') throw new Error(`adaptext-side: --scenario must be a, b or c, got ${v}`);
       a.scenario = v;
+    } else if (k === '--dropout') {
+      const p = Number(v);
+      if (!(p >= 0 && p < 1)) throw new Error(`adaptext-side: --dropout must be in [0, 1), got ${v}`);
+      a.dropout = p;
     } else if (k === '--zero-grad') {
       if (v !== 'drop' && v !== 'fill') throw new Error(`adaptext-side: --zero-grad must be drop or fill, got ${v}`);
       a.zeroGrad = v;
@@ -174,8 +181,8 @@ async function main(): Promise<void> {
     intermediate_size: args.intermediate,
     max_position_embeddings: 512,
     type_vocab_size: 2,
-    hidden_dropout_prob: 0.1,
-    attention_probs_dropout_prob: 0.1,
+    hidden_dropout_prob: args.dropout,
+    attention_probs_dropout_prob: args.dropout,
     pad_token_id: 0,
   };
   const tSetup = performance.now();
@@ -314,6 +321,7 @@ async function main(): Promise<void> {
       side: 'adaptext',
       scenario: args.scenario,
       zeroGrad: args.zeroGrad,
+      dropout: args.dropout,
       backend: k.description,
       blas: info === null ? null : { blas: info.blas, config: info.blasConfig, threads: info.threads, gemm: info.gemm },
       batch: B,

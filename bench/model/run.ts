@@ -1,6 +1,6 @@
 // `npm run bench:model [-- --json FILE] [--iters N] [--warmup N] [--scenarios a,b,c]
 //                     [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick]
-//                     [--malloc default|keep|both] [--zero-grad drop|fill]`
+//                     [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S]`
 //
 // BERT-base (H768, L12, A12, I3072, vocab 21128 = bert-base-chinese), random weights, batch 8,
 // seq 128, adaptext (native addon) against the same model in PyTorch (bench/model/torch_peer.py,
@@ -47,6 +47,10 @@ interface Options {
   /** Gradient reset between steps, same semantics on both sides: 'drop' (adaptext zeroGrad(),
    * torch set_to_none=True; the libraries' defaults) or 'fill' (zero the kept buffers in place). */
   zeroGrad: 'drop' | 'fill';
+  /** Hidden + attention dropout on both sides (0.1 = BERT; 0 is a what-if showing its cost). */
+  dropout: number;
+  /** Seconds to wait between measurements with everything resumed (lets paused work progress). */
+  gap: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -54,6 +58,8 @@ function parseArgs(argv: string[]): Options {
     json: null, iters: 5, warmup: 2, breakdownIters: 2, scenarios: ['a', 'b', 'c'],
     torchThreads: ['1', '2', 'default'], torch: true, pause: true, quick: false, variants: ['default'],
     zeroGrad: 'drop',
+    dropout: 0.1,
+    gap: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -81,7 +87,12 @@ function parseArgs(argv: string[]): Options {
     } else if (a === '--no-torch') o.torch = false;
     else if (a === '--no-pause') o.pause = false;
     else if (a === '--quick') o.quick = true;
-    else if (a === '--zero-grad') {
+    else if (a === '--gap') o.gap = int(next(), 0);
+    else if (a === '--dropout') {
+      const v = Number(next());
+      if (!(v >= 0 && v < 1)) throw new Error(`bench:model: --dropout must be in [0, 1)`);
+      o.dropout = v;
+    } else if (a === '--zero-grad') {
       const v = next();
       if (v !== 'drop' && v !== 'fill') throw new Error(`bench:model: --zero-grad takes drop or fill; got '${v}'`);
       o.zeroGrad = v;
@@ -93,7 +104,7 @@ function parseArgs(argv: string[]): Options {
       else throw new Error(`bench:model: --malloc takes default, keep or both; got '${v}'`);
     }
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c] [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick] [--malloc default|keep|both] [--zero-grad drop|fill]');
+      console.log('usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c] [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick] [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S]');
       process.exit(0);
     } else throw new Error(`bench:model: unknown option ${a} (try --help)`);
   }
@@ -267,6 +278,7 @@ interface Measured {
 }
 
 async function measure(label: string, cmd: string, args: string[], o: Options, pauser: Pauser, env: NodeJS.ProcessEnv): Promise<Measured> {
+  if (o.gap > 0) await new Promise((r) => setTimeout(r, o.gap * 1000));
   const paused = o.pause ? await heavyOthers(1000) : [];
   const load1 = loadavg()[0]!;
   let timer: NodeJS.Timeout | null = null;
@@ -372,8 +384,8 @@ async function main(): Promise<void> {
     ? ['--hidden', '128', '--layers', '4', '--heads', '4', '--intermediate', '512', '--vocab', '2000', '--frozen-layers', '2', '--reduction', '16']
     : [];
   const common = ['--warmup', String(o.warmup), '--iters', String(o.iters)];
-  const zeroAd = ['--zero-grad', o.zeroGrad];
-  const zeroPt = ['--zero-grad', o.zeroGrad === 'drop' ? 'none' : 'zero'];
+  const zeroAd = ['--zero-grad', o.zeroGrad, '--dropout', String(o.dropout)];
+  const zeroPt = ['--zero-grad', o.zeroGrad === 'drop' ? 'none' : 'zero', '--dropout', String(o.dropout)];
   const rows: Row[] = [];
   // torch's default thread count on this machine: when it equals an explicit setting, that run
   // is the same configuration twice, so it is skipped (and said).
@@ -386,6 +398,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`bench:model  ${o.quick ? 'QUICK (tiny model) ' : ''}BERT-base shapes H768 L12 A12 I3072 V21128, random weights; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
+  if (o.dropout !== 0.1) console.log(`WHAT-IF: dropout ${o.dropout} on both sides (BERT uses 0.1)`);
   console.log(`median of ${o.iters} steps after ${o.warmup} warm-up; gradients reset by ${o.zeroGrad === 'drop' ? 'dropping them (adaptext zeroGrad, torch set_to_none=True)' : 'zeroing in place'}; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   for (const variant of o.variants) {
     const env: NodeJS.ProcessEnv = { ...process.env };
@@ -498,7 +511,7 @@ async function main(): Promise<void> {
       commit: gitCommit(),
       quick: o.quick,
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, loadavgAtEnd: loadavg() },
-      settings: { zeroGrad: o.zeroGrad, iters: o.iters, warmup: o.warmup, breakdownIters: o.breakdownIters, torchThreads: o.torchThreads, paused: o.pause, variants: o.variants, keepMemoryTunables: KEEP_MEMORY_TUNABLES },
+      settings: { dropout: o.dropout, zeroGrad: o.zeroGrad, iters: o.iters, warmup: o.warmup, breakdownIters: o.breakdownIters, torchThreads: o.torchThreads, paused: o.pause, variants: o.variants, keepMemoryTunables: KEEP_MEMORY_TUNABLES },
       summary,
       runs: rows.map((r) => ({
         variant: r.variant,

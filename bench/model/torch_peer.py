@@ -40,7 +40,7 @@ class Cfg:
         self.max_pos = 512
         self.type_vocab = 2
         self.eps = 1e-12
-        self.drop = 0.1
+        self.drop = args.dropout
         self.init_range = 0.02
 
 
@@ -198,6 +198,7 @@ def main():
     ap.add_argument('--vocab', type=int, default=21128)
     ap.add_argument('--frozen-layers', type=int, default=6)
     ap.add_argument('--reduction', type=int, default=16)
+    ap.add_argument('--dropout', type=float, default=0.1, help='hidden + attention dropout (what-if: 0)')
     ap.add_argument('--zero-grad', choices=['none', 'zero'], default='none',
                     help="none: zero_grad(set_to_none=True) (torch 2.x default); zero: keep the buffers, zero in place")
     args = ap.parse_args()
@@ -254,6 +255,7 @@ def main():
         'scenario': args.scenario,
         'threads': args.threads,
         'zeroGrad': args.zero_grad,
+        'dropout': args.dropout,
         'torchThreads': torch.get_num_threads(),
         'torchVersion': torch.__version__,
         'batch': B,
