@@ -380,6 +380,13 @@ function main(): void {
     console.log(`min addon/raw ${Math.min(...ratios('addonVsRaw')).toFixed(2)} (target >= 0.90), min built-in(${info.builtinIsa})/raw ${Math.min(...ratios('builtinVsRaw')).toFixed(2)} (target >= 0.40)`);
   }
 
+  // N-API cost of one call, independent of load bursts: a 1x1x1 GEMM through the addon.
+  const one = new Float32Array(1);
+  const out1 = new Float32Array(1);
+  const callS = timeCall(() => native.gemm(false, false, 1, 1, 1, 1, one, 1, one, 1, 0, out1, 1), o.rounds, 0.05);
+  const smallest = Math.min(...gemm.map((r) => (2 * r.M * r.N * r.K) / (r.addonGflops * 1e9)));
+  console.log(`N-API call overhead: ${(callS * 1e6).toFixed(2)} us per gemm call = ${((callS / smallest) * 100).toFixed(3)}% of the fastest GEMM above`);
+
   const ops = benchOps(native, o);
   console.log('\nFused ops (GB/s = bytes read + written per call / time)');
   console.log(table(
@@ -393,7 +400,7 @@ function main(): void {
     const out = {
       date: new Date().toISOString(), commit, node: process.version, cpu: cpus()[0]?.model ?? '', cores: cpus().length,
       kernels: native.description, native: info, rounds: o.rounds, quick: o.quick,
-      loadAvgBefore: loadBefore, loadAvgAfter: loadAfter, gemm, ops,
+      loadAvgBefore: loadBefore, loadAvgAfter: loadAfter, napiCallMicroseconds: callS * 1e6, gemm, ops,
     };
     writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
     console.log(`wrote ${o.json}`);
