@@ -12,12 +12,18 @@
 //   --seed N  --split-seed N  --shots N     as in `adaptext demo`
 //   --set key=value                         pipeline config override (repeatable)
 //   --keep-checkpoints                      keep every stage's weights (default: only metrics, log, report)
-import { execSync } from 'node:child_process';
+//
+// Each pair runs in a child process (this file with --one source:target): a crash in one pair
+// (e.g. a fatal V8 error, which no try/catch sees) costs that pair only. When the child dies
+// after the pipeline wrote its final metrics.json (with the baseline rows) — i.e. while writing
+// report.html — the pair's numbers are still taken from metrics.json and the failure is noted.
+import { execSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { DEMO_DOMAINS, ROW_IDS, bundledModelDir, demoSettings, formatTimings, isDemoDomain, packageRoot, runDemo, type DemoResult, type RowId } from '../../src/demo/index.js';
+import { DEMO_DOMAINS, ROW_IDS, alignmentConfusion, bundledModelDir, demoSettings, formatTimings, isDemoDomain, packageRoot, rowsFromMetrics, runDemo, type DemoResult, type RowId } from '../../src/demo/index.js';
+import type { RunMetrics } from '../../src/eval/types.js';
 import { parseSetFlag, type Override } from '../../src/train/config.js';
 import { CliProgress } from '../../src/cli/progress.js';
 
@@ -33,6 +39,8 @@ interface Options {
   shots: number | undefined;
   sets: Override[];
   keepCheckpoints: boolean;
+  /** Child mode: run this one pair in this process. */
+  one: [string, string] | null;
 }
 
 const ALL_PAIRS: Array<[string, string]> = DEMO_DOMAINS.flatMap((s) => DEMO_DOMAINS.filter((t) => t !== s).map((t) => [s, t] as [string, string]));
@@ -54,6 +62,7 @@ function parseArgs(argv: string[]): Options {
     shots: undefined,
     sets: [],
     keepCheckpoints: false,
+    one: null,
   };
   const int = (flag: string, v: string): number => {
     if (!/^\d+$/.test(v)) throw new Error(`bench:transfer: ${flag} must be a non-negative integer, got '${v}'`);
@@ -86,6 +95,10 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--shots') o.shots = int(a, next());
     else if (a === '--set') o.sets.push(parseSetFlag(next()));
     else if (a === '--keep-checkpoints') o.keepCheckpoints = true;
+    else if (a === '--one') {
+      const [x, y] = next().split(':');
+      o.one = [x ?? '', y ?? ''];
+    }
     else throw new Error(`bench:transfer: unknown option ${a} (see the header of bench/transfer/run.ts)`);
   }
   return o;
@@ -112,11 +125,14 @@ interface PairResult {
   target: string;
   rows: Record<RowId, { accuracy: number; macroF1: number; domainAccuracy: number | null }>;
   domainConfusion: { before: number | null; after: number | null };
-  sizes: DemoResult['sizes'];
+  sizes: DemoResult['sizes'] | null;
   seconds: number;
-  timings: DemoResult['timings'];
-  load: DemoResult['load'];
+  /** null when the child died before writing demo.json (see `failure`). */
+  timings: DemoResult['timings'] | null;
+  load: DemoResult['load'] | null;
   run: string;
+  /** Set when the pair's process failed after the final metrics were written. */
+  failure?: string;
 }
 
 const LABELS: Record<RowId, string> = {
@@ -175,12 +191,34 @@ function markdown(meta: Record<string, unknown>, pairs: PairResult[], planned: n
     '',
     ...table('macroF1'),
     '',
+    ...pairs.filter((p) => p.failure !== undefined).map((p) => `- ${p.source} → ${p.target}: ${p.failure}; numbers from its final metrics.json.`),
   ];
   return lines.join('\n');
 }
 
+/** Child mode (--one source:target): one pair through runDemo, its table and timings on stderr. */
+function runOne(o: Options, source: string, target: string): void {
+  const r = runDemo({
+    source,
+    target,
+    model: o.model,
+    out: join(o.out, `${source}-${target}`),
+    seed: o.seed,
+    splitSeed: o.splitSeed,
+    quick: o.quick,
+    shots: o.shots,
+    overrides: o.sets,
+    progress: new CliProgress(process.stderr, { tty: false }),
+  });
+  process.stderr.write(`${r.text}${formatTimings(r.timings, r.load)}`);
+}
+
 function main(): void {
   const o = parseArgs(process.argv.slice(2));
+  if (o.one !== null) {
+    runOne(o, o.one[0], o.one[1]);
+    return;
+  }
   const settings = demoSettings(o.quick, o.shots);
   const commit = git('rev-parse HEAD') ?? 'unknown';
   const dirty = (git('status --porcelain --untracked-files=no') ?? '') !== '';
@@ -211,31 +249,35 @@ function main(): void {
   for (const [source, target] of o.pairs) {
     const t0 = performance.now();
     process.stderr.write(`\n=== ${source} -> ${target} (${pairs.length + 1}/${o.pairs.length}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
-    const r = runDemo({
-      source,
-      target,
-      model: o.model,
-      out: join(o.out, `${source}-${target}`),
-      seed: o.seed,
-      splitSeed: o.splitSeed,
-      quick: o.quick,
-      shots: o.shots,
-      overrides: o.sets,
-      progress: new CliProgress(process.stderr, { tty: false }),
+    const pairOut = join(o.out, `${source}-${target}`);
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2), '--out', o.out, '--one', `${source}:${target}`], {
+      stdio: ['ignore', 'inherit', 'inherit'],
     });
     const seconds = (performance.now() - t0) / 1000;
-    process.stderr.write(`${r.text}${formatTimings(r.timings, r.load)}`);
-    if (!o.keepCheckpoints) for (const s of ['stage1', 'stage2', 'stage3', 'fewshot_only', 'progress']) rmSync(join(r.runDir, s), { recursive: true, force: true });
+    const metricsPath = join(pairOut, 'run', 'metrics.json');
+    const demoPath = join(pairOut, 'demo.json');
+    const metrics = existsSync(metricsPath) ? (JSON.parse(readFileSync(metricsPath, 'utf8')) as RunMetrics) : null;
+    const failed = child.status !== 0;
+    const why = failed ? `pair process ended with ${child.signal ?? `exit code ${child.status}`}` : undefined;
+    if (metrics === null || metrics.baselines === undefined) {
+      process.stderr.write(`bench:transfer: ${source} -> ${target}: no final metrics (${why ?? 'metrics.json incomplete'}); pair skipped\n`);
+      continue;
+    }
+    if (failed) process.stderr.write(`bench:transfer: ${source} -> ${target}: ${why} after the final metrics.json was written (report.html missing); numbers taken from metrics.json\n`);
+    const demo = existsSync(demoPath) ? (JSON.parse(readFileSync(demoPath, 'utf8')) as Pick<DemoResult, 'sizes' | 'timings' | 'load'>) : null;
+    const rows = rowsFromMetrics(metrics, metricsPath);
+    if (!o.keepCheckpoints) for (const s of ['stage1', 'stage2', 'stage3', 'fewshot_only', 'progress']) rmSync(join(pairOut, 'run', s), { recursive: true, force: true });
     pairs.push({
       source,
       target,
-      rows: Object.fromEntries(r.rows.map((x) => [x.id, { accuracy: x.accuracy, macroF1: x.macroF1, domainAccuracy: x.domainAccuracy }])) as PairResult['rows'],
-      domainConfusion: r.domainConfusion,
-      sizes: r.sizes,
+      rows: Object.fromEntries(rows.map((x) => [x.id, { accuracy: x.accuracy, macroF1: x.macroF1, domainAccuracy: x.domainAccuracy }])) as PairResult['rows'],
+      domainConfusion: alignmentConfusion(metrics),
+      sizes: demo?.sizes ?? null,
       seconds,
-      timings: r.timings,
-      load: r.load,
-      run: r.runDir,
+      timings: demo?.timings ?? null,
+      load: demo?.load ?? null,
+      run: join(pairOut, 'run'),
+      ...(failed ? { failure: `${why} while writing report.html` } : {}),
     });
     write();
   }
