@@ -19,6 +19,7 @@
         'native/src/embedding.cc',
         'native/src/adamw.cc',
         'native/src/reduce.cc',
+        'native/src/dropout.cc',
       ],
       'include_dirs': [
         "<!(node -p \"require('node-addon-api').include_dir\")",

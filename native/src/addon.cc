@@ -7,6 +7,10 @@
 #include <cstring>
 #include <string>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "args.h"
 #include "kernels.h"
 #include "parallel.h"
@@ -367,6 +371,17 @@ Napi::Value ScaleInPlace(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
+  Args a(info, "dropoutMask", 3);
+  const F32 out = a.f32(0, "out");
+  const double p = a.number(1, "p");
+  if (!(p >= 0 && p <= 1)) a.fail_range("p must be in [0, 1]");
+  const size_t seed = a.dim(2, "seed");
+  if (seed > 0xffffffffu) a.fail_range("seed must be an integer in [0, 2^32)");
+  dropout_mask(out.p, out.n, p, static_cast<uint32_t>(seed));
+  return info.Env().Undefined();
+}
+
 // ---- introspection and benchmark hooks -------------------------------------------------
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -423,7 +438,25 @@ Napi::Value BenchSgemm(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), s);
 }
 
+// Why: every op allocates a fresh output Float32Array; Node backs large ArrayBuffers with glibc
+// calloc/malloc, which by default gives each big block its own mmap and unmaps it on free, so
+// every step faults all its activation pages in again (15-45 us per 4 KiB page on a VM; about
+// half of inference time in bench/model/RESULTS.md). Keeping freed memory in the heap (no mmap
+// for big blocks, no trimming, 256 MiB top pad) makes the next step reuse already-mapped pages.
+// Cost: memory freed stays with the process, so peak RSS can rise. ADAPTEXT_MALLOC=default
+// keeps glibc's defaults. Same effect as GLIBC_TUNABLES=glibc.malloc.mmap_max=0:...
+static void tune_malloc() {
+#ifdef __GLIBC__
+  const char* m = std::getenv("ADAPTEXT_MALLOC");
+  if (m != nullptr && std::strcmp(m, "default") == 0) return;
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, 0x7fffffff);  // int: largest value mallopt takes (2 GiB - 1)
+  mallopt(M_TOP_PAD, 256 << 20);
+#endif
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tune_malloc();
   // ADAPTEXT_GEMM=blas|builtin|auto (default auto when BLAS is linked, see kernels.h).
   const char* impl = std::getenv("ADAPTEXT_GEMM");
   if (impl != nullptr && std::strcmp(impl, "builtin") == 0) set_gemm_impl(GemmImpl::Builtin);
@@ -449,6 +482,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("adamwUpdate", Napi::Function::New(env, AdamwUpdate, "adamwUpdate"));
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares, "sumSquares"));
   exports.Set("scaleInPlace", Napi::Function::New(env, ScaleInPlace, "scaleInPlace"));
+  exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask, "dropoutMask"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("setGemmImpl", Napi::Function::New(env, SetGemmImpl, "setGemmImpl"));

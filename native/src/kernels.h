@@ -90,4 +90,7 @@ void adamw_update(float* param, const float* grad, float* m, float* v, size_t n,
 double sum_squares(const float* x, size_t n);
 void scale_inplace(float* x, size_t n, float s);
 
+// Inverted-dropout mask [n] from one seed: 0 with probability p, else 1/(1-p) (dropout.cc).
+void dropout_mask(float* out, size_t n, double p, uint32_t seed);
+
 }  // namespace adaptext

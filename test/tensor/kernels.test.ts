@@ -361,6 +361,50 @@ test('sumSquares accumulates in float64 (2^20 squares of 1e-4: relative error < 
   assert.ok(Math.abs(native!.sumSquares([big]) - want) <= 1e-10 * want, `got ${native!.sumSquares([big])}, want ${want}`);
 });
 
+bothBackends('dropoutMask (counter-based: identical bits on both backends)', (k) => {
+  const n = 200_003; // several thread ranges plus a tail
+  const m1 = new Float32Array(n);
+  k.dropoutMask(m1, 0.1, 0x9e3779b9);
+  const m3 = new Float32Array(n);
+  k.dropoutMask(m3, 0.5, 0);
+  const m0 = new Float32Array(17).fill(7);
+  k.dropoutMask(m0, 0, 123);
+  const mAll = new Float32Array(17).fill(7);
+  k.dropoutMask(mAll, 1, 0xffffffff);
+  return { m1, m3, m0, mAll };
+}, { m1: [0, 0], m3: [0, 0], m0: [0, 0], mAll: [0, 0] });
+
+test('dropoutMask: keep rate within 4 sigma of 1-p, survivors exactly fround(1/(1-p)), seeds decorrelated', () => {
+  const n = 1 << 20;
+  for (const p of [0.1, 0.5]) {
+    const m = new Float32Array(n);
+    jsKernels.dropoutMask(m, p, 42);
+    const keep = Math.fround(1 / (1 - p));
+    let kept = 0;
+    for (const v of m) {
+      if (v === keep) kept++;
+      else assert.equal(v, 0, `p=${p}: mask value ${v} is neither 0 nor ${keep}`);
+    }
+    const sigma = Math.sqrt(n * p * (1 - p));
+    assert.ok(Math.abs(kept - n * (1 - p)) < 4 * sigma, `p=${p}: kept ${kept} of ${n}, want ${n * (1 - p)} ± ${4 * sigma}`);
+  }
+  const a = new Float32Array(4096);
+  const b = new Float32Array(4096);
+  jsKernels.dropoutMask(a, 0.5, 1);
+  jsKernels.dropoutMask(b, 0.5, 2);
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  assert.ok(Math.abs(same - 2048) < 4 * 32, `seeds 1 and 2 agree on ${same} of 4096 elements (want ~2048)`);
+  assert.throws(() => jsKernels.dropoutMask(a, 1.5, 1), /dropoutMask: p must be in \[0, 1\]/);
+  assert.throws(() => jsKernels.dropoutMask(a, 0.1, -1), /dropoutMask: seed must be an integer/);
+});
+
+test('dropoutMask native: bad p / seed are RangeErrors naming the kernel', { skip: SKIP }, () => {
+  const f = new Float32Array(4);
+  assert.throws(() => native!.dropoutMask(f, 1.5, 1), { name: 'RangeError', message: /dropoutMask: p must be in \[0, 1\]/ });
+  assert.throws(() => native!.dropoutMask(f, 0.1, 2 ** 32), { name: 'RangeError', message: /dropoutMask: seed must be an integer/ });
+});
+
 // ---- bad input -------------------------------------------------------------------------
 
 test('bad input: wrong array types are TypeErrors naming the kernel and the argument', { skip: SKIP }, () => {

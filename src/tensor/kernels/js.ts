@@ -498,4 +498,20 @@ export const jsKernels: Kernels = {
     need('scaleInPlace', 'x', x, 0);
     for (let i = 0; i < x.length; i++) x[i]! *= s;
   },
+
+  dropoutMask(out, p, seed) {
+    need('dropoutMask', 'out', out, 0);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`dropoutMask: p must be in [0, 1], got ${String(p)}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new RangeError(`dropoutMask: seed must be an integer in [0, 2^32), got ${String(seed)}`);
+    }
+    const keep = p < 1 ? 1 / (1 - p) : 0;
+    for (let i = 0; i < out.length; i++) {
+      let z = (seed + Math.imul(i + 1, 0x9e3779b9)) | 0;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      z = (z ^ (z >>> 16)) >>> 0;
+      out[i] = z / 4294967296 < p ? 0 : keep;
+    }
+  },
 };

@@ -139,5 +139,6 @@ export function loadNativeKernels(): Kernels | null {
     adamwUpdate: a.adamwUpdate,
     sumSquares: a.sumSquares,
     scaleInPlace: a.scaleInPlace,
+    dropoutMask: a.dropoutMask,
   };
 }

@@ -113,4 +113,11 @@ export interface Kernels {
   sumSquares(buffers: readonly Float32Array[]): number;
   /** x *= s in place (gradient clipping). */
   scaleInPlace(x: Float32Array, s: number): void;
+
+  /**
+   * Inverted-dropout mask from one 32-bit seed (integer in [0, 2^32)): out[i] = 0 when
+   * h(seed, i) / 2^32 < p, else fround(1/(1-p)) (0 when p = 1), with h the murmur3 fmix32 of
+   * seed + (i+1)*0x9e3779b9 (mod 2^32). Counter-based, so both backends give identical masks.
+   */
+  dropoutMask(out: Float32Array, p: number, seed: number): void;
 }

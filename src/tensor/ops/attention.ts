@@ -47,8 +47,8 @@ export function attention(
     const rng = opts.rng;
     if (rng === undefined) throw new Error('attention: training with dropout > 0 needs opts.rng (dropout is never silently disabled)');
     dropMask = new Float32Array(B * nH * T * T);
-    const keep = p < 1 ? 1 / (1 - p) : 0;
-    for (let i = 0; i < dropMask.length; i++) dropMask[i] = rng.uniform() < p ? 0 : keep;
+    // One Rng draw seeds the whole mask (counter-based kernel, same bits on both backends).
+    kernels().dropoutMask(dropMask, p, rng.nextU32());
   }
 
   const probs = new Float32Array(B * nH * T * T); // [B,nH,T,T]
