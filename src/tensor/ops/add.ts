@@ -10,7 +10,10 @@ export function add(a: Tensor, b: Tensor): Tensor {
   const ad = a.data;
   const bd = b.data;
   const od = new Float32Array(n); // [...S]
-  if (m > 0) {
+  // Same shape (the residual connections): flat loops, no modulo-style inner index.
+  if (m === n) {
+    for (let i = 0; i < n; i++) od[i] = ad[i]! + bd[i]!;
+  } else if (m > 0) {
     for (let base = 0; base < n; base += m) {
       for (let j = 0; j < m; j++) od[base + j] = ad[base + j]! + bd[j]!;
     }
@@ -18,6 +21,11 @@ export function add(a: Tensor, b: Tensor): Tensor {
   const out = new Tensor(od, a.shape);
   return record(out, [a, b], 'add', () => {
     const g = out.grad!;
+    if (m === n) {
+      if (a.requiresGrad) addInto(a.gradBuffer(), g);
+      if (b.requiresGrad) addInto(b.gradBuffer(), g);
+      return;
+    }
     if (a.requiresGrad) {
       const ga = a.gradBuffer();
       for (let base = 0; base < n; base += m) {
@@ -31,4 +39,8 @@ export function add(a: Tensor, b: Tensor): Tensor {
       }
     }
   });
+}
+
+function addInto(dst: Float32Array, src: Float32Array): void {
+  for (let i = 0; i < dst.length; i++) dst[i]! += src[i]!;
 }

@@ -2,7 +2,7 @@
 // Shapes: x [...L, in] (R = prod(L) rows); weight [out, in]; bias [out] | null; y [...L, out].
 // One GEMM with transB (no transposed copy of the weight). Backward:
 //   dW [out,in] += dy^T [out,R] @ x [R,in]  (TN);  dx [R,in] += dy [R,out] @ W [out,in]  (NN);
-//   db [out] += column sums of dy.
+//   db [out] += column sums of dy (as ones [1,R] @ dy, a GEMM).
 import { Tensor, record, shapeSize, shapeStr } from '../tensor.js';
 import { kernels } from '../kernels/index.js';
 import { checkTensor } from './check.js';
@@ -33,12 +33,14 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     const k = kernels();
     if (weight.requiresGrad) k.gemm(true, false, outF, inF, R, 1, g, outF, x.data, inF, 1, weight.gradBuffer(), inF);
     if (x.requiresGrad) k.gemm(false, false, R, inF, outF, 1, g, outF, weight.data, inF, 1, x.gradBuffer(), inF);
-    if (b !== null && b.requiresGrad) {
-      const gb = b.gradBuffer();
-      for (let r = 0; r < R; r++) {
-        const o = r * outF;
-        for (let j = 0; j < outF; j++) gb[j]! += g[o + j]!;
-      }
-    }
+    // db [1,out] += ones [1,R] @ dy [R,out]: a GEMM (M = 1) instead of a JS loop over R*out.
+    if (b !== null && b.requiresGrad) k.gemm(false, false, 1, outF, R, 1, onesOf(R), R, g, outF, 1, b.gradBuffer(), outF);
   });
+}
+
+let ones = new Float32Array(0);
+/** A shared all-ones vector of at least n elements (read-only by contract: only ever a GEMM input). */
+function onesOf(n: number): Float32Array {
+  if (ones.length < n) ones = new Float32Array(n).fill(1);
+  return ones;
 }
