@@ -2,8 +2,11 @@
 //
 // Budget: the full demo (books → kitchen, all four ablation rows + baselines) must finish in
 // under 15 minutes on 2 CPU cores with the bundled 4-layer/256 backbone; --quick in about two.
-// The numbers below were chosen from measured stage times (bench/transfer/RESULTS.md and the
-// report of the session that set them); everything can still be overridden with --set.
+// Measured (2026-11-28, 4-layer/256 backbone, on a 2-core machine shared with 3+ other heavy
+// jobs, load average 5–15): full = 7m29s of CPU time in total (stage 1 2m43s, stage 2 2m40s,
+// stage 3 1m15s, few-shot-only 48s, rest 4s) — so at most ~7.5 minutes of wall time on 2 cores
+// of its own, even single-threaded — but 22m50s of wall time on that shared machine; --quick =
+// 2m00s of CPU time (8m wall on the shared machine). Everything can be overridden with --set.
 import { resolve } from 'node:path';
 import { validateConfig, type Override, type PipelineConfig } from '../train/config.js';
 import { DEMO_LABELS } from './splits.js';
