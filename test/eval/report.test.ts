@@ -173,3 +173,13 @@ test('chart helpers: nice ticks cover the range with round steps; labels keep th
   assert.equal(tickLabel(12000, 2000), '12k');
   assert.equal(tickLabel(-0.0000001, 0.1), '0');
 });
+
+test('chart helpers: a range of a few ulps (0.57 vs 0.5700000000000001) gives a few ticks, not an endless loop', () => {
+  const t = niceTicks(0.57, 0.5700000000000001, 5);
+  assert.ok(t.ticks.length >= 2 && t.ticks.length <= 12, `ticks: ${t.ticks.length}`);
+  assert.ok(t.ticks[0]! <= 0.57 && t.ticks[t.ticks.length - 1]! >= 0.57);
+  const flat = niceTicks(5, 5, 5);
+  assert.ok(flat.ticks.length >= 2 && flat.ticks.length <= 12);
+  const bad = niceTicks(Number.NaN, Number.POSITIVE_INFINITY, 5);
+  assert.ok(bad.ticks.length >= 2 && bad.ticks.length <= 12);
+});

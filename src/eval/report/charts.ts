@@ -52,7 +52,13 @@ const FONT = 'font-family="inherit"';
 
 /** "Nice" tick values covering [lo, hi] (1-2-2.5-5 steps), about `count` of them. */
 export function niceTicks(lo: number, hi: number, count = 5): { ticks: number[]; step: number } {
-  if (!(hi > lo)) {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+    lo = 0;
+    hi = 1;
+  }
+  // A range of a few ulps (0.57 vs 0.5700000000000001) counts as empty: its step would be too
+  // small to advance `v`, and the tick loop would never end.
+  if (!(hi - lo > Math.max(Math.abs(lo), Math.abs(hi)) * 1e-9)) {
     const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
     lo -= pad;
     hi += pad;
@@ -62,7 +68,14 @@ export function niceTicks(lo: number, hi: number, count = 5): { ticks: number[];
   const f = raw / mag;
   const step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
   const ticks: number[] = [];
-  for (let v = Math.floor(lo / step + 1e-9) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  // Integer tick indices, so the loop always terminates (at most ~count+2 ticks).
+  const first = Math.floor(lo / step + 1e-9);
+  const last = Math.floor(hi / step + 1e-9);
+  for (let k = first; k <= last && ticks.length < 1000; k++) {
+    const v = k * step;
+    ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  }
+  if (ticks.length === 0) ticks.push(first * step);
   if (ticks[0]! > lo + 1e-12) ticks.unshift(ticks[0]! - step);
   if (ticks[ticks.length - 1]! < hi - 1e-12) ticks.push(ticks[ticks.length - 1]! + step);
   return { ticks, step };
