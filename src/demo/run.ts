@@ -19,6 +19,7 @@ import { demoConfig, demoConfigObject, FULL_SETTINGS, QUICK_SETTINGS, type DemoS
 import { DEFAULT_SPLIT_SEED, fewShotSet, splitDomain, writeFewShot, writeSplits } from './splits.js';
 import { alignmentConfusion, formatConfusionLine, formatTable, rowsFromMetrics, type DemoRow } from './table.js';
 import { TimingProgress, type StageTiming } from './timing.js';
+import { fmtDuration } from '../pretrain/progress.js';
 
 export interface DemoOptions {
   source?: string;
@@ -160,7 +161,8 @@ function join3(dir: string, domain: string): { train: string; validation: string
 
 /** Per-stage wall time lines for the terminal. */
 export function formatTimings(t: readonly StageTiming[], load: DemoResult['load']): string {
-  const fmt = (s: number) => (s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)}s`);
+  // Whole seconds from 1 minute up (rounding the seconds part alone printed "1m60s").
+  const fmt = (s: number) => (s >= 59.95 ? fmtDuration(Math.round(s)) : `${s.toFixed(1)}s`);
   const parts = t.map((x) => `${x.name} ${fmt(x.seconds)}`);
   const cpu = t.map((x) => `${x.name} ${fmt(x.cpuSeconds)}`);
   const la = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
