@@ -536,6 +536,9 @@ export async function pretrain(
       }
       windowStart += Date.now() - afterStep;
       if (hooks.afterStep?.(step) === true) stopSignal = 'hook';
+      // Signal handlers run on the event loop: without this yield a synchronous loop never sees
+      // SIGINT/SIGTERM (and, its default action replaced, could only be stopped with SIGKILL).
+      await new Promise<void>((r) => setImmediate(r));
     }
     progress.clear();
     if (held.length > 0 && (o.evalEvery === 0 || step % o.evalEvery !== 0)) lastEval = evaluate();

@@ -163,3 +163,24 @@ test('continued pretraining from an HF folder, and refusals', async () => {
   await assert.rejects(pretrain(tinyOptions(join(tmp, 'bad2'), { hidden: 30, heads: 4 }), quiet), /--hidden 30 is not a multiple of --heads 4/);
   await assert.rejects(pretrain(tinyOptions(join(tmp, 'bad3'), { model: fullOut, maxLength: 128 }), quiet), /--max-length 128 exceeds the model's max_position_embeddings 64/);
 });
+
+test('SIGTERM stops a run at the end of the step with a checkpoint', async () => {
+  const out = join(tmp, 'signal');
+  let sent = 0;
+  const r = await pretrain(tinyOptions(out, { maxSteps: 0, totalSteps: 400, evalEvery: 0 }), {
+    ...quiet,
+    afterStep: (step) => {
+      if (step === 3) {
+        sent = step;
+        process.kill(process.pid, 'SIGTERM');
+      }
+      return step >= 60; // fallback stop so a broken signal path fails the assertions, not the runner
+    },
+  });
+  assert.equal(sent, 3);
+  assert.equal(r.stopReason, 'signal SIGTERM');
+  assert.ok(r.step >= 3 && r.step <= 4, `stopped at step ${r.step}`);
+  const events = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(events.slice(-2).map((e) => [e.event, e.reason]), [['checkpoint', 'stop'], ['stop', 'signal SIGTERM']]);
+  assert.equal(process.listenerCount('SIGTERM'), 0, 'handlers removed after the run');
+});
