@@ -119,6 +119,16 @@ const Stage1 = v.object(stageFields({ epochs: 3, batch: 16, patience: 2 }));
 
 const Stage2 = v.object({
   ...stageFields({ epochs: 1, batch: 16, patience: null }),
+  /**
+   * Which adapter the SOURCE rows run through in stage 2 (target rows always use the target one).
+   * own: the source adapter — two adapters, DANN must pull them together; any drift between them
+   *   (e.g. from MLM on the target adapter alone) is a domain cue (measured: the held-out domain
+   *   classifier reaches 100%).
+   * target: the target adapter (initialised from the source one) sees both domains, as in
+   *   single-adapter DANN; the source adapter keeps its stage-1 weights. After stage 2 the source
+   *   rows are also evaluated through the target adapter.
+   */
+  source_adapter: v.withDefault(v.enum(['own', 'target'] as const), 'target'),
   /** Share of each mixed batch from the source domain (rest: target). */
   source_ratio: v.withDefault(v.number({ min: 0, max: 1, exclusiveMin: true, exclusiveMax: true }), 0.7),
   mlm_probability: v.withDefault(v.number({ min: 0, max: 1 }), 0.15),

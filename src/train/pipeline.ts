@@ -475,9 +475,10 @@ function stage2(ctx: Ctx): void {
       const disc = ensureDiscriminator(s.model, cfg, [src.name, tgt.name]);
       const heads = new Set([src.taskName, mlm, disc]);
       if (targetTask) heads.add(tgt.taskName);
+      const sourceAdapter = s2.source_adapter === 'target' ? tgt.name : src.name;
       setTrainable(s.model, {
         freezeLayers: ctx.freezeLayers,
-        adapters: [src.name, tgt.name],
+        adapters: [...new Set([sourceAdapter, tgt.name])],
         heads: [...heads],
         trainWordEmbeddings: cfg.vocab.enabled && cfg.vocab.train_embeddings,
       });
@@ -496,7 +497,7 @@ function stage2(ctx: Ctx): void {
           model: s.model,
           tokenizer: s.tokenizer,
           stage2: s2,
-          source: { adapter: src.name, head: src.taskName, task: src.task, train, validation: ctx.enc.get(s.tokenizer, src.validation, cfg.max_length, DOMAIN_ID.source) },
+          source: { adapter: sourceAdapter, head: src.taskName, task: src.task, train, validation: ctx.enc.get(s.tokenizer, src.validation, cfg.max_length, DOMAIN_ID.source) },
           target: { adapter: tgt.name, head: targetTask ? tgt.taskName : null, task: tgt.task, stream },
           mlmHead: mlm,
           discriminator: disc,

@@ -4,8 +4,9 @@
 // (0.5 = indistinguishable) with the proxy A-distance. The features are kept with the stage
 // checkpoint so the projection "before (stage 1) / after (stage 2) alignment" can be drawn.
 //
-// Which adapter and head: source rows → the source adapter + source task head; target rows →
-// the target adapter + target task head. Before stage 2 there is no target adapter, so target
+// Which adapter and head: source rows → the source adapter + source task head (the target
+// adapter after stage 1 when stage2.source_adapter = target); target rows → the target adapter
+// + target task head. Before stage 2 there is no target adapter, so target
 // rows run through the source adapter (that IS the source-only model). A head the model does not
 // have yet (target task ≠ source task before stage 3) means that row is skipped, with a note.
 import type { AdapterModel } from '../models/index.js';
@@ -63,7 +64,10 @@ export function evaluateStage(a: {
   const has = (adapter: string) => model.adapterNames().includes(adapter);
   const src = data.source;
   const tgt = data.target;
-  const srcAdapter = has(src.name) ? src.name : has(tgt.name) ? tgt.name : null;
+  // stage2.source_adapter = target: from stage 2 on the task head is trained through the target
+  // adapter on both domains, so source rows are scored (and featurised) through it too.
+  const sharedAfterStage1 = cfg.stage2.source_adapter === 'target' && a.stage !== 'stage1' && has(tgt.name);
+  const srcAdapter = sharedAfterStage1 ? tgt.name : has(src.name) ? src.name : has(tgt.name) ? tgt.name : null;
   const tgtAdapter = has(tgt.name) ? tgt.name : srcAdapter;
   const encode = (role: 'source' | 'target', ex: typeof src.test) => enc.get(tokenizer, ex, cfg.max_length, DOMAIN_ID[role]);
 

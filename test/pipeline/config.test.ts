@@ -41,6 +41,7 @@ describe('pipeline config', () => {
     assert.equal(c.source.labelled, join(dir, 'books.jsonl'));
     assert.equal(c.seed, 42);
     assert.equal(c.stage2.source_ratio, 0.7);
+    assert.equal(c.stage2.source_adapter, 'target');
     assert.equal(c.stage2.mlm_probability, 0.15);
     assert.deepEqual(c.stage2.loss_weights, { task: 1, mlm: 1, domain: 1, target_task: 0 });
     assert.deepEqual(c.stage2.lambda, { schedule: 'ganin', gamma: 10, max: 1 });

@@ -71,12 +71,12 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
       assert.equal(s.target_test!.confusion.flat().reduce((a, b) => a + b, 0), 40);
       assert.ok(s.domain_confusion!.n > 0 && s.domain_confusion!.accuracy >= 0 && s.domain_confusion!.accuracy <= 1);
     }
-    for (const st of ['stage2', 'stage3']) {
-      const ev = JSON.parse(readFileSync(join(runA, st, 'evaluation.json'), 'utf8')) as { domain_confusion: { accuracy: number }; domain_confusion_target_adapter: { accuracy: number; n: number } };
-      assert.equal(ev.domain_confusion_target_adapter.n, m.stages[st]!.domain_confusion!.n, 'same held-out rows, both domains through the target adapter');
-      process.stderr.write(`# ${st} domain classifier: own adapters ${ev.domain_confusion.accuracy}, both through the target adapter ${ev.domain_confusion_target_adapter.accuracy}\n`);
+    // Default stage2.source_adapter = target: from stage 2 on both domains are scored through the
+    // target adapter, so there is no second "through the target adapter" measurement.
+    for (const st of ['stage1', 'stage2', 'stage3']) {
+      const ev = JSON.parse(readFileSync(join(runA, st, 'evaluation.json'), 'utf8')) as Record<string, unknown>;
+      assert.equal(ev['domain_confusion_target_adapter'], undefined, st);
     }
-    assert.equal((JSON.parse(readFileSync(join(runA, 'stage1', 'evaluation.json'), 'utf8')) as Record<string, unknown>)['domain_confusion_target_adapter'], undefined);
     assert.deepEqual(m.ablation!.map((a) => a.name), ['source only (stage 1)', 'stages 1+2', 'stages 1+2+3', 'few-shot only']);
     assert.deepEqual(m.ablation![2]!.target, m.stages['stage3']!.target_test);
     assert.equal(m.baselines!.length, 2);
@@ -146,6 +146,11 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
     assert.ok(changed.length > 0);
     for (const k of changed) assert.ok(/\.adapters\.kitchen\./.test(k) || k.startsWith('classifier.'), `stage 3 changed ${k}`);
     assert.ok(changed.some((k) => k.includes('.adapters.kitchen.')) && changed.some((k) => k.startsWith('classifier.')));
+    // Stage 2 (source rows through the target adapter by default) trains the kitchen adapter and
+    // leaves the books adapter exactly as stage 1 left it.
+    const adapterKeys = [...t2.keys()].filter((k) => k.includes('.adapters.'));
+    assert.ok(adapterKeys.some((k) => k.includes('.adapters.kitchen.') && !t2.get(k)!.data.every((x, i) => x === t2.get(k.replace('.kitchen.', '.books.'))!.data[i])), 'kitchen adapter moved in stage 2');
+    for (const k of adapterKeys.filter((k) => k.includes('.adapters.books.'))) assert.deepEqual(t2.get(k)!.data, t1.get(k)!.data, `stage 2 changed ${k}`);
     // 2 layers → freeze_layers 1: embeddings and layer 0 frozen in stages 1 and 2.
     for (const [k, t] of t2) {
       if (!(k.startsWith('bert.embeddings.') || k.startsWith('bert.encoder.layer.0.'))) continue;
