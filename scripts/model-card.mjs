@@ -2,10 +2,12 @@
 // Regenerates the measured tables of a backbone's model card from its pretraining run, and
 // (with --copy) ships the run's latest checkpoint into the model folder as fp16 safetensors.
 //
-//   node --import tsx scripts/model-card.mjs RUN_DIR [--model-dir models/adaptext-mini-en] [--copy]
+//   node --import tsx scripts/model-card.mjs RUN_DIR [RUN_DIR2 ...] [--model-dir models/adaptext-mini-en] [--copy]
 //
-// Reads RUN_DIR/log.jsonl (written by `adaptext pretrain`) and RUN_DIR/probe.jsonl (JSON lines
-// of scripts/probe-backbone.mjs --json-out, if any), and rewrites the part of
+// Several RUN_DIRs = phases in order (phase 2 continued phase 1's weights with `--model`, e.g.
+// domain-adaptive pretraining on the reviews); tokens seen are cumulative; the last run is shipped.
+// Reads each RUN_DIR/log.jsonl (written by `adaptext pretrain`) and RUN_DIR/probe.jsonl (JSON lines
+// of scripts/probe-backbone.mjs / linear-probe.mjs --json-out, if any), and rewrites the part of
 // <model-dir>/README.md between `<!-- model-card:begin -->` and `<!-- model-card:end -->`:
 // summary (steps, tokens seen, passes over the corpus, hours), held-out MLM loss/perplexity
 // by tokens seen, training loss, downstream probe accuracy by tokens seen.
@@ -21,9 +23,9 @@ import { loadTokenizer } from '../src/text/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const run = args.find((a, i) => !a.startsWith('--') && (i === 0 || args[i - 1] !== '--model-dir'));
-if (run === undefined) {
-  process.stderr.write('usage: node --import tsx scripts/model-card.mjs RUN_DIR [--model-dir DIR] [--copy]\n');
+const runs = args.filter((a, i) => !a.startsWith('--') && (i === 0 || args[i - 1] !== '--model-dir'));
+if (runs.length === 0) {
+  process.stderr.write('usage: node --import tsx scripts/model-card.mjs RUN_DIR [RUN_DIR2 ...] [--model-dir DIR] [--copy]\n');
   process.exit(2);
 }
 const mi = args.indexOf('--model-dir');
@@ -31,80 +33,118 @@ const modelDir = resolve(mi >= 0 ? args[mi + 1] : join(here, '..', 'models', 'ad
 const copy = args.includes('--copy');
 const MAX_BYTES = 25 * 1024 * 1024;
 
-const logFile = join(run, 'log.jsonl');
-if (!existsSync(logFile)) throw new Error(`${logFile}: missing (not an adaptext pretrain output folder)`);
-const events = readFileSync(logFile, 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l, i) => {
-    try {
-      return JSON.parse(l);
-    } catch {
-      throw new Error(`${logFile}:${i + 1}: invalid JSON`);
-    }
-  });
-const start = events.find((e) => e.event === 'start');
-if (start === undefined) throw new Error(`${logFile}: no 'start' event`);
-const train = events.filter((e) => e.event === 'train');
-const evals = events.filter((e) => e.event === 'eval');
-const stops = events.filter((e) => e.event === 'stop');
-const last = train[train.length - 1];
-const probes = existsSync(join(run, 'probe.jsonl'))
-  ? readFileSync(join(run, 'probe.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l))
-  : [];
+function readJsonLines(file) {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l, i) => {
+      try {
+        return JSON.parse(l);
+      } catch {
+        throw new Error(`${file}:${i + 1}: invalid JSON`);
+      }
+    });
+}
 
+// One phase per run folder, in order: a later phase continues the previous one's weights
+// (`adaptext pretrain --model PREV`), so its tokens count on top of everything before it.
+let offset = 0;
+const phases = runs.map((run, i) => {
+  const logFile = join(run, 'log.jsonl');
+  if (!existsSync(logFile)) throw new Error(`${logFile}: missing (not an adaptext pretrain output folder)`);
+  const events = readJsonLines(logFile);
+  const start = events.find((e) => e.event === 'start');
+  if (start === undefined) throw new Error(`${logFile}: no 'start' event`);
+  const train = events.filter((e) => e.event === 'train');
+  const evals = events.filter((e) => e.event === 'eval');
+  const last = train[train.length - 1];
+  const probes = existsSync(join(run, 'probe.jsonl')) ? readJsonLines(join(run, 'probe.jsonl')) : [];
+  const tokensPerStep = start.options.batchSize * start.options.maxLength * start.options.gradAccum;
+  const stops = events.filter((e) => e.event === 'stop');
+  // Where the phase stands: its last checkpointed stop can be a few steps past the last log line.
+  const end = [last, ...stops].filter(Boolean).reduce((a, e) => (e.step > a.step ? e : a), { step: 0, tokens: 0 });
+  const phase = { n: i + 1, run: resolve(run), start, train, evals, stops, last, end, probes, tokensPerStep, offset };
+  offset += end.tokens;
+  return phase;
+});
 const fmtM = (n) => `${(n / 1e6).toFixed(2)}M`;
 const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '–');
-const tokensPerStep = start.options.batchSize * start.options.maxLength * start.options.gradAccum;
-const evalFiles = [...new Set(evals.map((e) => e.file))];
+const evalFiles = [...new Set(phases.flatMap((p) => p.evals.map((e) => e.file)))];
 const label = (f) => (/gutenberg/.test(f) ? `held-out books (${basename(f)})` : /amazon/.test(f) ? `held-out reviews (${basename(f)})` : basename(f));
-
+const corpusOf = (p) => {
+  const ins = p.start.options.inputs.map((f) => basename(dirname(f)));
+  const g = ins.filter((d) => d === 'gutenberg').length;
+  const a = ins.filter((d) => d === 'amazon').length;
+  return [g ? `Gutenberg (${g} files)` : '', a ? `Amazon unlabelled reviews (${a} files)` : ''].filter(Boolean).join(' + ') || ins.join(', ');
+};
 const lines = [];
 lines.push('<!-- model-card:begin -->');
-lines.push(`<!-- generated by scripts/model-card.mjs from ${basename(run)}/log.jsonl on ${new Date().toISOString()}; do not edit by hand -->`);
+lines.push(`<!-- generated by scripts/model-card.mjs from ${runs.map((r) => `${basename(r)}/log.jsonl`).join(', ')} on ${new Date().toISOString()}; do not edit by hand -->`);
 lines.push('');
 lines.push('### Training so far');
 lines.push('');
-lines.push('| | |');
-lines.push('|---|---|');
-lines.push(`| optimizer steps | ${last?.step ?? 0} (schedule horizon ${start.options.totalSteps}) |`);
-lines.push(`| tokens seen | ${fmtM(last?.tokens ?? 0)} (${tokensPerStep} per step) |`);
-lines.push(`| passes over the corpus | ${fmt((last?.tokens ?? 0) / start.train_tokens, 2)} (corpus: ${fmtM(start.train_tokens)} tokens, ${start.train_sequences} sequences of ${start.options.maxLength}) |`);
-lines.push(`| training time | ${fmt((last?.elapsed_s ?? 0) / 3600, 2)} h over ${Math.max(1, stops.length)} session(s) |`);
-const tps = train.slice(-50).map((e) => e.tokens_per_s);
-lines.push(`| throughput (last ${tps.length} log windows) | ${tps.length ? Math.round(tps.reduce((a, b) => a + b, 0) / tps.length) : '–'} tokens/s |`);
-lines.push(`| learning rate now | ${last ? last.lr.toExponential(2) : '–'} (peak ${start.options.lr}) |`);
-lines.push(`| parameters | ${fmtM(start.parameters)} |`);
+lines.push('| phase | corpus | steps (horizon) | tokens seen | passes | peak lr / lr now | time | tokens/s (last 50 windows) |');
+lines.push('|---|---|---:|---:|---:|---|---:|---:|');
+for (const p of phases) {
+  const o = p.start.options;
+  const tokens = p.end.tokens;
+  const tps = p.train.slice(-50).map((e) => e.tokens_per_s);
+  const mode = p.n === 1 ? (o.model ? 'continued' : 'from scratch') : 'continued from phase ' + (p.n - 1);
+  lines.push(
+    `| ${p.n} (${mode}) | ${corpusOf(p)}: ${fmtM(p.start.train_tokens)} tokens | ${p.end.step} (${o.totalSteps}) | ${fmtM(tokens)} | ${fmt(tokens / p.start.train_tokens, 2)} | ` +
+      `${o.lr} / ${p.last ? p.last.lr.toExponential(2) : '–'} | ${fmt((p.last?.elapsed_s ?? 0) / 3600, 2)} h, ${Math.max(1, p.stops.length)} session(s) | ${tps.length ? Math.round(tps.reduce((a, b) => a + b, 0) / tps.length) : '–'} |`,
+  );
+}
+lines.push(`| **total** | | | **${fmtM(offset)}** | | | ${fmt(phases.reduce((a, p) => a + (p.last?.elapsed_s ?? 0), 0) / 3600, 2)} h | |`);
+lines.push('');
+lines.push(`Parameters: ${fmtM(phases[0].start.parameters)}; ${phases[0].tokensPerStep} tokens per step.`);
 lines.push('');
 lines.push('### Held-out MLM loss by tokens seen');
 lines.push('');
-lines.push('Fixed masking seed, no dropout, the first 200 packed sequences of each held-out file; perplexity = exp(loss) over masked tokens.');
+lines.push('Fixed masking seed, no dropout, the first 200 packed sequences of each held-out file; perplexity = exp(loss) over masked tokens. Tokens seen are cumulative over the phases.');
 lines.push('');
-lines.push(`| step | tokens seen | ${evalFiles.map((f) => `${label(f)} loss / ppl`).join(' | ')} | train loss (last window) |`);
-lines.push(`|---:|---:|${evalFiles.map(() => '---:').join('|')}|---:|`);
-const steps = [...new Set(evals.map((e) => e.step))].sort((a, b) => a - b);
-for (const s of steps) {
-  const row = evalFiles.map((f) => {
-    const e = evals.filter((x) => x.step === s && x.file === f).pop();
-    return e ? `${fmt(e.loss)} / ${fmt(e.perplexity, 1)}` : '–';
-  });
-  const tl = train.filter((t) => t.step <= s).pop();
-  const tokens = evals.find((x) => x.step === s).tokens;
-  lines.push(`| ${s} | ${fmtM(tokens)} | ${row.join(' | ')} | ${s === 0 ? '–' : fmt(tl?.loss)} |`);
+lines.push(`| phase | step | tokens seen | ${evalFiles.map((f) => `${label(f)} loss / ppl`).join(' | ')} | train loss (last window) |`);
+lines.push(`|---:|---:|---:|${evalFiles.map(() => '---:').join('|')}|---:|`);
+for (const p of phases) {
+  const steps = [...new Set(p.evals.map((e) => e.step))].sort((a, b) => a - b);
+  for (const s of steps) {
+    const row = evalFiles.map((f) => {
+      const e = p.evals.filter((x) => x.step === s && x.file === f).pop();
+      return e ? `${fmt(e.loss)} / ${fmt(e.perplexity, 1)}` : '–';
+    });
+    const tl = p.train.filter((t) => t.step <= s).pop();
+    const tokens = p.offset + p.evals.find((x) => x.step === s).tokens;
+    lines.push(`| ${p.n} | ${s} | ${fmtM(tokens)} | ${row.join(' | ')} | ${s === 0 ? '–' : fmt(tl?.loss)} |`);
+  }
 }
 lines.push('');
-lines.push('### Downstream probe by tokens seen (books → kitchen)');
+lines.push('### Downstream probes by tokens seen (books → kitchen)');
 lines.push('');
+const probes = phases.flatMap((p) => p.probes.map((r) => ({ ...r, phase: p, tokens: r.step !== null ? p.offset + r.step * p.tokensPerStep : r.tokens ?? null })));
+const fine = probes.filter((r) => r.probe !== 'linear');
+const linear = probes.filter((r) => r.probe === 'linear');
+const byTokens = (a, b) => (a.tokens ?? 1e15) - (b.tokens ?? 1e15);
 if (probes.length === 0) {
-  lines.push('Not measured yet: run `node --import tsx scripts/probe-backbone.mjs RUN/snapshots/step-N --json-out RUN/probe.jsonl` per snapshot, then this script again.');
-} else {
+  lines.push('Not measured yet: run `scripts/linear-probe.mjs` / `scripts/probe-backbone.mjs RUN/snapshots/step-N --json-out RUN/probe.jsonl` per snapshot, then this script again.');
+}
+if (linear.length > 0) {
+  lines.push('`scripts/linear-probe.mjs`: the checkpoint frozen; logistic regression (sklearn-style, C = 1, standardised) on its features of 1,600 labelled books reviews; accuracy on 200 held-out books reviews (in domain) and 400 kitchen reviews (cross-domain, no kitchen labels used).');
+  lines.push('');
+  lines.push('| phase | step | tokens seen | [CLS] books / kitchen | mean-pooled books / kitchen |');
+  lines.push('|---:|---:|---:|---:|---:|');
+  for (const r of [...linear].sort(byTokens)) {
+    const pc = (x) => `${fmt(x * 100, 1)}%`;
+    lines.push(`| ${r.phase.n} | ${r.step ?? '–'} | ${r.tokens !== null ? fmtM(r.tokens) : '–'} | ${pc(r.cls.books_test)} / ${pc(r.cls.kitchen_test)} | ${pc(r.mean.books_test)} / ${pc(r.mean.kitchen_test)} |`);
+  }
+  lines.push('');
+}
+if (fine.length > 0) {
   lines.push('`scripts/probe-backbone.mjs`: fresh classification head + top layers fine-tuned on 1,600 labelled books reviews, accuracy on 400 kitchen reviews (no kitchen labels used).');
   lines.push('');
-  lines.push('| checkpoint | step | tokens seen | accuracy | macro-F1 | trained layers / epochs |');
-  lines.push('|---|---:|---:|---:|---:|---|');
-  for (const p of [...probes].sort((a, b) => (a.step ?? 1e12) - (b.step ?? 1e12))) {
-    const tokens = p.step !== null ? fmtM(p.step * tokensPerStep) : '–';
-    lines.push(`| ${basename(p.checkpoint)} | ${p.step ?? '–'} | ${tokens} | ${fmt(p.accuracy * 100, 1)}% | ${fmt(p.macro_f1, 3)} | ${p.train_layers} / ${p.epochs} |`);
+  lines.push('| phase | checkpoint | step | tokens seen | accuracy | macro-F1 | trained layers / epochs |');
+  lines.push('|---:|---|---:|---:|---:|---:|---|');
+  for (const p of [...fine].sort(byTokens)) {
+    lines.push(`| ${p.phase.n} | ${basename(p.checkpoint)} | ${p.step ?? '–'} | ${p.tokens !== null ? fmtM(p.tokens) : '–'} | ${fmt(p.accuracy * 100, 1)}% | ${fmt(p.macro_f1, 3)} | ${p.train_layers} / ${p.epochs} |`);
   }
 }
 lines.push('<!-- model-card:end -->');
@@ -119,6 +159,7 @@ if (a < 0 || b < a) throw new Error(`${readme}: no <!-- model-card:begin --> …
 const updated = text.slice(0, a) + block + text.slice(b + '<!-- model-card:end -->'.length);
 
 if (copy) {
+  const run = runs[runs.length - 1];
   const src = existsSync(join(run, 'model.safetensors')) ? run : join(run, 'checkpoint', 'model');
   if (!existsSync(join(src, 'model.safetensors'))) throw new Error(`${run}: no model.safetensors yet (no checkpoint written)`);
   const tensors = readSafetensors(join(src, 'model.safetensors'));
@@ -138,4 +179,4 @@ if (copy) {
 } else {
   writeFileSync(readme, updated);
 }
-process.stdout.write(`model-card: ${readme} updated (${steps.length} eval rows, ${probes.length} probe rows)\n`);
+process.stdout.write(`model-card: ${readme} updated (${phases.length} phase(s), ${phases.reduce((a, p) => a + p.evals.length, 0)} evals, ${probes.length} probe rows)\n`);

@@ -12,7 +12,7 @@
 // CHECKPOINT_DIR: any HF folder (a pretraining output, its checkpoint/model, snapshots/step-N).
 // Prints one JSON line; --json-out appends it to a JSON Lines file (scripts/model-card.mjs
 // reads it). Takes a few minutes on 2 cores for the 4-layer/256 backbone.
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../src/models/index.ts';
@@ -20,7 +20,7 @@ import { loadTokenizer } from '../src/text/index.ts';
 import { splitDataset } from '../src/data/index.ts';
 import { AdamW, clipGradNorm, linearWarmupDecaySchedule } from '../src/optim/index.ts';
 import { Rng, noGrad } from '../src/tensor/index.ts';
-import { readText } from '../src/pretrain/corpus.ts';
+import { labelledReviews } from './probe-data.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -43,18 +43,7 @@ const dataDir = resolve(flag('data', join(here, '..', 'data', 'amazon')));
 const jsonOut = flag('json-out', undefined);
 const t0 = Date.now();
 
-function labelled(domain) {
-  const file = join(dataDir, `${domain}.labeled.jsonl.gz`);
-  if (!existsSync(file)) throw new Error(`${file}: missing (the bundled Amazon data)`);
-  return readText(file)
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      const o = JSON.parse(l);
-      if (o.label !== 'positive' && o.label !== 'negative') throw new Error(`${file}:${i + 1}: label must be positive/negative`);
-      return { text: o.text, label: o.label === 'positive' ? 1 : 0 };
-    });
-}
+const labelled = (domain) => labelledReviews(dataDir, domain);
 
 const labelOf = (x) => x.label;
 const train = splitDataset(labelled('books'), { seed: 42, sizes: { validation: 0, test: 0, train: 1600 }, labelOf }).train;
