@@ -76,9 +76,6 @@ export function demoConfigObject(a: { model: string; output: string; seed: numbe
     output: resolve(a.output),
     seed: a.seed,
     max_length: s.maxLength,
-    // The bundled backbone is MLM-only: its pooler was never trained, so the discriminator and the
-    // domain-confusion probe look at the masked mean of the last layer instead of the pooler output.
-    features: 'mean',
     tasks: { sentiment: { type: 'sequence_classification', labels: [...DEMO_LABELS] } },
     source: {
       name: a.files.source.name,
