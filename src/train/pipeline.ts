@@ -39,6 +39,7 @@ import {
   ensureMlmHead,
   ensureTaskHead,
   setTrainable,
+  stage2SourceAdapter,
   type GroupLrs,
 } from './setup.js';
 import { evaluateStage, type StageEvaluation, type StageFeatures } from './stage-eval.js';
@@ -475,7 +476,7 @@ function stage2(ctx: Ctx): void {
       const disc = ensureDiscriminator(s.model, cfg, [src.name, tgt.name]);
       const heads = new Set([src.taskName, mlm, disc]);
       if (targetTask) heads.add(tgt.taskName);
-      const sourceAdapter = s2.source_adapter === 'target' ? tgt.name : src.name;
+      const sourceAdapter = stage2SourceAdapter(cfg, src.name, tgt.name);
       setTrainable(s.model, {
         freezeLayers: ctx.freezeLayers,
         adapters: [...new Set([sourceAdapter, tgt.name])],

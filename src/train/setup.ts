@@ -68,6 +68,15 @@ export function ensureDiscriminator(model: AdapterModel, cfg: PipelineConfig, do
   return DISCRIMINATOR_HEAD;
 }
 
+/**
+ * The adapter the source domain's rows run through from stage 2 on (stage2.source_adapter):
+ * the target adapter by default, else the source domain's own. Training (pipeline stage 2) and
+ * evaluation (stage-eval) both ask here, so they cannot disagree.
+ */
+export function stage2SourceAdapter(cfg: PipelineConfig, source: string, target: string): string {
+  return cfg.stage2.source_adapter === 'target' ? target : source;
+}
+
 /** New adapter `to` with the config and (copy_source) the weights of adapter `from`. */
 export function copyAdapter(model: AdapterModel, from: string, to: string): void {
   model.addAdapter(to, model.adapterConfig(from));

@@ -19,6 +19,7 @@ import { evaluateTask, poolFeatures } from './evaluate.js';
 import type { ProgressSink } from './progress.js';
 import type { RunFolder, StageName } from './run-folder.js';
 import { deriveSeed } from './seeds.js';
+import { stage2SourceAdapter } from './setup.js';
 
 export interface StageEvaluation {
   target_test?: Metrics;
@@ -64,10 +65,10 @@ export function evaluateStage(a: {
   const has = (adapter: string) => model.adapterNames().includes(adapter);
   const src = data.source;
   const tgt = data.target;
-  // stage2.source_adapter = target: from stage 2 on the task head is trained through the target
-  // adapter on both domains, so source rows are scored (and featurised) through it too.
-  const sharedAfterStage1 = cfg.stage2.source_adapter === 'target' && a.stage !== 'stage1' && has(tgt.name);
-  const srcAdapter = sharedAfterStage1 ? tgt.name : has(src.name) ? src.name : has(tgt.name) ? tgt.name : null;
+  // Source rows are scored (and featurised) through the adapter their task loss trained: the
+  // source adapter in stage 1, stage2SourceAdapter from stage 2 on (the target one by default).
+  const trainedWith = a.stage === 'stage1' ? src.name : stage2SourceAdapter(cfg, src.name, tgt.name);
+  const srcAdapter = has(trainedWith) ? trainedWith : has(src.name) ? src.name : has(tgt.name) ? tgt.name : null;
   const tgtAdapter = has(tgt.name) ? tgt.name : srcAdapter;
   const encode = (role: 'source' | 'target', ex: typeof src.test) => enc.get(tokenizer, ex, cfg.max_length, DOMAIN_ID[role]);
 
