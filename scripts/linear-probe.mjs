@@ -12,7 +12,7 @@ import { loadModel } from '../src/models/index.ts';
 import { loadTokenizer } from '../src/text/index.ts';
 import { splitDataset } from '../src/data/index.ts';
 import { noGrad } from '../src/tensor/index.ts';
-import { labelledReviews } from './probe-data.mjs';
+import { labelledReviews, padBatch } from './probe-data.mjs';
 import { fitLogisticRegression } from '../src/eval/logreg.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -48,12 +48,9 @@ function feats(xs) {
   noGrad(() => {
     for (let s = 0; s < xs.length; s += 32) {
       const items = xs.slice(s, s + 32).map((x) => tok.encode(x.text, { maxLength: maxLen }).ids);
-      const B = items.length;
-      const T = Math.max(...items.map((e) => e.length));
-      const inputIds = new Int32Array(B * T).fill(tok.specialIds.pad);
-      const attentionMask = new Float32Array(B * T);
-      items.forEach((e, b) => { inputIds.set(e, b * T); attentionMask.fill(1, b * T, b * T + e.length); });
-      const o = model.forward({ inputIds, attentionMask, shape: [B, T] });
+      const input = padBatch(items, tok.specialIds.pad);
+      const [B, T] = input.shape;
+      const o = model.forward(input);
       const h = o.lastHiddenState.data; // [B,T,H]
       const H = o.lastHiddenState.shape[2];
       for (let b = 0; b < B; b++) {

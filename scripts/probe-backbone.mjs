@@ -20,7 +20,7 @@ import { loadTokenizer } from '../src/text/index.ts';
 import { splitDataset } from '../src/data/index.ts';
 import { AdamW, clipGradNorm, linearWarmupDecaySchedule } from '../src/optim/index.ts';
 import { Rng, noGrad } from '../src/tensor/index.ts';
-import { labelledReviews } from './probe-data.mjs';
+import { labelledReviews, padBatch } from './probe-data.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -64,17 +64,7 @@ const trainEnc = encode(train);
 const testEnc = encode(test);
 
 function batchOf(items) {
-  const B = items.length;
-  const T = Math.max(...items.map((e) => e.ids.length));
-  const inputIds = new Int32Array(B * T).fill(tok.specialIds.pad);
-  const attentionMask = new Float32Array(B * T);
-  const labels = new Int32Array(B);
-  items.forEach((e, b) => {
-    inputIds.set(e.ids, b * T);
-    attentionMask.fill(1, b * T, b * T + e.ids.length);
-    labels[b] = e.label;
-  });
-  return { input: { inputIds, attentionMask, shape: [B, T] }, labels };
+  return { input: padBatch(items.map((e) => e.ids), tok.specialIds.pad), labels: Int32Array.from(items, (e) => e.label) };
 }
 
 const rng = new Rng(seed);

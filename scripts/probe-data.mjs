@@ -1,5 +1,5 @@
-// The bundled Amazon labelled reviews as {text, label: 0 negative | 1 positive}, for the backbone
-// probes (scripts/probe-backbone.mjs, scripts/linear-probe.mjs).
+// Shared by the backbone probes (scripts/probe-backbone.mjs, scripts/linear-probe.mjs): the bundled
+// Amazon labelled reviews as {text, label: 0 negative | 1 positive}, and right-padding of id lists.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readText } from '../src/pretrain/corpus.ts';
@@ -15,4 +15,17 @@ export function labelledReviews(dataDir, domain) {
       if (o.label !== 'positive' && o.label !== 'negative') throw new Error(`${file}:${i + 1}: label must be positive/negative`);
       return { text: o.text, label: o.label === 'positive' ? 1 : 0 };
     });
+}
+
+/** Right-pads token-id lists into one model input: inputIds/attentionMask [B*T], T = longest. */
+export function padBatch(idLists, padId) {
+  const B = idLists.length;
+  const T = Math.max(...idLists.map((ids) => ids.length));
+  const inputIds = new Int32Array(B * T).fill(padId);
+  const attentionMask = new Float32Array(B * T);
+  idLists.forEach((ids, b) => {
+    inputIds.set(ids, b * T);
+    attentionMask.fill(1, b * T, b * T + ids.length);
+  });
+  return { inputIds, attentionMask, shape: [B, T] };
 }
