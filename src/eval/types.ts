@@ -65,6 +65,7 @@ export interface StepRecord {
   lossTask?: number;
   lossMlm?: number;
   lossDomain?: number;
+  lossConfusion?: number;
   discAcc?: number;
   lambda?: number;
   lr: number;

@@ -28,6 +28,12 @@ export interface ModelSidecar {
   heads: Record<string, Record<string, unknown>>; // name → head_config.json-style `config`
   active_heads: string[];
   main_head: string | null;
+  /**
+   * Whether the pooler (BERT's [CLS] → dense → tanh) was ever trained. MLM-only pretraining
+   * (`adaptext pretrain`) leaves it at its random init: heads should not read it. Absent in older
+   * files: then inferred (see `poolerTrainedOf`).
+   */
+  pooler_trained?: boolean;
 }
 
 export const SIDECAR_NAME = 'adaptext.json';
@@ -211,6 +217,7 @@ export function modelFromTensors(
     if (t !== undefined) p.data.set(t.data);
   }
   if (info.initialized.length > 0) initBertWeights(model.base.pooler, rc.initializerRange, model.rng);
+  model.poolerTrained = poolerTrainedOf(rc.family, info.initialized.length > 0, sidecar);
 
   // ---- state from the sidecar
   if (sidecar !== null) {
@@ -255,14 +262,12 @@ export function hfTensors(model: AdapterModel, mainHead: string | null = model.m
   const out = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   const fam = model.cfg.family;
   const main = mainHead === null ? null : model.getHead(mainHead);
-  const hfNames = main?.hfNames(fam) ?? null;
-  if (main !== null && (hfNames === null || main.hfArchitecture(fam) === null)) {
-    throw new Error(`save: head '${mainHead}' (${main.type}) has no Hugging Face form for ${fam}; choose another main head or none`);
-  }
+  // A main head without a Hugging Face class keeps its flex names (adaptext.json says it is main).
+  const hfNames = main !== null && main.hfArchitecture(fam) !== null ? main.hfNames(fam) : null;
   for (const [k, p] of model.namedParameters()) {
-    if (main !== null && k.startsWith(`heads.${mainHead}.`)) {
+    if (hfNames !== null && k.startsWith(`heads.${mainHead}.`)) {
       const local = k.slice(`heads.${mainHead}.`.length);
-      const hf = hfNames!.get(local);
+      const hf = hfNames.get(local);
       if (hf === undefined) throw new Error(`save: no HF name for ${k}`);
       out.set(hf, { shape: p.shape, data: p.data });
     } else {
@@ -270,6 +275,16 @@ export function hfTensors(model: AdapterModel, mainHead: string | null = model.m
     }
   }
   return out;
+}
+
+/**
+ * Whether a loaded checkpoint's pooler was trained: what its adaptext.json says; else false when
+ * the file had no pooler (initialised fresh) or the model is a RoBERTa (pretrained without NSP, its
+ * pooler is never trained); else true (a Hugging Face BERT, pretrained with next-sentence prediction).
+ */
+export function poolerTrainedOf(family: 'bert' | 'roberta', poolerMissing: boolean, sidecar: ModelSidecar | null): boolean {
+  if (typeof sidecar?.pooler_trained === 'boolean') return sidecar.pooler_trained;
+  return !poolerMissing && family === 'bert';
 }
 
 /** adaptext.json for a model. */
@@ -286,6 +301,7 @@ export function sidecarOf(model: AdapterModel, mainHead: string | null = model.m
     heads,
     active_heads: [...model.activeHeads],
     main_head: mainHead,
+    pooler_trained: model.poolerTrained,
   };
 }
 
@@ -310,6 +326,11 @@ export function parseSidecar(obj: unknown, file: string): ModelSidecar {
     if (v !== null && typeof v !== 'string') throw new Error(`${file}: field '${k}' must be a string or null`);
     return v as string | null;
   };
+  const bool = (k: string): boolean => {
+    const v = o[k];
+    if (typeof v !== 'boolean') throw new Error(`${file}: field '${k}' must be true or false`);
+    return v;
+  };
   return {
     format: 'adaptext.model',
     version: 1,
@@ -318,5 +339,6 @@ export function parseSidecar(obj: unknown, file: string): ModelSidecar {
     heads,
     active_heads: activeHeads as string[],
     main_head: str('main_head'),
+    ...(o['pooler_trained'] === undefined ? {} : { pooler_trained: bool('pooler_trained') }),
   };
 }

@@ -15,7 +15,7 @@
 //   domain_discriminator      gradientReversal(λ) → [dropout → Linear → relu]×k → dropout → Linear   (no HF equivalent)
 //
 // Shape legend: B batch, T tokens, H hidden, V vocab, L labels, R rows with a label.
-import { crossEntropy, gatherRows, gradientReversal, linear, meanPool, reshape, tanh, type Rng } from '../tensor/index.js';
+import { add, crossEntropy, gatherRows, gradientReversal, linear, meanPool, reshape, scale, tanh, type Rng } from '../tensor/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getActivation, type Activation } from '../nn/activations.js';
 import { initBertWeights } from '../nn/init.js';
@@ -43,6 +43,8 @@ export interface HeadResult {
   loss: Tensor | null;
   /** masked_lm with labels: flat [B*T] positions whose logits are returned (labels != -100). */
   rows?: Int32Array;
+  /** Named parts of `loss` for logging (domain_discriminator with adversary 'confusion': domain, confusion). */
+  parts?: Record<string, number>;
 }
 
 export interface HeadRunOptions {
@@ -50,11 +52,21 @@ export interface HeadRunOptions {
   grlLambda?: number;
 }
 
+/** One vector per sequence: the pooler output (BERT's NSP-trained [CLS] → dense → tanh), the [CLS] hidden state, or the masked mean of the last layer. */
+export type HeadPooling = 'pooler' | 'cls' | 'mean';
+export const HEAD_POOLINGS: readonly HeadPooling[] = ['pooler', 'cls', 'mean'];
+
 export interface SequenceClassificationSpec {
   type: 'sequence_classification';
   numLabels: number;
-  /** 'bert': Linear on the pooled output (BertForSequenceClassification); 'roberta': RobertaClassificationHead. Default: the model family. */
+  /** 'bert': Linear on the pooled vector (BertForSequenceClassification); 'roberta': RobertaClassificationHead (dense → tanh → Linear). Default: the model family. */
   style?: 'bert' | 'roberta';
+  /**
+   * What the head reads. Default: 'pooler' for the bert style, 'cls' for the roberta style (the HF
+   * classes). Checkpoints whose pooler was never trained (MLM-only pretraining) should use 'cls' or
+   * 'mean': an untrained pooler's outputs barely vary between inputs. The roberta style cannot read the pooler.
+   */
+  pooling?: HeadPooling;
   labels?: string[];
   dropout?: number;
 }
@@ -80,6 +92,16 @@ export interface DomainDiscriminatorSpec {
   hiddenSizes?: number[];
   /** Features fed to the discriminator: pooler output (default), h[:,0], or masked mean. */
   features?: 'pooled' | 'cls' | 'mean';
+  /**
+   * How the encoder is trained against the discriminator. 'grl' (default): gradient reversal
+   * (Ganin et al.), the encoder maximises the discriminator's loss — which it can do by making
+   * the discriminator confidently wrong (swapping the domains) instead of confusing it.
+   * 'confusion' (Tzeng et al. 2015): the discriminator learns on detached features, the encoder
+   * minimises the cross-entropy between the discriminator's output (parameters held fixed) and the
+   * uniform distribution, weighted by λ — minimal only when the output is uniform, so there is
+   * no swapped solution.
+   */
+  adversary?: 'grl' | 'confusion';
   /** Default gradient-reversal λ; can be changed every step (`head.lambda = ...` or forward opts). */
   lambda?: number;
   dropout?: number;
@@ -100,6 +122,13 @@ export abstract class Head extends Module {
   labelNames(): string[] | null {
     return null;
   }
+}
+
+/** The [B,H] vector a sequence-level head reads. */
+export function poolSequence(ctx: HeadContext, pooling: HeadPooling): Tensor {
+  if (pooling === 'pooler') return ctx.pooledOutput;
+  if (pooling === 'cls') return firstToken(ctx.sequenceOutput);
+  return meanPool(ctx.sequenceOutput, ctx.attentionMask);
 }
 
 function checkLabels(labels: Int32Array, n: number, numClasses: number, where: string): void {
@@ -128,10 +157,15 @@ export class SequenceClassificationHead extends Head {
   readonly dense: Linear | null = null; // roberta: [H,H]
   readonly out: Linear; // [L,H]
 
+  readonly pooling: HeadPooling;
+
   constructor(readonly spec: SequenceClassificationSpec, cfg: ResolvedConfig, rng: Rng) {
     super();
     checkSpecLabels(spec.labels, spec.numLabels, `head '${spec.type}'`);
     this.style = spec.style ?? cfg.family;
+    this.pooling = spec.pooling ?? (this.style === 'roberta' ? 'cls' : 'pooler');
+    if (!HEAD_POOLINGS.includes(this.pooling)) throw new Error(`head '${spec.type}': pooling must be one of ${HEAD_POOLINGS.join(', ')}, got '${String(this.pooling)}'`);
+    if (this.style === 'roberta' && this.pooling === 'pooler') throw new Error(`head '${spec.type}': the roberta style reads a token vector through its own dense layer; pooling 'pooler' needs style 'bert'`);
     const H = cfg.hiddenSize;
     this.drop = this.registerModule('0', new Dropout(spec.dropout ?? cfg.classifierDropout, rng));
     if (this.style === 'roberta') {
@@ -145,13 +179,8 @@ export class SequenceClassificationHead extends Head {
   }
 
   forward(ctx: HeadContext, labels?: Int32Array | null): HeadResult {
-    let x: Tensor;
-    if (this.dense !== null) {
-      x = this.drop.forward(firstToken(ctx.sequenceOutput)); // [B,H]
-      x = this.drop.forward(tanh(this.dense.forward(x)));
-    } else {
-      x = this.drop.forward(ctx.pooledOutput);
-    }
+    let x = this.drop.forward(poolSequence(ctx, this.pooling)); // [B,H]
+    if (this.dense !== null) x = this.drop.forward(tanh(this.dense.forward(x)));
     const logits = this.out.forward(x); // [B,L]
     let loss: Tensor | null = null;
     if (labels != null) {
@@ -176,8 +205,10 @@ export class SequenceClassificationHead extends Head {
   }
 
   hfArchitecture(family: 'bert' | 'roberta'): string | null {
-    // HF has no class with the other family's classifier layout: such heads stay under heads.<name>.
+    // HF has no class with the other family's classifier layout, nor one that pools differently
+    // from its own: such heads stay under heads.<name>.
     if (this.style !== family) return null;
+    if (this.pooling !== (family === 'roberta' ? 'cls' : 'pooler')) return null;
     return family === 'roberta' ? 'RobertaForSequenceClassification' : 'BertForSequenceClassification';
   }
 
@@ -188,7 +219,9 @@ export class SequenceClassificationHead extends Head {
       layers: this.style === 'roberta' ? 2 : 1,
       activation_function: 'tanh',
       label2id: labelMap(this.spec.labels, this.spec.numLabels),
-      use_pooler: this.style === 'bert',
+      use_pooler: this.pooling === 'pooler',
+      // AdapterHub's head reads the pooler or h[:,0]; 'mean' is adaptext's own.
+      pooling: this.pooling,
       bias: true,
       dropout_prob: this.spec.dropout ?? null,
     };
@@ -425,6 +458,7 @@ export class DomainDiscriminatorHead extends Head {
   readonly type = 'domain_discriminator' as const;
   /** Gradient-reversal λ used when forward options do not give one. Change it every step (Ganin schedule). */
   lambda: number;
+  readonly adversary: 'grl' | 'confusion';
   private readonly steps: Array<{ drop: Dropout; lin: Linear; act: boolean }> = [];
   readonly hiddenSizes: number[];
 
@@ -432,6 +466,8 @@ export class DomainDiscriminatorHead extends Head {
     super();
     checkSpecLabels(spec.labels, spec.numDomains, `head '${spec.type}'`);
     this.lambda = spec.lambda ?? 1;
+    this.adversary = spec.adversary ?? 'grl';
+    if (this.adversary !== 'grl' && this.adversary !== 'confusion') throw new Error(`domain_discriminator head: adversary must be 'grl' or 'confusion', got '${String(this.adversary)}'`);
     this.hiddenSizes = spec.hiddenSizes ?? [cfg.hiddenSize];
     const p = spec.dropout ?? cfg.classifierDropout;
     let idx = 0;
@@ -453,20 +489,45 @@ export class DomainDiscriminatorHead extends Head {
   forward(ctx: HeadContext, labels?: Int32Array | null, opts: HeadRunOptions = {}): HeadResult {
     const lambda = opts.grlLambda ?? this.lambda;
     const f = this.spec.features ?? 'pooled';
-    let x =
-      f === 'pooled' ? ctx.pooledOutput : f === 'cls' ? firstToken(ctx.sequenceOutput) : meanPool(ctx.sequenceOutput, ctx.attentionMask);
-    x = gradientReversal(x, lambda); // [B,H]: identity forward, −λ·grad backward
+    const feats = poolSequence(ctx, f === 'pooled' ? 'pooler' : f); // [B,H]
+    if (this.adversary === 'grl') {
+      // identity forward, −λ·grad backward: one pass trains the discriminator and pushes the encoder against it
+      const logits = this.mlp(gradientReversal(feats, lambda), false);
+      let loss: Tensor | null = null;
+      if (labels != null) {
+        checkLabels(labels, ctx.shape[0], this.spec.numDomains, 'domain_discriminator head');
+        loss = crossEntropy(logits, labels);
+      }
+      return { logits, loss };
+    }
+    // confusion: the discriminator learns the domains from detached features; the encoder learns
+    // to make the (held-fixed) discriminator's output uniform over the domains.
+    const logits = this.mlp(feats.detach(), false); // [B,D]
+    if (labels == null) return { logits, loss: null };
+    checkLabels(labels, ctx.shape[0], this.spec.numDomains, 'domain_discriminator head');
+    const domainLoss = crossEntropy(logits, labels);
+    const fixed = this.mlp(feats, true); // [B,D], gradients reach the features only
+    const D = this.spec.numDomains;
+    let confusion: Tensor | null = null;
+    for (let d = 0; d < D; d++) {
+      // CE against the uniform target = mean over classes of the CE against each class
+      const ce = crossEntropy(fixed, new Int32Array(ctx.shape[0]).fill(d));
+      confusion = confusion === null ? ce : add(confusion, ce);
+    }
+    const loss = add(domainLoss, scale(confusion!, lambda / D));
+    return { logits, loss, parts: { domain: domainLoss.item(), confusion: confusion!.item() / D } };
+  }
+
+  /** The MLP; `fixedParams`: weights used as constants (no gradient into them). */
+  private mlp(x: Tensor, fixedParams: boolean): Tensor {
     const relu = getActivation('relu', 'domain_discriminator');
     for (const s of this.steps) {
-      x = s.lin.forward(s.drop.forward(x));
+      const w = fixedParams ? s.lin.weight.detach() : s.lin.weight;
+      const b = s.lin.bias === null ? null : fixedParams ? s.lin.bias.detach() : s.lin.bias;
+      x = linear(s.drop.forward(x), w, b);
       if (s.act) x = relu(x);
     }
-    let loss: Tensor | null = null;
-    if (labels != null) {
-      checkLabels(labels, ctx.shape[0], this.spec.numDomains, 'domain_discriminator head');
-      loss = crossEntropy(x, labels);
-    }
-    return { logits: x, loss };
+    return x;
   }
 
   hfNames(): null {
@@ -484,6 +545,7 @@ export class DomainDiscriminatorHead extends Head {
       hidden_sizes: this.hiddenSizes,
       activation_function: 'relu',
       features: this.spec.features ?? 'pooled',
+      adversary: this.adversary,
       grl_lambda: this.lambda,
       label2id: labelMap(this.spec.labels, this.spec.numDomains),
       dropout_prob: this.spec.dropout ?? null,
@@ -529,11 +591,15 @@ export function specFromHeadConfig(c: Record<string, unknown>, file: string): He
     case 'classification': {
       const layers = c['layers'] ?? 2;
       const usePooler = c['use_pooler'] === true;
+      const pooling = c['pooling'] ?? (usePooler ? 'pooler' : 'cls');
+      if (!(HEAD_POOLINGS as readonly unknown[]).includes(pooling) || (pooling === 'pooler') !== usePooler) {
+        throw new Error(`${file}: classification head with pooling=${JSON.stringify(pooling)} and use_pooler=${String(usePooler)} (pooling must be one of ${HEAD_POOLINGS.join(', ')}, 'pooler' exactly when use_pooler)`);
+      }
       let style: 'bert' | 'roberta';
-      if (layers === 1 && usePooler) style = 'bert';
+      if (layers === 1) style = 'bert';
       else if (layers === 2 && !usePooler && (c['activation_function'] ?? 'tanh') === 'tanh') style = 'roberta';
-      else throw new Error(`${file}: classification head with layers=${String(layers)}, use_pooler=${String(usePooler)} is not supported (layers 1 + use_pooler, or layers 2 + tanh on the first token)`);
-      return { type: 'sequence_classification', numLabels: num('num_labels'), style, labels: labels(), dropout };
+      else throw new Error(`${file}: classification head with layers=${String(layers)}, use_pooler=${String(usePooler)} is not supported (layers 1, or layers 2 + tanh on a token vector)`);
+      return { type: 'sequence_classification', numLabels: num('num_labels'), style, pooling: pooling as HeadPooling, labels: labels(), dropout };
     }
     case 'tagging':
       if ((c['layers'] ?? 1) !== 1) throw new Error(`${file}: tagging head with layers=${String(c['layers'])} is not supported (1)`);
@@ -546,6 +612,7 @@ export function specFromHeadConfig(c: Record<string, unknown>, file: string): He
         numDomains: num('num_labels'),
         hiddenSizes: c['hidden_sizes'] as number[] | undefined,
         features: c['features'] as 'pooled' | 'cls' | 'mean' | undefined,
+        adversary: c['adversary'] as 'grl' | 'confusion' | undefined,
         lambda: typeof c['grl_lambda'] === 'number' ? (c['grl_lambda'] as number) : undefined,
         labels: labels(),
         dropout,

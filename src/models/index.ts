@@ -23,8 +23,9 @@ export {
   DomainDiscriminatorHead,
   alignLabelsToFirstSubtoken,
   specFromHeadConfig,
+  HEAD_POOLINGS,
 } from './heads.js';
-export type { HeadSpec, HeadType, HeadResult, HeadContext } from './heads.js';
+export type { HeadSpec, HeadType, HeadResult, HeadContext, HeadPooling } from './heads.js';
 export { modelFromTensors, hfTensors, sidecarOf, SIDECAR_NAME } from './checkpoint.js';
 export type { LoadInfo, ModelSidecar } from './checkpoint.js';
 export { loadModel, loadAdapter, loadHead, readModelConfig, readModelTensors, HEAD_CONFIG_NAME, HEAD_WEIGHTS_NAME } from './load.js';

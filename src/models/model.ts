@@ -81,6 +81,12 @@ export class AdapterModel extends Module {
   private main: string | null = null;
 
   private cfgJson: BertFamilyConfig;
+  /**
+   * Whether the pooler holds trained weights. A model built here starts it at random (false);
+   * loading sets it from the checkpoint (src/models/checkpoint.ts poolerTrainedOf). Saved in
+   * adaptext.json; decides the default pooling of new classification heads in the pipeline.
+   */
+  poolerTrained = false;
 
   constructor(config: BertFamilyConfig, opts: AdapterModelOptions = {}) {
     super();
@@ -206,10 +212,14 @@ export class AdapterModel extends Module {
   }
 
   /** The head written under HF names when saving an HF folder (decides `architectures`). */
+  /**
+   * The head inference uses by default and the one a saved folder presents to Hugging Face: when
+   * HF has a class for it (`hfArchitecture`), it is written under HF names (`classifier.*`) and
+   * `architectures` names that class; otherwise (e.g. a mean-pooling head) it stays under
+   * `heads.<name>.*` and only adaptext.json records it as the main head.
+   */
   setMainHead(name: string | null): void {
-    if (name !== null && this.getHead(name).hfArchitecture(this.cfg.family) === null) {
-      throw new Error(`setMainHead: head '${name}' (${this.getHead(name).type}) has no Hugging Face form for ${this.cfg.family}`);
-    }
+    if (name !== null) this.getHead(name); // throws on an unknown name
     this.main = name;
   }
 

@@ -20,10 +20,12 @@
 //
 // Loss = w.task·L_task + w.domain·L_domain + w.mlm·L_mlm + w.target_task·L_target_task, with
 // L_domain = (CE_source + CE_target) / 2: domain-balanced, so the 70/30 mix does not make the
-// discriminator's job "always say source". λ of the gradient-reversal layer follows the Ganin
-// schedule over the stage's progress (lambda.ts). Discriminator accuracy on the batch is logged.
+// discriminator's job "always say source". λ follows the Ganin schedule over the stage's progress
+// (lambda.ts) and weighs the encoder's adversarial term: the reversed gradient (stage2.adversary
+// = grl) or the confusion loss towards a uniform discriminator output (= confusion; then
+// L_domain trains only the discriminator). Discriminator accuracy on the batch is logged.
 import { collate, MlmMasker, MixedDomainSampler, type EncodedExample, type MixedBatchPlan } from '../data/index.js';
-import type { AdapterModel } from '../models/index.js';
+import type { AdapterModel, HeadResult } from '../models/index.js';
 import type { Tokenizer } from '../text/index.js';
 import { Rng } from '../tensor/index.js';
 import type { Stage2Config, TaskConfig } from './config.js';
@@ -60,6 +62,11 @@ export function alignmentBatchesPerEpoch(sourceSize: number, targetSize: number,
 function hasLabel(a: Int32Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== -100) return true;
   return false;
+}
+
+/** The discriminator's cross-entropy on the true domains (with adversary 'confusion' the head's loss also holds the encoder's confusion term). */
+function domainLoss(r: HeadResult): number {
+  return r.parts?.['domain'] ?? r.loss!.data[0]!;
 }
 
 function argmaxCount(logits: Float32Array, rows: number, want: number): number {
@@ -125,11 +132,13 @@ export function alignmentHooks(a: AlignmentArgs): StageHooks {
         labels1[disc] = new Int32Array(src.B); // domain 0 = source
       }
       let ceSource = 0;
+      let o1Parts: Record<string, number> | undefined;
       if (heads1.length > 0) {
         const o1 = model.forward(batchInput(src), { heads: heads1, labels: labels1, lossWeights: { [source.head]: w.task, [disc]: w.domain / 2 }, grlLambda: lambda });
         if (w.task > 0) out.lossTask = o1.heads[source.head]!.loss!.data[0]!;
         if (w.domain > 0) {
-          ceSource = o1.heads[disc]!.loss!.data[0]!;
+          ceSource = domainLoss(o1.heads[disc]!);
+          o1Parts = o1.heads[disc]!.parts;
           discOk += argmaxCount(o1.heads[disc]!.logits.data, src.B, 0);
         }
         out.loss += o1.loss!.data[0]!;
@@ -154,9 +163,12 @@ export function alignmentHooks(a: AlignmentArgs): StageHooks {
         if (target.head !== null) weights[target.head] = w.target_task;
         const o2 = model.forward(batchInput(tgt), { heads: heads2, labels: labels2, lossWeights: weights, grlLambda: lambda });
         if (w.domain > 0) {
-          const ceTarget = o2.heads[disc]!.loss!.data[0]!;
+          const ceTarget = domainLoss(o2.heads[disc]!);
           discOk += argmaxCount(o2.heads[disc]!.logits.data, tgt.B, 1);
           out.lossDomain = (ceSource + ceTarget) / 2;
+          const cs = o1Parts?.['confusion'];
+          const ct = o2.heads[disc]!.parts?.['confusion'];
+          if (cs !== undefined && ct !== undefined) out.lossConfusion = (cs + ct) / 2;
           out.discAcc = discOk / (src.B + tgt.B);
         }
         out.loss += o2.loss!.data[0]!;

@@ -26,6 +26,17 @@ const Task = v.object({
     const dup = ls.find((l, i) => ls.indexOf(l) !== i);
     return dup === undefined ? undefined : `label ${JSON.stringify(dup)} is listed twice`;
   }),
+  /**
+   * What a sequence-classification head reads: pooler | cls | mean, or auto = the pooler when the
+   * checkpoint's pooler was trained (a Hugging Face BERT), else the masked mean (checkpoints from
+   * MLM-only pretraining, such as the bundled one; RoBERTa heads read <s> through their own dense layer).
+   */
+  pooling: v.withDefault(v.enum(['auto', 'pooler', 'cls', 'mean'] as const), 'auto'),
+  /**
+   * Dropout on the vector a new head reads (HF `classifier_dropout`); null = the model's
+   * classifier_dropout, else its hidden_dropout_prob (as HF).
+   */
+  classifier_dropout: v.withDefault(v.nullable(v.number({ min: 0, max: 1, exclusiveMax: true })), null),
 });
 
 const Reader = v.object({
@@ -115,7 +126,13 @@ function stageFields(d: { epochs: number; batch: number; patience: number | null
   };
 }
 
-const Stage1 = v.object(stageFields({ epochs: 3, batch: 16, patience: 2 }));
+/**
+ * A task head this stage creates starts as a logistic-regression probe of its features on the
+ * stage's training rows (linear_probe: LP-FT, Kumar et al. 2022), or at random (random).
+ */
+const HeadInit = v.withDefault(v.enum(['linear_probe', 'random'] as const), 'linear_probe');
+
+const Stage1 = v.object({ ...stageFields({ epochs: 3, batch: 16, patience: 2 }), head_init: HeadInit });
 
 const Stage2 = v.object({
   ...stageFields({ epochs: 1, batch: 16, patience: null }),
@@ -129,6 +146,13 @@ const Stage2 = v.object({
    *   rows are also evaluated through the target adapter.
    */
   source_adapter: v.withDefault(v.enum(['own', 'target'] as const), 'target'),
+  /**
+   * How the encoder is trained against the domain discriminator. grl: gradient reversal (DANN);
+   * confusion: the discriminator learns on detached features and the encoder is pushed towards a
+   * uniform discriminator output (Tzeng et al. 2015), which — unlike the reversed gradient — has no
+   * "swap the domains" solution. λ (below) weighs the encoder's term in both.
+   */
+  adversary: v.withDefault(v.enum(['grl', 'confusion'] as const), 'grl'),
   /** Share of each mixed batch from the source domain (rest: target). */
   source_ratio: v.withDefault(v.number({ min: 0, max: 1, exclusiveMin: true, exclusiveMax: true }), 0.7),
   mlm_probability: v.withDefault(v.number({ min: 0, max: 1 }), 0.15),
@@ -164,6 +188,15 @@ const Stage2 = v.object({
 
 const Stage3 = v.object({
   ...stageFields({ epochs: 10, batch: 16, patience: 3 }),
+  /** Also used by the few-shot-only ablation. */
+  head_init: HeadInit,
+  /**
+   * When the target task head already exists (the same task as the source, trained in stages
+   * 1–2), re-initialise it by `head_init: linear_probe` on the few-shot rows instead of
+   * continuing from the source head: the encoder carries what stages 1–2 learned, the head is
+   * fitted to the target's labels from the first step.
+   */
+  refit_head: v.withDefault(v.boolean(), false),
   /** Labelled target examples drawn (stratified, seeded) from target train when no few_shot file is given. */
   shots: v.withDefault(v.integer({ min: 1 }), 500),
 });
@@ -175,8 +208,8 @@ export const PipelineSchema = v.object({
   output: v.path(),
   seed: v.withDefault(v.integer({ min: 0 }), 42),
   max_length: v.withDefault(v.integer({ min: 8 }), 128),
-  /** Features the discriminator, domain confusion and the projection use. */
-  features: v.withDefault(v.enum(['pooled', 'cls', 'mean'] as const), 'pooled'),
+  /** Features the discriminator, domain confusion and the projection use; auto = what the source task head reads (pooler → pooled). */
+  features: v.withDefault(v.enum(['auto', 'pooled', 'cls', 'mean'] as const), 'auto'),
   tasks: v.refine(v.record(Task, { key: v.string({ nonEmpty: true, ...DOMAIN_NAME }) }), (t) =>
     Object.keys(t).length === 0 ? 'at least one task is needed' : undefined,
   ),
@@ -244,7 +277,7 @@ export type DomainConfig = PipelineConfig['source'];
 export type ReaderConfig = DomainConfig['reader'];
 export type TaskConfig = PipelineConfig['tasks'][string];
 export type LrConfig = Infer<typeof LrGroups>;
-export type StageCommon = PipelineConfig['stage1'];
+export type StageCommon = Omit<PipelineConfig['stage1'], 'head_init'>;
 export type Stage2Config = PipelineConfig['stage2'];
 export type Stage3Config = PipelineConfig['stage3'];
 

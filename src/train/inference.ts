@@ -12,7 +12,7 @@ import { readDataset, type EncodedExample, type Example } from '../data/index.js
 import { encodeExamples } from '../data/index.js';
 import { JsonlError, readJsonlSync } from '../io/jsonl.js';
 import { JsonlWriter } from '../io/jsonl.js';
-import { loadModel, type AdapterModel } from '../models/index.js';
+import { loadModel, SequenceClassificationHead, type AdapterModel } from '../models/index.js';
 import { loadTokenizer, type Tokenizer } from '../text/index.js';
 import type { Metrics } from '../eval/types.js';
 import { validateConfig, type PipelineConfig, type ReaderConfig, type TaskConfig } from './config.js';
@@ -93,7 +93,7 @@ function taskOfHead(model: AdapterModel, head: string, where: string): TaskConfi
     throw new Error(`${where}: head '${head}' is a ${h.type} head, not a classification head`);
   }
   const n = (h.spec as { numLabels: number }).numLabels;
-  return { type: h.type, labels: h.labelNames() ?? Array.from({ length: n }, (_, i) => `LABEL_${i}`) };
+  return { type: h.type, pooling: h instanceof SequenceClassificationHead ? h.pooling : 'auto', classifier_dropout: null, labels: h.labelNames() ?? Array.from({ length: n }, (_, i) => `LABEL_${i}`) };
 }
 
 /** `adaptext eval`: metrics of the model on a labelled file (same readers and rules as training). */

@@ -22,9 +22,11 @@ import { loadTokenizer, type Tokenizer } from '../text/index.js';
 import { projectBeforeAfter } from '../eval/projection.js';
 import { writeReport } from '../eval/report.js';
 import type { DomainConfusion, Metrics, RunMetrics } from '../eval/types.js';
+import type { Example } from '../data/index.js';
 import { tfidfBaselines } from '../baselines/index.js';
 import { resolveModelDependent, stageLrs, validateConfig, type PipelineConfig, type StageCommon } from './config.js';
 import { DOMAIN_ID, dataFingerprint, EncodingCache, loadPipelineData, type PipelineData } from './data.js';
+import { linearProbeInit } from './head-init.js';
 import { alignmentBatchesPerEpoch, alignmentHooks } from './alignment.js';
 import { loadCheckpoint, readTrainerState, TRAINER_STATE_NAME, type TrainerState } from './checkpoint.js';
 import { silentProgress, type ProgressSink } from './progress.js';
@@ -384,6 +386,22 @@ function rawBackbone(ctx: Ctx, seedName: string): Start {
   return { model, tokenizer: ctx.baseTokenizer, vocab: null };
 }
 
+/**
+ * A task head created for this stage starts as a linear probe of its features (LP-FT, head-init.ts)
+ * unless the stage says `head_init: random`. Called from a stage's fresh start only: a resumed
+ * stage has the head's trained weights in its checkpoint.
+ */
+function initNewHead(ctx: Ctx, name: StageName, s: Start, a: { head: string; created: boolean; headInit: 'linear_probe' | 'random'; adapter: string; rows: Example[]; validation: Example[]; maxLength: number; domain: number }): void {
+  if (!a.created || a.headInit !== 'linear_probe') return;
+  const train = ctx.enc.get(s.tokenizer, a.rows, a.maxLength, a.domain);
+  const validation = ctx.enc.get(s.tokenizer, a.validation, ctx.cfg.max_length, a.domain);
+  const r = linearProbeInit(s.model, { head: a.head, adapter: a.adapter, train, validation, batchSize: ctx.cfg.evaluation.batch_size, padId: s.tokenizer.specialIds.pad });
+  if (r === null) return;
+  ctx.run.log({ type: 'head_init', stage: name, head: a.head, method: 'linear_probe', rows: r.rows, C: r.C, train_accuracy: r.trainAccuracy, validation_accuracy: r.validationAccuracy, iterations: r.iterations });
+  const va = r.validationAccuracy === null ? '' : `, validation ${(r.validationAccuracy * 100).toFixed(1)}%`;
+  ctx.progress.note(`${name}: head '${a.head}' initialised as a linear probe of its features (${r.rows} rows, C ${r.C}, train accuracy ${(r.trainAccuracy * 100).toFixed(1)}%${va})`);
+}
+
 function totalSteps(settings: StageCommon, perEpoch: number): number {
   return Math.min(settings.max_steps ?? Infinity, settings.epochs * perEpoch);
 }
@@ -399,7 +417,9 @@ function stage1(ctx: Ctx): void {
     () => {
       const s = rawBackbone(ctx, 'stage1');
       ensureAdapter(s.model, src.name, adapterSpec(cfg, ctx.leaveOut));
+      const created = !s.model.headNames().includes(src.taskName);
       ensureTaskHead(s.model, src.taskName, src.task);
+      initNewHead(ctx, 'stage1', s, { head: src.taskName, created, headInit: s1.head_init, adapter: src.name, rows: src.train, validation: src.validation, maxLength: s1.max_length ?? cfg.max_length, domain: DOMAIN_ID.source });
       s.model.setMainHead(src.taskName);
       s.model.setActiveAdapter(src.name);
       s.model.setActiveHeads([src.taskName]);
@@ -559,7 +579,9 @@ function stage3(ctx: Ctx): void {
         if (cfg.adapters.target_init === 'copy_source' && s.model.adapterNames().includes(src.name)) copyAdapter(s.model, src.name, tgt.name);
         else s.model.addAdapter(tgt.name, adapterSpec(cfg, ctx.leaveOut));
       }
+      const created = !s.model.headNames().includes(tgt.taskName) || cfg.stage3.refit_head;
       ensureTaskHead(s.model, tgt.taskName, tgt.task);
+      initNewHead(ctx, 'stage3', s, { head: tgt.taskName, created, headInit: cfg.stage3.head_init, adapter: tgt.name, rows: tgt.fewShot, validation: tgt.validation, maxLength: cfg.stage3.max_length ?? cfg.max_length, domain: DOMAIN_ID.target });
       s.model.setMainHead(tgt.taskName);
       s.model.setActiveAdapter(tgt.name);
       s.model.setActiveHeads([tgt.taskName]);
@@ -579,7 +601,9 @@ function fewShotOnly(ctx: Ctx): void {
     () => {
       const s = rawBackbone(ctx, 'fewshot_only');
       s.model.addAdapter(tgt.name, adapterSpec(cfg, ctx.leaveOut));
+      const created = !s.model.headNames().includes(tgt.taskName);
       ensureTaskHead(s.model, tgt.taskName, tgt.task);
+      initNewHead(ctx, 'fewshot_only', s, { head: tgt.taskName, created, headInit: cfg.stage3.head_init, adapter: tgt.name, rows: tgt.fewShot, validation: tgt.validation, maxLength: cfg.stage3.max_length ?? cfg.max_length, domain: DOMAIN_ID.target });
       s.model.setMainHead(tgt.taskName);
       s.model.setActiveAdapter(tgt.name);
       s.model.setActiveHeads([tgt.taskName]);

@@ -10,7 +10,7 @@
 //            head(s), the MLM head and the discriminator train;
 //   stage 3  only the target adapter and the target task head train (AdapterModel.trainOnly).
 import type { AdapterConfigSpec } from '../models/adapters.js';
-import type { AdapterModel, HeadSpec } from '../models/index.js';
+import { SequenceClassificationHead, type AdapterModel, type HeadPooling, type HeadSpec } from '../models/index.js';
 import { AdamW, linearWarmupDecaySchedule, warmupStepsFromRatio, type ParamGroupSpec } from '../optim/index.js';
 import type { Parameter } from '../nn/parameter.js';
 import type { PipelineConfig, TaskConfig } from './config.js';
@@ -24,10 +24,35 @@ export function adapterSpec(cfg: PipelineConfig, leaveOut: readonly number[]): A
   return spec;
 }
 
-export function taskHeadSpec(task: TaskConfig): HeadSpec {
+/**
+ * What a new sequence-classification head of this task reads on this model: the configured
+ * pooling, or (auto) the pooler when the checkpoint's pooler was trained, else the masked mean —
+ * RoBERTa-style heads keep their own <s> reading (they never use the pooler).
+ */
+export function taskPooling(model: AdapterModel, task: TaskConfig): HeadPooling {
+  if (task.pooling !== 'auto') return task.pooling;
+  if (model.cfg.family === 'roberta') return 'cls';
+  return model.poolerTrained ? 'pooler' : 'mean';
+}
+
+export function taskHeadSpec(model: AdapterModel, task: TaskConfig): HeadSpec {
+  const dropout = task.classifier_dropout ?? undefined;
   return task.type === 'token_classification'
-    ? { type: 'token_classification', numLabels: task.labels.length, labels: [...task.labels] }
-    : { type: 'sequence_classification', numLabels: task.labels.length, labels: [...task.labels] };
+    ? { type: 'token_classification', numLabels: task.labels.length, labels: [...task.labels], dropout }
+    : { type: 'sequence_classification', numLabels: task.labels.length, labels: [...task.labels], pooling: taskPooling(model, task), dropout };
+}
+
+/**
+ * The features of the discriminator, the domain classifier and the projection: the configured
+ * kind, or (auto) what the source task head reads — alignment acts on the vector the task uses.
+ */
+export function featureKind(cfg: PipelineConfig, model: AdapterModel): 'pooled' | 'cls' | 'mean' {
+  if (cfg.features !== 'auto') return cfg.features;
+  const task = cfg.tasks[cfg.source.task]!;
+  if (task.type === 'token_classification') return model.poolerTrained ? 'pooled' : 'mean';
+  const head = model.headNames().includes(cfg.source.task) ? model.getHead(cfg.source.task) : null;
+  const pooling = head instanceof SequenceClassificationHead ? head.pooling : taskPooling(model, task);
+  return pooling === 'pooler' ? 'pooled' : pooling;
 }
 
 export function ensureAdapter(model: AdapterModel, name: string, spec: AdapterConfigSpec): void {
@@ -36,7 +61,7 @@ export function ensureAdapter(model: AdapterModel, name: string, spec: AdapterCo
 
 /** The task head keyed by task name; an existing head of another shape is an error, not silently reused. */
 export function ensureTaskHead(model: AdapterModel, name: string, task: TaskConfig): void {
-  const spec = taskHeadSpec(task);
+  const spec = taskHeadSpec(model, task);
   if (model.headNames().includes(name)) {
     const h = model.getHead(name);
     const labels = h.labelNames();
@@ -61,7 +86,7 @@ export function ensureDiscriminator(model: AdapterModel, cfg: PipelineConfig, do
     const d = cfg.stage2.discriminator;
     model.addHead(
       DISCRIMINATOR_HEAD,
-      { type: 'domain_discriminator', numDomains: 2, labels: [...domains], hiddenSizes: d.hidden_sizes ? [...d.hidden_sizes] : undefined, dropout: d.dropout, features: cfg.features },
+      { type: 'domain_discriminator', numDomains: 2, labels: [...domains], hiddenSizes: d.hidden_sizes ? [...d.hidden_sizes] : undefined, dropout: d.dropout, features: featureKind(cfg, model), adversary: cfg.stage2.adversary },
       { setActive: false },
     );
   }

@@ -19,7 +19,7 @@ import { evaluateTask, poolFeatures } from './evaluate.js';
 import type { ProgressSink } from './progress.js';
 import type { RunFolder, StageName } from './run-folder.js';
 import { deriveSeed } from './seeds.js';
-import { stage2SourceAdapter } from './setup.js';
+import { featureKind, stage2SourceAdapter } from './setup.js';
 
 export interface StageEvaluation {
   target_test?: Metrics;
@@ -87,7 +87,7 @@ export function evaluateStage(a: {
   const srcHeld = sourceTest.length > 0 ? sourceTest : encode('source', src.validation);
   let features: StageFeatures | null = null;
   if (srcHeld.length >= 4 && targetTest.length >= 4) {
-    const f = { features: cfg.features, batchSize: bs, padId };
+    const f = { features: featureKind(cfg, model), batchSize: bs, padId };
     const labelName = (task: typeof src.task, l: number) => (l >= 0 ? task.labels[l]! : '');
     features = {
       source: poolFeatures(model, srcHeld, { ...f, adapter: srcAdapter }),

@@ -35,6 +35,8 @@ export interface StepOutput {
   lossTask?: number;
   lossMlm?: number;
   lossDomain?: number;
+  /** Stage 2 with adversary 'confusion': CE of the discriminator's output against the uniform distribution. */
+  lossConfusion?: number;
   discAcc?: number;
   lambda?: number;
 }

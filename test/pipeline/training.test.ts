@@ -24,7 +24,7 @@ let tok: Tokenizer;
 let books: EncodedExample[];
 let kitchen: EncodedExample[];
 let cfg: PipelineConfig;
-const TASK = { type: 'sequence_classification' as const, labels: ['negative', 'positive'] };
+const TASK = { type: 'sequence_classification' as const, pooling: 'auto' as const, classifier_dropout: null, labels: ['negative', 'positive'] };
 
 function snapshot(model: AdapterModel): Map<string, Float32Array> {
   return new Map(model.namedParameters().map(([k, p]) => [k, p.data.slice()]));

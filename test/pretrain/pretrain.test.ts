@@ -131,6 +131,9 @@ test('pretrain from scratch: loss goes down, output loads back as BertForMaskedL
   assert.ok(existsSync(join(fullOut, 'vocab.txt')) && existsSync(join(fullOut, 'tokenizer_config.json')));
   const { model } = loadModel(fullOut);
   assert.equal(model.getHead(model.mainHead!).type, 'masked_lm');
+  // MLM-only pretraining never trains the pooler: the folder says so, and task heads avoid it
+  assert.equal(model.poolerTrained, false);
+  assert.equal(JSON.parse(readFileSync(join(fullOut, 'adaptext.json'), 'utf8')).pooler_trained, false);
 });
 
 test('resume after an interruption ends bit-identical to the uninterrupted run', async () => {

@@ -109,7 +109,7 @@ function checkLogRecord(v: unknown, where: string): LogRecord | null {
     need(v, 'stage', 'string', where);
     need(v, 'step', 'number', where);
     need(v, 'loss', 'number', where);
-    for (const k of ['epoch', 'lossTask', 'lossMlm', 'lossDomain', 'discAcc', 'lambda', 'lr', 'gradNorm', 'time']) opt(v, k, 'number', where);
+    for (const k of ['epoch', 'lossTask', 'lossMlm', 'lossDomain', 'lossConfusion', 'discAcc', 'lambda', 'lr', 'gradNorm', 'time']) opt(v, k, 'number', where);
     return v as unknown as StepRecord;
   }
   if (v.type === 'eval') {
