@@ -18,6 +18,7 @@ import { readTrainerState } from '../../src/train/checkpoint.js';
 import { silentProgress } from '../../src/train/progress.js';
 import { fingerprintOf } from '../../src/train/pipeline.js';
 import { FIXTURES, fixtureConfig, tinyModel, tmp } from './helpers.js';
+import { arrayDiff } from '../support/close.js';
 
 let modelDir: string;
 let tok: Tokenizer;
@@ -31,9 +32,7 @@ function snapshot(model: AdapterModel): Map<string, Float32Array> {
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
+  return arrayDiff(a, b).maxAbs;
 }
 
 /** A 4-layer model with the source adapter in layers 2-3 and the sentiment head; layers 0-1 + embeddings frozen. */

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { Rng, kernels } from '../../src/tensor/index.js';
 import { erf } from '../../src/tensor/kernels/js.js';
 import { testBothBackends } from './helpers.js';
+import { assertClose } from '../support/close.js';
 
 function randArr(r: Rng, n: number, s = 1): Float32Array {
   const a = new Float32Array(n);
@@ -13,12 +14,7 @@ function randArr(r: Rng, n: number, s = 1): Float32Array {
   return a;
 }
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = 1e-5, atol = 1e-6): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    assert.ok(Math.abs(a - e) <= atol + rtol * Math.abs(e), `${what}[${i}]: got ${a}, expected ${e}`);
-  }
+  assertClose(actual, expected, what, { rtol, atol });
 }
 
 test('erf matches reference values (Python math.erf) to 1e-15', () => {
