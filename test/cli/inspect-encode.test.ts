@@ -15,6 +15,7 @@ import { noGrad } from '../../src/tensor/index.js';
 import { loadTokenizer } from '../../src/text/index.js';
 import { encodeFile, float32Text } from '../../src/cli/commands/encode.js';
 import { formatInspect, inspectModel, layerRanges } from '../../src/cli/commands/inspect.js';
+import { arrayDiff } from '../support/close.js';
 
 const CFG: BertFamilyConfig = {
   model_type: 'bert',
@@ -102,10 +103,7 @@ function reference(dir: string, inputs: ReadonlyArray<{ text?: string; input_ids
 }
 
 function maxDiff(got: number[], want: Float32Array): number {
-  assert.equal(got.length, want.length);
-  let d = 0;
-  for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(Math.fround(got[i]!) - want[i]!));
-  return d;
+  return arrayDiff(got.map(Math.fround), want).maxAbs;
 }
 
 const INPUTS = [

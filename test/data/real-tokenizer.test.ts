@@ -26,9 +26,13 @@ function tokenizerFolder(model: string): string {
   return dst;
 }
 
-const have = existsSync(join(FIX, 'bert-base-chinese')) && existsSync(join(FIX, 'bert-base-uncased'));
+// The fixtures are tracked in git: a missing one is a failure, not a skip.
+function requireFixtures(): void {
+  for (const m of ['bert-base-chinese', 'bert-base-uncased']) assert.ok(existsSync(join(FIX, m, 'vocab.txt.gz')), `${join(FIX, m)} is tracked in git and must be present`);
+}
 
-test('bert-base-chinese: whole-word masking masks CJK characters one by one and English words whole', { skip: !have }, () => {
+test('bert-base-chinese: whole-word masking masks CJK characters one by one and English words whole', () => {
+  requireFixtures();
   const tok: TokenizerLike = loadTokenizer(tokenizerFolder('bert-base-chinese'));
   const { encoded } = encodeExamples(
     [{ kind: 'text', text: '我们喜欢unbelievably好的烤鸭!', label: null, id: null, where: 'mem' }],
@@ -55,7 +59,8 @@ test('bert-base-chinese: whole-word masking masks CJK characters one by one and 
   assert.ok(englishMasked > 0 && cjkMaskedAlone > 0);
 });
 
-test('bert-base-uncased: NER tags land on the first WordPiece of each word', { skip: !have }, () => {
+test('bert-base-uncased: NER tags land on the first WordPiece of each word', () => {
+  requireFixtures();
   const tok: TokenizerLike = loadTokenizer(tokenizerFolder('bert-base-uncased'));
   const { encoded } = encodeExamples(
     [{ kind: 'tagged', words: ['Fly', 'to', 'Washington', 'unbelievably'], tags: [0, 0, 1, 2], id: null, where: 'mem' }],

@@ -58,7 +58,8 @@ test('impossible sizes are refused with the numbers', () => {
 });
 
 const kitchen = new URL('../../data/amazon/kitchen.labeled.jsonl.gz', import.meta.url);
-test('the demo split of the bundled kitchen reviews: 1600 / 200 / rest, 500 few-shot, balanced', { skip: !existsSync(kitchen) }, () => {
+test('the demo split of the bundled kitchen reviews: 1600 / 200 / rest, 500 few-shot, balanced', () => {
+  assert.ok(existsSync(kitchen), `${kitchen.pathname} is tracked in git and must be present`);
   const d = readDataset(kitchen.pathname, { task: 'classification', labels: ['negative', 'positive'] });
   const ex = d.examples as TextExample[];
   const s = splitDataset(ex, { seed: 13, sizes: { train: 1600, validation: 200, test: ex.length - 1800, fewShot: 500 }, labelOf: (e) => e.label });

@@ -8,9 +8,11 @@ import { before, describe, it } from 'node:test';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_DOMAINS, bundledModelDir, fewShotSet, splitDomain, SPLIT_TRAIN, SPLIT_VALIDATION } from '../../src/demo/index.js';
+import { DEMO_DOMAINS, bundledModelDir, fewShotSet, splitDomain, SPLIT_TRAIN, SPLIT_VALIDATION, type DemoDomain } from '../../src/demo/index.js';
 import { TimingProgress } from '../../src/demo/timing.js';
 import { silentProgress } from '../../src/train/progress.js';
+import { readDataset } from '../../src/data/index.js';
+import { tfidfBaselines } from '../../src/baselines/index.js';
 import { runCli, tinyBackbone, tmp, TINY_SETS } from './helpers.js';
 
 const ROW_NAMES = [
@@ -37,7 +39,13 @@ function parseTable(stdout: string): Map<string, [number, number]> {
   return rows;
 }
 
-function checkRun(out: string, stdout: string, source = 'books', target = 'kitchen'): void {
+interface DemoJson {
+  rows: Array<{ id: string; accuracy: number; macroF1: number; domainAccuracy: number | null }>;
+  domainConfusion: { before: number; after: number };
+  sizes: Record<string, number>;
+}
+
+function checkRun(out: string, stdout: string, source: DemoDomain = 'books', target: DemoDomain = 'kitchen'): DemoJson {
   const rows = parseTable(stdout);
   for (const [name, [acc, f1]] of rows) {
     assert.ok(acc >= 0 && acc <= 1 && f1 >= 0 && f1 <= 1, `${name}: ${acc} ${f1}`);
@@ -48,7 +56,7 @@ function checkRun(out: string, stdout: string, source = 'books', target = 'kitch
   assert.ok(existsSync(report), 'report.html written');
   assert.ok(stdout.includes(`report: ${report}`), 'report path printed');
   assert.match(readFileSync(report, 'utf8'), /<html/i);
-  const demo = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as { rows: Array<{ id: string; accuracy: number; macroF1: number; domainAccuracy: number | null }> };
+  const demo = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as DemoJson;
   assert.deepEqual(
     demo.rows.map((r) => r.id),
     ['source_only', 'alignment', 'few_shot', 'few_shot_only', 'tfidf_source', 'tfidf_source_few_shot'],
@@ -60,7 +68,32 @@ function checkRun(out: string, stdout: string, source = 'books', target = 'kitch
   }
   for (const r of demo.rows.slice(0, 4)) assert.ok(r.domainAccuracy !== null && r.domainAccuracy >= 0 && r.domainAccuracy <= 1, `${r.id} domain accuracy`);
   for (const f of [`${source}.train.jsonl`, `${target}.test.jsonl`, `${target}.fewshot-200.jsonl`]) assert.ok(existsSync(join(out, 'data', f)), f);
+  // The printed domain-classifier line is demo.json's stage-1 / stage-2 values.
+  const dc = /domain classifier accuracy .*: (\d+\.\d)% before alignment \(stage 1\) -> (\d+\.\d)% after \(stage 2\)/.exec(stdout)!;
+  assert.deepEqual([dc[1], dc[2]], [demo.domainConfusion.before, demo.domainConfusion.after].map((x) => (100 * x).toFixed(1)));
+  assert.deepEqual([demo.domainConfusion.before, demo.domainConfusion.after], [demo.rows[0]!.domainAccuracy, demo.rows[1]!.domainAccuracy]);
+  // The data files the demo wrote are the fixed splits, and the TF-IDF rows are exactly what the
+  // baseline gives on them (recomputed here from the files: the rows are about the stated data).
+  const read = (f: string) => readDataset(join(out, 'data', f), { task: 'classification', labels: ['negative', 'positive'] }).examples.map((e) => e as { text: string; label: number });
+  const train = read(`${source}.train.jsonl`);
+  const test = read(`${target}.test.jsonl`);
+  const few = read(`${target}.fewshot-200.jsonl`);
+  assert.deepEqual([train.length, test.length, few.length], [SPLIT_TRAIN, EXPECT_TEST[target], 200]);
+  assert.deepEqual(demo.sizes, { sourceTrain: SPLIT_TRAIN, targetTest: EXPECT_TEST[target], fewShot: 200, targetUnlabelled: EXPECT_UNLABELLED[target] });
+  assert.deepEqual(test.map((e) => e.text), splitDomain(target).test.map((e) => e.text), 'the target test file is the fixed test split');
+  const lt = (xs: typeof train) => ({ texts: xs.map((e) => e.text), labels: xs.map((e) => e.label) });
+  const base = tfidfBaselines({ labels: ['negative', 'positive'], source: lt(train), targetTest: lt(test), targetFewShot: lt(few) });
+  assert.deepEqual(
+    demo.rows.slice(4).map((r) => [r.accuracy, r.macroF1]),
+    base.map((b) => [b.target.accuracy, b.target.macroF1]),
+    'TF-IDF rows = tfidfBaselines on the written source train / target few-shot / target test files',
+  );
+  return demo;
 }
+
+/** Test-split sizes and unlabelled counts per domain (data/amazon/README.md). */
+const EXPECT_TEST: Record<string, number> = { books: 156, dvd: 154, electronics: 166, kitchen: 177 };
+const EXPECT_UNLABELLED: Record<string, number> = { books: 1863, dvd: 1798, electronics: 1324, kitchen: 1702 };
 
 describe('demo splits (data/amazon/README.md "Splits")', () => {
   it('per domain: 1,600 train / 200 validation / the rest test, disjoint, stratified, same for the same seed', () => {
@@ -146,8 +179,16 @@ describe('adaptext demo end to end', () => {
     const out = join(tmp(), 'out');
     const r = await runCli(['demo', '--quick', '--model', tiny, '--out', out, '--source', 'dvd', '--target', 'kitchen', ...TINY_SETS]);
     assert.equal(r.code, 0, r.stderr);
-    checkRun(out, r.stdout, 'dvd', 'kitchen');
+    const demo = checkRun(out, r.stdout, 'dvd', 'kitchen');
     assert.match(r.stdout, /^dvd -> kitchen: target test set 177 kitchen reviews, 200 target labels/m);
+    // TF-IDF + LR does not depend on the backbone or the seed: its dvd -> kitchen rows are known
+    // values (131 and 137 of the 177 kitchen test reviews right).
+    assert.deepEqual(demo.rows.slice(4).map((x) => [x.id, x.accuracy, x.macroF1]), [
+      ['tfidf_source', 131 / 177, 0.7400383141762452],
+      ['tfidf_source_few_shot', 137 / 177, 0.7740040858018387],
+    ]);
+    assert.match(r.stdout, /^TF-IDF \+ LR, source only +74\.0% +74\.0% +-$/m);
+    assert.match(r.stdout, /^TF-IDF \+ LR, source \+ few-shot +77\.4% +77\.4% +-$/m);
   });
 
   it('bad arguments: one-line errors, nothing written', async () => {

@@ -1,16 +1,15 @@
 // Helpers of the demo tests: a tiny random BERT whose WordPiece vocabulary is learned on a
 // sample of the bundled reviews (so the demo can run end to end in seconds, with or without the
 // bundled backbone), and the CLI run in-process with stdout/stderr captured.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDataset } from '../../src/data/index.js';
 import { AdapterModel, saveModel } from '../../src/models/index.js';
 import { trainWordPiece } from '../../src/text/index.js';
 import { DEMO_DOMAINS, unlabelledFile } from '../../src/demo/bundled.js';
+import { runCli, tmp as tmpDir } from '../support/cli.js';
 
 export function tmp(prefix = 'adaptext-demo-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return tmpDir(prefix);
 }
 
 /** A random-init 2-layer BERT, hidden 32, vocabulary ~800 learned on 200 unlabelled reviews per domain. */
@@ -40,23 +39,7 @@ export function tinyBackbone(): string {
   return dir;
 }
 
-/** Run the `adaptext` CLI in this process, capturing stdout and stderr. */
-export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { main } = await import('../../src/cli/main.js');
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-}
+export { runCli };
 
 /** Settings that make a demo run take seconds: few steps, short reviews (on top of --quick). */
 export const TINY_SETS = [

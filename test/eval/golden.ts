@@ -1,6 +1,7 @@
 // Loads the scikit-learn reference values written by fixtures/sklearn_golden.py.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { arrayDiff } from '../support/close.js';
 
 export interface Golden {
   sklearn: string;
@@ -25,10 +26,7 @@ export const golden: Golden = JSON.parse(
   readFileSync(fileURLToPath(new URL('./fixtures/sklearn_golden.json', import.meta.url)), 'utf8'),
 ) as Golden;
 
-/** Largest |a - b| over two equal-length arrays (asserts equal length). */
+/** Largest |a - b| over two equal-length arrays (asserts equal length; Infinity on a NaN mismatch). */
 export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`maxDiff: lengths ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
+  return arrayDiff(a, b, 'maxDiff').maxAbs;
 }

@@ -1,15 +1,15 @@
 // Golden tests against PyTorch (scripts/golden/bert_golden.py, float64 reference): tiny BERT and
 // RoBERTa checkpoints in HF layout loaded through load.ts, AdapterHub adapter folders, heads;
 // outputs, the loss (task + MLM + domain CE through a GRL with λ=0.3) and EVERY gradient.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mul, nativeKernels, noGrad, setBackend, sum, Tensor } from '../../src/tensor/index.js';
+import { mul, noGrad, setBackend, sum, Tensor } from '../../src/tensor/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { loadAdapter, loadModel } from '../../src/models/load.js';
 import type { AdapterModel } from '../../src/models/model.js';
 import type { HeadSpec } from '../../src/models/heads.js';
-import { diff, FIXTURES, inputOf, labelsOf, readGolden, worst, type Diff } from './helpers.js';
+import { diff, FIXTURES, inputOf, labelsOf, readGolden, scalarDiff, worst, type Diff } from './helpers.js';
+import { forEachBackend } from '../support/native.js';
 
 const TOL = 2e-5; // scale-relative; float32 vs a float64 reference through 2-3 layers
 
@@ -62,12 +62,10 @@ function setupFull(kind: 'bert' | 'roberta'): { model: AdapterModel; heads: Reco
   return { model, heads };
 }
 
-// One test body per kernel backend (the TypeScript reference, and the native addon when built).
-const BACKENDS = nativeKernels() !== null ? (['js', 'native'] as const) : (['js'] as const);
-
-for (const backend of BACKENDS)
+// One test body per kernel backend (the TypeScript reference, and the native addon: a visible
+// skip without it, a failure under ADAPTEXT_REQUIRE_NATIVE=1 — test/support/native.ts).
 for (const kind of ['bert', 'roberta'] as const) {
-  test(`golden ${kind} [${backend}]: outputs, loss and every gradient match PyTorch`, () => {
+  forEachBackend((backend) => `golden ${kind} [${backend}]: outputs, loss and every gradient match PyTorch`, (backend) => {
     setBackend(backend);
     const { meta, tensors } = readGolden(`${kind}_tiny`);
     const { model, heads } = setupFull(kind);
@@ -83,10 +81,10 @@ for (const kind of ['bert', 'roberta'] as const) {
     for (const h of Object.keys(heads)) diffs.push(diff(`logits.${h}`, out.heads[h]!.logits.data, tensors.get(`out.logits.${h}`)!.data));
     for (const [h, l] of Object.entries(meta.losses!)) {
       const got = out.heads[h]!.loss!.item();
-      diffs.push({ name: `loss.${h}`, maxAbs: Math.abs(got - l), rel: Math.abs(got - l) / Math.abs(l) });
+      diffs.push(scalarDiff(`loss.${h}`, got, l));
     }
     const total = out.loss!.item();
-    diffs.push({ name: 'loss', maxAbs: Math.abs(total - meta.loss!), rel: Math.abs(total - meta.loss!) / meta.loss! });
+    diffs.push(scalarDiff('loss', total, meta.loss!));
     report(`${kind} [${backend}] outputs`, diffs);
 
     out.loss!.backward();
@@ -122,9 +120,8 @@ for (const kind of ['bert', 'roberta'] as const) {
   });
 }
 
-for (const backend of BACKENDS)
 for (const variant of ['bert_unprefixed', 'bert_gamma_beta']) {
-  test(`golden ${variant} [${backend}]: checkpoint key variant loads and matches`, () => {
+  forEachBackend((backend) => `golden ${variant} [${backend}]: checkpoint key variant loads and matches`, (backend) => {
     setBackend(backend);
     const { meta, tensors } = readGolden(variant);
     const { model, info } = loadModel(join(FIXTURES, variant));
@@ -138,8 +135,7 @@ for (const variant of ['bert_unprefixed', 'bert_gamma_beta']) {
   });
 }
 
-for (const backend of BACKENDS)
-test(`golden adapter options [${backend}]: ln_before (stored twice), ln_after, adapter_residual_before_ln, residual_before_ln=false, scaling, gelu`, () => {
+forEachBackend((backend) => `golden adapter options [${backend}]: ln_before (stored twice), ln_after, adapter_residual_before_ln, residual_before_ln=false, scaling, gelu`, (backend) => {
   setBackend(backend);
   const dir = join(FIXTURES, 'bert_adapter_variant');
   const { meta, tensors } = readGolden('bert_adapter_variant');
@@ -153,7 +149,7 @@ test(`golden adapter options [${backend}]: ln_before (stored twice), ln_after, a
   const loss = sum(mul(out.lastHiddenState, new Tensor(R.data, R.shape)));
   const diffs: Diff[] = [
     diff('last_hidden_state', out.lastHiddenState.data, tensors.get('out.last_hidden_state')!.data),
-    { name: 'loss', maxAbs: Math.abs(loss.item() - meta.loss!), rel: Math.abs(loss.item() - meta.loss!) / Math.abs(meta.loss!) },
+    scalarDiff('loss', loss.item(), meta.loss!),
   ];
   loss.backward();
   const adapterParams = model.adapterParameters('variant');

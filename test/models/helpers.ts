@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import type { BertInput } from '../../src/models/bert.js';
 import type { BertFamilyConfig } from '../../src/models/config.js';
+import { scaledDiff } from '../support/close.js';
 
 export const FIXTURES = join(process.cwd(), 'test', 'fixtures', 'models');
 
@@ -50,17 +51,19 @@ export interface Diff {
 
 export function diff(name: string, got: Float32Array, want: Float32Array): Diff {
   if (got.length !== want.length) throw new Error(`${name}: length ${got.length} vs golden ${want.length}`);
-  let maxAbs = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    maxAbs = Math.max(maxAbs, Math.abs(got[i]! - want[i]!));
-    scale = Math.max(scale, Math.abs(want[i]!));
-    if (Number.isNaN(got[i]!)) maxAbs = Infinity;
-  }
   // A mathematically-zero golden tensor (the key-bias gradient: softmax cancels it exactly) is
   // compared absolutely (|Δ| / 1e-4, so the 1e-4 relative tolerance means |Δ| <= 1e-8);
-  // otherwise the error is relative to the tensor's largest magnitude.
-  return { name, maxAbs, rel: maxAbs / (scale < 1e-8 ? 1e-4 : scale), zero: scale < 1e-8 };
+  // otherwise the error is relative to the tensor's largest magnitude. NaN anywhere in `got`
+  // (where the golden is finite) makes maxAbs and rel Infinity (test/support/close.ts).
+  const d = scaledDiff(got, want, name);
+  const zero = d.scale < 1e-8;
+  return { name, maxAbs: d.maxAbs, rel: d.maxAbs === 0 ? 0 : d.maxAbs / (zero ? 1e-4 : d.scale), zero };
+}
+
+/** A scalar (a loss) as a Diff: relative to |want|. NaN gives Infinity. */
+export function scalarDiff(name: string, got: number, want: number): Diff {
+  const d = scaledDiff([got], [want], name);
+  return { name, maxAbs: d.maxAbs, rel: d.maxAbs === 0 ? 0 : d.maxAbs / Math.abs(want) };
 }
 
 export function worst(diffs: Diff[]): Diff {

@@ -11,6 +11,7 @@ import { loadAdapter, loadHead, loadModel } from '../../src/models/load.js';
 import { saveAdapter, saveHead, saveModel } from '../../src/models/save.js';
 import { AdapterModel } from '../../src/models/model.js';
 import { FIXTURES, TINY, batch, inputOf, readGolden } from './helpers.js';
+import { arrayDiff } from '../support/close.js';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'adaptext-models-'));
@@ -195,8 +196,7 @@ test('sharded checkpoints (model.safetensors.index.json) load like a single file
   model.eval();
   const out = noGrad(() => model.forward(inputOf(meta)));
   const want = tensors.get('out.last_hidden_state')!.data;
-  let maxd = 0;
-  for (let i = 0; i < want.length; i++) maxd = Math.max(maxd, Math.abs(out.lastHiddenState.data[i]! - want[i]!));
+  const maxd = arrayDiff(out.lastHiddenState.data, want).maxAbs;
   assert.ok(maxd < 1e-5, `sharded load output differs by ${maxd}`);
   assert.throws(() => model.forward({ ...batch(2, 6), attentionMask: new Float32Array(12).fill(0.5) }), /attentionMask\[0\] = 0\.5; use 1 for tokens and 0 for padding/);
 });

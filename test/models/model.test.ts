@@ -2,11 +2,12 @@
 // adapter/head management and the near-identity adapter init.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { noGrad } from '../../src/tensor/index.js';
+import { crossEntropy, linear, noGrad, relu } from '../../src/tensor/index.js';
 import { AdamW } from '../../src/optim/adamw.js';
 import { AdapterModel, globToRegExp } from '../../src/models/model.js';
 import { createPositionIdsFromInputIds } from '../../src/models/bert.js';
 import { TINY, batch } from './helpers.js';
+import { arrayDiff, assertClose } from '../support/close.js';
 
 function snapshot(model: AdapterModel): Map<string, Float32Array> {
   return new Map(model.namedParameters().map(([k, p]) => [k, p.data.slice()]));
@@ -120,8 +121,7 @@ test('a fresh adapter is near identity; inactive adapters do not change the outp
   assert.deepEqual(inactive, plain);
   model.setActiveAdapter('a');
   const active = noGrad(() => model.forward(input).lastHiddenState.data);
-  let maxd = 0;
-  for (let i = 0; i < plain.length; i++) maxd = Math.max(maxd, Math.abs(active[i]! - plain[i]!));
+  const maxd = arrayDiff(active, plain).maxAbs;
   assert.ok(maxd > 0 && maxd < 0.1, `adapter init near identity (max change ${maxd})`);
 });
 
@@ -159,12 +159,21 @@ test('heads: several trained jointly, GRL flips the discriminator gradient, toke
   };
   const g1 = grad(1);
   const g2 = grad(0.5);
-  const gPlain = grad(-1); // λ = -1 turns the reversal into the identity: the plain gradient
-  assert.ok(g1.some((v) => v !== 0));
-  for (let i = 0; i < g1.length; i++) {
-    assert.ok(Math.abs(g2[i]! - 0.5 * g1[i]!) <= 1e-6 * Math.abs(g1[i]!) + 1e-9, 'gradient scales with λ');
-    assert.ok(Math.abs(gPlain[i]! + g1[i]!) <= 1e-6 * Math.abs(g1[i]!) + 1e-9, 'GRL flips the sign');
-  }
+  // The unreversed gradient, built without any gradient-reversal op: the discriminator's layers
+  // ('1' Linear → relu → '4' Linear; dropout is off in eval) applied to the pooled output by hand.
+  model.zeroGrad();
+  const out = model.forward(input, { heads: [] });
+  const hp = new Map(model.getHead('dom').namedParameters());
+  const w = (k: string) => hp.get(k)!;
+  const logitsPlain = linear(relu(linear(out.pooledOutput, w('1.weight'), w('1.bias'))), w('4.weight'), w('4.bias'));
+  const viaHead = noGrad(() => model.forward(input, { heads: ['dom'] }).heads['dom']!.logits.data);
+  assert.deepEqual(logitsPlain.data, viaHead, 'the hand-built discriminator is the head');
+  crossEntropy(logitsPlain, dom).backward();
+  const gPlain = model.stateDict().get('bert.pooler.dense.weight')!.grad!.slice();
+  assert.ok(gPlain.some((v) => v !== 0));
+  // GRL: the encoder receives exactly -λ × the unreversed gradient (λ = 1 and λ = 0.5)
+  assertClose(g1, gPlain.map((v) => -v), 'GRL λ=1: -1 × the unreversed gradient', { rtol: 1e-6, atol: 1e-9 });
+  assertClose(g2, gPlain.map((v) => -0.5 * v), 'GRL λ=0.5: -0.5 × the unreversed gradient', { rtol: 1e-6, atol: 1e-9 });
   // padding positions carry label 1 but are ignored: changing them does not change the loss
   const l1 = noGrad(() => model.forward(input, { heads: ['tags'], labels: { tags } }).loss!.item());
   const tags2 = tags.slice();

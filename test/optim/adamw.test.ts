@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { nativeKernels, setBackend } from '../../src/tensor/kernels/index.js';
+import { setBackend } from '../../src/tensor/kernels/index.js';
+import { arrayDiff } from '../support/close.js';
+import { forEachBackend } from '../support/native.js';
 import { AdamW, isNoDecayParam, type AdamWStateDict } from '../../src/optim/adamw.js';
 import { clipGradNorm } from '../../src/optim/clip.js';
 import { linearWarmupDecaySchedule } from '../../src/optim/schedule.js';
@@ -25,50 +27,44 @@ const golden = JSON.parse(
   readFileSync(new URL('./fixtures/adamw_golden.json', import.meta.url), 'utf8'),
 ) as Golden;
 
+/** Largest |a - b| (Infinity on a NaN/Inf mismatch: test/support/close.ts). */
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
+  return arrayDiff(a, b).maxAbs;
 }
 
-const backends: Array<'js' | 'native'> = nativeKernels() === null ? ['js'] : ['js', 'native'];
-
-for (const backend of backends) {
-  test(`AdamW + clipGradNorm + linear warm-up match torch.optim.AdamW step by step (${backend})`, () => {
-    setBackend(backend);
-    const w = new Tensor(Float32Array.from(golden.weight0), [3, 4], true, 'dense.weight');
-    const b = new Tensor(Float32Array.from(golden.bias0), [4], true, 'dense.bias');
-    const opt = new AdamW(
-      [
-        { name: 'weights', params: [w], lr: 1e-3, weightDecay: 0.01 },
-        { name: 'biases', params: [b], lr: 5e-4, weightDecay: 0 },
-      ],
-      { schedule: linearWarmupDecaySchedule(golden.warmup, golden.total) },
-    );
-    let worst = 0;
-    golden.steps.forEach((ref, s) => {
-      opt.zeroGrad();
-      w.grad = Float32Array.from(golden.grads_weight[s]!);
-      if (s !== golden.no_bias_grad_step) b.grad = Float32Array.from(golden.grads_bias[s]!);
-      assert.ok(Math.abs(opt.currentLr('weights') - ref.lrs[0]!) < 1e-12, `step ${s} lr weights`);
-      assert.ok(Math.abs(opt.currentLr('biases') - ref.lrs[1]!) < 1e-12, `step ${s} lr biases`);
-      const norm = clipGradNorm(opt.params(), golden.max_norm);
-      assert.ok(Math.abs(norm - ref.norm_before_clip) < 1e-5 * ref.norm_before_clip, `step ${s} norm ${norm} vs ${ref.norm_before_clip}`);
-      opt.step();
-      const d = Math.max(maxAbsDiff(w.data, ref.weight), maxAbsDiff(b.data, ref.bias));
-      worst = Math.max(worst, d);
-      assert.ok(d < 1e-6, `step ${s}: params differ from torch by ${d}`);
-    });
-    const sd = opt.stateDict();
-    const dm = maxAbsDiff(sd.tensors['dense.weight.exp_avg']!, golden.final_state['weight.exp_avg'] as number[]);
-    const dv = maxAbsDiff(sd.tensors['dense.weight.exp_avg_sq']!, golden.final_state['weight.exp_avg_sq'] as number[]);
-    assert.ok(dm < 1e-6 && dv < 1e-6, `moments differ: exp_avg ${dm}, exp_avg_sq ${dv}`);
-    assert.equal(sd.meta.paramSteps['dense.weight'], golden.final_state['weight.step']);
-    assert.equal(sd.meta.paramSteps['dense.bias'], golden.final_state['bias.step']); // skipped once
-    console.log(`# AdamW vs torch ${golden.torch_version} (${backend}): largest param difference ${worst.toExponential(2)} over ${golden.steps.length} steps`);
+forEachBackend((backend) => `AdamW + clipGradNorm + linear warm-up match torch.optim.AdamW step by step (${backend})`, (backend) => {
+  setBackend(backend);
+  const w = new Tensor(Float32Array.from(golden.weight0), [3, 4], true, 'dense.weight');
+  const b = new Tensor(Float32Array.from(golden.bias0), [4], true, 'dense.bias');
+  const opt = new AdamW(
+    [
+      { name: 'weights', params: [w], lr: 1e-3, weightDecay: 0.01 },
+      { name: 'biases', params: [b], lr: 5e-4, weightDecay: 0 },
+    ],
+    { schedule: linearWarmupDecaySchedule(golden.warmup, golden.total) },
+  );
+  let worst = 0;
+  golden.steps.forEach((ref, s) => {
+    opt.zeroGrad();
+    w.grad = Float32Array.from(golden.grads_weight[s]!);
+    if (s !== golden.no_bias_grad_step) b.grad = Float32Array.from(golden.grads_bias[s]!);
+    assert.ok(Math.abs(opt.currentLr('weights') - ref.lrs[0]!) < 1e-12, `step ${s} lr weights`);
+    assert.ok(Math.abs(opt.currentLr('biases') - ref.lrs[1]!) < 1e-12, `step ${s} lr biases`);
+    const norm = clipGradNorm(opt.params(), golden.max_norm);
+    assert.ok(Math.abs(norm - ref.norm_before_clip) < 1e-5 * ref.norm_before_clip, `step ${s} norm ${norm} vs ${ref.norm_before_clip}`);
+    opt.step();
+    const d = Math.max(maxAbsDiff(w.data, ref.weight), maxAbsDiff(b.data, ref.bias));
+    worst = Math.max(worst, d);
+    assert.ok(d < 1e-6, `step ${s}: params differ from torch by ${d}`);
   });
-}
+  const sd = opt.stateDict();
+  const dm = maxAbsDiff(sd.tensors['dense.weight.exp_avg']!, golden.final_state['weight.exp_avg'] as number[]);
+  const dv = maxAbsDiff(sd.tensors['dense.weight.exp_avg_sq']!, golden.final_state['weight.exp_avg_sq'] as number[]);
+  assert.ok(dm < 1e-6 && dv < 1e-6, `moments differ: exp_avg ${dm}, exp_avg_sq ${dv}`);
+  assert.equal(sd.meta.paramSteps['dense.weight'], golden.final_state['weight.step']);
+  assert.equal(sd.meta.paramSteps['dense.bias'], golden.final_state['bias.step']); // skipped once
+  console.log(`# AdamW vs torch ${golden.torch_version} (${backend}): largest param difference ${worst.toExponential(2)} over ${golden.steps.length} steps`);
+});
 
 test('parameter groups get their own lr: adapters 5e-4 and heads 2e-5 move by exactly that per step', () => {
   // With a constant gradient, Adam's bias-corrected step is lr * g/(|g| + eps) ≈ lr * sign(g).

@@ -65,7 +65,7 @@ before(async () => {
 describe('bad inputs are named in one line and leave outputs untouched', () => {
   it('a missing data file', async () => {
     const missing = join(dir, 'nope.jsonl');
-    const cfg = config('missing.json', (c) => (c.source.labelled = missing));
+    const cfg = config('missing.json', (c) => (c.source.labelled = missing), join(dir, 'missing-run'));
     assert.equal(await fails(['train', '--config', cfg]), `adaptext train: ${missing}: no such file`);
   });
 
@@ -73,7 +73,7 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
     const lines = books();
     lines[2] = '{"id": "x", "text": "fine", "label": "positive"';
     const f = dataFile('malformed.jsonl', lines);
-    const cfg = config('malformed.json', (c) => (c.source.labelled = f));
+    const cfg = config('malformed.json', (c) => (c.source.labelled = f), join(dir, 'malformed-run'));
     assert.match(await fails(['train', '--config', cfg]), new RegExp(`^adaptext train: ${f}:3: invalid JSON \\(.+\\)$`));
   });
 
@@ -81,18 +81,18 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
     const lines = books();
     lines[1] = JSON.stringify({ id: 'n', text: 'so-so', label: 'neutral' });
     const f = dataFile('label.jsonl', lines);
-    const cfg = config('label.json', (c) => (c.target.labelled = f));
+    const cfg = config('label.json', (c) => (c.target.labelled = f), join(dir, 'label-run'));
     assert.equal(await fails(['train', '--config', cfg]), `adaptext train: ${f}:2: unknown label "neutral" (expected one of negative, positive)`);
   });
 
   it('an empty file', async () => {
     const f = dataFile('empty.jsonl', []);
-    const cfg = config('empty.json', (c) => (c.target.unlabelled = f));
+    const cfg = config('empty.json', (c) => (c.target.unlabelled = f), join(dir, 'empty-run'));
     assert.equal(await fails(['train', '--config', cfg]), `adaptext train: ${f}: no usable examples: the file has no records`);
   });
 
   it('a config typo, with "did you mean"', async () => {
-    const cfg = config('typo.json', (c) => (c.stage2 = { ...c.stage2, sorce_ratio: 0.5 }));
+    const cfg = config('typo.json', (c) => (c.stage2 = { ...c.stage2, sorce_ratio: 0.5 }), join(dir, 'typo-run'));
     assert.equal(await fails(['train', '--config', cfg]), `adaptext train: ${cfg}: stage2.sorce_ratio: unknown key (did you mean "source_ratio"?)`);
     assert.equal(await fails(['train', '--config', cfg.replace('typo', 'nothere')]), `adaptext train: ${cfg.replace('typo', 'nothere')}: no such config file`);
   });
@@ -158,6 +158,12 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
 
   it('left every existing output as it was', () => {
     assert.deepEqual(snapshot(existingRun), runSnapshot);
-    for (const n of ['missing', 'malformed', 'label', 'empty', 'typo']) assert.ok(!existsSync(join(dir, `${n}-run`)));
+    // The bad-data and bad-config runs above each name their own fresh output folder: a run that
+    // fails on its inputs must not have created it.
+    for (const n of ['missing', 'malformed', 'label', 'empty', 'typo']) {
+      const cfg = JSON.parse(readFileSync(join(dir, `${n}.json`), 'utf8')) as { output: string };
+      assert.equal(cfg.output, join(dir, `${n}-run`), `${n}.json writes to its own folder`);
+      assert.ok(!existsSync(cfg.output), `${cfg.output} was created by a run that failed on its inputs`);
+    }
   });
 });

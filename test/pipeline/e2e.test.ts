@@ -30,6 +30,25 @@ function metricsOf(run: string): RunMetrics {
   return JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')) as RunMetrics;
 }
 
+/** The report's tables by the <h3> title before them: header cells and body rows as plain text. */
+function reportTables(html: string): Map<string, { head: string[]; rows: string[][] }> {
+  const text = (cell: string) =>
+    cell
+      .replace(/<span class="tag[^"]*">[^<]*<\/span>/g, '') // the "adaptext" / "baseline" badges
+      .replace(/<[^>]+>/g, '')
+      .replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'")
+      .trim();
+  const cells = (row: string, tag: 'th' | 'td') => [...row.matchAll(new RegExp(`<${tag}[^>]*>([\\s\\S]*?)</${tag}>`, 'g'))].map((c) => text(c[1]!));
+  const out = new Map<string, { head: string[]; rows: string[][] }>();
+  for (const t of html.matchAll(/<h3>([^<]*)<\/h3>(?:(?!<h3>)[\s\S])*?<table>([\s\S]*?)<\/table>/g)) {
+    const [, title, body] = t;
+    const head = cells(/<thead>([\s\S]*?)<\/thead>/.exec(body!)![1]!, 'th');
+    const rows = [...(/<tbody>([\s\S]*?)<\/tbody>/.exec(body!)![1]!).matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((r) => cells(r[1]!, 'td'));
+    out.set(text(title!), { head, rows });
+  }
+  return out;
+}
+
 function writeConfig(name: string, output: string): string {
   const p = join(base, name);
   writeFileSync(p, JSON.stringify(fixtureConfig(model, output, { ablation: true }), null, 2));
@@ -195,13 +214,43 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
     assert.match(text.stdout, /accuracy \d+\.\d% {2}macro-F1 \d+\.\d% {2}\(n = 120\)/);
   });
 
-  it('report.html is one self-contained page with the stages, ablation and plots', () => {
+  it('report.html is one self-contained page whose tables show metrics.json; the TF-IDF baselines are the known values', () => {
     const html = readFileSync(join(runA, 'report.html'), 'utf8');
-    assert.match(html, /<svg/);
-    assert.match(html, /Stage 3/);
-    assert.match(html, /few-shot only/);
-    assert.match(html, /TF-IDF/);
     assert.ok(!/<script|src="http|href="http/.test(html), 'no scripts or network');
+    assert.ok((html.match(/<svg/g) ?? []).length >= 6, 'loss curves, λ/discriminator, domain-classifier and PCA plots');
+    const m = metricsOf(runA);
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+    const f3 = (x: number) => x.toFixed(3);
+    const tables = reportTables(html);
+    const stages = tables.get('After each stage')!;
+    assert.ok(stages, `no 'After each stage' table (tables: ${[...tables.keys()].join(', ')})`);
+    assert.deepEqual(stages.head, ['Stage', 'Target acc.', 'Target macro-F1', 'Source acc.', 'Source macro-F1', 'Domain-clf acc.', 'Proxy A-dist.']);
+    assert.deepEqual(
+      stages.rows,
+      ['stage1', 'stage2', 'stage3'].map((k, i) => {
+        const st = m.stages[k]!;
+        const name = ['Stage 1 · source warm-up', 'Stage 2 · alignment (MLM + DANN)', 'Stage 3 · few-shot target'][i]!;
+        return [name, pct(st.target_test!.accuracy), f3(st.target_test!.macroF1), pct(st.source_test!.accuracy), f3(st.source_test!.macroF1), f3(st.domain_confusion!.accuracy), f3(st.domain_confusion!.proxyADistance)];
+      }),
+    );
+    const abl = tables.get('Ablation on the target test set')!;
+    assert.ok(abl, 'no ablation table');
+    assert.deepEqual(abl.head, ['Setting', 'What it is', 'Accuracy', 'Macro-F1', 'Δ acc. vs source only (stage 1)', 'Domain-clf acc.', 'n']);
+    const rows = [...m.ablation!.map((a) => ({ ...a, dc: a.domain_confusion })), ...m.baselines!.map((b) => ({ ...b, dc: undefined }))];
+    assert.equal(abl.rows.length, 6);
+    abl.rows.forEach((r, i) => {
+      const want = rows[i]!;
+      assert.deepEqual([r[0], r[1], r[2], r[3], r[5], r[6]], [want.name, want.description, pct(want.target.accuracy), f3(want.target.macroF1), want.dc ? f3(want.dc.accuracy) : '—', String(want.target.n)], `ablation row ${i}`);
+    });
+    // TF-IDF + logistic regression is deterministic on the fixture split (no model, no seed):
+    // 26/40 and 30/40 target test reviews right.
+    assert.deepEqual(
+      m.baselines!.map((b) => [b.name, b.target.n, b.target.accuracy, b.target.macroF1.toFixed(6)]),
+      [['TF-IDF + LR (source only)', 40, 0.65, '0.649123'], ['TF-IDF + LR (source + target few-shot)', 40, 0.75, '0.749373']],
+    );
+    assert.deepEqual(abl.rows.slice(4).map((r) => [r[2], r[3]]), [['65.0%', '0.649'], ['75.0%', '0.749']]);
+    const dc = tables.get('Domain classifier on held-out features')!;
+    assert.deepEqual(dc.rows.map((r) => r.slice(1)), m.ablation!.map((a) => [f3(a.domain_confusion!.accuracy), f3(a.domain_confusion!.proxyADistance), String(a.domain_confusion!.n)]));
   });
 });
 
@@ -214,9 +263,11 @@ describe('--resume reproduces the uninterrupted run exactly', () => {
     }
   };
 
-  for (const [stop, where] of [
-    [7, 'inside stage 1 (3 steps after the last checkpoint)'],
-    [14, 'inside stage 2'],
+  // Stage 1 is 10 steps (5 per epoch, checkpoints at each epoch end), stage 2 is 8 (checkpoint
+  // every 4): what the interrupted folder must hold at each stop.
+  for (const [stop, where, published, resumeStage, resumeStep] of [
+    [7, 'inside stage 1 (2 steps after the last checkpoint)', [], 'stage1', 5],
+    [14, 'inside stage 2 (after its step-4 checkpoint)', ['stage1'], 'stage2', 4],
   ] as const) {
     it(`after a crash ${where}`, async () => {
       const out = join(base, `b${stop}`);
@@ -224,7 +275,15 @@ describe('--resume reproduces the uninterrupted run exactly', () => {
       const r = await runCli(['train', '--config', cfgFile, '--quiet', '--stop-after-steps', String(stop)]);
       assert.equal(r.code, 1);
       assert.equal(r.stderr, `adaptext train: interrupted after ${stop} optimizer steps (stopAfterSteps); continue with: adaptext train --resume ${out}\n`);
-      assert.ok(!existsSync(join(out, 'metrics.json')) || stop > 10);
+      for (const s of ['stage1', 'stage2', 'stage3', 'fewshot_only']) assert.equal(existsSync(join(out, s)), (published as readonly string[]).includes(s), `${s}/ published?`);
+      if (published.length === 0) assert.ok(!existsSync(join(out, 'metrics.json')), 'no metrics before the first stage is published');
+      else assert.deepEqual(Object.keys(metricsOf(out).stages), published, 'metrics.json holds the published stages only');
+      assert.deepEqual(readdirSync(join(out, 'progress')), [resumeStage]);
+      const st = readTrainerState(join(out, 'progress', resumeStage, 'last'));
+      assert.equal(st.complete, false);
+      assert.equal(st.step, resumeStep, `the resume point of ${resumeStage}`);
+      const steps = logWithoutTime(join(out, 'log.jsonl')).map((l) => JSON.parse(l) as { type: string }).filter((l) => l.type === 'step');
+      assert.equal(steps.length, stop, 'every step before the interruption was logged');
       const r2 = await runCli(['train', '--resume', out, '--quiet']);
       assert.equal(r2.code, 0, r2.stderr);
       same(out);
@@ -250,7 +309,13 @@ describe('--resume reproduces the uninterrupted run exactly', () => {
     clearInterval(timer);
     assert.equal(sig, 'SIGKILL', 'the child finished before it could be killed');
     process.stderr.write(`# killed the child at ${killedAt} log lines\n`);
-    assert.ok(!existsSync(join(out, 'metrics.json')) || !existsSync(join(out, 'fewshot_only')), 'killed before the run finished');
+    // Where the kill landed: line 28 of the log is stage 3's third step, so stages 1 and 2 are
+    // published and the run died in stage 3 or in the few-shot-only ablation, before it finished.
+    const killedLog = logWithoutTime(logPath).map((l) => JSON.parse(l) as { type: string; stage: string });
+    assert.ok(killedLog.length >= 28, `killed at ${killedLog.length} log lines`);
+    assert.ok(['stage3', 'fewshot_only'].includes(killedLog.at(-1)!.stage), `the last logged record is in ${killedLog.at(-1)!.stage}`);
+    assert.ok(existsSync(join(out, 'stage1')) && existsSync(join(out, 'stage2')), 'stages 1 and 2 were published before the kill');
+    assert.ok(!existsSync(join(out, 'fewshot_only')), 'killed before the run finished');
     const r2 = await runCli(['train', '--resume', out, '--quiet']);
     assert.equal(r2.code, 0, r2.stderr);
     same(out);

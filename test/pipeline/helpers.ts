@@ -1,11 +1,11 @@
 // Shared helpers of the pipeline tests: a tiny BERT (hidden 32, 2 layers) whose WordPiece
 // vocabulary is learned on the fixture reviews, built once per test process in a temp folder,
 // and a config for the books → kitchen fixture (test/fixtures/pipeline/README.md).
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AdapterModel, saveModel } from '../../src/models/index.js';
 import { trainWordPiece } from '../../src/text/index.js';
+import { runCli, tmp as tmpDir } from '../support/cli.js';
 
 export const FIXTURES = resolve('test', 'fixtures', 'pipeline');
 
@@ -20,8 +20,10 @@ export function fixtureTexts(): string[] {
 }
 
 export function tmp(prefix = 'adaptext-pipeline-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return tmpDir(prefix);
 }
+
+export { runCli };
 
 const built = new Map<string, string>();
 
@@ -79,24 +81,6 @@ export function fixtureConfig(model: string, output: string, extra: Record<strin
     checkpoint: { save_every_steps: 4 },
     ...extra,
   };
-}
-
-/** Run the `adaptext` CLI in this process (main()), capturing stdout and stderr. */
-export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { main } = await import('../../src/cli/main.js');
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
 }
 
 /** The command line that runs the CLI from source in a child process. */

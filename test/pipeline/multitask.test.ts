@@ -85,6 +85,11 @@ describe('source and target with different tasks', () => {
     }
     const src = await runCli(['predict', '--model', run, '--domain', 'books', '--input', input]);
     assert.equal(src.code, 0, src.stderr);
-    assert.ok(src.stdout.split('\n').filter(Boolean).every((l) => 'probabilities' in JSON.parse(l) && typeof JSON.parse(l).label === 'string'), 'the source domain predicts with its own (sentiment) head');
+    const srcRows = src.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: number; label: unknown; probabilities: Record<string, number> });
+    assert.deepEqual(srcRows.map((r) => r.id), [1, 2], 'one prediction per input line');
+    for (const r of srcRows) {
+      assert.ok(['negative', 'positive'].includes(r.label as string), `the source domain predicts with its own (sentiment) head: ${JSON.stringify(r)}`);
+      assert.deepEqual(Object.keys(r.probabilities).sort(), ['negative', 'positive']);
+    }
   });
 });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { loadModel, MaskedLMHead } from '../../src/models/index.js';
 import { loadTokenizer } from '../../src/text/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
-import { noGrad } from '../../src/tensor/index.js';
+import { gelu, noGrad } from '../../src/tensor/index.js';
+import { assertClose } from '../support/close.js';
 import { extendModelVocabulary, type VocabInfo } from '../../src/train/vocab.js';
 import type { RunMetrics } from '../../src/eval/types.js';
 import { FIXTURES, fixtureConfig, runCli, tinyModel, tmp } from './helpers.js';
@@ -42,6 +43,7 @@ describe('vocabulary expansion', () => {
     const E = m.base.embeddings.word_embeddings.weight;
     assert.deepEqual(E.shape, [V + 25, H]);
     assert.deepEqual(E.data.subarray(0, V * H), old, 'old rows untouched');
+    assert.equal(r.info.tokens.length, 25);
     for (const t of r.info.tokens) {
       assert.ok(t.decomposition.length >= 2, `${t.token} is made of several old pieces`);
       for (let j = 0; j < H; j++) {
@@ -57,8 +59,24 @@ describe('vocabulary expansion', () => {
     const enc = r.tokenizer.encode(kitchenTexts[0]!, { maxLength: 20 });
     const input = { inputIds: Int32Array.from(enc.ids), shape: [1, enc.ids.length] as [number, number] };
     m.eval();
+    for (const [i, t] of r.info.tokens.entries()) head.decoder.bias.data[t.id] = 0.01 * (i + 1); // the bias must show up too
     const logits = noGrad(() => m.forward(input, { heads: ['mlm'] }).heads['mlm']!.logits); // [1,T,V+25]
-    assert.deepEqual(logits.shape, [1, enc.ids.length, V + 25]);
+    const T = enc.ids.length;
+    assert.deepEqual(logits.shape, [1, T, V + 25]);
+    // h = the MLM transform of the encoder output (dense → gelu → LayerNorm), computed by hand
+    const seq = noGrad(() => m.forward(input, { heads: [] }).lastHiddenState); // [1,T,H]
+    const h = noGrad(() => head.layerNorm.forward(gelu(head.dense.forward(seq)))).data;
+    for (const tkn of r.info.tokens) {
+      const got: number[] = [];
+      const want: number[] = [];
+      for (let p = 0; p < T; p++) {
+        let dot = head.decoder.bias.data[tkn.id]!;
+        for (let j = 0; j < H; j++) dot += h[p * H + j]! * E.data[tkn.id * H + j]!;
+        got.push(logits.data[p * (V + 25) + tkn.id]!);
+        want.push(dot);
+      }
+      assertClose(got, want, `logit of new token ${tkn.token} (id ${tkn.id}) = h · E[${tkn.id}] + b`, { rtol: 1e-5, atol: 1e-6 });
+    }
     assert.ok(usesNewIds(r.tokenizer, V) > 0, 'the extended tokenizer produces the new ids on target text');
     assert.equal(usesNewIds(tok, V), 0);
   });
@@ -84,6 +102,7 @@ describe('vocabulary expansion', () => {
     assert.deepEqual(s2.shape, [V + 20, H]);
     // Embeddings stay frozen here (freeze_layers 1, train_embeddings false): the stage-2 rows are
     // exactly what FVT wrote.
+    assert.equal(info.tokens.length, 20, 'vocab.json lists every added token');
     for (const t of info.tokens) {
       for (let j = 0; j < H; j++) {
         let mean = 0;

@@ -3,7 +3,7 @@
 // pretraining works, and an interrupted + resumed run ends bit-identical to an uninterrupted one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,11 +139,24 @@ test('pretrain from scratch: loss goes down, output loads back as BertForMaskedL
 test('resume after an interruption ends bit-identical to the uninterrupted run', async () => {
   assert.ok(fullOut !== '', 'needs the previous test');
   const out = join(tmp, 'resumed');
-  // A checkpoint at step 10, then the run is stopped at step 17 (the 7 steps after the checkpoint are lost, as in a crash).
-  const first = await pretrain(tinyOptions(out, { checkpointEvery: 10 }), { ...quiet, afterStep: (s) => s === 10 });
-  assert.equal(first.step, 10);
+  const saved = join(tmp, 'resumed-checkpoint-10');
+  // A checkpoint at step 10, then the run goes on to step 17 and "crashes": the 7 steps after the
+  // checkpoint are lost. (A hook stop writes a checkpoint at 17, so the step-10 checkpoint is
+  // copied aside when it is written and put back, as if the process had died before step 17's.)
+  const first = await pretrain(tinyOptions(out, { checkpointEvery: 10 }), {
+    ...quiet,
+    afterStep: (s) => {
+      if (s === 10) cpSync(join(out, 'checkpoint'), saved, { recursive: true });
+      return s === 17;
+    },
+  });
+  assert.equal(first.step, 17);
+  rmSync(join(out, 'checkpoint'), { recursive: true });
+  cpSync(saved, join(out, 'checkpoint'), { recursive: true });
   const state = JSON.parse(readFileSync(join(out, 'checkpoint', 'trainer_state.json'), 'utf8'));
   assert.equal(state.step, 10);
+  const trainSteps = () => readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.event === 'train').map((o) => o.step);
+  assert.deepEqual(trainSteps(), [5, 10, 15], 'the lost steps were logged before the crash');
   const second = await pretrain({ resume: out }, quiet);
   assert.equal(second.step, 40);
   const a = readModelTensors(fullOut);
@@ -151,8 +164,7 @@ test('resume after an interruption ends bit-identical to the uninterrupted run',
   for (const [k, t] of a) assert.deepEqual(b.get(k)!.data, t.data, `${k} differs after resume`);
   const resumedLosses = second.losses;
   assert.deepEqual(resumedLosses, fullLosses.filter((l) => l.step > 10), 'same loss sequence after the resume point');
-  const logSteps = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.event === 'train').map((o) => o.step);
-  assert.deepEqual(logSteps, [5, 10, 15, 20, 25, 30, 35, 40], 'log holds each step once');
+  assert.deepEqual(trainSteps(), [5, 10, 15, 20, 25, 30, 35, 40], 'log holds each step once (the lost step 15 replayed, not repeated)');
 });
 
 test('continued pretraining from an HF folder, and refusals', async () => {

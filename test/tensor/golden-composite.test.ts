@@ -13,6 +13,7 @@ import {
   Tensor, add, attention, crossEntropy, embedding, gatherRows, gelu, layerNorm, linear, reshape, tanh,
 } from '../../src/tensor/index.js';
 import { testBothBackends } from './helpers.js';
+import { assertScaledClose } from '../support/close.js';
 
 interface Arr { shape: number[]; data: number[] }
 interface Golden {
@@ -32,17 +33,9 @@ const golden = JSON.parse(readFileSync(fixturePath, 'utf8')) as Golden;
 const TOL = 1e-5;
 
 function compare(name: string, ours: Float32Array, ref: Arr): { abs: number; rel: number } {
-  assert.equal(ours.length, ref.data.length, `${name}: ${ours.length} elements, torch has ${ref.data.length}`);
-  let abs = 0;
-  let refMax = 0;
-  for (let i = 0; i < ours.length; i++) {
-    const d = Math.abs(ours[i]! - ref.data[i]!);
-    if (!(d <= abs)) abs = d; // NaN-safe: a NaN difference becomes the max and fails below
-    refMax = Math.max(refMax, Math.abs(ref.data[i]!));
-  }
-  const rel = abs / Math.max(1, refMax);
-  assert.ok(rel <= TOL, `${name}: max abs diff ${abs} (relative to max(1, max|torch|) = ${rel}) exceeds ${TOL}`);
-  return { abs, rel };
+  // NaN-safe across elements (test/support/close.ts): a NaN anywhere fails, whatever follows it.
+  const d = assertScaledClose(ours, ref.data, name, TOL, 1);
+  return { abs: d.maxAbs, rel: d.rel };
 }
 
 testBothBackends('golden composite: 2-layer attention block vs PyTorch (outputs, loss, every gradient)', (backend) => {

@@ -15,6 +15,8 @@ interface Case {
   setup: (rng: Rng) => { inputs: Tensor[]; f: () => Tensor };
   rtol?: number;
   atol?: number;
+  /** The analytic gradient must equal gradFactor × finite differences (default 1). */
+  gradFactor?: number;
 }
 
 const cases: Case[] = [];
@@ -131,10 +133,17 @@ add_({
     return { inputs: [x], f: () => crossEntropy(x, t) };
   },
 });
-// gradientReversal is deliberately NOT the true gradient: checked as -lambda * (finite differences).
+// gradientReversal is deliberately NOT the true gradient: one reversal with λ = 0.7 (neither
+// sign nor scale can cancel) under a nonlinearity, checked as analytic = -0.7 × finite differences
+// (the forward is the identity, so the finite differences are the unreversed gradient).
 add_({
-  name: 'gradientReversal (checked as identity, then negated and scaled)',
-  setup: (r) => { const x = randTensor(r, [3, 4]); return { inputs: [x], f: () => gradientReversal(gradientReversal(x, 2), 0.5) }; },
+  name: 'gradientReversal λ=0.7 under tanh(c·x) (analytic = -0.7 × finite differences)',
+  setup: (r) => {
+    const x = randTensor(r, [3, 4]);
+    const c = randTensor(r, [3, 4], { requiresGrad: false }); // constant: every path to x goes through the reversal
+    return { inputs: [x], f: () => tanh(mul(gradientReversal(x, 0.7), c)) };
+  },
+  gradFactor: -0.7,
 });
 add_({
   name: 'reshape (-1) then tanh',
@@ -167,7 +176,7 @@ add_({ name: 'meanPool without mask', setup: (r) => { const x = randTensor(r, [2
 for (const c of cases) {
   testBothBackends(`gradcheck: ${c.name}`, () => {
     const { inputs, f } = c.setup(new Rng(1234));
-    const res = gradCheck(c.name, f, inputs, { rtol: c.rtol, atol: c.atol });
+    const res = gradCheck(c.name, f, inputs, { rtol: c.rtol, atol: c.atol, gradFactor: c.gradFactor });
     // The check must actually have compared something non-trivial.
     assert.ok(inputs.some((x) => x.grad !== null), `${c.name}: no gradient reached any input`);
     assert.ok(Number.isFinite(res.maxAbsErr));

@@ -1,29 +1,24 @@
 // Shared helpers of the tensor-core tests: run one body per kernel backend, seeded random
 // tensors, and a finite-difference gradient checker.
-import { test } from 'node:test';
-import { Tensor, noGrad, setBackend, nativeKernels, Rng, shapeSize, type Shape } from '../../src/tensor/index.js';
+import { Tensor, noGrad, setBackend, Rng, shapeSize, type Shape } from '../../src/tensor/index.js';
+import { forEachBackend } from '../support/native.js';
 
 export type BackendName = 'js' | 'native';
 
 /**
  * Registers `body` once per backend: `title [js]` always, `title [native]` when the addon
- * loads, otherwise a visible skip. The active backend is restored to js afterwards.
+ * loads, otherwise a visible skip — or a failure under ADAPTEXT_REQUIRE_NATIVE=1
+ * (test/support/native.ts). The active backend is restored to js afterwards.
  */
 export function testBothBackends(title: string, body: (backend: BackendName) => void | Promise<void>): void {
-  for (const name of ['js', 'native'] as const) {
-    if (name === 'native' && nativeKernels() === null) {
-      test(`${title} [native]`, { skip: 'native addon not built/loadable' }, () => {});
-      continue;
+  forEachBackend((name) => `${title} [${name}]`, async (name) => {
+    setBackend(name);
+    try {
+      await body(name);
+    } finally {
+      setBackend('js');
     }
-    test(`${title} [${name}]`, async () => {
-      setBackend(name);
-      try {
-        await body(name);
-      } finally {
-        setBackend('js');
-      }
-    });
-  }
+  });
 }
 
 export function randTensor(rng: Rng, shape: Shape, opts: { requiresGrad?: boolean; scale?: number; awayFromZero?: number } = {}): Tensor {
@@ -48,11 +43,13 @@ export interface GradCheckResult {
  * Compares the analytic gradient of L = sum(out * W) (W fixed random, L accumulated in float64)
  * with central differences for every element of every input that requires grad.
  * eps is ~1e-3, applied to float32 data; the actually representable step is used.
- * Passes when |analytic - numeric| <= atol + rtol * |numeric| for every element.
+ * Passes when |analytic - numeric| <= atol + rtol * |numeric| for every element. With
+ * `gradFactor` k the analytic gradient must instead equal k * numeric (ops whose backward is
+ * deliberately not the true gradient: gradientReversal's is -lambda times it).
  */
 export function gradCheck(
   name: string, f: () => Tensor, inputs: Tensor[],
-  { eps = 1e-3, rtol = 1e-2, atol = 1e-3, seed = 123 }: { eps?: number; rtol?: number; atol?: number; seed?: number } = {},
+  { eps = 1e-3, rtol = 1e-2, atol = 1e-3, seed = 123, gradFactor = 1 }: { eps?: number; rtol?: number; atol?: number; seed?: number; gradFactor?: number } = {},
 ): GradCheckResult {
   for (const x of inputs) x.zeroGrad();
   const out = f();
@@ -84,7 +81,7 @@ export function gradCheck(
       const dn = x.data[i]!;
       const lm = loss();
       x.data[i] = orig;
-      const num = (lp - lm) / (up - dn);
+      const num = (gradFactor * (lp - lm)) / (up - dn);
       const ana = analytic[xi]![i]!;
       const err = Math.abs(ana - num);
       const rel = err / (Math.abs(num) + atol);

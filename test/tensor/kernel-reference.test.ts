@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { Rng, kernels } from '../../src/tensor/index.js';
 import { erf } from '../../src/tensor/kernels/js.js';
 import { testBothBackends } from './helpers.js';
+import { assertClose } from '../support/close.js';
 
 function randArr(r: Rng, n: number, s = 1): Float32Array {
   const a = new Float32Array(n);
@@ -13,12 +14,7 @@ function randArr(r: Rng, n: number, s = 1): Float32Array {
   return a;
 }
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = 1e-5, atol = 1e-6): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    assert.ok(Math.abs(a - e) <= atol + rtol * Math.abs(e), `${what}[${i}]: got ${a}, expected ${e}`);
-  }
+  assertClose(actual, expected, what, { rtol, atol });
 }
 
 test('erf matches reference values (Python math.erf) to 1e-15', () => {
@@ -198,4 +194,201 @@ testBothBackends('kernels reject short buffers and wrong array types (no silent 
   assert.throws(() => k.crossEntropyForward(f(6), Float32Array.from([0, 1]) as unknown as Int32Array, 2, 3, -100, f(6)), /crossEntropyForward/);
   assert.throws(() => k.attentionForward(f(8), f(8), f(8), f(1), 1, 2, 2, 2, 1, null, f(8), f(8)), /attentionForward/);
   assert.throws(() => k.adamwUpdate(f(4), f(3), f(4), f(4), 1e-3, 0.9, 0.999, 1e-8, 0, 1), /adamwUpdate/);
+});
+
+// ---- GELU, softmax backward, attention: float64 formula references --------------------------
+// These kernels were otherwise only compared native-vs-js (kernels.test.ts), i.e. against code
+// by the same author. Each reference below is a direct float64 transcription of the math,
+// independent of src/: its own erf (series), the softmax Jacobian written out, attention by
+// explicit loops with the chain rule — and the attention reference's own backward is itself
+// checked against central differences of its forward.
+
+/** erf(x) = 2/sqrt(pi) · exp(-x²) · Σ_n 2^n x^(2n+1) / (1·3·…·(2n+1)) — all terms positive, float64-exact to ~1e-15 for |x| <= 6. */
+function erfRef(x: number): number {
+  if (Math.abs(x) > 6) return Math.sign(x);
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+    term *= (2 * x * x) / (2 * n + 1);
+    sum += term;
+  }
+  return (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum;
+}
+
+test('the reference erf (series) agrees with Python math.erf', () => {
+  for (const [x, e] of [[0.5, 0.5204998778130465], [1, 0.8427007929497149], [2.49, 0.9995707121322661], [-1.5, -0.9661051464753108], [4, 0.9999999845827421]] as const) {
+    assert.ok(Math.abs(erfRef(x) - e) < 1e-14, `erfRef(${x}) = ${erfRef(x)}, expected ${e}`);
+  }
+});
+
+testBothBackends('gelu forward/backward = x·Φ(x) and Φ(x) + x·φ(x) in float64 (backward accumulates)', () => {
+  const r = new Rng(11);
+  const x = Float32Array.from([...randArr(r, 200, 3), 0, -0, 1e-6, -1e-6, 5.5, -5.5, 9, -9, 20, -20]);
+  const out = new Float32Array(x.length);
+  kernels().geluForward(x, out);
+  const Phi = (v: number) => 0.5 * (1 + erfRef(v / Math.SQRT2));
+  const phi = (v: number) => Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI);
+  // atol 1e-6: the kernels use an erf accurate to 1.5e-7 (as PyTorch's float32 GELU)
+  close(out, Array.from(x, (v) => v * Phi(v)), 'gelu', 1e-5, 1e-6);
+  const dout = randArr(r, x.length);
+  const dx0 = randArr(r, x.length);
+  const dx = dx0.slice();
+  kernels().geluBackward(x, dout, dx);
+  close(dx, Array.from(x, (v, i) => dx0[i]! + dout[i]! * (Phi(v) + v * phi(v))), 'gelu backward', 1e-5, 1e-6);
+});
+
+/** Row softmax in float64. */
+function softmaxRef(x: ArrayLike<number>, R: number, C: number): Float64Array {
+  const y = new Float64Array(R * C);
+  for (let i = 0; i < R; i++) {
+    let m = -Infinity;
+    for (let j = 0; j < C; j++) m = Math.max(m, x[i * C + j]!);
+    let s = 0;
+    for (let j = 0; j < C; j++) s += Math.exp(x[i * C + j]! - m);
+    for (let j = 0; j < C; j++) y[i * C + j] = Math.exp(x[i * C + j]! - m) / s;
+  }
+  return y;
+}
+
+testBothBackends('softmax backward = the softmax Jacobian (y_j(δ_jk - y_k)) times dy, in float64 (accumulates)', () => {
+  const r = new Rng(12);
+  const [R, C] = [5, 9];
+  const x = randArr(r, R * C, 2);
+  const y = new Float32Array(R * C);
+  kernels().softmaxForward(x, R, C, y);
+  const y64 = softmaxRef(x, R, C);
+  close(y, y64, 'softmax forward', 1e-5, 1e-7);
+  const dy = randArr(r, R * C);
+  const dx0 = randArr(r, R * C);
+  const dx = dx0.slice();
+  kernels().softmaxBackward(y, dy, R, C, dx);
+  const want = Float64Array.from(dx0);
+  for (let i = 0; i < R; i++) {
+    for (let k = 0; k < C; k++) {
+      // dx_k = Σ_j (∂y_j/∂x_k) dy_j with ∂y_j/∂x_k = y_j (δ_jk - y_k)
+      let s = 0;
+      for (let j = 0; j < C; j++) s += y64[i * C + j]! * ((j === k ? 1 : 0) - y64[i * C + k]!) * dy[i * C + j]!;
+      want[i * C + k]! += s;
+    }
+  }
+  close(dx, want, 'softmax backward', 1e-5, 1e-6);
+});
+
+interface AttnRef { probs: Float64Array; out: Float64Array; dq: Float64Array; dk: Float64Array; dv: Float64Array }
+
+/**
+ * Self-attention in float64 by explicit loops: scores s_ij = scale·q_i·k_j over unmasked keys
+ * (masked keys: probability 0; a row with no key left: uniform, as HF's finfo.min mask gives),
+ * p = softmax(s), out_i = Σ_j p_ij·drop_ij·v_j; backward by the chain rule from dout.
+ * q,k,v,out: [B,T,H] with head h in columns h*d..(h+1)*d; probs [B,nH,T,T].
+ */
+function attentionRef(
+  q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, mask: ArrayLike<number> | null, drop: ArrayLike<number> | null,
+  B: number, T: number, nH: number, d: number, scale: number, dout: ArrayLike<number> | null,
+): AttnRef {
+  const H = nH * d;
+  const at = (b: number, t: number, h: number, c: number) => (b * T + t) * H + h * d + c;
+  const P = (b: number, h: number, i: number, j: number) => ((b * nH + h) * T + i) * T + j;
+  const probs = new Float64Array(B * nH * T * T);
+  const out = new Float64Array(B * T * H);
+  const dq = new Float64Array(B * T * H);
+  const dk = new Float64Array(B * T * H);
+  const dv = new Float64Array(B * T * H);
+  for (let b = 0; b < B; b++) {
+    const keys = [...Array(T).keys()].filter((j) => mask === null || mask[b * T + j] !== 0);
+    for (let h = 0; h < nH; h++) {
+      for (let i = 0; i < T; i++) {
+        if (keys.length === 0) {
+          for (let j = 0; j < T; j++) probs[P(b, h, i, j)] = 1 / T;
+        } else {
+          const s = keys.map((j) => {
+            let dot = 0;
+            for (let c = 0; c < d; c++) dot += q[at(b, i, h, c)]! * k[at(b, j, h, c)]!;
+            return scale * dot;
+          });
+          const m = Math.max(...s);
+          const z = s.reduce((acc, x) => acc + Math.exp(x - m), 0);
+          keys.forEach((j, n) => (probs[P(b, h, i, j)] = Math.exp(s[n]! - m) / z));
+        }
+        const dr = (j: number) => (drop === null ? 1 : drop[P(b, h, i, j)]!);
+        for (let j = 0; j < T; j++) for (let c = 0; c < d; c++) out[at(b, i, h, c)]! += probs[P(b, h, i, j)]! * dr(j) * v[at(b, j, h, c)]!;
+        if (dout === null) continue;
+        // dP_ij = drop_ij · (dout_i · v_j); dv_j += p_ij·drop_ij·dout_i; dS_ij = p_ij (dP_ij - Σ_l p_il dP_il)
+        const dP = new Float64Array(T);
+        for (let j = 0; j < T; j++) {
+          let s = 0;
+          for (let c = 0; c < d; c++) {
+            s += dout[at(b, i, h, c)]! * v[at(b, j, h, c)]!;
+            dv[at(b, j, h, c)]! += probs[P(b, h, i, j)]! * dr(j) * dout[at(b, i, h, c)]!;
+          }
+          dP[j] = dr(j) * s;
+        }
+        let pdp = 0;
+        for (let j = 0; j < T; j++) pdp += probs[P(b, h, i, j)]! * dP[j]!;
+        for (let j = 0; j < T; j++) {
+          const dS = probs[P(b, h, i, j)]! * (dP[j]! - pdp);
+          if (keys.length === 0) continue; // a fully masked row is constant: no gradient to q, k
+          for (let c = 0; c < d; c++) {
+            dq[at(b, i, h, c)]! += scale * dS * k[at(b, j, h, c)]!;
+            dk[at(b, j, h, c)]! += scale * dS * q[at(b, i, h, c)]!;
+          }
+        }
+      }
+    }
+  }
+  return { probs, out, dq, dk, dv };
+}
+
+test('the float64 attention reference: its backward equals central differences of its forward', () => {
+  const r = new Rng(13);
+  const [B, T, nH, d] = [2, 4, 2, 3];
+  const n = B * T * nH * d;
+  const q = Array.from(randArr(r, n), Number);
+  const k = Array.from(randArr(r, n), Number);
+  const v = Array.from(randArr(r, n), Number);
+  const mask = [1, 1, 1, 1, 1, 1, 0, 0];
+  const drop = Array.from({ length: B * nH * T * T }, (_, i) => (i % 5 === 0 ? 0 : 1.25));
+  const dout = Array.from(randArr(r, n), Number);
+  const g = attentionRef(q, k, v, mask, drop, B, T, nH, d, 0.6, dout);
+  const L = (qq: number[], kk: number[], vv: number[]) => attentionRef(qq, kk, vv, mask, drop, B, T, nH, d, 0.6, null).out.reduce((s, o, i) => s + o * dout[i]!, 0);
+  const eps = 1e-6;
+  for (const [name, x, grad] of [['q', q, g.dq], ['k', k, g.dk], ['v', v, g.dv]] as const) {
+    const num = x.map((_, i) => {
+      const up = x.slice();
+      const dn = x.slice();
+      up[i]! += eps;
+      dn[i]! -= eps;
+      const args = (z: number[]) => (name === 'q' ? L(z, k, v) : name === 'k' ? L(q, z, v) : L(q, k, z));
+      return (args(up) - args(dn)) / (2 * eps);
+    });
+    close(grad, num, `reference d${name} vs finite differences`, 1e-6, 1e-8);
+  }
+});
+
+testBothBackends('attention forward/backward = the float64 reference (padding mask, dropout mask, accumulation)', () => {
+  const r = new Rng(14);
+  const [B, T, nH, d] = [2, 5, 2, 4];
+  const n = B * T * nH * d;
+  const scale = 1 / Math.sqrt(d);
+  const q = randArr(r, n);
+  const k = randArr(r, n);
+  const v = randArr(r, n);
+  const mask = Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]); // row 1: two padded keys
+  for (const withDrop of [false, true]) {
+    const drop = withDrop ? Float32Array.from({ length: B * nH * T * T }, (_, i) => ((i * 7) % 10 < 3 ? 0 : Math.fround(1 / 0.7))) : null;
+    const probs = new Float32Array(B * nH * T * T);
+    const out = new Float32Array(n);
+    kernels().attentionForward(q, k, v, mask, B, T, nH, d, scale, drop, probs, out);
+    const dout = randArr(r, n);
+    const ref = attentionRef(q, k, v, mask, drop, B, T, nH, d, scale, dout);
+    const what = withDrop ? 'with dropout' : 'no dropout';
+    close(probs, ref.probs, `probs ${what}`, 1e-5, 1e-7);
+    close(out, ref.out, `out ${what}`, 1e-5, 1e-6);
+    const init = [randArr(r, n), randArr(r, n), randArr(r, n)] as const;
+    const [dq, dk, dv] = init.map((a) => a.slice()) as [Float32Array, Float32Array, Float32Array];
+    kernels().attentionBackward(dout, q, k, v, probs, drop, B, T, nH, d, scale, dq, dk, dv);
+    close(dq, Array.from(ref.dq, (x, i) => x + init[0][i]!), `dq ${what}`, 1e-5, 1e-6);
+    close(dk, Array.from(ref.dk, (x, i) => x + init[1][i]!), `dk ${what}`, 1e-5, 1e-6);
+    close(dv, Array.from(ref.dv, (x, i) => x + init[2][i]!), `dv ${what}`, 1e-5, 1e-6);
+  }
 });

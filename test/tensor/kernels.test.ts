@@ -13,14 +13,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { jsKernels } from '../../src/tensor/kernels/js.js';
 import { loadNativeAddon, loadNativeKernels, nativeLoadError } from '../../src/tensor/kernels/native.js';
+import { assertClose as sharedAssertClose, type ArrayDiff } from '../support/close.js';
+import { nativeTest, REQUIRE_NATIVE } from '../support/native.js';
 import type { Kernels } from '../../src/tensor/kernels/types.js';
 
 const native = loadNativeKernels();
 const addon = loadNativeAddon();
-const SKIP = native === null ? `native addon not available: ${nativeLoadError() ?? 'unknown reason'}` : false;
 
-// Where the toolchain is known to be present (CI), a missing addon is a failure, not a skip.
-test('the native addon is loadable when ADAPTEXT_REQUIRE_NATIVE=1', { skip: process.env['ADAPTEXT_REQUIRE_NATIVE'] === '1' ? false : 'ADAPTEXT_REQUIRE_NATIVE is not set' }, () => {
+// Where the toolchain is known to be present (CI), a missing addon is a failure, not a skip
+// (every native test below also fails on its own then: test/support/native.ts).
+test('the native addon is loadable when ADAPTEXT_REQUIRE_NATIVE=1', { skip: REQUIRE_NATIVE ? false : 'ADAPTEXT_REQUIRE_NATIVE is not set' }, () => {
   assert.ok(native !== null, `ADAPTEXT_REQUIRE_NATIVE=1 but ${nativeLoadError()}`);
 });
 
@@ -51,33 +53,11 @@ class Gen {
   }
 }
 
-interface Diff {
-  maxAbs: number;
-  at: number;
-}
+type Diff = ArrayDiff;
 
+/** Elementwise |got - want| <= atol + rtol*|want|; NaN must sit at the same places on both sides. */
 function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-5, atol = 1e-6): Diff {
-  assert.equal(got.length, want.length, `${what}: length ${got.length} vs ${want.length}`);
-  let maxAbs = 0;
-  let at = -1;
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!;
-    const w = want[i]!;
-    if (g === w) continue; // also equal infinities
-    if (Number.isNaN(w) || Number.isNaN(g)) {
-      assert.ok(Number.isNaN(w) && Number.isNaN(g), `${what}[${i}]: got ${g}, expected ${w}`);
-      continue;
-    }
-    const e = Math.abs(g - w);
-    if (e > maxAbs) {
-      maxAbs = e;
-      at = i;
-    }
-    if (!(e <= atol + rtol * Math.abs(w))) {
-      assert.fail(`${what}[${i}]: got ${g}, expected ${w} (|diff| ${e.toExponential(2)} > ${atol} + ${rtol}*|expected|)`);
-    }
-  }
-  return { maxAbs, at };
+  return sharedAssertClose(got, want, what, { rtol, atol });
 }
 
 type Outputs = Record<string, Float32Array | number>;
@@ -87,7 +67,7 @@ type Outputs = Record<string, Float32Array | number>;
  * inputs from a fresh seeded generator each time), then every named output compared.
  */
 function bothBackends(title: string, body: (k: Kernels, g: Gen) => Outputs, tol: Record<string, [number, number]> = {}): void {
-  test(`${title} [native vs js]`, { skip: SKIP }, () => {
+  nativeTest(`${title} [native vs js]`, () => {
     const want = body(jsKernels, new Gen(1234));
     const got = body(native!, new Gen(1234));
     for (const key of Object.keys(want)) {
@@ -136,7 +116,7 @@ function gemmPaths(): Array<{ name: string; enter: () => void }> {
 
 // ---- GEMM ------------------------------------------------------------------------------
 
-test('gemm: all transposes, padded leading dims, beta 0 (NaN in C ignored) / 1 / 0.5, on every GEMM path, vs a float64 loop', { skip: SKIP }, () => {
+nativeTest('gemm: all transposes, padded leading dims, beta 0 (NaN in C ignored) / 1 / 0.5, on every GEMM path, vs a float64 loop', () => {
   // Sizes straddle the micro-tile edges (6/12 rows, 16/32 cols), the K slice (256) and, with
   // M=250 / N=3100, the row block (240) and column block (3072); the larger ones use threads.
   const shapes: Array<[number, number, number]> = [[1, 1, 1], [7, 5, 3], [13, 33, 300], [250, 40, 20], [5, 3100, 9], [64, 64, 64]];
@@ -171,7 +151,7 @@ test('gemm: all transposes, padded leading dims, beta 0 (NaN in C ignored) / 1 /
   assert.ok(seen.length >= 2, `expected at least BLAS or two built-in paths, ran ${seen.join(', ')}`);
 });
 
-test('gemm: repeated threaded calls give bit-identical results (thread pool reuse)', { skip: SKIP }, () => {
+nativeTest('gemm: repeated threaded calls give bit-identical results (thread pool reuse)', () => {
   const g = new Gen(3);
   const [M, N, K] = [300, 200, 100];
   const A = g.f32(M * K);
@@ -354,7 +334,7 @@ bothBackends('sumSquares (float64 accumulation) / scaleInPlace', (k, g) => {
   return { ss, ssBig, a };
 }, { ss: [1e-10, 0], ssBig: [1e-9, 0], a: [0, 0] });
 
-test('sumSquares accumulates in float64 (2^20 squares of 1e-4: relative error < 1e-10; float32 accumulation is off by > 1e-3)', { skip: SKIP }, () => {
+nativeTest('sumSquares accumulates in float64 (2^20 squares of 1e-4: relative error < 1e-10; float32 accumulation is off by > 1e-3)', () => {
   const big = new Float32Array(1 << 20).fill(1e-4);
   const f = Math.fround(1e-4);
   const want = (1 << 20) * f * f;
@@ -399,7 +379,7 @@ test('dropoutMask: keep rate within 4 sigma of 1-p, survivors exactly fround(1/(
   assert.throws(() => jsKernels.dropoutMask(a, 0.1, -1), /dropoutMask: seed must be an integer/);
 });
 
-test('dropoutMask native: bad p / seed are RangeErrors naming the kernel', { skip: SKIP }, () => {
+nativeTest('dropoutMask native: bad p / seed are RangeErrors naming the kernel', () => {
   const f = new Float32Array(4);
   assert.throws(() => native!.dropoutMask(f, 1.5, 1), { name: 'RangeError', message: /dropoutMask: p must be in \[0, 1\]/ });
   assert.throws(() => native!.dropoutMask(f, 0.1, 2 ** 32), { name: 'RangeError', message: /dropoutMask: seed must be an integer/ });
@@ -407,7 +387,7 @@ test('dropoutMask native: bad p / seed are RangeErrors naming the kernel', { ski
 
 // ---- bad input -------------------------------------------------------------------------
 
-test('bad input: wrong array types are TypeErrors naming the kernel and the argument', { skip: SKIP }, () => {
+nativeTest('bad input: wrong array types are TypeErrors naming the kernel and the argument', () => {
   const f = new Float32Array(16);
   const k = native!;
   assert.throws(() => k.gemm(false, false, 2, 2, 2, 1, new Float64Array(4) as unknown as Float32Array, 2, f, 2, 0, new Float32Array(4), 2),
@@ -427,7 +407,7 @@ test('bad input: wrong array types are TypeErrors naming the kernel and the argu
   assert.throws(() => (k.geluForward as (x: Float32Array) => void)(f), { name: 'TypeError', message: 'geluForward: expected 2 arguments, got 1' });
 });
 
-test('bad input: short buffers are Errors naming kernel, argument, needed vs got', { skip: SKIP }, () => {
+nativeTest('bad input: short buffers are Errors naming kernel, argument, needed vs got', () => {
   const k = native!;
   assert.throws(() => k.gemm(false, true, 4, 3, 5, 1, new Float32Array(19), 5, new Float32Array(15), 5, 0, new Float32Array(12), 3),
     { message: 'gemm: A is too short: needs 20 elements ([4,5] with lda=5), got 19' });
@@ -447,7 +427,7 @@ test('bad input: short buffers are Errors naming kernel, argument, needed vs got
     { message: 'adamwUpdate: m is too short: needs 4 elements (param.length), got 3' });
 });
 
-test('bad input: bad dims, leading dims, ids, targets, steps and overlapping output are rejected', { skip: SKIP }, () => {
+nativeTest('bad input: bad dims, leading dims, ids, targets, steps and overlapping output are rejected', () => {
   const k = native!;
   const f = new Float32Array(64);
   assert.throws(() => k.gemm(false, false, -1, 2, 2, 1, f, 2, f, 2, 0, new Float32Array(4), 2), { name: 'RangeError', message: 'gemm: M must be a non-negative integer, got -1' });
@@ -475,7 +455,7 @@ test('bad input: bad dims, leading dims, ids, targets, steps and overlapping out
 // every output that depends on it and nowhere else; gemm with beta=0 never reads C; keys
 // masked out by keyMask are skipped.
 for (const [name, k] of [['js', jsKernels], ['native', native]] as const) {
-  test(`NaN propagates to exactly the outputs that depend on it [${name}]`, { skip: k === null ? SKIP : false }, () => {
+  (name === 'js' ? test : nativeTest)(`NaN propagates to exactly the outputs that depend on it [${name}]`, () => {
     const K = k!;
     // gemm: NaN in row 1 of A -> row 1 of C only
     const A = Float32Array.from([1, 2, NaN, 4, 5, 6]); // [3,2]
@@ -518,7 +498,7 @@ for (const [name, k] of [['js', jsKernels], ['native', native]] as const) {
   });
 }
 
-test('the native table describes its GEMM and thread count', { skip: SKIP }, () => {
+nativeTest('the native table describes its GEMM and thread count', () => {
   const info = addon!.info();
   assert.match(native!.description, /^native \(.+, \d+ threads?\)$/);
   assert.ok(info.threads >= 1);

@@ -64,6 +64,7 @@ test('expansion lowers fragmentation on target text (train and held-out) and new
 test('new ids, decompositions (FVT rows) and scores are consistent', () => {
   const r = expandVocabulary(base(), corpus(3, 300), { topK: 25 });
   const V = base().vocabSize;
+  assert.equal(r.newTokens.length, 17, 'this corpus yields 17 candidates (fewer than topK): the checks below see every one');
   r.newTokens.forEach((t, i) => {
     assert.equal(t.id, V + i);
     assert.equal(r.tokenizer.tokenToId(t.token), V + i);
@@ -91,8 +92,17 @@ test('extended tokenizer saves with the new tokens appended to vocab.txt and rel
   const lines = readFileSync(join(dir, 'vocab.txt'), 'utf8').split('\n');
   assert.equal(lines.length, base().vocabSize + r.newTokens.length + 1); // trailing newline
   assert.deepEqual(lines.slice(base().vocabSize, -1), r.newTokens.map((t) => t.token));
+  assert.equal(r.newTokens.length, 10);
   const back = loadTokenizer(dir);
-  for (const s of corpus(5, 20)) assert.deepEqual(back.encode(s), r.tokenizer.encode(s));
+  const texts = corpus(5, 20);
+  assert.equal(texts.length, 20);
+  let newIds = 0;
+  for (const s of texts) {
+    const e = r.tokenizer.encode(s);
+    assert.deepEqual(back.encode(s), e);
+    newIds += e.ids.filter((id) => id >= base().vocabSize).length;
+  }
+  assert.ok(newIds > 0, 'the compared texts use the new tokens');
 });
 
 test('extendTokenizer: explicit tokens, and the mistakes it refuses', () => {
