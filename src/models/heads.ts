@@ -15,7 +15,7 @@
 //   domain_discriminator      gradientReversal(λ) → [dropout → Linear → relu]×k → dropout → Linear   (no HF equivalent)
 //
 // Shape legend: B batch, T tokens, H hidden, V vocab, L labels, R rows with a label.
-import { add, crossEntropy, gatherRows, gradientReversal, linear, meanPool, reshape, scale, tanh, type Rng } from '../tensor/index.js';
+import { add, crossEntropy, gatherRows, gradientReversal, linear, meanPool, mul, reshape, scale, sub, tanh, type Rng } from '../tensor/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getActivation, type Activation } from '../nn/activations.js';
 import { initBertWeights } from '../nn/init.js';
@@ -102,6 +102,13 @@ export interface DomainDiscriminatorSpec {
    * no swapped solution.
    */
   adversary?: 'grl' | 'confusion';
+  /**
+   * Standardise the features before the MLP with fixed statistics (`input_mean`, `input_inv_std`,
+   * [H], stored with the head, never trained; set them with `setInputStatistics`). Encoder
+   * features often differ between domains along directions of small variance that an MLP on raw
+   * features needs many steps to find — while a fresh, converged linear probe finds them at once.
+   */
+  standardize?: boolean;
   /** Default gradient-reversal λ; can be changed every step (`head.lambda = ...` or forward opts). */
   lambda?: number;
   dropout?: number;
@@ -459,6 +466,8 @@ export class DomainDiscriminatorHead extends Head {
   /** Gradient-reversal λ used when forward options do not give one. Change it every step (Ganin schedule). */
   lambda: number;
   readonly adversary: 'grl' | 'confusion';
+  private inputMean: Parameter | null = null; // [H]
+  private inputInvStd: Parameter | null = null; // [H]
   private readonly steps: Array<{ drop: Dropout; lin: Linear; act: boolean }> = [];
   readonly hiddenSizes: number[];
 
@@ -484,12 +493,26 @@ export class DomainDiscriminatorHead extends Head {
     const lin = this.registerModule(String(idx + 1), new Linear(inSize, spec.numDomains));
     this.steps.push({ drop, lin, act: false });
     initBertWeights(this, cfg.initializerRange, rng);
+    if (spec.standardize === true) {
+      this.inputMean = this.registerParameter('input_mean', Parameter.zeros([cfg.hiddenSize]));
+      this.inputInvStd = this.registerParameter('input_inv_std', Parameter.fill([cfg.hiddenSize], 1));
+    }
+  }
+
+  /** Fixed standardisation of the input features (standardize: true): x̂ = (x − mean) · invStd, both [H]. */
+  setInputStatistics(mean: ArrayLike<number>, invStd: ArrayLike<number>): void {
+    if (this.inputMean === null || this.inputInvStd === null) throw new Error('domain_discriminator head: setInputStatistics needs standardize: true');
+    const H = this.inputMean.size;
+    if (mean.length !== H || invStd.length !== H) throw new Error(`domain_discriminator head: statistics of length ${mean.length}/${invStd.length}, expected ${H}`);
+    this.inputMean.data.set(Float32Array.from(mean));
+    this.inputInvStd.data.set(Float32Array.from(invStd));
   }
 
   forward(ctx: HeadContext, labels?: Int32Array | null, opts: HeadRunOptions = {}): HeadResult {
     const lambda = opts.grlLambda ?? this.lambda;
     const f = this.spec.features ?? 'pooled';
-    const feats = poolSequence(ctx, f === 'pooled' ? 'pooler' : f); // [B,H]
+    let feats = poolSequence(ctx, f === 'pooled' ? 'pooler' : f); // [B,H]
+    if (this.inputMean !== null && this.inputInvStd !== null) feats = mul(sub(feats, this.inputMean.detach()), this.inputInvStd.detach());
     if (this.adversary === 'grl') {
       // identity forward, −λ·grad backward: one pass trains the discriminator and pushes the encoder against it
       const logits = this.mlp(gradientReversal(feats, lambda), false);
@@ -546,6 +569,7 @@ export class DomainDiscriminatorHead extends Head {
       activation_function: 'relu',
       features: this.spec.features ?? 'pooled',
       adversary: this.adversary,
+      standardize: this.inputMean !== null,
       grl_lambda: this.lambda,
       label2id: labelMap(this.spec.labels, this.spec.numDomains),
       dropout_prob: this.spec.dropout ?? null,
@@ -613,6 +637,7 @@ export function specFromHeadConfig(c: Record<string, unknown>, file: string): He
         hiddenSizes: c['hidden_sizes'] as number[] | undefined,
         features: c['features'] as 'pooled' | 'cls' | 'mean' | undefined,
         adversary: c['adversary'] as 'grl' | 'confusion' | undefined,
+        standardize: c['standardize'] === true,
         lambda: typeof c['grl_lambda'] === 'number' ? (c['grl_lambda'] as number) : undefined,
         labels: labels(),
         dropout,

@@ -182,6 +182,12 @@ const Stage2 = v.object({
       /** Hidden layer sizes of the MLP (default [hidden_size]). */
       hidden_sizes: v.optional(v.array(v.integer({ min: 1 }))),
       dropout: v.optional(v.number({ min: 0, max: 1, exclusiveMax: true })),
+      /**
+       * Standardise the discriminator's input with statistics of both domains' features taken at
+       * the start of stage 2 (fixed, saved with the head): it then sees small-variance directions
+       * as a fresh linear probe does, instead of needing hundreds of steps to grow weights for them.
+       */
+      standardize: v.withDefault(v.boolean(), false),
     }),
   ),
 });

@@ -12,7 +12,7 @@
 // Only heads that are one Linear on a pooled vector (the bert style) are initialised this way.
 import type { EncodedExample } from '../data/index.js';
 import { fitLogisticRegression } from '../eval/logreg.js';
-import { SequenceClassificationHead, type AdapterModel } from '../models/index.js';
+import { DomainDiscriminatorHead, SequenceClassificationHead, type AdapterModel } from '../models/index.js';
 import { poolFeatures } from './evaluate.js';
 
 export interface LinearProbeInit {
@@ -96,4 +96,40 @@ export function linearProbeInit(
     }
   }
   return { trainAccuracy: accuracy(lr.predict(X), y), validationAccuracy: best!.acc, C: best!.C, rows: X.length, iterations: lr.linear.fit.iterations };
+}
+
+/** Rows per domain whose features set the discriminator's input statistics. */
+export const DISCRIMINATOR_STATS_ROWS = 512;
+
+/**
+ * The discriminator's fixed input standardisation (DomainDiscriminatorSpec.standardize) from its
+ * own features of both domains at the start of stage 2, each domain weighing half: mean = the
+ * average of the two domain means, variance = the average of the two domains' variances around
+ * that mean (so neither the 70/30 mix nor the domains' sizes tilt it).
+ */
+export function setDiscriminatorStatistics(
+  model: AdapterModel,
+  disc: string,
+  a: { source: { adapter: string | null; rows: readonly EncodedExample[] }; target: { adapter: string | null; rows: readonly EncodedExample[] }; batchSize: number; padId: number },
+): void {
+  const h = model.getHead(disc);
+  if (!(h instanceof DomainDiscriminatorHead)) throw new Error(`head '${disc}' is not a domain_discriminator head`);
+  const f = h.spec.features ?? 'pooled';
+  const X = [a.source, a.target].map((d) => {
+    if (d.rows.length === 0) throw new Error('discriminator statistics: a domain has no rows');
+    return poolFeatures(model, d.rows, { adapter: d.adapter, features: f, batchSize: a.batchSize, padId: a.padId });
+  });
+  const H = X[0]![0]!.length;
+  const mean = new Float64Array(H);
+  for (const rows of X) for (const r of rows) for (let j = 0; j < H; j++) mean[j] += r[j]! / rows.length / X.length;
+  const v = new Float64Array(H);
+  for (const rows of X) {
+    for (const r of rows) {
+      for (let j = 0; j < H; j++) {
+        const c = r[j]! - mean[j]!;
+        v[j] += (c * c) / rows.length / X.length;
+      }
+    }
+  }
+  h.setInputStatistics(mean, Float64Array.from(v, (x) => 1 / Math.sqrt(x + 1e-12)));
 }

@@ -26,7 +26,7 @@ import type { Example } from '../data/index.js';
 import { tfidfBaselines } from '../baselines/index.js';
 import { resolveModelDependent, stageLrs, validateConfig, type PipelineConfig, type StageCommon } from './config.js';
 import { DOMAIN_ID, dataFingerprint, EncodingCache, loadPipelineData, type PipelineData } from './data.js';
-import { linearProbeInit } from './head-init.js';
+import { DISCRIMINATOR_STATS_ROWS, linearProbeInit, setDiscriminatorStatistics } from './head-init.js';
 import { alignmentBatchesPerEpoch, alignmentHooks } from './alignment.js';
 import { loadCheckpoint, readTrainerState, TRAINER_STATE_NAME, type TrainerState } from './checkpoint.js';
 import { silentProgress, type ProgressSink } from './progress.js';
@@ -487,7 +487,17 @@ function stage2(ctx: Ctx): void {
         else s.model.addAdapter(tgt.name, adapterSpec(cfg, ctx.leaveOut));
       }
       ensureMlmHead(s.model);
-      ensureDiscriminator(s.model, cfg, [src.name, tgt.name]);
+      const disc = ensureDiscriminator(s.model, cfg, [src.name, tgt.name]);
+      if (cfg.stage2.discriminator.standardize) {
+        const maxLength = s2.max_length ?? cfg.max_length;
+        const n = DISCRIMINATOR_STATS_ROWS;
+        setDiscriminatorStatistics(s.model, disc, {
+          source: { adapter: stage2SourceAdapter(cfg, src.name, tgt.name), rows: ctx.enc.get(s.tokenizer, src.train, maxLength, DOMAIN_ID.source).slice(0, n) },
+          target: { adapter: tgt.name, rows: ctx.enc.get(s.tokenizer, tgt.unlabelled, maxLength, DOMAIN_ID.target).slice(0, n) },
+          batchSize: cfg.evaluation.batch_size,
+          padId: s.tokenizer.specialIds.pad,
+        });
+      }
       if (targetTask) ensureTaskHead(s.model, tgt.taskName, tgt.task);
       return s;
     },

@@ -86,7 +86,7 @@ export function ensureDiscriminator(model: AdapterModel, cfg: PipelineConfig, do
     const d = cfg.stage2.discriminator;
     model.addHead(
       DISCRIMINATOR_HEAD,
-      { type: 'domain_discriminator', numDomains: 2, labels: [...domains], hiddenSizes: d.hidden_sizes ? [...d.hidden_sizes] : undefined, dropout: d.dropout, features: featureKind(cfg, model), adversary: cfg.stage2.adversary },
+      { type: 'domain_discriminator', numDomains: 2, labels: [...domains], hiddenSizes: d.hidden_sizes ? [...d.hidden_sizes] : undefined, dropout: d.dropout, features: featureKind(cfg, model), adversary: cfg.stage2.adversary, standardize: d.standardize },
       { setActive: false },
     );
   }

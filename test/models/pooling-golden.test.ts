@@ -6,11 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { nativeKernels, setBackend } from '../../src/tensor/index.js';
+import { setBackend } from '../../src/tensor/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { loadAdapter, loadModel } from '../../src/models/load.js';
 import type { HeadSpec } from '../../src/models/heads.js';
-import { diff, FIXTURES, inputOf, labelsOf, readGolden, type Diff } from './helpers.js';
+import { nativeTest } from '../support/native.js';
+import { diff, FIXTURES, inputOf, labelsOf, readGolden, scalarDiff, type Diff } from './helpers.js';
 
 const TOL = 2e-5; // scale-relative, as the other model goldens
 const HEADS: Record<string, HeadSpec> = {
@@ -21,10 +22,8 @@ const HEADS: Record<string, HeadSpec> = {
   domain: { type: 'domain_discriminator', numDomains: 2, hiddenSizes: [16], features: 'mean', adversary: 'confusion' },
 };
 
-const BACKENDS = nativeKernels() !== null ? (['js', 'native'] as const) : (['js'] as const);
-
-for (const backend of BACKENDS) {
-  test(`golden poolings + confusion [${backend}]: logits, losses and every gradient match PyTorch`, () => {
+for (const backend of ['js', 'native'] as const) {
+  (backend === 'native' ? nativeTest : test)(`golden poolings + confusion [${backend}]: logits, losses and every gradient match PyTorch`, () => {
     setBackend(backend);
     const dir = join(FIXTURES, 'bert_pooling');
     const { meta, tensors } = readGolden('bert_pooling');
@@ -43,7 +42,7 @@ for (const backend of BACKENDS) {
     const labels: Record<string, Int32Array> = {};
     for (const [k, v] of Object.entries(meta.labels!)) labels[k] = labelsOf(v);
     const out = model.forward(inputOf(meta), { heads: Object.keys(HEADS), labels, grlLambda: meta.grl_lambda });
-    const rel = (name: string, got: number, want: number): Diff => ({ name, maxAbs: Math.abs(got - want), rel: Math.abs(got - want) / Math.abs(want) });
+    const rel = scalarDiff;
     const diffs: Diff[] = [diff('last_hidden_state', out.lastHiddenState.data, tensors.get('out.last_hidden_state')!.data)];
     for (const h of Object.keys(HEADS)) {
       diffs.push(diff(`logits.${h}`, out.heads[h]!.logits.data, tensors.get(`out.logits.${h}`)!.data));
@@ -64,5 +63,6 @@ for (const backend of BACKENDS) {
     }
     assert.equal(compared, [...tensors.keys()].filter((k) => k.startsWith('grad.')).length, 'every golden gradient compared');
     for (const d of diffs) assert.ok(d.rel <= TOL, `${backend}: ${d.name} differs: max|Δ| ${d.maxAbs}, relative ${d.rel}`);
+    setBackend('js');
   });
 }

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noGrad } from '../../src/tensor/index.js';
+import { noGrad, Tensor } from '../../src/tensor/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { loadModel } from '../../src/models/load.js';
 import { saveModel } from '../../src/models/save.js';
 import { AdapterModel } from '../../src/models/model.js';
-import { SequenceClassificationHead, specFromHeadConfig } from '../../src/models/heads.js';
+import { DomainDiscriminatorHead, SequenceClassificationHead, specFromHeadConfig } from '../../src/models/heads.js';
 import { featureKind, taskPooling } from '../../src/train/setup.js';
 import { validateConfig } from '../../src/train/config.js';
 import { FIXTURES, TINY, batch } from './helpers.js';
@@ -97,4 +97,40 @@ test('pooler_trained: HF BERT with a pooler → true; pooler missing, RoBERTa or
 test('the bundled backbone records an untrained pooler, so its task heads default to mean pooling', () => {
   const side = JSON.parse(readFileSync(join(process.cwd(), 'models', 'adaptext-mini-en', 'adaptext.json'), 'utf8'));
   assert.equal(side.pooler_trained, false);
+});
+
+test('discriminator standardize: fixed input statistics are applied, saved, reloaded and never trained', () => {
+  const model = new AdapterModel(TINY, { seed: 6 });
+  model.addHead('d', { type: 'domain_discriminator', numDomains: 2, hiddenSizes: [8], features: 'mean', standardize: true, adversary: 'confusion' });
+  model.addHead('plain', { type: 'domain_discriminator', numDomains: 2, hiddenSizes: [8], features: 'mean' });
+  const d = model.getHead('d') as DomainDiscriminatorHead;
+  for (const [k, t] of model.getHead('plain').stateDict()) d.stateDict().get(k)!.data.set(t.data);
+  const H = TINY.hidden_size;
+  const mean = Float32Array.from({ length: H }, (_, j) => 0.1 * j - 0.5);
+  const inv = Float32Array.from({ length: H }, (_, j) => 1 + j / H);
+  d.setInputStatistics(mean, inv);
+  assert.throws(() => d.setInputStatistics(mean.slice(1), inv), /statistics of length 15\/16, expected 16/);
+  model.eval();
+  const input = batch();
+  const labels = { d: Int32Array.from([0, 1]) };
+  const o = model.forward(input, { heads: ['d', 'plain'], labels, grlLambda: 0.5 });
+  // the same MLP on standardised features, computed by hand from the plain head's view
+  const feats = noGrad(() => model.encode(input, 'mean')).data; // [2,H]
+  const std = new Float32Array(feats.length);
+  for (let i = 0; i < feats.length; i++) std[i] = (feats[i]! - mean[i % H]!) * inv[i % H]!;
+  const plainOnStd = noGrad(() => (model.getHead('plain') as DomainDiscriminatorHead).forward(
+    { sequenceOutput: new Tensor(std, [2, 1, H]), pooledOutput: new Tensor(std, [2, H]), attentionMask: null, shape: [2, 1], wordEmbeddings: model.base.embeddings.word_embeddings.weight },
+  ));
+  const got = o.heads['d']!.logits.data;
+  for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i]! - plainOnStd.logits.data[i]!) < 1e-5, `logit ${i}: ${got[i]} vs ${plainOnStd.logits.data[i]}`);
+  o.loss!.backward();
+  const stats = d.namedParameters().filter(([k]) => k.startsWith('input_'));
+  assert.equal(stats.length, 2);
+  for (const [k, p] of stats) assert.equal(p.grad, null, `${k} got a gradient`);
+  const dir = join(tmp(), 'disc');
+  saveModel(model, dir);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'adaptext.json'), 'utf8')).heads.d.standardize, true);
+  const back = loadModel(dir).model.getHead('d') as DomainDiscriminatorHead;
+  assert.equal(back.spec.standardize, true);
+  assert.deepEqual(back.stateDict().get('input_mean')!.data, mean);
 });
