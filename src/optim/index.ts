@@ -1,5 +1,7 @@
 export { AdamW, isNoDecayParam } from './adamw.js';
 export type { AdamWOptions, AdamWStateDict, AdamWStateMeta, ParamGroup, ParamGroupSpec } from './adamw.js';
+export { SGD } from './sgd.js';
+export type { SgdGroupSpec } from './sgd.js';
 export { clipGradNorm } from './clip.js';
 export type { ClipOptions } from './clip.js';
 export {
