@@ -142,6 +142,7 @@ const LABELS: Record<RowId, string> = {
   few_shot_only: 'few-shot only',
   tfidf_source: 'TF-IDF src',
   tfidf_source_few_shot: 'TF-IDF src+few',
+  bow_dann: 'BoW DANN',
 };
 
 function mean(xs: number[]): number | null {

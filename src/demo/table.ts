@@ -3,7 +3,7 @@
 // classifier's accuracy before (stage 1) and after (stage 2) alignment.
 import type { DomainConfusion, RunMetrics } from '../eval/types.js';
 
-export const ROW_IDS = ['source_only', 'alignment', 'few_shot', 'few_shot_only', 'tfidf_source', 'tfidf_source_few_shot'] as const;
+export const ROW_IDS = ['source_only', 'alignment', 'few_shot', 'few_shot_only', 'tfidf_source', 'tfidf_source_few_shot', 'bow_dann'] as const;
 export type RowId = (typeof ROW_IDS)[number];
 
 export interface DemoRow {
@@ -24,6 +24,7 @@ const SOURCES: Array<{ id: RowId; name: string; from: 'ablation' | 'baselines'; 
   { id: 'few_shot_only', name: 'few-shot only (raw backbone)', from: 'ablation', key: 'few-shot only' },
   { id: 'tfidf_source', name: 'TF-IDF + LR, source only', from: 'baselines', key: 'TF-IDF + LR (source only)' },
   { id: 'tfidf_source_few_shot', name: 'TF-IDF + LR, source + few-shot', from: 'baselines', key: 'TF-IDF + LR (source + target few-shot)' },
+  { id: 'bow_dann', name: 'bag-of-words + DANN (no target labels)', from: 'baselines', key: 'bag-of-words + DANN' },
 ];
 
 export function rowsFromMetrics(m: RunMetrics, file = 'metrics.json'): DemoRow[] {

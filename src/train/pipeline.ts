@@ -23,7 +23,7 @@ import { projectBeforeAfter } from '../eval/projection.js';
 import { writeReport } from '../eval/report.js';
 import type { DomainConfusion, Metrics, RunMetrics } from '../eval/types.js';
 import type { Example } from '../data/index.js';
-import { tfidfBaselines } from '../baselines/index.js';
+import { bowDannBaseline, tfidfBaselines } from '../baselines/index.js';
 import { resolveModelDependent, stageLrs, validateConfig, type PipelineConfig, type StageCommon } from './config.js';
 import { DOMAIN_ID, dataFingerprint, EncodingCache, loadPipelineData, type PipelineData } from './data.js';
 import { DISCRIMINATOR_STATS_ROWS, linearProbeInit, setDiscriminatorStatistics } from './head-init.js';
@@ -680,6 +680,13 @@ function assembleMetrics(ctx: Ctx, final: boolean): RunMetrics {
         targetTest: texts(tgt.test),
         targetFewShot: texts(tgt.fewShot),
       });
+      // The shallow DANN of Ganin et al. (2016) on bag-of-words: the same adversarial pieces
+      // (GRL, discriminator head, λ schedule) where the published result is known.
+      if (tgt.unlabelled.length > 0) {
+        m.baselines.push(
+          bowDannBaseline({ labels: [...src.task.labels], source: texts(src.train), targetUnlabelled: texts(tgt.unlabelled).texts, targetTest: texts(tgt.test), seed: deriveSeed(cfg.seed, 'bow-dann') }),
+        );
+      }
     }
   }
   return m;

@@ -22,6 +22,7 @@ const ROW_NAMES = [
   'few-shot only (raw backbone)',
   'TF-IDF + LR, source only',
   'TF-IDF + LR, source + few-shot',
+  'bag-of-words + DANN (no target labels)',
 ];
 
 function escapeRe(s: string): string {
@@ -59,7 +60,7 @@ function checkRun(out: string, stdout: string, source: DemoDomain = 'books', tar
   const demo = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as DemoJson;
   assert.deepEqual(
     demo.rows.map((r) => r.id),
-    ['source_only', 'alignment', 'few_shot', 'few_shot_only', 'tfidf_source', 'tfidf_source_few_shot'],
+    ['source_only', 'alignment', 'few_shot', 'few_shot_only', 'tfidf_source', 'tfidf_source_few_shot', 'bow_dann'],
   );
   for (const r of demo.rows) {
     for (const x of [r.accuracy, r.macroF1]) assert.ok(x >= 0 && x <= 1, `${r.id}: ${x}`);
@@ -183,12 +184,15 @@ describe('adaptext demo end to end', () => {
     assert.match(r.stdout, /^dvd -> kitchen: target test set 177 kitchen reviews, 200 target labels/m);
     // TF-IDF + LR does not depend on the backbone or the seed: its dvd -> kitchen rows are known
     // values (131 and 137 of the 177 kitchen test reviews right).
-    assert.deepEqual(demo.rows.slice(4).map((x) => [x.id, x.accuracy, x.macroF1]), [
+    assert.deepEqual(demo.rows.slice(4, 6).map((x) => [x.id, x.accuracy, x.macroF1]), [
       ['tfidf_source', 131 / 177, 0.7400383141762452],
       ['tfidf_source_few_shot', 137 / 177, 0.7740040858018387],
     ]);
     assert.match(r.stdout, /^TF-IDF \+ LR, source only +74\.0% +74\.0% +-$/m);
     assert.match(r.stdout, /^TF-IDF \+ LR, source \+ few-shot +77\.4% +77\.4% +-$/m);
+    // the shallow bag-of-words DANN learns the task (about the TF-IDF level; chance is 50%)
+    const bow = demo.rows[6]!;
+    assert.ok(bow.id === 'bow_dann' && bow.accuracy > 0.6 && bow.macroF1 > 0.6, JSON.stringify(bow));
   });
 
   it('bad arguments: one-line errors, nothing written', async () => {
