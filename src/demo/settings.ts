@@ -48,7 +48,8 @@ export interface DemoSettings {
 // - heads start as linear probes (LP-FT) and then move slowly: stages 1 and 3 at 1e-4 for heads
 //   and adapters, 1e-5 for the backbone (the 1e-3 a random head needs made the probe-initialised
 //   head's loss jump and cost 2–4 validation points);
-// - stage 3 refits the head on the target's few-shot labels (refit_head);
+// - stage 3 refits the head on the target's few-shot labels when that probe beats the
+//   source-trained head on target validation (refit_head: auto);
 // - stage 2 uses the confusion adversary with a fast encoder (adapters 1e-3, backbone 3e-4),
 //   λ up to 5 and MLM at weight 0.1: the discriminator then sits near chance instead of winning
 //   (slow encoder) or being swapped (gradient reversal with a fast encoder).
@@ -117,7 +118,7 @@ export function demoConfigObject(a: { model: string; output: string; seed: numbe
     },
     stage1: stage(s.stage1, { patience: 2 }),
     stage2: stage(s.stage2, { adversary: 'confusion', lambda: { max: 5 }, loss_weights: { mlm: 0.1 } }),
-    stage3: stage(s.stage3, { patience: 3, refit_head: true }),
+    stage3: stage(s.stage3, { patience: 3, refit_head: 'auto' }),
     // one checkpoint per epoch is enough for a demo (every save is a full model write)
     checkpoint: { save_every_steps: 100000 },
     ablation: true,

@@ -132,7 +132,10 @@ function stageFields(d: { epochs: number; batch: number; patience: number | null
  */
 const HeadInit = v.withDefault(v.enum(['linear_probe', 'random'] as const), 'linear_probe');
 
-const Stage1 = v.object({ ...stageFields({ epochs: 3, batch: 16, patience: 2 }), head_init: HeadInit });
+/** Validate before the first step too: the stage ends with its starting model if no epoch beats it on validation. */
+const ValidateAtStart = v.withDefault(v.boolean(), true);
+
+const Stage1 = v.object({ ...stageFields({ epochs: 3, batch: 16, patience: 2 }), head_init: HeadInit, validate_at_start: ValidateAtStart });
 
 const Stage2 = v.object({
   ...stageFields({ epochs: 1, batch: 16, patience: null }),
@@ -194,15 +197,16 @@ const Stage2 = v.object({
 
 const Stage3 = v.object({
   ...stageFields({ epochs: 10, batch: 16, patience: 3 }),
-  /** Also used by the few-shot-only ablation. */
+  /** Also used by the few-shot-only ablation (as is validate_at_start). */
   head_init: HeadInit,
+  validate_at_start: ValidateAtStart,
   /**
    * When the target task head already exists (the same task as the source, trained in stages
-   * 1–2), re-initialise it by `head_init: linear_probe` on the few-shot rows instead of
-   * continuing from the source head: the encoder carries what stages 1–2 learned, the head is
-   * fitted to the target's labels from the first step.
+   * 1–2): refit it as a linear probe (`head_init: linear_probe`) on the few-shot rows — always,
+   * never (continue from the source-trained head), or auto: only when the probe's target
+   * validation accuracy beats the existing head's.
    */
-  refit_head: v.withDefault(v.boolean(), false),
+  refit_head: v.withDefault(v.enum(['auto', 'always', 'never'] as const), 'never'),
   /** Labelled target examples drawn (stratified, seeded) from target train when no few_shot file is given. */
   shots: v.withDefault(v.integer({ min: 1 }), 500),
 });
@@ -283,7 +287,7 @@ export type DomainConfig = PipelineConfig['source'];
 export type ReaderConfig = DomainConfig['reader'];
 export type TaskConfig = PipelineConfig['tasks'][string];
 export type LrConfig = Infer<typeof LrGroups>;
-export type StageCommon = Omit<PipelineConfig['stage1'], 'head_init'>;
+export type StageCommon = Omit<PipelineConfig['stage1'], 'head_init' | 'validate_at_start'> & { validate_at_start?: boolean };
 export type Stage2Config = PipelineConfig['stage2'];
 export type Stage3Config = PipelineConfig['stage3'];
 

@@ -24,7 +24,7 @@ import { writeReport } from '../eval/report.js';
 import type { DomainConfusion, Metrics, RunMetrics } from '../eval/types.js';
 import type { Example } from '../data/index.js';
 import { bowDannBaseline, tfidfBaselines } from '../baselines/index.js';
-import { resolveModelDependent, stageLrs, validateConfig, type PipelineConfig, type StageCommon } from './config.js';
+import { resolveModelDependent, stageLrs, validateConfig, type PipelineConfig, type StageCommon, type TaskConfig } from './config.js';
 import { DOMAIN_ID, dataFingerprint, EncodingCache, loadPipelineData, type PipelineData } from './data.js';
 import { DISCRIMINATOR_STATS_ROWS, linearProbeInit, setDiscriminatorStatistics } from './head-init.js';
 import { alignmentBatchesPerEpoch, alignmentHooks } from './alignment.js';
@@ -45,6 +45,7 @@ import {
   type GroupLrs,
 } from './setup.js';
 import { evaluateStage, type StageEvaluation, type StageFeatures } from './stage-eval.js';
+import { evaluateTask } from './evaluate.js';
 import { batchesPerEpoch, supervisedHooks } from './supervised.js';
 import { InterruptedError, runStage, type StageHooks } from './trainer.js';
 import { checkVocabExpansion, exampleText, extendModelVocabulary, type VocabInfo } from './vocab.js';
@@ -291,6 +292,8 @@ function driveStage(ctx: Ctx, name: StageName, settings: StageCommon, start: () 
       progress: ctx.progress,
       budget: ctx.budget,
       resumeFrom,
+      // supervised stages keep their starting point when no epoch beats it on validation
+      validateAtStart: settings.validate_at_start === true,
     },
     hooks,
   );
@@ -388,18 +391,36 @@ function rawBackbone(ctx: Ctx, seedName: string): Start {
 
 /**
  * A task head created for this stage starts as a linear probe of its features (LP-FT, head-init.ts)
- * unless the stage says `head_init: random`. Called from a stage's fresh start only: a resumed
- * stage has the head's trained weights in its checkpoint.
+ * unless the stage says `head_init: random`. An existing head (stage 3 after stages 1–2 on the
+ * same task) is refitted when `refit` is 'always', or under 'auto' only when the probe's
+ * validation accuracy beats the existing head's (else its weights are put back). Called from a
+ * stage's fresh start only: a resumed stage has the head's trained weights in its checkpoint.
  */
-function initNewHead(ctx: Ctx, name: StageName, s: Start, a: { head: string; created: boolean; headInit: 'linear_probe' | 'random'; adapter: string; rows: Example[]; validation: Example[]; maxLength: number; domain: number }): void {
-  if (!a.created || a.headInit !== 'linear_probe') return;
+function initHead(
+  ctx: Ctx,
+  name: StageName,
+  s: Start,
+  a: { head: string; task: TaskConfig; created: boolean; refit: 'auto' | 'always' | 'never'; headInit: 'linear_probe' | 'random'; adapter: string; rows: Example[]; validation: Example[]; maxLength: number; domain: number },
+): void {
+  if (a.headInit !== 'linear_probe' || (!a.created && a.refit === 'never')) return;
   const train = ctx.enc.get(s.tokenizer, a.rows, a.maxLength, a.domain);
   const validation = ctx.enc.get(s.tokenizer, a.validation, ctx.cfg.max_length, a.domain);
-  const r = linearProbeInit(s.model, { head: a.head, adapter: a.adapter, train, validation, batchSize: ctx.cfg.evaluation.batch_size, padId: s.tokenizer.specialIds.pad });
+  const opts = { batchSize: ctx.cfg.evaluation.batch_size, padId: s.tokenizer.specialIds.pad };
+  const compare = !a.created && a.refit === 'auto' && validation.length > 0;
+  const kept = compare ? s.model.getHead(a.head).parameters().map((p) => p.data.slice()) : null;
+  const before = compare ? evaluateTask(s.model, validation, { adapter: a.adapter, head: a.head, task: a.task, ...opts }).accuracy : null;
+  const r = linearProbeInit(s.model, { head: a.head, adapter: a.adapter, train, validation, ...opts });
   if (r === null) return;
-  ctx.run.log({ type: 'head_init', stage: name, head: a.head, method: 'linear_probe', rows: r.rows, C: r.C, train_accuracy: r.trainAccuracy, validation_accuracy: r.validationAccuracy, iterations: r.iterations });
-  const va = r.validationAccuracy === null ? '' : `, validation ${(r.validationAccuracy * 100).toFixed(1)}%`;
-  ctx.progress.note(`${name}: head '${a.head}' initialised as a linear probe of its features (${r.rows} rows, C ${r.C}, train accuracy ${(r.trainAccuracy * 100).toFixed(1)}%${va})`);
+  const keep = before !== null && !(r.validationAccuracy! > before);
+  if (keep) s.model.getHead(a.head).parameters().forEach((p, i) => p.data.set(kept![i]!));
+  ctx.run.log({ type: 'head_init', stage: name, head: a.head, method: keep ? 'kept' : 'linear_probe', rows: r.rows, C: r.C, train_accuracy: r.trainAccuracy, validation_accuracy: r.validationAccuracy, ...(before !== null ? { existing_validation_accuracy: before } : {}), iterations: r.iterations });
+  const pc = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const va = r.validationAccuracy === null ? '' : `, validation ${pc(r.validationAccuracy)}`;
+  ctx.progress.note(
+    keep
+      ? `${name}: kept head '${a.head}' (validation ${pc(before!)}; a linear probe on ${r.rows} rows reached ${pc(r.validationAccuracy!)})`
+      : `${name}: head '${a.head}' initialised as a linear probe of its features (${r.rows} rows, C ${r.C}, train accuracy ${pc(r.trainAccuracy)}${va}${before !== null ? `; the existing head had ${pc(before)}` : ''})`,
+  );
 }
 
 function totalSteps(settings: StageCommon, perEpoch: number): number {
@@ -419,7 +440,7 @@ function stage1(ctx: Ctx): void {
       ensureAdapter(s.model, src.name, adapterSpec(cfg, ctx.leaveOut));
       const created = !s.model.headNames().includes(src.taskName);
       ensureTaskHead(s.model, src.taskName, src.task);
-      initNewHead(ctx, 'stage1', s, { head: src.taskName, created, headInit: s1.head_init, adapter: src.name, rows: src.train, validation: src.validation, maxLength: s1.max_length ?? cfg.max_length, domain: DOMAIN_ID.source });
+      initHead(ctx, 'stage1', s, { head: src.taskName, task: src.task, created, refit: 'never', headInit: s1.head_init, adapter: src.name, rows: src.train, validation: src.validation, maxLength: s1.max_length ?? cfg.max_length, domain: DOMAIN_ID.source });
       s.model.setMainHead(src.taskName);
       s.model.setActiveAdapter(src.name);
       s.model.setActiveHeads([src.taskName]);
@@ -589,9 +610,9 @@ function stage3(ctx: Ctx): void {
         if (cfg.adapters.target_init === 'copy_source' && s.model.adapterNames().includes(src.name)) copyAdapter(s.model, src.name, tgt.name);
         else s.model.addAdapter(tgt.name, adapterSpec(cfg, ctx.leaveOut));
       }
-      const created = !s.model.headNames().includes(tgt.taskName) || cfg.stage3.refit_head;
+      const created = !s.model.headNames().includes(tgt.taskName);
       ensureTaskHead(s.model, tgt.taskName, tgt.task);
-      initNewHead(ctx, 'stage3', s, { head: tgt.taskName, created, headInit: cfg.stage3.head_init, adapter: tgt.name, rows: tgt.fewShot, validation: tgt.validation, maxLength: cfg.stage3.max_length ?? cfg.max_length, domain: DOMAIN_ID.target });
+      initHead(ctx, 'stage3', s, { head: tgt.taskName, task: tgt.task, created, refit: cfg.stage3.refit_head, headInit: cfg.stage3.head_init, adapter: tgt.name, rows: tgt.fewShot, validation: tgt.validation, maxLength: cfg.stage3.max_length ?? cfg.max_length, domain: DOMAIN_ID.target });
       s.model.setMainHead(tgt.taskName);
       s.model.setActiveAdapter(tgt.name);
       s.model.setActiveHeads([tgt.taskName]);
@@ -613,7 +634,7 @@ function fewShotOnly(ctx: Ctx): void {
       s.model.addAdapter(tgt.name, adapterSpec(cfg, ctx.leaveOut));
       const created = !s.model.headNames().includes(tgt.taskName);
       ensureTaskHead(s.model, tgt.taskName, tgt.task);
-      initNewHead(ctx, 'fewshot_only', s, { head: tgt.taskName, created, headInit: cfg.stage3.head_init, adapter: tgt.name, rows: tgt.fewShot, validation: tgt.validation, maxLength: cfg.stage3.max_length ?? cfg.max_length, domain: DOMAIN_ID.target });
+      initHead(ctx, 'fewshot_only', s, { head: tgt.taskName, task: tgt.task, created, refit: 'never', headInit: cfg.stage3.head_init, adapter: tgt.name, rows: tgt.fewShot, validation: tgt.validation, maxLength: cfg.stage3.max_length ?? cfg.max_length, domain: DOMAIN_ID.target });
       s.model.setMainHead(tgt.taskName);
       s.model.setActiveAdapter(tgt.name);
       s.model.setActiveHeads([tgt.taskName]);

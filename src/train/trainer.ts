@@ -77,6 +77,12 @@ export interface TrainerOptions {
   budget: { stopAfterSteps: number | null; stepsDone: number };
   /** Resume from this in-stage checkpoint (its folder); null = fresh start. */
   resumeFrom: { dir: string; state: TrainerState } | null;
+  /**
+   * Validate once before the first step and keep that model as the best so far: the stage's
+   * result is then never worse on validation than where it started (a probe-initialised head can
+   * already be the best point of a short few-shot stage).
+   */
+  validateAtStart?: boolean;
 }
 
 export interface TrainerResult {
@@ -123,6 +129,14 @@ export function runStage(o: TrainerOptions, hooks: StageHooks): TrainerResult {
     saveCheckpoint(dir, { model, tokenizer: o.tokenizer, optimizer, state: st, extra: hooks.extraFiles?.() });
   };
   const params = optimizer.params();
+  if (o.resumeFrom === null && o.validateAtStart === true) {
+    model.train(); // what the loop would leave; validate() switches to eval mode and back itself
+    const metric = hooks.validate(0, 0);
+    if (metric !== null) {
+      st.best = { metric, step: 0, epoch: 0 };
+      save(bestDir);
+    }
+  }
   o.progress.start(stage, o.totalSteps, st.step);
   while (!st.trainingDone) {
     if (st.epoch >= o.epochs) {

@@ -190,6 +190,12 @@ describe('adaptext demo end to end', () => {
     ]);
     assert.match(r.stdout, /^TF-IDF \+ LR, source only +74\.0% +74\.0% +-$/m);
     assert.match(r.stdout, /^TF-IDF \+ LR, source \+ few-shot +77\.4% +77\.4% +-$/m);
+    // stage 3 (refit_head: auto) refits the head only when the probe beats the kept head on validation
+    const inits = readFileSync(join(out, 'run', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((x) => x['type'] === 'head_init');
+    assert.deepEqual(inits.map((x) => x['stage']), ['stage1', 'stage3', 'fewshot_only']);
+    const s3 = inits[1]!;
+    assert.equal(typeof s3['existing_validation_accuracy'], 'number');
+    assert.equal(s3['method'], (s3['validation_accuracy'] as number) > (s3['existing_validation_accuracy'] as number) ? 'linear_probe' : 'kept');
     // the shallow bag-of-words DANN learns the task (about the TF-IDF level; chance is 50%)
     const bow = demo.rows[6]!;
     assert.ok(bow.id === 'bow_dann' && bow.accuracy > 0.6 && bow.macroF1 > 0.6, JSON.stringify(bow));

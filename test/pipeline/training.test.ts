@@ -199,4 +199,26 @@ describe('stage mechanics', () => {
     assert.equal(r.finalDir, run.progressDir('stage1', 'best'));
     assert.equal(readTrainerState(r.finalDir).step, 2);
   });
+
+  it('validateAtStart: the starting model is a candidate; when no epoch beats it, the stage ends with the untouched start', () => {
+    const model = stage1Model();
+    const start = snapshot(model);
+    const run = newRun();
+    const optimizer = buildOptimizer(model, { adapters: 1e-3, heads: 1e-3, backbone: 1e-3, embeddings: 0, discriminator: 0 }, { totalSteps: 100, warmupRatio: 0, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 });
+    const inner = supervisedHooks({
+      stage: 'stage1', run, model, adapter: 'books', head: 'sentiment', task: TASK, role: 'source',
+      train: books.slice(0, 8), validation: [], batchSize: 8, evalBatchSize: 8, padId: tok.specialIds.pad, seed: 1, metric: 'macro_f1', progress: silentProgress,
+    });
+    const scores = [0.8, 0.5, 0.7]; // before training, after epoch 1, after epoch 2
+    const calls: number[] = [];
+    const hooks: StageHooks = { ...inner, validate: (step) => (calls.push(step), scores[calls.length - 1]!) };
+    const opts = { stage: 'stage1' as const, run, model, tokenizer: tok, optimizer, epochs: 2, totalSteps: 100, patience: null, clipNorm: 1, saveEvery: 100, baseModel: fingerprintOf(modelDir), progress: silentProgress, budget: { stopAfterSteps: null, stepsDone: 0 }, resumeFrom: null };
+    const r = runStage({ ...opts, validateAtStart: true }, hooks);
+    assert.deepEqual(calls, [0, 1, 2], 'validated before step 1 and after each epoch');
+    assert.deepEqual(r.state.best, { metric: 0.8, step: 0, epoch: 0 });
+    assert.equal(r.finalDir, run.progressDir('stage1', 'best'));
+    const { model: saved } = loadModel(r.finalDir);
+    for (const [k, v] of start) assert.deepEqual(saved.stateDict().get(k)!.data, v, `${k} differs from the start`);
+    assert.ok(model.namedParameters().some(([k, p]) => !p.data.every((x, i) => x === start.get(k)![i])), 'training did move the live model');
+  });
 });
