@@ -2,13 +2,8 @@
 //
 // Budget: the full demo (books → kitchen, all four ablation rows + baselines) must finish in
 // under 15 minutes on 2 CPU cores with the bundled 4-layer/256 backbone; --quick in about two.
-// Measured (2026-11-28, 4-layer/256 backbone, on a 2-core machine shared with 3+ other heavy
-// jobs, load average 5–15): full = 7m29s of CPU time in total (stage 1 2m43s, stage 2 2m40s,
-// stage 3 1m15s, few-shot-only 48s, rest 4s) — so at most ~7.5 minutes of wall time on 2 cores
-// of its own, even single-threaded — but 22m50s of wall time on that shared machine; --quick =
-// 2m00s of CPU time (8m wall on the shared machine). Re-measured 2026-11-29 on the same 2 cores
-// nearly idle (phase-2 backbone): full books → kitchen 3m58s wall / 7m14s CPU, --quick 55–69 s
-// wall per pair. Everything can be overridden with --set.
+// Measured times per stage are in bench/transfer/RESULTS.md (every pair's run prints them).
+// Everything can be overridden with --set.
 import { resolve } from 'node:path';
 import { validateConfig, type Override, type PipelineConfig } from '../train/config.js';
 import { DEMO_LABELS } from './splits.js';
