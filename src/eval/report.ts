@@ -275,6 +275,7 @@ const LOSS_SERIES: Array<{ key: keyof StepRecord; name: string; color: string; d
   { key: 'lossTask', name: 'task (cross-entropy)', color: PALETTE.blue },
   { key: 'lossMlm', name: 'masked LM', color: PALETTE.green },
   { key: 'lossDomain', name: 'domain discriminator', color: PALETTE.vermillion, dash: '6 4' },
+  { key: 'lossConfusion', name: 'domain confusion (encoder)', color: PALETTE.purple, dash: '2 3' },
 ];
 
 function epochMarks(steps: StepRecord[]): Array<{ x: number; label: string }> {
