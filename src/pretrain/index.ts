@@ -1,5 +1,6 @@
 // Masked-LM pretraining (`adaptext pretrain`): corpora, FULL-SENTENCES packing, the resumable trainer.
-export { pretrain, heldoutLoss, epochPermutation, PRETRAIN_DEFAULTS, RESUME_OVERRIDABLE } from './pretrain.js';
+export { pretrain, heldoutLoss, scratchConfig, PRETRAIN_DEFAULTS, RESUME_OVERRIDABLE } from './pretrain.js';
+export { TrainBatches, heldoutBatches, makeBatch, epochPermutation, EVAL_SEED } from './batches.js';
 export type { PretrainOptions, PretrainResult, PretrainHooks, EvalResult } from './pretrain.js';
 export { expandInputs, readRecords, readText, isJsonLines } from './corpus.js';
 export { buildStream, packStream, writeSequence } from './packing.js';

@@ -24,13 +24,14 @@ import { join, resolve } from 'node:path';
 import { writeJsonAtomic, recoverDir } from '../io/atomic.js';
 import { AdapterModel, loadModel, saveModel, type BertFamilyConfig } from '../models/index.js';
 import { AdamW, clipGradNorm, linearWarmupDecaySchedule } from '../optim/index.js';
-import { MlmMasker, type Batch } from '../data/index.js';
+import { MlmMasker } from '../data/index.js';
 import { IGNORE_INDEX } from '../data/examples.js';
 import { Rng, noGrad, scale, kernels } from '../tensor/index.js';
 import { loadTokenizer, trainWordPiece, type Tokenizer } from '../text/index.js';
 import { expandInputs, readRecords } from './corpus.js';
 import { loadStream } from './data.js';
-import { packStream, writeSequence, type PackedCorpus } from './packing.js';
+import { packStream, type PackedCorpus } from './packing.js';
+import { TrainBatches, heldoutBatches } from './batches.js';
 import { checkpointDir, readOptimizerTensors, readTrainerState, saveCheckpoint, type DataPosition } from './state.js';
 import { Progress, type ProgressMode } from './progress.js';
 
@@ -136,7 +137,6 @@ export interface PretrainResult {
 const RUN_FILE = 'run.json';
 const LOG_FILE = 'log.jsonl';
 const MLM_HEAD = 'mlm';
-const EVAL_SEED = 1234;
 
 function checkInt(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new Error(`pretrain: --${name} must be an integer >= ${min}, got ${v}`);
@@ -163,7 +163,7 @@ function mlmHeadOf(model: AdapterModel): string | null {
   return null;
 }
 
-function scratchConfig(o: PretrainOptions, vocabSize: number, padId: number): BertFamilyConfig {
+export function scratchConfig(o: PretrainOptions, vocabSize: number, padId: number): BertFamilyConfig {
   return {
     model_type: 'bert',
     vocab_size: vocabSize,
@@ -182,47 +182,16 @@ function scratchConfig(o: PretrainOptions, vocabSize: number, padId: number): Be
   };
 }
 
-/** A full-length batch of packed sequences (no padding). */
-function makeBatch(p: PackedCorpus, idx: ArrayLike<number>, tok: Tokenizer): Batch {
-  const B = idx.length;
-  const T = p.seqLen;
-  const inputIds = new Int32Array(B * T);
-  for (let b = 0; b < B; b++) writeSequence(p, idx[b]!, inputIds, b * T, tok.specialIds.cls, tok.specialIds.sep);
-  return {
-    B,
-    T,
-    inputIds,
-    attentionMask: new Float32Array(B * T).fill(1),
-    tokenTypeIds: new Int32Array(B * T),
-    wordIds: new Int32Array(B * T).fill(-1),
-    labels: new Int32Array(B).fill(IGNORE_INDEX),
-    tokenLabels: new Int32Array(B * T).fill(IGNORE_INDEX),
-    domain: new Int32Array(B),
-    exampleIndex: Int32Array.from(idx),
-  };
-}
-
-/** The order of sequences in one epoch: a permutation drawn from (seed, epoch). */
-export function epochPermutation(n: number, seed: number, epoch: number): Int32Array {
-  const a = Array.from({ length: n }, (_, i) => i);
-  new Rng((seed * 1_000_003 + epoch * 7919 + 17) >>> 0).shuffle(a);
-  return Int32Array.from(a);
-}
-
 /** Held-out MLM loss with a fixed masking seed and no dropout (comparable across steps and runs). */
 export function heldoutLoss(model: AdapterModel, head: string, p: PackedCorpus, tok: Tokenizer, masker: MlmMasker, maxSequences: number, batchSize: number): { loss: number; predictions: number } {
-  const n = Math.min(p.numSequences, maxSequences);
-  if (n === 0) return { loss: NaN, predictions: 0 };
-  const rng = new Rng(EVAL_SEED);
+  if (Math.min(p.numSequences, maxSequences) === 0) return { loss: NaN, predictions: 0 };
   const wasTraining = model.training;
   model.train(false);
   let sum = 0;
   let count = 0;
   try {
     noGrad(() => {
-      for (let s = 0; s < n; s += batchSize) {
-        const idx = Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i);
-        const batch = masker.mask(makeBatch(p, idx, tok), rng);
+      for (const batch of heldoutBatches(p, tok, masker, maxSequences, batchSize)) {
         const labels = batch.mlmLabels!;
         let r = 0;
         for (let i = 0; i < labels.length; i++) if (labels[i] !== IGNORE_INDEX) r++;
@@ -379,22 +348,22 @@ export async function pretrain(
     schedule: linearWarmupDecaySchedule(o.warmupSteps, o.totalSteps),
   });
   const masker = MlmMasker.fromTokenizer(tok, { probability: o.mlmProbability });
-  const maskRng = new Rng((o.seed + 1) >>> 0);
   let step = 0;
   let tokensSeen = 0;
-  let pos: DataPosition = { epoch: 0, cursor: 0 };
+  let start: DataPosition = { epoch: 0, cursor: 0 };
+  const maskRng = new Rng((o.seed + 1) >>> 0);
   let elapsedBefore = 0;
   if (state !== null) {
     opt.loadStateDict({ meta: state.optimizer, tensors: readOptimizerTensors(out) });
     step = state.step;
     tokensSeen = state.tokensSeen;
-    pos = state.position;
+    start = state.position;
     maskRng.setState(state.maskRng);
     model.rng.setState(state.modelRng);
     elapsedBefore = state.elapsedSeconds;
     truncateLog(out, step);
     log(out, { event: 'resume', step, tokens: tokensSeen });
-    print(`pretrain: resumed ${out} at step ${step} (${tokensSeen} tokens seen, epoch ${pos.epoch})`);
+    print(`pretrain: resumed ${out} at step ${step} (${tokensSeen} tokens seen, epoch ${start.epoch})`);
   } else {
     log(out, {
       event: 'start',
@@ -406,7 +375,7 @@ export async function pretrain(
       options: { ...o, out: undefined },
     });
   }
-  let perm = epochPermutation(corpus.numSequences, o.seed, pos.epoch);
+  const batches = new TrainBatches(corpus, tok, masker, o.seed, maskRng, start);
   model.train(true);
 
   const evaluate = (): EvalResult[] => {
@@ -423,7 +392,7 @@ export async function pretrain(
   const elapsed = () => elapsedBefore + (Date.now() - sessionStart) / 1000;
   const checkpoint = (why: string) => {
     const tc = Date.now();
-    saveCheckpoint(out, model, tok, opt, { step, tokensSeen, position: pos, maskRng: maskRng.getState(), modelRng: model.rng.getState(), elapsedSeconds: elapsed() }, mlmHead);
+    saveCheckpoint(out, model, tok, opt, { step, tokensSeen, position: batches.position, maskRng: maskRng.getState(), modelRng: model.rng.getState(), elapsedSeconds: elapsed() }, mlmHead);
     publishModel(out);
     log(out, { event: 'checkpoint', step, tokens: tokensSeen, reason: why, seconds: (Date.now() - tc) / 1000 });
   };
@@ -479,15 +448,7 @@ export async function pretrain(
       opt.zeroGrad();
       let stepLoss = 0;
       for (let micro = 0; micro < o.gradAccum; micro++) {
-        const idx = new Int32Array(o.batchSize);
-        for (let b = 0; b < o.batchSize; b++) {
-          if (pos.cursor >= perm.length) {
-            pos = { epoch: pos.epoch + 1, cursor: 0 };
-            perm = epochPermutation(corpus.numSequences, o.seed, pos.epoch);
-          }
-          idx[b] = perm[pos.cursor++]!;
-        }
-        const batch = masker.mask(makeBatch(corpus, idx, tok), maskRng);
+        const batch = batches.next(o.batchSize);
         const outp = model.forward({ inputIds: batch.inputIds, shape: [batch.B, batch.T] }, { heads: [mlmHead], labels: { [mlmHead]: batch.mlmLabels! } });
         const loss = outp.loss!;
         if (!Number.isFinite(loss.data[0]!)) throw new Error(`pretrain: loss is ${loss.data[0]} at step ${step + 1} (diverged; lower --lr or raise --warmup-steps)`);
@@ -508,11 +469,11 @@ export async function pretrain(
         const tps = windowTokens / secs;
         const mean = windowLoss / windowSteps;
         losses.push({ step, loss: mean });
-        log(out, { event: 'train', step, tokens: tokensSeen, epoch: pos.epoch, loss: mean, lr, grad_norm: gradNorm, tokens_per_s: tps, elapsed_s: elapsed() });
+        log(out, { event: 'train', step, tokens: tokensSeen, epoch: batches.position.epoch, loss: mean, lr, grad_norm: gradNorm, tokens_per_s: tps, elapsed_s: elapsed() });
         const frac = remainingFraction();
         const sessionSecs = (Date.now() - t0) / 1000;
         const eta = frac > 0 ? (sessionSecs * (1 - frac)) / frac : NaN;
-        progress.update({ step, tokens: tokensSeen, loss: mean, lr, tokensPerSec: tps, fraction: frac, etaSeconds: eta, epoch: pos.epoch });
+        progress.update({ step, tokens: tokensSeen, loss: mean, lr, tokensPerSec: tps, fraction: frac, etaSeconds: eta, epoch: batches.position.epoch });
         windowLoss = 0;
         windowSteps = 0;
         windowTokens = 0;
