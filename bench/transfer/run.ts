@@ -26,6 +26,7 @@ import { DEMO_DOMAINS, ROW_IDS, alignmentConfusion, bundledModelDir, demoSetting
 import type { RunMetrics } from '../../src/eval/types.js';
 import { parseSetFlag, type Override } from '../../src/train/config.js';
 import { CliProgress } from '../../src/cli/progress.js';
+import { LABELS, means, pct, type PairResult } from './results.js';
 
 interface Options {
   pairs: Array<[string, string]>;
@@ -119,46 +120,6 @@ function fileHash(path: string): string | null {
     return null;
   }
 }
-
-interface PairResult {
-  source: string;
-  target: string;
-  rows: Record<RowId, { accuracy: number; macroF1: number; domainAccuracy: number | null }>;
-  domainConfusion: { before: number | null; after: number | null };
-  sizes: DemoResult['sizes'] | null;
-  seconds: number;
-  /** null when the child died before writing demo.json (see `failure`). */
-  timings: DemoResult['timings'] | null;
-  load: DemoResult['load'] | null;
-  run: string;
-  /** Set when the pair's process failed after the final metrics were written. */
-  failure?: string;
-}
-
-const LABELS: Record<RowId, string> = {
-  source_only: 'source only',
-  alignment: '+ alignment',
-  few_shot: '+ few-shot',
-  few_shot_only: 'few-shot only',
-  tfidf_source: 'TF-IDF src',
-  tfidf_source_few_shot: 'TF-IDF src+few',
-  bow_dann: 'BoW DANN',
-};
-
-function mean(xs: number[]): number | null {
-  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-function means(pairs: PairResult[]) {
-  const rows = Object.fromEntries(
-    ROW_IDS.map((id) => [id, { accuracy: mean(pairs.map((p) => p.rows[id].accuracy)), macroF1: mean(pairs.map((p) => p.rows[id].macroF1)) }]),
-  ) as Record<RowId, { accuracy: number | null; macroF1: number | null }>;
-  const before = pairs.map((p) => p.domainConfusion.before).filter((x): x is number => x !== null);
-  const after = pairs.map((p) => p.domainConfusion.after).filter((x): x is number => x !== null);
-  return { rows, domainConfusion: { before: mean(before), after: mean(after) } };
-}
-
-const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (x * 100).toFixed(1));
 
 function markdown(meta: Record<string, unknown>, pairs: PairResult[], planned: number): string {
   const m = means(pairs);

@@ -264,7 +264,7 @@ class BertModel(nn.Module):
         self.pooler = BertPooler(config)
 
     def forward(self, input_ids, attention_mask, token_type_ids=None):
-        extended = get_extended_attention_mask(attention_mask, DTYPE)
+        extended = get_extended_attention_mask(attention_mask, self.embeddings.word_embeddings.weight.dtype)
         embedding_output = self.embeddings(input_ids, token_type_ids)
         sequence_output = self.encoder(embedding_output, extended)
         pooled_output = self.pooler(sequence_output)
