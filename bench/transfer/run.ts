@@ -159,8 +159,8 @@ function markdown(meta: Record<string, unknown>, pairs: PairResult[], planned: n
 }
 
 /** Child mode (--one source:target): one pair through runDemo, its table and timings on stderr. */
-function runOne(o: Options, source: string, target: string): void {
-  const r = runDemo({
+async function runOne(o: Options, source: string, target: string): Promise<void> {
+  const r = await runDemo({
     source,
     target,
     model: o.model,
@@ -175,10 +175,10 @@ function runOne(o: Options, source: string, target: string): void {
   process.stderr.write(`${r.text}${formatTimings(r.timings, r.load)}`);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (o.one !== null) {
-    runOne(o, o.one[0], o.one[1]);
+    await runOne(o, o.one[0], o.one[1]);
     return;
   }
   const settings = demoSettings(o.quick, o.shots);
@@ -248,9 +248,7 @@ function main(): void {
   process.stderr.write(`\nmean accuracy over ${pairs.length} pairs: ${ROW_IDS.map((id) => `${LABELS[id]} ${pct(m.rows[id].accuracy)}`).join(', ')}\n`);
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e: unknown) => {
   process.stderr.write(`${(e as Error).message}\n`);
   process.exitCode = 1;
-}
+});

@@ -1,8 +1,10 @@
 // The `adaptext` command: one file per subcommand under src/cli/commands, registered here.
 // Every failure becomes one line on stderr (`adaptext <cmd>: <reason>`) and a non-zero exit code:
-// 1 = the work failed (bad input, missing file, ...), 2 = bad usage. ADAPTEXT_DEBUG=1 adds the stack.
+// 1 = the work failed (bad input, missing file, ...), 2 = bad usage, 130/143 = stopped by SIGINT/SIGTERM
+// at a checkpoint (resumable). ADAPTEXT_DEBUG=1 adds the stack.
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
+import { StoppedBySignal } from '../engine/signals.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -22,6 +24,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const e = err as Error;
     const cmd = program.args[0] ? ` ${program.args[0]}` : '';
+    if (err instanceof StoppedBySignal) {
+      // not a failure: the run is checkpointed and resumable; the shell's code for the signal
+      process.stderr.write(`adaptext${cmd}: ${err.message}\n`);
+      return err.exitCode;
+    }
     process.stderr.write(`adaptext${cmd}: ${e?.message ?? String(err)}\n`);
     if (process.env['ADAPTEXT_DEBUG']) process.stderr.write(`${e?.stack ?? ''}\n`);
     return 1;

@@ -20,6 +20,7 @@ import { DEFAULT_SPLIT_SEED, fewShotSet, splitDomain, writeFewShot, writeSplits 
 import { alignmentConfusion, formatConfusionLine, formatTable, rowsFromMetrics, type DemoRow } from './table.js';
 import { TimingProgress, type StageTiming } from './timing.js';
 import { fmtDuration } from '../pretrain/progress.js';
+import type { StopRequest } from '../engine/signals.js';
 
 export interface DemoOptions {
   source?: string;
@@ -38,6 +39,8 @@ export interface DemoOptions {
   /** Pipeline config overrides (`--set stage1.epochs=1`), applied last. */
   overrides?: Override[];
   progress?: ProgressSink;
+  /** Signal policy (see src/engine/signals.ts): stop the training at a checkpoint when requested. */
+  stop?: StopRequest;
   /** Folder with `<domain>.labeled.jsonl.gz` / `.unlabeled.jsonl.gz`; default the bundled data/amazon. */
   dataDir?: string;
 }
@@ -78,7 +81,7 @@ export function demoSettings(quick: boolean, shots?: number): DemoSettings {
   return structuredClone({ ...base, shots: shots ?? base.shots }) as DemoSettings;
 }
 
-export function runDemo(o: DemoOptions = {}): DemoResult {
+export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const source = domainArg('--source', o.source ?? 'books');
   const target = domainArg('--target', o.target ?? 'kitchen');
   if (source === target) throw new Error(`--target: the source and target domains must differ (both '${source}')`);
@@ -125,7 +128,7 @@ export function runDemo(o: DemoOptions = {}): DemoResult {
   );
   const loadavgStart = loadavg();
   const timing = new TimingProgress(inner);
-  const r = trainPipeline(cfg, { progress: timing });
+  const r = await trainPipeline(cfg, { progress: timing, ...(o.stop !== undefined ? { stop: o.stop } : {}) });
   const timings = timing.finish();
   const loadavgEnd = loadavg();
 

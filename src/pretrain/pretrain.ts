@@ -34,6 +34,7 @@ import { packStream, type PackedCorpus } from './packing.js';
 import { TrainBatches, heldoutBatches } from './batches.js';
 import { checkpointDir, readOptimizerTensors, readTrainerState, saveCheckpoint, type DataPosition } from './state.js';
 import { Progress, type ProgressMode } from './progress.js';
+import { StopRequest, yieldToEventLoop } from '../engine/signals.js';
 
 export interface PretrainOptions {
   /** Output folder. */
@@ -245,6 +246,8 @@ export interface PretrainHooks {
   print?: (line: string) => void;
   /** Called after every optimizer step; return true to stop (a checkpoint is written first). */
   afterStep?: (step: number) => boolean;
+  /** Signal policy: the caller's StopRequest (default: one installed for the run's duration). */
+  stop?: StopRequest;
 }
 
 /**
@@ -397,15 +400,9 @@ export async function pretrain(
     log(out, { event: 'checkpoint', step, tokens: tokensSeen, reason: why, seconds: (Date.now() - tc) / 1000 });
   };
 
-  let stopSignal: string | null = null;
-  const onSignal = (sig: string) => () => {
-    stopSignal = sig;
-    print(`pretrain: ${sig} received, stopping at the end of this step (checkpoint follows)`);
-  };
-  const onInt = onSignal('SIGINT');
-  const onTerm = onSignal('SIGTERM');
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
+  // one signal policy (src/engine/signals.ts); a caller may hand its own StopRequest in
+  const stop = hooks.stop ?? new StopRequest(print).install('pretrain');
+  let stopHook = false;
 
   const stepTokens = o.batchSize * o.maxLength * o.gradAccum;
   const progress = new Progress(o.progress, print);
@@ -422,7 +419,8 @@ export async function pretrain(
   windowStart = Date.now();
 
   const stopCheck = (): string | null => {
-    if (stopSignal !== null) return `signal ${stopSignal}`;
+    if (stop.signal !== null) return `signal ${stop.signal}`;
+    if (stopHook) return 'hook';
     if (o.maxSteps > 0 && step >= o.maxSteps) return `max steps ${o.maxSteps}`;
     if (o.maxTokens > 0 && tokensSeen >= o.maxTokens) return `max tokens ${o.maxTokens}`;
     if (o.maxMinutes > 0 && (Date.now() - t0) / 60000 >= o.maxMinutes) return `max minutes ${o.maxMinutes}`;
@@ -496,10 +494,8 @@ export async function pretrain(
         lastCheckpointAt = Date.now();
       }
       windowStart += Date.now() - afterStep;
-      if (hooks.afterStep?.(step) === true) stopSignal = 'hook';
-      // Signal handlers run on the event loop: without this yield a synchronous loop never sees
-      // SIGINT/SIGTERM (and, its default action replaced, could only be stopped with SIGKILL).
-      await new Promise<void>((r) => setImmediate(r));
+      if (hooks.afterStep?.(step) === true) stopHook = true;
+      await yieldToEventLoop(); // lets a signal handler run
     }
     progress.clear();
     if (held.length > 0 && (o.evalEvery === 0 || step % o.evalEvery !== 0)) lastEval = evaluate();
@@ -507,8 +503,7 @@ export async function pretrain(
     log(out, { event: 'stop', step, tokens: tokensSeen, reason: stopReason, elapsed_s: elapsed() });
     print(`pretrain: stopped (${stopReason}) at step ${step}, ${fmtCount(tokensSeen)} tokens; model in ${out}, resumable with --resume ${out}`);
   } finally {
-    process.removeListener('SIGINT', onInt);
-    process.removeListener('SIGTERM', onTerm);
+    if (hooks.stop === undefined) stop.dispose();
   }
   return { out, step, tokensSeen, stopReason, lastLoss, heldout: lastEval, losses };
 }

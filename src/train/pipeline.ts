@@ -48,12 +48,15 @@ import { evaluateStage, type StageEvaluation, type StageFeatures } from './stage
 import { evaluateTask } from './evaluate.js';
 import { batchesPerEpoch, supervisedHooks } from './supervised.js';
 import { InterruptedError, runStage, type StageHooks } from './trainer.js';
+import { StoppedBySignal, type StopRequest } from '../engine/signals.js';
 import { checkVocabExpansion, exampleText, extendModelVocabulary, type VocabInfo } from './vocab.js';
 
 export interface PipelineOptions {
   progress?: ProgressSink;
   /** Simulate a crash after this many optimizer steps in this process (tests, `--stop-after-steps`). */
   stopAfterSteps?: number | null;
+  /** Signal policy: when it is requested, the running stage stops after its step with a checkpoint (StoppedBySignal). */
+  stop?: StopRequest;
 }
 
 export interface PipelineResult {
@@ -75,6 +78,7 @@ interface Ctx {
   leaveOut: number[];
   progress: ProgressSink;
   budget: { stopAfterSteps: number | null; stepsDone: number };
+  stop: StopRequest | null;
 }
 
 const EVALUATION_NAME = 'evaluation.json';
@@ -103,7 +107,7 @@ function isComplete(dir: string): boolean {
 }
 
 /** Everything that can fail on bad input, done before the run folder is created or changed. */
-function prepare(cfg: PipelineConfig, progress: ProgressSink): Omit<Ctx, 'run' | 'budget'> {
+function prepare(cfg: PipelineConfig, progress: ProgressSink): Omit<Ctx, 'run' | 'budget' | 'stop'> {
   const fp = fingerprintOf(cfg.model);
   const { freezeLayers, leaveOut } = resolveModelDependent(cfg, fp.num_hidden_layers);
   const baseTokenizer = loadTokenizer(cfg.model);
@@ -138,7 +142,7 @@ function dataSummary(d: PipelineData): Record<string, unknown> {
 }
 
 /** Start a new run. Bad input throws before anything is written. */
-export function trainPipeline(cfg: PipelineConfig, opts: PipelineOptions = {}): PipelineResult {
+export async function trainPipeline(cfg: PipelineConfig, opts: PipelineOptions = {}): Promise<PipelineResult> {
   const progress = opts.progress ?? silentProgress;
   const p = prepare(cfg, progress);
   const run = RunFolder.create(cfg.output, {
@@ -149,11 +153,11 @@ export function trainPipeline(cfg: PipelineConfig, opts: PipelineOptions = {}): 
     ...({ data: dataSummary(p.data), dataFiles: dataFingerprint(cfg) } as object),
   });
   for (const n of [...p.data.source.notes, ...p.data.target.notes]) progress.note(n);
-  return execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 } });
+  return execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 }, stop: opts.stop ?? null });
 }
 
 /** Continue a run after a crash from its last checkpoint. */
-export function resumePipeline(runDir: string, opts: PipelineOptions & { expectModel?: string } = {}): PipelineResult {
+export async function resumePipeline(runDir: string, opts: PipelineOptions & { expectModel?: string } = {}): Promise<PipelineResult> {
   const progress = opts.progress ?? silentProgress;
   const { run, info } = RunFolder.open(runDir);
   const cfg = validateConfig(info.config, run.runJsonPath, run.dir);
@@ -190,7 +194,7 @@ export function resumePipeline(runDir: string, opts: PipelineOptions & { expectM
   }
   run.truncateLog(lines);
   progress.note(`resuming ${run.dir} (log cut back to ${lines} lines)`);
-  return execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 } });
+  return execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 }, stop: opts.stop ?? null });
 }
 
 function checkedState(dir: string, fp: ModelFingerprint): TrainerState {
@@ -205,21 +209,22 @@ function describeFp(f: ModelFingerprint): string {
   return `${f.model_type}, ${f.num_hidden_layers} layers, hidden ${f.hidden_size}, vocab ${f.vocab_size}`;
 }
 
-function execute(ctx: Ctx): PipelineResult {
+async function execute(ctx: Ctx): Promise<PipelineResult> {
   try {
-    return executeStages(ctx);
+    return await executeStages(ctx);
   } catch (e) {
     if (e instanceof InterruptedError) e.runDir = ctx.run.dir;
+    if (e instanceof StoppedBySignal) throw new StoppedBySignal(e.signal, `${e.message}; continue with: adaptext train --resume ${ctx.run.dir}`);
     throw e;
   }
 }
 
-function executeStages(ctx: Ctx): PipelineResult {
+async function executeStages(ctx: Ctx): Promise<PipelineResult> {
   const { cfg } = ctx;
-  if (cfg.stage1.enabled) stage1(ctx);
-  if (cfg.stage2.enabled) stage2(ctx);
-  if (cfg.stage3.enabled) stage3(ctx);
-  if (cfg.ablation) fewShotOnly(ctx);
+  if (cfg.stage1.enabled) await stage1(ctx);
+  if (cfg.stage2.enabled) await stage2(ctx);
+  if (cfg.stage3.enabled) await stage3(ctx);
+  if (cfg.ablation) await fewShotOnly(ctx);
   const metrics = assembleMetrics(ctx, true);
   ctx.run.writeMetrics(metrics);
   const reportPath = writeReport(ctx.run.dir);
@@ -247,7 +252,7 @@ interface Built {
  * model's generator: on resume the generator state comes from the checkpoint); train;
  * finalise (evaluate the final checkpoint, publish RUN/<stage>).
  */
-function driveStage(ctx: Ctx, name: StageName, settings: StageCommon, start: () => Start, build: (s: Start) => Built): void {
+async function driveStage(ctx: Ctx, name: StageName, settings: StageCommon, start: () => Start, build: (s: Start) => Built): Promise<void> {
   const stageDir = ctx.run.stageDir(name);
   if (isComplete(stageDir)) {
     ctx.run.clearProgress(name);
@@ -276,7 +281,7 @@ function driveStage(ctx: Ctx, name: StageName, settings: StageCommon, start: () 
   });
   const vocabJson = s.vocab !== null ? JSON.stringify(s.vocab, null, 2) + '\n' : null;
   const hooks: StageHooks = vocabJson === null ? b.hooks : { ...b.hooks, extraFiles: () => ({ [VOCAB_NAME]: vocabJson }) };
-  const result = runStage(
+  const result = await runStage(
     {
       stage: name,
       run: ctx.run,
@@ -291,6 +296,7 @@ function driveStage(ctx: Ctx, name: StageName, settings: StageCommon, start: () 
       baseModel: ctx.fp,
       progress: ctx.progress,
       budget: ctx.budget,
+      stop: ctx.stop,
       resumeFrom,
       // supervised stages keep their starting point when no epoch beats it on validation
       validateAtStart: settings.validate_at_start === true,
@@ -427,11 +433,11 @@ function totalSteps(settings: StageCommon, perEpoch: number): number {
   return Math.min(settings.max_steps ?? Infinity, settings.epochs * perEpoch);
 }
 
-function stage1(ctx: Ctx): void {
+async function stage1(ctx: Ctx): Promise<void> {
   const { cfg, data } = ctx;
   const src = data.source;
   const s1 = cfg.stage1;
-  driveStage(
+  await driveStage(
     ctx,
     'stage1',
     s1,
@@ -476,13 +482,13 @@ function stage1(ctx: Ctx): void {
   );
 }
 
-function stage2(ctx: Ctx): void {
+async function stage2(ctx: Ctx): Promise<void> {
   const { cfg, data } = ctx;
   const src = data.source;
   const tgt = data.target;
   const s2 = cfg.stage2;
   const targetTask = s2.loss_weights.target_task > 0;
-  driveStage(
+  await driveStage(
     ctx,
     'stage2',
     s2,
@@ -596,11 +602,11 @@ function fewShotBuild(ctx: Ctx, name: StageName, s: Start): Built {
   };
 }
 
-function stage3(ctx: Ctx): void {
+async function stage3(ctx: Ctx): Promise<void> {
   const { cfg, data } = ctx;
   const src = data.source;
   const tgt = data.target;
-  driveStage(
+  await driveStage(
     ctx,
     'stage3',
     cfg.stage3,
@@ -622,10 +628,10 @@ function stage3(ctx: Ctx): void {
   );
 }
 
-function fewShotOnly(ctx: Ctx): void {
+async function fewShotOnly(ctx: Ctx): Promise<void> {
   const { cfg, data } = ctx;
   const tgt = data.target;
-  driveStage(
+  await driveStage(
     ctx,
     'fewshot_only',
     cfg.stage3,

@@ -18,6 +18,7 @@ import { loadOptimizerState, saveCheckpoint, type TrainerState } from './checkpo
 import type { ModelFingerprint, RunFolder, StageName } from './run-folder.js';
 import { CHECKPOINT_FORMAT_VERSION } from './checkpoint.js';
 import type { ProgressSink } from './progress.js';
+import { StoppedBySignal, yieldToEventLoop, type StopRequest } from '../engine/signals.js';
 
 /** Thrown by `stopAfterSteps` to simulate a crash (nothing is saved at that moment). */
 export class InterruptedError extends Error {
@@ -75,6 +76,8 @@ export interface TrainerOptions {
   progress: ProgressSink;
   /** Shared across the stages of one process: simulated crash after this many steps. */
   budget: { stopAfterSteps: number | null; stepsDone: number };
+  /** Signal policy: once requested, stop after the current step with a checkpoint (throws StoppedBySignal). */
+  stop?: StopRequest | null;
   /** Resume from this in-stage checkpoint (its folder); null = fresh start. */
   resumeFrom: { dir: string; state: TrainerState } | null;
   /**
@@ -91,7 +94,7 @@ export interface TrainerResult {
   state: TrainerState;
 }
 
-export function runStage(o: TrainerOptions, hooks: StageHooks): TrainerResult {
+export async function runStage(o: TrainerOptions, hooks: StageHooks): Promise<TrainerResult> {
   const { run, model, optimizer, stage } = o;
   const lastDir = run.progressDir(stage, 'last');
   const bestDir = run.progressDir(stage, 'best');
@@ -178,6 +181,12 @@ export function runStage(o: TrainerOptions, hooks: StageHooks): TrainerResult {
       if (o.budget.stopAfterSteps !== null && o.budget.stepsDone >= o.budget.stopAfterSteps) {
         o.progress.end();
         throw new InterruptedError(o.budget.stepsDone);
+      }
+      await yieldToEventLoop(); // lets a signal handler run
+      if (o.stop?.signal != null) {
+        save(lastDir);
+        o.progress.end();
+        throw new StoppedBySignal(o.stop.signal, `${stage} stopped by ${o.stop.signal} after step ${st.step} (checkpoint written)`);
       }
     }
     const metric = hooks.validate(st.step, st.epoch);

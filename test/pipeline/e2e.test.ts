@@ -1,7 +1,7 @@
 // End to end on real data (books → kitchen fixture, test/fixtures/pipeline) with a tiny model,
 // through the CLI: every stage runs, checkpoints reload and reproduce their metrics, stage 3
 // changes only the target adapter + head, predictions come out, the report is written; and
-// `--resume` after an interruption (in-process at two points, and a SIGKILLed child process)
+// `--resume` after an interruption (in-process at two points, a SIGINT-stopped and a SIGKILLed child process)
 // reproduces the uninterrupted run's metrics, log and weights exactly.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -297,6 +297,38 @@ describe('--resume reproduces the uninterrupted run exactly', () => {
       same(out);
     });
   }
+
+  it('after SIGINT: the step finishes, a checkpoint is written, exit 130 with the resume command; the resumed run is the same', async () => {
+    const out = join(base, 'sigint');
+    const cfgFile = writeConfig('sigint.json', out);
+    const child = spawn(process.execPath, [...CLI_CHILD, 'train', '--config', cfgFile, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
+    const logPath = join(out, 'log.jsonl');
+    const lines = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').length - 1 : 0);
+    let sentAt = 0;
+    const timer = setInterval(() => {
+      const n = lines();
+      if (n >= 5 && sentAt === 0) {
+        sentAt = n;
+        child.kill('SIGINT');
+      }
+    }, 10);
+    const { code, sig } = await exited;
+    clearInterval(timer);
+    assert.equal(sig, null, `the child died of ${sig} instead of stopping cleanly`);
+    assert.ok(sentAt > 0, 'the child finished before the signal was sent');
+    assert.equal(code, 130, stderr);
+    const steps = logWithoutTime(logPath).map((l) => JSON.parse(l) as { type: string; stage: string; step: number }).filter((l) => l.type === 'step');
+    const last = steps.at(-1)!;
+    assert.match(stderr, new RegExp(`adaptext train: ${last.stage} stopped by SIGINT after step ${last.step} \\(checkpoint written\\); continue with: adaptext train --resume ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n$`));
+    // the checkpoint holds exactly the steps that were logged: nothing is lost, nothing redone
+    assert.equal(readTrainerState(join(out, 'progress', last.stage, 'last')).step, last.step);
+    const r2 = await runCli(['train', '--resume', out, '--quiet']);
+    assert.equal(r2.code, 0, r2.stderr);
+    same(out);
+  });
 
   it('after the process is killed (SIGKILL) around stage 3', async () => {
     const out = join(base, 'killed');

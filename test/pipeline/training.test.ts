@@ -49,13 +49,13 @@ function newRun(): RunFolder {
   return RunFolder.create(join(tmp(), 'run'), { config: {}, seed: 1, model: modelDir, modelFingerprint: fingerprintOf(modelDir) });
 }
 
-function trainOneStep(model: AdapterModel, lrs: GroupLrs, clipNorm: number, run = newRun()) {
+async function trainOneStep(model: AdapterModel, lrs: GroupLrs, clipNorm: number, run = newRun()) {
   const optimizer = buildOptimizer(model, lrs, { totalSteps: 1000, warmupRatio: 0, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 });
   const hooks = supervisedHooks({
     stage: 'stage1', run, model, adapter: 'books', head: 'sentiment', task: TASK, role: 'source',
     train: books.slice(0, 16), validation: [], batchSize: 16, evalBatchSize: 16, padId: tok.specialIds.pad, seed: 1, metric: 'macro_f1', progress: silentProgress,
   });
-  runStage(
+  await runStage(
     { stage: 'stage1', run, model, tokenizer: tok, optimizer, epochs: 1, totalSteps: 1, patience: null, clipNorm, saveEvery: 100, baseModel: fingerprintOf(modelDir), progress: silentProgress, budget: { stopAfterSteps: null, stepsDone: 0 }, resumeFrom: null },
     hooks,
   );
@@ -115,9 +115,9 @@ describe('stage mechanics', () => {
     }
   });
 
-  it('clips the global gradient norm before the optimizer sees it', () => {
-    const small = trainOneStep(stage1Model(), { adapters: 1e-3, heads: 1e-3, backbone: 1e-3, embeddings: 0, discriminator: 0 }, 1e-4);
-    const big = trainOneStep(stage1Model(), { adapters: 1e-3, heads: 1e-3, backbone: 1e-3, embeddings: 0, discriminator: 0 }, 1e9);
+  it('clips the global gradient norm before the optimizer sees it', async () => {
+    const small = await trainOneStep(stage1Model(), { adapters: 1e-3, heads: 1e-3, backbone: 1e-3, embeddings: 0, discriminator: 0 }, 1e-4);
+    const big = await trainOneStep(stage1Model(), { adapters: 1e-3, heads: 1e-3, backbone: 1e-3, embeddings: 0, discriminator: 0 }, 1e9);
     // exp_avg after one step = (1 − β1)·g_clipped: its global norm shows what was clipped.
     const norm = (o: typeof small.optimizer) => {
       let s = 0;
@@ -178,7 +178,7 @@ describe('stage mechanics', () => {
     assert.ok(d5.out.discAcc! >= 0 && d5.out.discAcc! <= 1 && d5.out.lossDomain! > 0);
   });
 
-  it('early stopping: stops after `patience` epochs without improvement and keeps the best checkpoint', () => {
+  it('early stopping: stops after `patience` epochs without improvement and keeps the best checkpoint', async () => {
     const model = stage1Model();
     const run = newRun();
     const optimizer = buildOptimizer(model, { adapters: 1e-3, heads: 1e-3, backbone: 1e-3, embeddings: 0, discriminator: 0 }, { totalSteps: 100, warmupRatio: 0, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 });
@@ -189,7 +189,7 @@ describe('stage mechanics', () => {
     const scores = [0.5, 0.7, 0.6, 0.65, 0.9];
     let epoch = 0;
     const hooks: StageHooks = { ...inner, validate: () => scores[epoch++]! };
-    const r = runStage(
+    const r = await runStage(
       { stage: 'stage1', run, model, tokenizer: tok, optimizer, epochs: 5, totalSteps: 100, patience: 2, clipNorm: 1, saveEvery: 100, baseModel: fingerprintOf(modelDir), progress: silentProgress, budget: { stopAfterSteps: null, stepsDone: 0 }, resumeFrom: null },
       hooks,
     );
@@ -200,7 +200,7 @@ describe('stage mechanics', () => {
     assert.equal(readTrainerState(r.finalDir).step, 2);
   });
 
-  it('validateAtStart: the starting model is a candidate; when no epoch beats it, the stage ends with the untouched start', () => {
+  it('validateAtStart: the starting model is a candidate; when no epoch beats it, the stage ends with the untouched start', async () => {
     const model = stage1Model();
     const start = snapshot(model);
     const run = newRun();
@@ -213,7 +213,7 @@ describe('stage mechanics', () => {
     const calls: number[] = [];
     const hooks: StageHooks = { ...inner, validate: (step) => (calls.push(step), scores[calls.length - 1]!) };
     const opts = { stage: 'stage1' as const, run, model, tokenizer: tok, optimizer, epochs: 2, totalSteps: 100, patience: null, clipNorm: 1, saveEvery: 100, baseModel: fingerprintOf(modelDir), progress: silentProgress, budget: { stopAfterSteps: null, stepsDone: 0 }, resumeFrom: null };
-    const r = runStage({ ...opts, validateAtStart: true }, hooks);
+    const r = await runStage({ ...opts, validateAtStart: true }, hooks);
     assert.deepEqual(calls, [0, 1, 2], 'validated before step 1 and after each epoch');
     assert.deepEqual(r.state.best, { metric: 0.8, step: 0, epoch: 0 });
     assert.equal(r.finalDir, run.progressDir('stage1', 'best'));

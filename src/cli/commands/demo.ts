@@ -6,6 +6,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseSetFlag } from '../../train/config.js';
 import { DEMO_DOMAINS, formatTimings, runDemo } from '../../demo/index.js';
 import { CliProgress } from '../progress.js';
+import { StopRequest } from '../../engine/signals.js';
 
 interface DemoFlags {
   source: string;
@@ -42,9 +43,10 @@ export function register(program: Command): void {
     .option('--shots <n>', 'target few-shot labels drawn from the target train split (default 200)', intArg('--shots', 2))
     .option('--set <key=value>', 'override any pipeline config key, e.g. --set stage1.epochs=1 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--quiet', 'no progress output (the table is still printed)')
-    .action((o: DemoFlags) => {
+    .action(async (o: DemoFlags) => {
       const progress = new CliProgress(process.stderr, { enabled: o.quiet !== true });
-      const r = runDemo({
+      const stop = new StopRequest().install('demo');
+      const r = await runDemo({
         source: o.source,
         target: o.target,
         quick: o.quick === true,
@@ -55,7 +57,8 @@ export function register(program: Command): void {
         shots: o.shots,
         overrides: o.set.map(parseSetFlag),
         progress,
-      });
+        stop,
+      }).finally(() => stop.dispose());
       process.stdout.write(`\n${r.text}\n${formatTimings(r.timings, r.load)}\nreport: ${r.reportPath}\nrun folder: ${r.runDir}\n`);
     });
 }

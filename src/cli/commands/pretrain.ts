@@ -5,6 +5,7 @@
 //   adaptext pretrain --out runs/mini corpus/*.jsonl.gz --heldout held.jsonl --layers 4 --hidden 256 \
 //     --heads 4 --intermediate 1024 --vocab-size 16000 --max-length 128 --max-minutes 120
 //   adaptext pretrain --resume runs/mini [--max-minutes 60]
+import { StopRequest, StoppedBySignal } from '../../engine/signals.js';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from '../../pretrain/index.js';
 import type { ProgressMode } from '../../pretrain/progress.js';
@@ -127,7 +128,7 @@ export function register(program: Command): void {
         }
         const others = cmd.options.map((o) => o.attributeName()).filter((k) => given(k) && !['resume', 'maxSteps', 'maxMinutes', 'tokens', 'checkpointEvery', 'checkpointMinutes', 'snapshotEvery', 'logEvery', 'progress', 'evalEvery'].includes(k));
         if (others.length > 0) throw new Error(`--resume continues the saved run; these flags cannot change: ${others.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`);
-        await pretrain({ resume: f.resume, overrides });
+        await runWithStop({ resume: f.resume, overrides });
         return;
       }
       if (f.out === undefined) throw new Error('--out <dir> is required (or --resume <dir>)');
@@ -168,6 +169,17 @@ export function register(program: Command): void {
         logEvery: f.logEvery!,
         progress: f.progress!,
       };
-      await pretrain(o);
+      await runWithStop(o);
     });
+}
+
+/** Run with the CLI's signal policy: a signal-stopped run exits 130/143 and says how to resume. */
+async function runWithStop(o: Parameters<typeof pretrain>[0]): Promise<void> {
+  const stop = new StopRequest().install('pretrain');
+  try {
+    const r = await pretrain(o, { stop });
+    if (stop.signal !== null) throw new StoppedBySignal(stop.signal, `stopped by ${stop.signal} at step ${r.step} (checkpoint written); continue with: adaptext pretrain --resume ${r.out}`);
+  } finally {
+    stop.dispose();
+  }
 }

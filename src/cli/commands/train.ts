@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { loadPipelineConfig, parseSetFlag, type Override } from '../../train/config.js';
 import { resumePipeline, trainPipeline, type PipelineResult } from '../../train/pipeline.js';
 import { InterruptedError } from '../../train/trainer.js';
+import { StopRequest } from '../../engine/signals.js';
 import type { Metrics, RunMetrics } from '../../eval/types.js';
 import { CliProgress } from '../progress.js';
 
@@ -56,9 +57,9 @@ export function formatSummary(m: RunMetrics, r: { runDir: string; reportPath: st
   return lines.join('\n') + '\n';
 }
 
-export function runTrain(o: TrainFlags): PipelineResult {
+export async function runTrain(o: TrainFlags, stop?: StopRequest): Promise<PipelineResult> {
   const progress = new CliProgress(process.stderr, { enabled: o.quiet !== true });
-  const opts = { progress, stopAfterSteps: o.stopAfterSteps ?? null };
+  const opts = { progress, stopAfterSteps: o.stopAfterSteps ?? null, ...(stop !== undefined ? { stop } : {}) };
   if (o.resume !== undefined) {
     if (o.config !== undefined) throw new Error('give either --config FILE (a new run) or --resume RUN (continue one), not both');
     const extra = [o.output && '--output', o.seed !== undefined && '--seed', o.ablation && '--ablation', o.vocabTopK !== undefined && '--vocab-top-k', o.set.length > 0 && '--set'].filter(Boolean);
@@ -94,15 +95,18 @@ export function register(program: Command): void {
     .option('--set <key=value>', 'override any config key, e.g. --set stage1.epochs=2 (repeatable; relative paths resolve against the config file folder)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--quiet', 'no progress output (the summary is still printed)')
     .addOption(new Option('--stop-after-steps <n>', 'simulate a crash after N optimizer steps (tests of --resume)').argParser(intArg('--stop-after-steps', 1)).hideHelp())
-    .action((o: TrainFlags) => {
+    .action(async (o: TrainFlags) => {
       let r: PipelineResult;
+      const stop = new StopRequest().install('train');
       try {
-        r = runTrain(o);
+        r = await runTrain(o, stop);
       } catch (e) {
         if (e instanceof InterruptedError) {
           throw new Error(`${e.message}; continue with: adaptext train --resume ${e.runDir ?? o.resume ?? '<run folder>'}`);
         }
         throw e;
+      } finally {
+        stop.dispose();
       }
       process.stdout.write(formatSummary(r.metrics, r));
     });
