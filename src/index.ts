@@ -9,6 +9,7 @@ export * from './data/index.js';
 export * from './optim/index.js';
 export * from './eval/index.js';
 export * from './baselines/index.js';
+export * from './engine/index.js';
 export * from './train/index.js';
 export * from './pretrain/index.js';
 export * from './demo/index.js';

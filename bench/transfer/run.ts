@@ -25,7 +25,7 @@ import { join, relative, resolve } from 'node:path';
 import { DEMO_DOMAINS, ROW_IDS, alignmentConfusion, bundledModelDir, demoSettings, formatTimings, isDemoDomain, packageRoot, rowsFromMetrics, runDemo, type DemoResult, type RowId } from '../../src/demo/index.js';
 import type { RunMetrics } from '../../src/eval/types.js';
 import { parseSetFlag, type Override } from '../../src/train/config.js';
-import { CliProgress } from '../../src/cli/progress.js';
+import { CliProgress } from '../../src/engine/progress.js';
 import { LABELS, means, pct, type PairResult } from './results.js';
 
 interface Options {
@@ -170,7 +170,7 @@ async function runOne(o: Options, source: string, target: string): Promise<void>
     quick: o.quick,
     shots: o.shots,
     overrides: o.sets,
-    progress: new CliProgress(process.stderr, { tty: false }),
+    progress: new CliProgress(process.stderr, { mode: 'lines' }),
   });
   process.stderr.write(`${r.text}${formatTimings(r.timings, r.load)}`);
 }

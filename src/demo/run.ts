@@ -13,13 +13,12 @@ import { readDataset } from '../data/index.js';
 import type { RunMetrics } from '../eval/types.js';
 import type { Override } from '../train/config.js';
 import { trainPipeline } from '../train/pipeline.js';
-import { silentProgress, type ProgressSink } from '../train/progress.js';
+import { formatDuration, silentProgress, type ProgressSink } from '../engine/progress.js';
 import { bundledDataDir, bundledModelDir, checkModelDir, isDemoDomain, unlabelledFile, DEMO_DOMAINS, type DemoDomain } from './bundled.js';
 import { demoConfig, demoConfigObject, FULL_SETTINGS, QUICK_SETTINGS, type DemoSettings } from './settings.js';
 import { DEFAULT_SPLIT_SEED, fewShotSet, splitDomain, writeFewShot, writeSplits } from './splits.js';
 import { alignmentConfusion, formatConfusionLine, formatTable, rowsFromMetrics, type DemoRow } from './table.js';
 import { TimingProgress, type StageTiming } from './timing.js';
-import { fmtDuration } from '../pretrain/progress.js';
 import type { StopRequest } from '../engine/signals.js';
 
 export interface DemoOptions {
@@ -165,7 +164,7 @@ function join3(dir: string, domain: string): { train: string; validation: string
 /** Per-stage wall time lines for the terminal. */
 export function formatTimings(t: readonly StageTiming[], load: DemoResult['load']): string {
   // Whole seconds from 1 minute up (rounding the seconds part alone printed "1m60s").
-  const fmt = (s: number) => (s >= 59.95 ? fmtDuration(Math.round(s)) : `${s.toFixed(1)}s`);
+  const fmt = (s: number) => (s >= 59.95 ? formatDuration(Math.round(s)) : `${s.toFixed(1)}s`);
   const parts = t.map((x) => `${x.name} ${fmt(x.seconds)}`);
   const cpu = t.map((x) => `${x.name} ${fmt(x.cpuSeconds)}`);
   const la = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');

@@ -1,11 +1,11 @@
 // Wall time (and this process's CPU time) per stage of a pipeline run, measured from the
-// progress events the pipeline emits (src/train/progress.ts): a stage's training starts with
+// progress events the pipeline emits (src/engine/progress.ts): a stage's training starts with
 // `start(<stage>)` and its evaluation ends with the note `<stage>: target test acc ...`. Time
 // between stages (loading the previous checkpoint) is charged to the stage that follows;
 // everything before the first stage is "prepare" (reading data, loading the model), everything
 // after the last one "baselines + report". CPU time (user + system, all threads) is kept next to
 // wall time because on a shared machine wall time also counts the other jobs' share.
-import type { ProgressSink } from '../train/progress.js';
+import type { ProgressSink } from '../engine/progress.js';
 
 export interface StageTiming {
   name: string;

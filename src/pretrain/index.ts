@@ -8,5 +8,3 @@ export type { PackedCorpus } from './packing.js';
 export { loadStream, tokeniseRecord, vocabHash } from './data.js';
 export { readTrainerState, checkpointDir, STATE_FORMAT, STATE_VERSION } from './state.js';
 export type { TrainerState, DataPosition } from './state.js';
-export { Progress, fmtDuration } from './progress.js';
-export type { ProgressMode, ProgressInfo } from './progress.js';

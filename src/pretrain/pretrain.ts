@@ -33,7 +33,7 @@ import { loadStream } from './data.js';
 import { packStream, type PackedCorpus } from './packing.js';
 import { TrainBatches, heldoutBatches } from './batches.js';
 import { checkpointDir, readOptimizerTensors, readTrainerState, saveCheckpoint, type DataPosition } from './state.js';
-import { Progress, type ProgressMode } from './progress.js';
+import { CliProgress, type ProgressMode, type ProgressSink } from '../engine/progress.js';
 import { StopRequest, yieldToEventLoop } from '../engine/signals.js';
 
 export interface PretrainOptions {
@@ -242,8 +242,10 @@ function publishModel(out: string): void {
 }
 
 export interface PretrainHooks {
-  /** Print a line (default: stderr). */
+  /** Print a line (default: the progress sink's note). */
   print?: (line: string) => void;
+  /** Progress display (default: the CLI's, in the run's `progress` mode). */
+  progress?: ProgressSink;
   /** Called after every optimizer step; return true to stop (a checkpoint is written first). */
   afterStep?: (step: number) => boolean;
   /** Signal policy: the caller's StopRequest (default: one installed for the run's duration). */
@@ -258,7 +260,8 @@ export async function pretrain(
   given: PretrainOptions | { resume: string; overrides?: Partial<Pick<PretrainOptions, (typeof RESUME_OVERRIDABLE)[number]>> },
   hooks: PretrainHooks = {},
 ): Promise<PretrainResult> {
-  const print = hooks.print ?? ((l: string) => process.stderr.write(l + '\n'));
+  let progress: ProgressSink | null = null; // set once the options (and their --progress mode) are known
+  const print = hooks.print ?? ((l: string) => (progress !== null ? progress.note(l) : process.stderr.write(l + '\n')));
   const resuming = 'resume' in given;
   let o: PretrainOptions;
   if (resuming) {
@@ -275,6 +278,8 @@ export async function pretrain(
     }
   }
   checkOptions(o);
+  const bar = hooks.progress ?? new CliProgress(process.stderr, { mode: o.progress });
+  progress = bar;
   const out = o.out;
   const t0 = Date.now();
   kernels(); // choose the backend (and print its notice) before the clock matters
@@ -405,7 +410,6 @@ export async function pretrain(
   let stopHook = false;
 
   const stepTokens = o.batchSize * o.maxLength * o.gradAccum;
-  const progress = new Progress(o.progress, print);
   const losses: Array<{ step: number; loss: number }> = [];
   let lastEval: EvalResult[] = [];
   let lastCheckpointAt = Date.now();
@@ -426,15 +430,9 @@ export async function pretrain(
     if (o.maxMinutes > 0 && (Date.now() - t0) / 60000 >= o.maxMinutes) return `max minutes ${o.maxMinutes}`;
     return null;
   };
-  const remainingFraction = (): number => {
-    // progress toward the nearest stop condition (for the bar and the ETA)
-    const f: number[] = [];
-    if (o.maxSteps > 0) f.push(step / o.maxSteps);
-    if (o.maxTokens > 0) f.push(tokensSeen / o.maxTokens);
-    if (o.maxMinutes > 0) f.push((Date.now() - t0) / 60000 / o.maxMinutes);
-    f.push(step / o.totalSteps);
-    return Math.min(1, Math.max(...f));
-  };
+  // the bar runs to the nearest step-based stop condition (a --max-minutes stop may come first)
+  const lastStep = Math.min(o.totalSteps, o.maxSteps > 0 ? o.maxSteps : Infinity, o.maxTokens > 0 ? Math.ceil(o.maxTokens / stepTokens) : Infinity);
+  bar.start('pretrain', lastStep, step);
 
   try {
     for (;;) {
@@ -468,10 +466,7 @@ export async function pretrain(
         const mean = windowLoss / windowSteps;
         losses.push({ step, loss: mean });
         log(out, { event: 'train', step, tokens: tokensSeen, epoch: batches.position.epoch, loss: mean, lr, grad_norm: gradNorm, tokens_per_s: tps, elapsed_s: elapsed() });
-        const frac = remainingFraction();
-        const sessionSecs = (Date.now() - t0) / 1000;
-        const eta = frac > 0 ? (sessionSecs * (1 - frac)) / frac : NaN;
-        progress.update({ step, tokens: tokensSeen, loss: mean, lr, tokensPerSec: tps, fraction: frac, etaSeconds: eta, epoch: batches.position.epoch });
+        bar.update(step, { loss: mean, lr, tok_s: tps, epoch: batches.position.epoch });
         windowLoss = 0;
         windowSteps = 0;
         windowTokens = 0;
@@ -479,10 +474,7 @@ export async function pretrain(
       }
       // tokens/s measures training only: time spent below (eval, snapshot, checkpoint) is taken out of the window
       const afterStep = Date.now();
-      if (o.evalEvery > 0 && step % o.evalEvery === 0 && held.length > 0) {
-        progress.clear();
-        lastEval = evaluate();
-      }
+      if (o.evalEvery > 0 && step % o.evalEvery === 0 && held.length > 0) lastEval = evaluate();
       if (o.snapshotEvery > 0 && step % o.snapshotEvery === 0) {
         saveModel(model, join(out, 'snapshots', `step-${String(step).padStart(7, '0')}`), { mainHead: mlmHead, tokenizer: tok, dtype: 'F16' });
         log(out, { event: 'snapshot', step, tokens: tokensSeen });
@@ -497,7 +489,7 @@ export async function pretrain(
       if (hooks.afterStep?.(step) === true) stopHook = true;
       await yieldToEventLoop(); // lets a signal handler run
     }
-    progress.clear();
+    bar.end();
     if (held.length > 0 && (o.evalEvery === 0 || step % o.evalEvery !== 0)) lastEval = evaluate();
     checkpoint('stop');
     log(out, { event: 'stop', step, tokens: tokensSeen, reason: stopReason, elapsed_s: elapsed() });

@@ -31,7 +31,7 @@ import { Rng } from '../tensor/index.js';
 import type { Stage2Config, TaskConfig } from './config.js';
 import { batchInput, evaluateTask, taskLabels } from './evaluate.js';
 import { grlLambda, progressOf } from './lambda.js';
-import type { ProgressSink } from './progress.js';
+import type { ProgressSink } from '../engine/progress.js';
 import type { RunFolder } from './run-folder.js';
 import { deriveSeed } from './seeds.js';
 import { metricValue } from './supervised.js';

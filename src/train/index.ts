@@ -13,5 +13,3 @@ export { InterruptedError } from './trainer.js';
 export { saveCheckpoint, loadCheckpoint, readTrainerState } from './checkpoint.js';
 export type { TrainerState } from './checkpoint.js';
 export { RunFolder } from './run-folder.js';
-export type { ProgressSink } from './progress.js';
-export { silentProgress } from './progress.js';

@@ -29,7 +29,7 @@ import { DOMAIN_ID, dataFingerprint, EncodingCache, loadPipelineData, type Pipel
 import { DISCRIMINATOR_STATS_ROWS, linearProbeInit, setDiscriminatorStatistics } from './head-init.js';
 import { alignmentBatchesPerEpoch, alignmentHooks } from './alignment.js';
 import { loadCheckpoint, readTrainerState, TRAINER_STATE_NAME, type TrainerState } from './checkpoint.js';
-import { silentProgress, type ProgressSink } from './progress.js';
+import { silentProgress, type ProgressSink } from '../engine/progress.js';
 import { fingerprintText, RunFolder, STAGES, type ModelFingerprint, type StageName } from './run-folder.js';
 import { deriveSeed } from './seeds.js';
 import {

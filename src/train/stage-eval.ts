@@ -16,7 +16,7 @@ import type { DomainConfusion, Metrics } from '../eval/types.js';
 import type { PipelineConfig } from './config.js';
 import { DOMAIN_ID, type EncodingCache, type PipelineData } from './data.js';
 import { evaluateTask, poolFeatures } from './evaluate.js';
-import type { ProgressSink } from './progress.js';
+import type { ProgressSink } from '../engine/progress.js';
 import type { RunFolder, StageName } from './run-folder.js';
 import { deriveSeed } from './seeds.js';
 import { featureKind, stage2SourceAdapter } from './setup.js';

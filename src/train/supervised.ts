@@ -8,7 +8,7 @@ import type { Metrics } from '../eval/types.js';
 import type { TaskConfig } from './config.js';
 import type { Role } from './data.js';
 import { batchInput, evaluateTask, taskLabels } from './evaluate.js';
-import type { ProgressSink } from './progress.js';
+import type { ProgressSink } from '../engine/progress.js';
 import type { RunFolder, StageName } from './run-folder.js';
 import { deriveSeed } from './seeds.js';
 import type { StageHooks } from './trainer.js';

@@ -17,7 +17,7 @@ import type { MixedSamplerState } from '../data/index.js';
 import { loadOptimizerState, saveCheckpoint, type TrainerState } from './checkpoint.js';
 import type { ModelFingerprint, RunFolder, StageName } from './run-folder.js';
 import { CHECKPOINT_FORMAT_VERSION } from './checkpoint.js';
-import type { ProgressSink } from './progress.js';
+import type { ProgressSink } from '../engine/progress.js';
 import { StoppedBySignal, yieldToEventLoop, type StopRequest } from '../engine/signals.js';
 
 /** Thrown by `stopAfterSteps` to simulate a crash (nothing is saved at that moment). */

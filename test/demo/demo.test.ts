@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_DOMAINS, bundledModelDir, fewShotSet, splitDomain, SPLIT_TRAIN, SPLIT_VALIDATION, type DemoDomain } from '../../src/demo/index.js';
 import { TimingProgress } from '../../src/demo/timing.js';
-import { silentProgress } from '../../src/train/progress.js';
+import { silentProgress } from '../../src/engine/progress.js';
 import { readDataset } from '../../src/data/index.js';
 import { tfidfBaselines } from '../../src/baselines/index.js';
 import { runCli, tinyBackbone, tmp, TINY_SETS } from './helpers.js';

@@ -15,7 +15,7 @@ import { supervisedHooks } from '../../src/train/supervised.js';
 import { alignmentHooks } from '../../src/train/alignment.js';
 import { adapterSpec, buildOptimizer, copyAdapter, ensureDiscriminator, ensureMlmHead, ensureTaskHead, setTrainable, type GroupLrs } from '../../src/train/setup.js';
 import { readTrainerState } from '../../src/train/checkpoint.js';
-import { silentProgress } from '../../src/train/progress.js';
+import { silentProgress } from '../../src/engine/progress.js';
 import { fingerprintOf } from '../../src/train/pipeline.js';
 import { FIXTURES, fixtureConfig, tinyModel, tmp } from './helpers.js';
 import { arrayDiff } from '../support/close.js';

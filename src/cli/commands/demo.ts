@@ -2,11 +2,12 @@
 // (or --source/--target) through source warm-up, MLM+DANN alignment and few-shot tuning on the
 // bundled backbone and the bundled Amazon reviews, with the ablation rows and the TF-IDF
 // baselines in one table, time per stage and report.html. src/demo/run.ts does the work.
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { parseSetFlag } from '../../train/config.js';
 import { DEMO_DOMAINS, formatTimings, runDemo } from '../../demo/index.js';
-import { CliProgress } from '../progress.js';
+import { CliProgress, PROGRESS_MODES, type ProgressMode } from '../../engine/progress.js';
 import { StopRequest } from '../../engine/signals.js';
+import { intArg, progressArg } from '../args.js';
 
 interface DemoFlags {
   source: string;
@@ -19,14 +20,7 @@ interface DemoFlags {
   shots?: number;
   set: string[];
   quiet?: boolean;
-}
-
-function intArg(flag: string, min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got '${v}'`);
-    return n;
-  };
+  progress: ProgressMode;
 }
 
 export function register(program: Command): void {
@@ -42,9 +36,10 @@ export function register(program: Command): void {
     .option('--split-seed <n>', 'seed of the data splits and the few-shot draw (default 42 = the documented splits)', intArg('--split-seed', 0))
     .option('--shots <n>', 'target few-shot labels drawn from the target train split (default 200)', intArg('--shots', 2))
     .option('--set <key=value>', 'override any pipeline config key, e.g. --set stage1.epochs=1 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--quiet', 'no progress output (the table is still printed)')
+    .option('--progress <mode>', `${PROGRESS_MODES.join(' | ')}: a bar on a terminal, lines otherwise (auto), or nothing`, progressArg, 'auto' as ProgressMode)
+    .option('--quiet', 'same as --progress none (the table is still printed)')
     .action(async (o: DemoFlags) => {
-      const progress = new CliProgress(process.stderr, { enabled: o.quiet !== true });
+      const progress = new CliProgress(process.stderr, { mode: o.quiet === true ? 'none' : o.progress });
       const stop = new StopRequest().install('demo');
       const r = await runDemo({
         source: o.source,

@@ -25,7 +25,8 @@ import { JsonlError, readJsonlSync } from '../../io/jsonl.js';
 import type { AdapterModel, Pooling } from '../../models/index.js';
 import { noGrad } from '../../tensor/index.js';
 import type { Tokenizer } from '../../text/index.js';
-import { intOption, openModelFolder } from './inspect.js';
+import { openModelFolder } from './inspect.js';
+import { intArg } from '../args.js';
 
 export interface EncodeFileOptions {
   model: string;
@@ -277,8 +278,8 @@ export function register(program: Command): void {
       if (!(POOLINGS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--pooling must be one of ${POOLINGS.join(', ')}, got '${v}'`);
       return v as Pooling;
     }, 'cls')
-    .option('--batch-size <n>', 'sequences per forward pass', intOption('--batch-size', 1), 32)
-    .option('--max-length <n>', 'tokens per sequence incl. special tokens (text is truncated; default: the model limit)', intOption('--max-length', 2))
+    .option('--batch-size <n>', 'sequences per forward pass', intArg('--batch-size', 1), 32)
+    .option('--max-length <n>', 'tokens per sequence incl. special tokens (text is truncated; default: the model limit)', intArg('--max-length', 2))
     .option('--adapter <name>', "adapter to run ('none' = no adapter; default: the folder's active adapter)")
     .action((opts: { model: string; input: string; output: string; pooling: Pooling; batchSize: number; maxLength?: number; adapter?: string }) => {
       const tty = process.stderr.isTTY === true;

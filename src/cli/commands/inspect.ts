@@ -11,12 +11,13 @@
 // openModelFolder is also what `encode` uses, so both commands see the same model.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { readSafetensorsHeader } from '../../io/safetensors.js';
 import { ADAPTER_CONFIG_NAME, HEAD_CONFIG_NAME, loadAdapter, loadHead, loadModel } from '../../models/index.js';
 import type { AdapterModel, BnConfig, LoadInfo } from '../../models/index.js';
 import { loadTokenizer, type Tokenizer } from '../../text/index.js';
 import { readTrainerState, TRAINER_STATE_NAME } from '../../train/checkpoint.js';
+import { intArg } from '../args.js';
 
 /** A model folder opened for the CLI: the model plus what was found around it. */
 export interface OpenedModel {
@@ -354,24 +355,13 @@ export function formatInspect(r: InspectReport): string {
   return lines.join('\n') + '\n';
 }
 
-/** commander value parser: a usage error (exit 2) naming the flag. */
-export function intOption(flag: string, min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got '${v}'`);
-    }
-    return n;
-  };
-}
-
 export function register(program: Command): void {
   program
     .command('inspect')
     .description('show a model folder: architecture, parameter counts per group, adapters, heads, tokenizer')
     .argument('<model_dir>', 'Hugging Face / adaptext model folder, a run checkpoint, or a run folder (latest stage)')
     .option('--json', 'print the report as JSON')
-    .option('--freeze-layers <n>', 'count trainable parameters as if embeddings + the lower n layers were frozen', intOption('--freeze-layers', 0))
+    .option('--freeze-layers <n>', 'count trainable parameters as if embeddings + the lower n layers were frozen', intArg('--freeze-layers', 0))
     .action((dir: string, o: { json?: boolean; freezeLayers?: number }) => {
       const report = inspectModel(dir, { freezeLayers: o.freezeLayers });
       process.stdout.write(o.json === true ? JSON.stringify(report, null, 2) + '\n' : formatInspect(report));

@@ -6,36 +6,10 @@
 //     --heads 4 --intermediate 1024 --vocab-size 16000 --max-length 128 --max-minutes 120
 //   adaptext pretrain --resume runs/mini [--max-minutes 60]
 import { StopRequest, StoppedBySignal } from '../../engine/signals.js';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from '../../pretrain/index.js';
-import type { ProgressMode } from '../../pretrain/progress.js';
-
-function intArg(flag: string, min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got '${v}'`);
-    return n;
-  };
-}
-
-/** Accepts 1e6 / 50M / 2G style counts (tokens). */
-function countArg(flag: string) {
-  return (v: string): number => {
-    const m = /^\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*([kKmMgG]?)\s*$/.exec(v);
-    const mult: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9 };
-    const n = m === null ? NaN : Number(m[1]) * mult[m[2]!.toLowerCase()]!;
-    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${flag} must be a non-negative count like 5000000, 5e6 or 5M, got '${v}'`);
-    return Math.round(n);
-  };
-}
-
-function numArg(flag: string, min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${flag} must be a number >= ${min}, got '${v}'`);
-    return n;
-  };
-}
+import { PROGRESS_MODES, type ProgressMode } from '../../engine/progress.js';
+import { countArg, intArg, numArg, progressArg } from '../args.js';
 
 function collect(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
@@ -113,9 +87,8 @@ export function register(program: Command): void {
     .option('--checkpoint-minutes <x>', 'checkpoint every x minutes (0 = off)', numArg('--checkpoint-minutes', 0), d.checkpointMinutes)
     .option('--snapshot-every <n>', 'keep an fp16 HF snapshot in snapshots/ every n steps (0 = off)', intArg('--snapshot-every', 0), d.snapshotEvery)
     .option('--log-every <n>', 'log/progress line every n steps', intArg('--log-every', 1), d.logEvery)
-    .option('--progress <mode>', 'auto | bar | lines | none', d.progress)
+    .option('--progress <mode>', `${PROGRESS_MODES.join(' | ')}: a bar on a terminal, lines otherwise (auto), or nothing`, progressArg, d.progress)
     .action(async (inputs: string[], f: Flags, cmd: Command) => {
-      if (!['auto', 'bar', 'lines', 'none'].includes(f.progress!)) throw new InvalidArgumentError(`--progress must be auto, bar, lines or none, got '${f.progress}'`);
       if (f.resume !== undefined) {
         if (inputs.length > 0 || f.out !== undefined || f.model !== undefined) {
           throw new Error('--resume takes its inputs and options from the run folder; give only stop conditions (--max-steps, --max-minutes, --tokens) and cadence flags with it');

@@ -4,14 +4,15 @@
 // Flags override the config file (applied before validation, so a wrong value is reported with
 // the flag that gave it): --model, --output, --seed, --ablation, --vocab-top-k, and the general
 // --set key.path=value (repeatable), e.g. --set stage1.epochs=2 --set stage2.loss_weights.domain=0.1.
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadPipelineConfig, parseSetFlag, type Override } from '../../train/config.js';
 import { resumePipeline, trainPipeline, type PipelineResult } from '../../train/pipeline.js';
 import { InterruptedError } from '../../train/trainer.js';
 import { StopRequest } from '../../engine/signals.js';
 import type { Metrics, RunMetrics } from '../../eval/types.js';
-import { CliProgress } from '../progress.js';
+import { CliProgress, PROGRESS_MODES, type ProgressMode } from '../../engine/progress.js';
+import { intArg, progressArg } from '../args.js';
 
 interface TrainFlags {
   config?: string;
@@ -23,15 +24,8 @@ interface TrainFlags {
   vocabTopK?: number;
   set: string[];
   quiet?: boolean;
+  progress: ProgressMode;
   stopAfterSteps?: number;
-}
-
-function intArg(flag: string, min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got '${v}'`);
-    return n;
-  };
 }
 
 const pct = (x: number | undefined) => (x === undefined ? '   -  ' : `${(x * 100).toFixed(1).padStart(5)}%`);
@@ -58,7 +52,7 @@ export function formatSummary(m: RunMetrics, r: { runDir: string; reportPath: st
 }
 
 export async function runTrain(o: TrainFlags, stop?: StopRequest): Promise<PipelineResult> {
-  const progress = new CliProgress(process.stderr, { enabled: o.quiet !== true });
+  const progress = new CliProgress(process.stderr, { mode: o.quiet === true ? 'none' : o.progress });
   const opts = { progress, stopAfterSteps: o.stopAfterSteps ?? null, ...(stop !== undefined ? { stop } : {}) };
   if (o.resume !== undefined) {
     if (o.config !== undefined) throw new Error('give either --config FILE (a new run) or --resume RUN (continue one), not both');
@@ -93,7 +87,8 @@ export function register(program: Command): void {
     .option('--ablation', 'also train few-shot-only from the raw backbone and write the ablation table')
     .option('--vocab-top-k <n>', 'expand the vocabulary with the top N target sub-words before stage 2', intArg('--vocab-top-k', 1))
     .option('--set <key=value>', 'override any config key, e.g. --set stage1.epochs=2 (repeatable; relative paths resolve against the config file folder)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--quiet', 'no progress output (the summary is still printed)')
+    .option('--progress <mode>', `${PROGRESS_MODES.join(' | ')}: a bar on a terminal, lines otherwise (auto), or nothing`, progressArg, 'auto' as ProgressMode)
+    .option('--quiet', 'same as --progress none (the summary is still printed)')
     .addOption(new Option('--stop-after-steps <n>', 'simulate a crash after N optimizer steps (tests of --resume)').argParser(intArg('--stop-after-steps', 1)).hideHelp())
     .action(async (o: TrainFlags) => {
       let r: PipelineResult;

@@ -6,19 +6,12 @@
 // folder. Prints average sub-words per word on the corpus before and after. The corpus: .txt
 // (one text per line) or JSON Lines / CSV / TSV with a text field, optionally .gz.
 import { existsSync, readdirSync } from 'node:fs';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { readDataset } from '../../data/index.js';
 import { loadModel, saveModel } from '../../models/index.js';
 import { loadTokenizer } from '../../text/index.js';
 import { exampleText, extendModelVocabulary, type VocabInfo } from '../../train/vocab.js';
-
-function intArg(flag: string, min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got '${v}'`);
-    return n;
-  };
-}
+import { intArg } from '../args.js';
 
 export interface VocabExtendOptions {
   model: string;

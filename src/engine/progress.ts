@@ -1,12 +1,38 @@
-// Progress of long work on stderr: on a terminal, one bar redrawn in place with rate and ETA;
-// otherwise (CI logs, pipes, files) plain lines — one every 10% of the work or every 30 s,
-// whichever comes first — so logs stay readable and grep-able.
+// Progress of long work, one way for every command (`train`, `demo`, `pretrain`): the loops call a
+// ProgressSink; the CLI's implementation writes to stderr — on a terminal (or `--progress bar`) one
+// bar redrawn in place with rate and ETA; otherwise (`--progress lines`: CI logs, pipes, files)
+// plain lines, one every 10% of the work or every 30 s, whichever comes first, so logs stay
+// readable and grep-able; nothing with `--progress none`. Library users get the silent sink.
 //
 // Why not the `cli-progress` package: it is well kept, but its non-TTY mode either prints
 // nothing or repaints the whole bar per schedule, and interleaving our one-line notes (stage
 // results, "resuming at step N") with a live bar needs the clear/redraw dance anyway. What we
 // need is ~100 lines with no dependency.
-import type { ProgressSink } from '../train/progress.js';
+
+export interface ProgressSink {
+  /** A unit of work begins: `total` steps, `done` already done (a resumed stage). */
+  start(label: string, total: number, done?: number): void;
+  update(done: number, info?: Record<string, number>): void;
+  end(): void;
+  /** A one-line message (stage finished, metrics, notes). */
+  note(message: string): void;
+}
+
+export const silentProgress: ProgressSink = {
+  start() {},
+  update() {},
+  end() {},
+  note() {},
+};
+
+export const PROGRESS_MODES = ['auto', 'bar', 'lines', 'none'] as const;
+export type ProgressMode = (typeof PROGRESS_MODES)[number];
+
+/** The `--progress` flag's value, checked. */
+export function parseProgressMode(v: string): ProgressMode {
+  if (!(PROGRESS_MODES as readonly string[]).includes(v)) throw new Error(`--progress must be ${PROGRESS_MODES.join(', ')}; got '${v}'`);
+  return v as ProgressMode;
+}
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
@@ -20,15 +46,13 @@ export function formatDuration(seconds: number): string {
 function formatInfo(info: Record<string, number> | undefined): string {
   if (info === undefined) return '';
   return Object.entries(info)
-    .map(([k, v]) => ` ${k} ${Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(3)}`)
+    .map(([k, v]) => ` ${k} ${Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : Math.abs(v) < 0.01 ? v.toExponential(2) : v.toFixed(3)}`)
     .join('');
 }
 
 export interface CliProgressOptions {
-  /** Draw a live bar (default: the stream is a TTY). */
-  tty?: boolean;
-  /** Print notes and progress at all (false = --quiet). Default true. */
-  enabled?: boolean;
+  /** auto (default): a live bar on a TTY, lines otherwise; none: print nothing, notes included (--quiet). */
+  mode?: ProgressMode;
   /** Clock in ms (tests). */
   now?: () => number;
   /** Bar width in characters. Default 24. */
@@ -55,8 +79,9 @@ export class CliProgress implements ProgressSink {
     private readonly out: { write(s: string): unknown; isTTY?: boolean } = process.stderr,
     opts: CliProgressOptions = {},
   ) {
-    this.tty = opts.tty ?? out.isTTY === true;
-    this.enabled = opts.enabled ?? true;
+    const mode = opts.mode ?? 'auto';
+    this.tty = mode === 'bar' || (mode === 'auto' && out.isTTY === true);
+    this.enabled = mode !== 'none';
     this.now = opts.now ?? Date.now;
     this.width = opts.width ?? 24;
   }

@@ -1,12 +1,12 @@
 // The CLI progress display: a redrawn bar with ETA on a terminal, plain lines otherwise.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CliProgress, formatDuration } from '../../src/cli/progress.js';
+import { CliProgress, formatDuration } from '../../src/engine/progress.js';
 
 function sink(tty: boolean) {
   const chunks: string[] = [];
   let t = 0;
-  const p = new CliProgress({ write: (s: string) => chunks.push(s), isTTY: tty }, { now: () => t });
+  const p = new CliProgress({ write: (s: string) => chunks.push(s), isTTY: tty }, { now: () => t, mode: tty ? 'bar' : 'lines' });
   return { p, chunks, advance: (ms: number) => (t += ms) };
 }
 
@@ -62,7 +62,7 @@ describe('CLI progress', () => {
 
   it('prints nothing when disabled (--quiet)', () => {
     const chunks: string[] = [];
-    const p = new CliProgress({ write: (s: string) => chunks.push(s) }, { enabled: false });
+    const p = new CliProgress({ write: (s: string) => chunks.push(s) }, { mode: 'none' });
     p.start('x', 3);
     p.update(3);
     p.note('n');

@@ -1,0 +1,40 @@
+// Flag value parsers shared by the subcommands: a bad value is a usage error (exit 2) that names
+// the flag and repeats what was given.
+import { InvalidArgumentError } from 'commander';
+import { parseProgressMode, type ProgressMode } from '../engine/progress.js';
+
+export function intArg(flag: string, min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got '${v}'`);
+    return n;
+  };
+}
+
+export function numArg(flag: string, min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${flag} must be a number >= ${min}, got '${v}'`);
+    return n;
+  };
+}
+
+/** Accepts 1e6 / 50M / 2G style counts (tokens). */
+export function countArg(flag: string) {
+  return (v: string): number => {
+    const m = /^\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*([kKmMgG]?)\s*$/.exec(v);
+    const mult: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9 };
+    const n = m === null ? NaN : Number(m[1]) * mult[m[2]!.toLowerCase()]!;
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${flag} must be a non-negative count like 5000000, 5e6 or 5M, got '${v}'`);
+    return Math.round(n);
+  };
+}
+
+/** `--progress auto|bar|lines|none`, the same on every long command. */
+export function progressArg(v: string): ProgressMode {
+  try {
+    return parseProgressMode(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
