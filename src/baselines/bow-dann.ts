@@ -35,8 +35,8 @@ import { Linear } from '../nn/layers.js';
 import { AdamW } from '../optim/adamw.js';
 import { SGD } from '../optim/sgd.js';
 import { add, concat, crossEntropy, noGrad, Rng, scale, sigmoid, Tensor } from '../tensor/index.js';
-import { grlLambda, progressOf, type LambdaSchedule } from '../train/lambda.js';
-import { deriveSeed } from '../train/seeds.js';
+import { grlLambda, progressOf, type LambdaSchedule } from '../optim/lambda.js';
+import { deriveSeed } from '../engine/seeds.js';
 import { TfidfVectorizer } from './tfidf-vectorizer.js';
 
 export interface BowDannOptions {

@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readDataset, splitDataset, type Example, type TextExample } from '../data/index.js';
-import { deriveSeed } from '../train/seeds.js';
+import { deriveSeed } from '../engine/seeds.js';
 import { bundledDataDir, labelledFile, type DemoDomain } from './bundled.js';
 
 export const DEMO_LABELS = ['negative', 'positive'] as const;

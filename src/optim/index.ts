@@ -11,3 +11,5 @@ export {
   warmupStepsFromRatio,
 } from './schedule.js';
 export type { LrSchedule, ScheduleKind } from './schedule.js';
+export { grlLambda, progressOf } from './lambda.js';
+export type { LambdaSchedule } from './lambda.js';

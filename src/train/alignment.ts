@@ -30,10 +30,10 @@ import type { Tokenizer } from '../text/index.js';
 import { Rng } from '../tensor/index.js';
 import type { Stage2Config, TaskConfig } from './config.js';
 import { batchInput, evaluateTask, taskLabels } from './evaluate.js';
-import { grlLambda, progressOf } from './lambda.js';
+import { grlLambda, progressOf } from '../optim/lambda.js';
 import type { ProgressSink } from '../engine/progress.js';
 import type { RunFolder } from './run-folder.js';
-import { deriveSeed } from './seeds.js';
+import { deriveSeed } from '../engine/seeds.js';
 import { metricValue } from './supervised.js';
 import type { StageHooks, StepOutput } from './trainer.js';
 

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { encodeExamples, readDataset, splitDataset, type EncodedExample, type Example, type ReadStats, type TaskKind } from '../data/index.js';
 import type { TokenizerLike } from '../data/index.js';
 import type { DomainConfig, PipelineConfig, TaskConfig } from './config.js';
-import { deriveSeed } from './seeds.js';
+import { deriveSeed } from '../engine/seeds.js';
 
 export type Role = 'source' | 'target';
 

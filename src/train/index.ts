@@ -7,8 +7,6 @@ export { openForInference, evaluateFile, predictFile, finalStageDir } from './in
 export type { InferenceModel } from './inference.js';
 export { extendModelVocabulary, checkVocabExpansion } from './vocab.js';
 export type { VocabInfo } from './vocab.js';
-export { grlLambda, progressOf } from './lambda.js';
-export type { LambdaSchedule } from './lambda.js';
 export { InterruptedError } from './trainer.js';
 export { saveCheckpoint, loadCheckpoint, readTrainerState } from './checkpoint.js';
 export type { TrainerState } from './checkpoint.js';

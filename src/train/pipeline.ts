@@ -31,7 +31,7 @@ import { alignmentBatchesPerEpoch, alignmentHooks } from './alignment.js';
 import { loadCheckpoint, readTrainerState, TRAINER_STATE_NAME, type TrainerState } from './checkpoint.js';
 import { silentProgress, type ProgressSink } from '../engine/progress.js';
 import { fingerprintText, RunFolder, STAGES, type ModelFingerprint, type StageName } from './run-folder.js';
-import { deriveSeed } from './seeds.js';
+import { deriveSeed } from '../engine/seeds.js';
 import {
   adapterSpec,
   buildOptimizer,

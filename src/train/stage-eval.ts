@@ -18,7 +18,7 @@ import { DOMAIN_ID, type EncodingCache, type PipelineData } from './data.js';
 import { evaluateTask, poolFeatures } from './evaluate.js';
 import type { ProgressSink } from '../engine/progress.js';
 import type { RunFolder, StageName } from './run-folder.js';
-import { deriveSeed } from './seeds.js';
+import { deriveSeed } from '../engine/seeds.js';
 import { featureKind, stage2SourceAdapter } from './setup.js';
 
 export interface StageEvaluation {

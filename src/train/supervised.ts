@@ -10,7 +10,7 @@ import type { Role } from './data.js';
 import { batchInput, evaluateTask, taskLabels } from './evaluate.js';
 import type { ProgressSink } from '../engine/progress.js';
 import type { RunFolder, StageName } from './run-folder.js';
-import { deriveSeed } from './seeds.js';
+import { deriveSeed } from '../engine/seeds.js';
 import type { StageHooks } from './trainer.js';
 
 export interface SupervisedArgs {

@@ -1,8 +1,8 @@
 // The Ganin schedule of the gradient-reversal strength: λ(p) = 2/(1+e^(−10p)) − 1.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { grlLambda, progressOf } from '../../src/train/lambda.js';
-import { deriveSeed } from '../../src/train/seeds.js';
+import { grlLambda, progressOf } from '../../src/optim/lambda.js';
+import { deriveSeed } from '../../src/engine/seeds.js';
 
 describe('λ schedule', () => {
   it('follows 2/(1+e^(−10p)) − 1 from 0 to ~1', () => {
