@@ -17,7 +17,7 @@ export * from './demo/index.js';
 // Names two areas both export: the pipeline's checkpoint state wins at the top level; the
 // pretraining one stays reachable as `pretrain.*`. Tokenizer types come from src/text.
 export type { Encoding, EncodeOptions, SpecialIds } from './text/index.js';
-export { IGNORE_INDEX } from './data/index.js';
+export { IGNORE_INDEX } from './tensor/index.js';
 export { readTrainerState } from './train/index.js';
 export type { TrainerState } from './train/index.js';
 export * as pretrain from './pretrain/index.js';

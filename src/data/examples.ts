@@ -22,5 +22,4 @@ export interface TaggedExample {
 
 export type Example = TextExample | TaggedExample;
 
-/** Index value meaning "no label here" in every label array (torch's ignore_index). */
-export const IGNORE_INDEX = -100;
+export { IGNORE_INDEX } from '../tensor/index.js';

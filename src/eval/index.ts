@@ -1,7 +1,7 @@
 // Evaluation: sklearn-compatible metrics, the domain-confusion measure (fresh logistic-regression
 // domain classifier + proxy A-distance), 2-D PCA of pooled features, and the HTML run report.
 export type { ClassScores, DomainConfusion, EvalRecord, LogRecord, Metrics, Point, RunInfo, RunMetrics, StageMetrics, StepRecord } from './types.js';
-export { classificationMetrics, tokenClassificationMetrics, confusionMatrix, metricsFromConfusion, IGNORE_INDEX } from './metrics.js';
+export { classificationMetrics, tokenClassificationMetrics, confusionMatrix, metricsFromConfusion } from './metrics.js';
 export { fitLogisticRegression, fitLinearLogistic, linearLogisticProba, argmaxRows } from './logreg.js';
 export type { LogisticOptions, LinearLogistic, LogisticRegressionModel, FitLogisticRegressionOptions } from './logreg.js';
 export { DenseMatrix, CsrMatrix, type DesignMatrix } from './design-matrix.js';

@@ -8,10 +8,8 @@
 //     predictions (sklearn's `unique_labels(y_true, y_pred)`). A class absent from both does
 //     not drag the mean to 0; it is still listed in `perClass` with zeros and support 0.
 // Shapes: N examples, K = labels.length classes; confusion is [K true][K pred].
+import { IGNORE_INDEX } from '../tensor/index.js';
 import type { ClassScores, Metrics } from './types.js';
-
-/** sklearn's ignore index for token classification (positions not scored). */
-export const IGNORE_INDEX = -100;
 
 function checkId(fn: string, what: string, i: number, v: number, k: number): void {
   if (!Number.isInteger(v) || v < 0 || v >= k) {

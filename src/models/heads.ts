@@ -15,7 +15,7 @@
 //   domain_discriminator      gradientReversal(λ) → [dropout → Linear → relu]×k → dropout → Linear   (no HF equivalent)
 //
 // Shape legend: B batch, T tokens, H hidden, V vocab, L labels, R rows with a label.
-import { add, crossEntropy, gatherRows, gradientReversal, linear, meanPool, mul, reshape, scale, sub, tanh, type Rng } from '../tensor/index.js';
+import { IGNORE_INDEX, add, crossEntropy, gatherRows, gradientReversal, linear, meanPool, mul, reshape, scale, sub, tanh, type Rng } from '../tensor/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getActivation, type Activation } from '../nn/activations.js';
 import { initBertWeights } from '../nn/init.js';
@@ -143,7 +143,7 @@ function checkLabels(labels: Int32Array, n: number, numClasses: number, where: s
   if (labels.length !== n) throw new Error(`${where}: labels has ${labels.length} elements, expected ${n}`);
   for (let i = 0; i < n; i++) {
     const l = labels[i]!;
-    if (l !== -100 && (l < 0 || l >= numClasses)) throw new Error(`${where}: label[${i}] = ${l} outside [0, ${numClasses}) (use -100 to ignore)`);
+    if (l !== IGNORE_INDEX && (l < 0 || l >= numClasses)) throw new Error(`${where}: label[${i}] = ${l} outside [0, ${numClasses}) (use -100 to ignore)`);
   }
 }
 
@@ -268,7 +268,7 @@ export class TokenClassificationHead extends Head {
       const m = ctx.attentionMask;
       if (m !== null) {
         active = labels.slice();
-        for (let i = 0; i < active.length; i++) if (m[i] === 0) active[i] = -100;
+        for (let i = 0; i < active.length; i++) if (m[i] === 0) active[i] = IGNORE_INDEX;
       }
       loss = crossEntropy(reshape(logits, [B * T, L]), active);
     }
@@ -308,7 +308,7 @@ export class TokenClassificationHead extends Head {
  * wordIds: [B*T] word index per token or null (like HF `BatchEncoding.word_ids()`), per row.
  */
 export function alignLabelsToFirstSubtoken(wordIds: ReadonlyArray<number | null>, wordLabels: readonly number[], T?: number): Int32Array {
-  const out = new Int32Array(wordIds.length).fill(-100);
+  const out = new Int32Array(wordIds.length).fill(IGNORE_INDEX);
   let prev: number | null = null;
   for (let i = 0; i < wordIds.length; i++) {
     if (T !== undefined && i % T === 0) prev = null; // new row
@@ -397,12 +397,12 @@ export class MaskedLMHead extends Head {
       if (this.spec.sparseLogits !== false) {
         // The transform is per token: gathering the labelled rows first gives the same loss.
         let n = 0;
-        for (let i = 0; i < labels.length; i++) if (labels[i] !== -100) n++;
+        for (let i = 0; i < labels.length; i++) if (labels[i] !== IGNORE_INDEX) n++;
         rows = new Int32Array(n);
         targets = new Int32Array(n);
         n = 0;
         for (let i = 0; i < labels.length; i++) {
-          if (labels[i] !== -100) {
+          if (labels[i] !== IGNORE_INDEX) {
             rows[n] = i;
             targets[n++] = labels[i]!;
           }

@@ -51,7 +51,7 @@ export { softmax } from './ops/softmax.js';
 export { attention, type AttentionOptions } from './ops/attention.js';
 export { dropout } from './ops/dropout.js';
 export { embedding } from './ops/embedding.js';
-export { crossEntropy } from './ops/cross-entropy.js';
+export { IGNORE_INDEX, crossEntropy } from './ops/cross-entropy.js';
 export { gradientReversal } from './ops/gradient-reversal.js';
 export { reshape } from './ops/reshape.js';
 export { transpose } from './ops/transpose.js';

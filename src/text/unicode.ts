@@ -64,10 +64,6 @@ export function codePointAt(s: string, i: number): number {
   return s.codePointAt(i)!;
 }
 
-export function cpLen(cp: number): number {
-  return cp > 0xffff ? 2 : 1;
-}
-
 /** Number of code points (Rust `chars().count()`), not UTF-16 units. */
 export function countCodePoints(s: string): number {
   let n = 0;

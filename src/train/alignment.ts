@@ -27,7 +27,7 @@
 import { collate, MlmMasker, MixedDomainSampler, type EncodedExample, type MixedBatchPlan } from '../data/index.js';
 import type { AdapterModel, HeadResult } from '../models/index.js';
 import type { Tokenizer } from '../text/index.js';
-import { Rng } from '../tensor/index.js';
+import { IGNORE_INDEX, Rng } from '../tensor/index.js';
 import type { Stage2Config, TaskConfig } from './config.js';
 import { batchInput, evaluateTask, taskLabels } from './evaluate.js';
 import { grlLambda, progressOf } from '../optim/lambda.js';
@@ -60,7 +60,7 @@ export function alignmentBatchesPerEpoch(sourceSize: number, targetSize: number,
 }
 
 function hasLabel(a: Int32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== -100) return true;
+  for (let i = 0; i < a.length; i++) if (a[i] !== IGNORE_INDEX) return true;
   return false;
 }
 

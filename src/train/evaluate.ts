@@ -6,7 +6,7 @@
 import { collate, planBatches, type Batch, type EncodedExample } from '../data/index.js';
 import type { BertInput } from '../models/bert.js';
 import type { AdapterModel, Pooling } from '../models/index.js';
-import { noGrad, type Tensor } from '../tensor/index.js';
+import { IGNORE_INDEX, noGrad, type Tensor } from '../tensor/index.js';
 import { classificationMetrics, tokenClassificationMetrics } from '../eval/metrics.js';
 import type { Metrics } from '../eval/types.js';
 import type { TaskConfig } from './config.js';
@@ -104,7 +104,7 @@ export function predict(
 export function scorePredictions(examples: readonly EncodedExample[], p: Predictions, task: TaskConfig): Metrics {
   if (task.type === 'token_classification') {
     return tokenClassificationMetrics(
-      examples.map((e) => e.tokenLabels ?? new Int32Array(e.ids.length).fill(-100)),
+      examples.map((e) => e.tokenLabels ?? new Int32Array(e.ids.length).fill(IGNORE_INDEX)),
       p.pred,
       [...task.labels],
     );

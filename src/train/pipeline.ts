@@ -718,8 +718,3 @@ function assembleMetrics(ctx: Ctx, final: boolean): RunMetrics {
   }
   return m;
 }
-
-/** Remove a run's in-stage checkpoints (after a successful run they are already gone). */
-export function cleanProgress(runDir: string): void {
-  rmSync(join(runDir, 'progress'), { recursive: true, force: true });
-}

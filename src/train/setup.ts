@@ -140,8 +140,6 @@ export interface GroupLrs {
   discriminator: number;
 }
 
-export const GROUP_NAMES = ['backbone', 'embeddings', 'adapters', 'heads', 'discriminator'] as const;
-
 /**
  * AdamW over the trainable parameters, one group per kind (always all five groups, some may be
  * empty, so a checkpoint's group list never depends on the data), with linear warm-up + decay.

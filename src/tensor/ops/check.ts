@@ -21,13 +21,6 @@ export function checkTensor(op: string, arg: string, x: unknown): asserts x is T
   }
 }
 
-export function checkNdim(op: string, arg: string, x: Tensor, ndims: readonly number[]): void {
-  if (!ndims.includes(x.ndim)) {
-    const want = ndims.map((n) => `${n}-D`).join(' or ');
-    throw new Error(`${op}: ${arg} must be ${want}, got ${shapeStr(x.shape)}`);
-  }
-}
-
 export function checkInt32(op: string, arg: string, ids: unknown, length?: number): asserts ids is Int32Array {
   if (!(ids instanceof Int32Array)) throw new TypeError(`${op}: ${arg} must be an Int32Array, got ${describe(ids)}`);
   if (length !== undefined && ids.length !== length) {

@@ -7,7 +7,10 @@ import { Tensor, record, shapeStr } from '../tensor.js';
 import { kernels } from '../kernels/index.js';
 import { checkInt32, checkTensor } from './check.js';
 
-export function crossEntropy(logits: Tensor, targets: Int32Array, ignoreIndex = -100): Tensor {
+/** Index value meaning "no label here" in every label array (torch's ignore_index). */
+export const IGNORE_INDEX = -100;
+
+export function crossEntropy(logits: Tensor, targets: Int32Array, ignoreIndex = IGNORE_INDEX): Tensor {
   checkTensor('crossEntropy', 'logits', logits);
   if (logits.ndim !== 2) throw new Error(`crossEntropy: logits must be 2-D [R, C], got ${shapeStr(logits.shape)}`);
   const [R, C] = logits.shape as [number, number];
