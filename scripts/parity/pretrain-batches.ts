@@ -6,7 +6,7 @@
 //                           `adaptext pretrain --seed S` draws (src/pretrain/batches.ts), masking included
 //   heldout-K.ids.i16 / .labels.i16    [n, T] the held-out batches of each --heldout file
 //   meta.json               shapes, files, recipe
-//   adaptext/data/          the token cache, so the adaptext run in DIR/adaptext does not re-tokenise
+//   cache/                  the token cache of this script
 // Only dropout differs between the two runs (each framework draws its own masks).
 //
 //   node --import tsx scripts/parity/pretrain-batches.ts DIR --steps N [--seed 42] [--batch-size 32]
@@ -48,7 +48,7 @@ const model = new AdapterModel(scratchConfig({ ...recipe, out: '', inputs: [] },
 model.addHead('mlm', { type: 'masked_lm' }, { main: true });
 saveModel(model, join(opt.dir, 'init'), { mainHead: 'mlm', tokenizer: tok, dtype: 'F32' });
 
-const cacheDir = join(opt.dir, 'adaptext', 'data');
+const cacheDir = join(opt.dir, 'cache');
 mkdirSync(cacheDir, { recursive: true });
 const trainFiles = expandInputs(opt.train, 'input');
 const heldFiles = expandInputs(opt.heldout, 'held-out file');

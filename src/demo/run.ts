@@ -7,13 +7,14 @@
 //   OUT/demo.json  the table rows, the domain-classifier accuracies, the settings and time per stage
 //   OUT/table.txt  the table as printed
 import { loadavg, cpus } from 'node:os';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readDataset } from '../data/index.js';
 import type { RunMetrics } from '../eval/types.js';
 import type { Override } from '../train/config.js';
 import { trainPipeline } from '../train/pipeline.js';
 import { formatDuration, silentProgress, type ProgressSink } from '../engine/progress.js';
+import { checkNewOutputDir } from '../io/atomic.js';
 import { bundledDataDir, bundledModelDir, checkModelDir, isDemoDomain, unlabelledFile, DEMO_DOMAINS, type DemoDomain } from './bundled.js';
 import { demoConfig, demoConfigObject, FULL_SETTINGS, QUICK_SETTINGS, type DemoSettings } from './settings.js';
 import { DEFAULT_SPLIT_SEED, fewShotSet, splitDomain, writeFewShot, writeSplits } from './splits.js';
@@ -90,9 +91,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const splitSeed = o.splitSeed ?? DEFAULT_SPLIT_SEED;
   const settings = demoSettings(o.quick === true, o.shots);
   const outDir = resolve(o.out ?? defaultOutDir(source, target));
-  if (existsSync(outDir) && readdirSync(outDir).filter((e) => !e.startsWith('.')).length > 0) {
-    throw new Error(`${outDir}: output folder is not empty; choose a new one with --out DIR`);
-  }
+  checkNewOutputDir(outDir, 'choose a new one with --out DIR');
   const inner = o.progress ?? silentProgress;
 
   // Splits first (a bad data file fails here, before any training).

@@ -314,3 +314,14 @@ export async function writeDirAtomicAsync(dir: string, build: (tmpDir: string) =
     throw e;
   }
 }
+
+/**
+ * A new output folder must not exist yet or be empty (hidden files aside): a command never writes
+ * into, or over, something the user did not ask it to replace. `hint` says what to do instead.
+ */
+export function checkNewOutputDir(dir: string, hint: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new Error(`${dir}: output exists and is not a folder`);
+  const entries = readdirSync(dir).filter((e) => !e.startsWith('.'));
+  if (entries.length > 0) throw new Error(`${dir}: output folder is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}); ${hint}`);
+}

@@ -21,7 +21,7 @@
 // Shape legend: B sequences per micro-batch, T max length, V vocab.
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeJsonAtomic, recoverDir } from '../io/atomic.js';
+import { checkNewOutputDir, writeJsonAtomic, recoverDir } from '../io/atomic.js';
 import { AdapterModel, loadModel, saveModel, type BertFamilyConfig } from '../models/index.js';
 import { AdamW, clipGradNorm, linearWarmupDecaySchedule } from '../optim/index.js';
 import { MlmMasker } from '../data/index.js';
@@ -276,6 +276,9 @@ export async function pretrain(
     if (existsSync(join(o.out, RUN_FILE))) {
       throw new Error(`${given.out}: already holds a pretraining run (run.json); continue it with --resume ${given.out}, or choose another --out`);
     }
+    // never into (or over) a folder pretraining did not create, above all the --model it continues from
+    if (given.model !== null && resolve(given.model) === o.out) throw new Error(`--out ${given.out} is the --model folder; pretraining writes a new folder and never replaces its starting model`);
+    checkNewOutputDir(o.out, 'choose a new --out (pretraining only writes into a folder it creates)');
   }
   checkOptions(o);
   const bar = hooks.progress ?? new CliProgress(process.stderr, { mode: o.progress });

@@ -6,9 +6,9 @@
 // (temp + fsync + rename). log.jsonl is appended line by line; each checkpoint records how many
 // lines the log had when it was taken, and a resumed run first cuts the log back to that count,
 // so the final log holds each step once.
-import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, openSync, readSync, closeSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, truncateSync, openSync, readSync, closeSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeJsonAtomic } from '../io/atomic.js';
+import { checkNewOutputDir, writeJsonAtomic } from '../io/atomic.js';
 import type { LogRecord, RunInfo, RunMetrics } from '../eval/types.js';
 
 export const RUN_FORMAT_VERSION = 1;
@@ -77,12 +77,8 @@ export class RunFolder {
    * Start a new run in `dir`: it must not exist or be empty. Nothing is written when this throws.
    */
   static create(dir: string, info: Omit<RunJson, 'formatVersion' | 'adaptextVersion' | 'createdAt'>): RunFolder {
-    if (existsSync(dir)) {
-      if (!statSync(dir).isDirectory()) throw new Error(`${dir}: output exists and is not a folder`);
-      if (RunFolder.isRun(dir)) throw new Error(`${dir}: already holds a run; continue it with --resume ${dir}, or choose another output folder`);
-      const entries = readdirSync(dir).filter((e) => !e.startsWith('.'));
-      if (entries.length > 0) throw new Error(`${dir}: output folder is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}); choose a new folder`);
-    }
+    if (existsSync(dir) && RunFolder.isRun(dir)) throw new Error(`${dir}: already holds a run; continue it with --resume ${dir}, or choose another output folder`);
+    checkNewOutputDir(dir, 'choose a new folder');
     mkdirSync(dir, { recursive: true });
     const run = new RunFolder(dir);
     const json: RunJson = { formatVersion: RUN_FORMAT_VERSION, adaptextVersion: ADAPTEXT_VERSION, createdAt: new Date().toISOString(), ...info };

@@ -139,7 +139,7 @@ describe('vocabulary expansion', () => {
     writeFileSync(join(marker, 'keep.txt'), 'x');
     const again = await runCli(['vocab', 'extend', '--model', model, '--corpus', corpus, '--top-k', '5', '--output', marker]);
     assert.equal(again.code, 1);
-    assert.equal(again.stderr, `adaptext vocab: ${marker}: output folder exists and is not empty (pass --overwrite to replace it)\n`);
+    assert.equal(again.stderr, `adaptext vocab: ${marker}: output folder is not empty (keep.txt); pass --overwrite to replace it\n`);
     assert.equal(readFileSync(join(marker, 'keep.txt'), 'utf8'), 'x');
     assert.ok(!existsSync(join(marker, 'config.json')));
   });

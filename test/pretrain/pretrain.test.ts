@@ -3,7 +3,7 @@
 // pretraining works, and an interrupted + resumed run ends bit-identical to an uninterrupted one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +177,25 @@ test('continued pretraining from an HF folder, and refusals', async () => {
   await assert.rejects(pretrain(tinyOptions(join(tmp, 'bad1'), { heldout: [BOOKS] }), quiet), /held-out file .* is also a training input/);
   await assert.rejects(pretrain(tinyOptions(join(tmp, 'bad2'), { hidden: 30, heads: 4 }), quiet), /--hidden 30 is not a multiple of --heads 4/);
   await assert.rejects(pretrain(tinyOptions(join(tmp, 'bad3'), { model: fullOut, maxLength: 128 }), quiet), /--max-length 128 exceeds the model's max_position_embeddings 64/);
+});
+
+test('never writes into a folder it did not create: not over its own --model, not into anything non-empty', async () => {
+  assert.ok(fullOut !== '', 'needs the first pretraining test');
+  // an HF model folder, as `cp -r models/adaptext-mini-en /tmp/m` gives it (no run.json)
+  const m = join(tmp, 'hf-copy');
+  cpSync(fullOut, m, { recursive: true });
+  for (const f of ['run.json', 'log.jsonl', 'checkpoint', 'data']) rmSync(join(m, f), { recursive: true, force: true });
+  const weights = readFileSync(join(m, 'model.safetensors'));
+  const files = readdirSync(m).sort();
+  await assert.rejects(pretrain(tinyOptions(m, { model: m, inputs: [KITCHEN], heldout: [], maxSteps: 3, totalSteps: 3 }), quiet), /--out .* is the --model folder/);
+  await assert.rejects(pretrain(tinyOptions(join(m, '.'), { model: m, inputs: [KITCHEN], heldout: [], maxSteps: 3, totalSteps: 3 }), quiet), /is the --model folder/);
+  assert.deepEqual(readdirSync(m).sort(), files, 'nothing added or removed');
+  assert.deepEqual(readFileSync(join(m, 'model.safetensors')), weights, 'the starting weights are untouched');
+  const mine = join(tmp, 'not-empty');
+  mkdirSync(mine);
+  writeFileSync(join(mine, 'notes.txt'), 'mine');
+  await assert.rejects(pretrain(tinyOptions(mine, { maxSteps: 3 }), quiet), /output folder is not empty \(notes\.txt\)/);
+  assert.deepEqual(readdirSync(mine), ['notes.txt']);
 });
 
 test('SIGTERM stops a run at the end of the step with a checkpoint', async () => {

@@ -5,10 +5,10 @@
 // embeddings, FVT; the tied MLM decoder follows) and saves model + extended tokenizer as a new
 // folder. Prints average sub-words per word on the corpus before and after. The corpus: .txt
 // (one text per line) or JSON Lines / CSV / TSV with a text field, optionally .gz.
-import { existsSync, readdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readDataset } from '../../data/index.js';
 import { loadModel, saveModel } from '../../models/index.js';
+import { checkNewOutputDir } from '../../io/atomic.js';
 import { loadTokenizer } from '../../text/index.js';
 import { exampleText, extendModelVocabulary, type VocabInfo } from '../../train/vocab.js';
 import { intArg } from '../args.js';
@@ -24,9 +24,7 @@ export interface VocabExtendOptions {
 }
 
 export function vocabExtend(o: VocabExtendOptions): VocabInfo & { vocabSize: number } {
-  if (existsSync(o.output) && readdirSync(o.output).length > 0 && o.overwrite !== true) {
-    throw new Error(`${o.output}: output folder exists and is not empty (pass --overwrite to replace it)`);
-  }
+  if (o.overwrite !== true) checkNewOutputDir(o.output, 'pass --overwrite to replace it');
   const texts: string[] = [];
   for (const f of o.corpus) {
     const ds = readDataset(f, { task: 'unlabelled', textField: o.textField ?? 'text' });
