@@ -322,6 +322,9 @@ export function parseSetFlag(s: string): Override {
   if (eq <= 0) throw new Error(`--set ${s}: expected key.path=value (e.g. --set stage1.epochs=2)`);
   const path = s.slice(0, eq).trim();
   if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(path)) throw new Error(`--set ${s}: bad key path ${JSON.stringify(path)}`);
+  // `--set __proto__.max_steps=1` would otherwise reach Object.prototype and cap every stage
+  const forbidden = path.split('.').find((k) => FORBIDDEN_KEYS.has(k));
+  if (forbidden !== undefined) throw new Error(`--set ${s}: '${forbidden}' cannot be a config key`);
   let value: unknown;
   try {
     value = parseYaml(s.slice(eq + 1));
@@ -331,11 +334,15 @@ export function parseSetFlag(s: string): Override {
   return { path, value: value === null && s.slice(eq + 1).trim() === '' ? '' : value, origin: `--set ${s}` };
 }
 
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 function applyOverride(root: Record<string, unknown>, o: Override): void {
   const keys = o.path.split('.');
+  const bad = keys.find((k) => FORBIDDEN_KEYS.has(k));
+  if (bad !== undefined) throw new Error(`${o.origin}: '${bad}' cannot be a config key`);
   let cur: Record<string, unknown> = root;
   for (const k of keys.slice(0, -1)) {
-    const next = cur[k];
+    const next = Object.hasOwn(cur, k) ? cur[k] : undefined; // never walk into inherited properties
     if (next === undefined || next === null) cur[k] = {};
     else if (typeof next !== 'object' || Array.isArray(next)) throw new Error(`${o.origin}: ${k} is not an object in the config`);
     cur = cur[k] as Record<string, unknown>;

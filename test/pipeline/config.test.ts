@@ -124,6 +124,19 @@ stage1: {epochs: 5, lr: {heads: 1.0e-3}}
     assert.match(errorOf(() => parseSetFlag('epochs')), /expected key\.path=value/);
   });
 
+  it('refuses prototype keys in overrides (issue 13: `--set __proto__.max_steps=1` capped every stage)', () => {
+    const file = write('proto.json', JSON.stringify(minimal));
+    for (const k of ['__proto__.max_steps=1', 'stage1.__proto__.epochs=1', 'constructor.prototype.epochs=1', 'stage1.constructor=1']) {
+      assert.match(errorOf(() => parseSetFlag(k)), /cannot be a config key/, k);
+      // an Override built without parseSetFlag (library users) is refused as well
+      const [path, value] = k.split('=');
+      assert.match(errorOf(() => loadPipelineConfig(file, [{ path: path!, value: Number(value), origin: 'api' }])), /api: '(__proto__|constructor)' cannot be a config key/);
+    }
+    assert.equal(({} as Record<string, unknown>)['max_steps'], undefined, 'Object.prototype untouched');
+    const c = loadPipelineConfig(file);
+    assert.equal(c.stage1.max_steps ?? null, null);
+  });
+
   it('reports unreadable, empty and malformed config files in one line', () => {
     assert.match(errorOf(() => loadPipelineConfig('/nonexistent/run.yaml')), /^\/nonexistent\/run\.yaml: no such config file$/);
     assert.match(errorOf(() => loadPipelineConfig(write('e.yaml', '  \n'))), /e\.yaml: the config file is empty$/);
