@@ -15,7 +15,7 @@
 // a stage lasts last − first; values that go up and down are per-step seconds and are summed.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
-import { barChart, DOMAIN_COLORS, legend, lineChart, PALETTE, resetChartIds, scatterPlot, type LegendItem, type Series } from './report/charts.js';
+import { barChart, DOMAIN_COLORS, legend, lineChart, maxOf, PALETTE, resetChartIds, scatterPlot, type LegendItem, type Series } from './report/charts.js';
 import { deltaPt, duration, esc, fixed, int, pct } from './report/html.js';
 import { readRunFolder, type ReportInput } from './report/read-run.js';
 import { REPORT_CSS } from './report/style.js';
@@ -306,7 +306,7 @@ function curvesSection(input: ReportInput, stages: string[], stepsByStage: Map<s
         items.push({ name: ls.name, color: ls.color, kind: ls.dash ? 'dash' : 'line' });
       }
       const lrs = steps.map((r) => r.lr).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-      const peakLr = lrs.length ? Math.max(...lrs) : undefined;
+      const peakLr = lrs.length ? maxOf(lrs) : undefined;
       inner.push(legend(items));
       inner.push(lineChart({ series, xLabel: 'training step', yLabel: 'loss', ariaLabel: `loss curves of ${s}`, xMarks: epochMarks(steps) }));
       const gn = steps.map((r) => r.gradNorm).filter((v): v is number => typeof v === 'number');

@@ -130,7 +130,7 @@ export function loadDomain(cfg: PipelineConfig, role: Role): DomainData {
   let unlabelled: Example[] = [];
   if (d.unlabelled !== undefined) {
     const files = typeof d.unlabelled === 'string' ? [d.unlabelled] : d.unlabelled;
-    for (const f of files) unlabelled.push(...readUnlabelled(d, f, stats));
+    for (const f of files) for (const e of readUnlabelled(d, f, stats)) unlabelled.push(e); // no push(...big): ~125k+ args overflow the stack
   } else if (role === 'target') {
     unlabelled = train.map(unlabel);
     if (unlabelled.length > 0) notes.push(`target: no unlabelled file; stage 2 uses the ${unlabelled.length} target train texts without their labels`);

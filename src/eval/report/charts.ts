@@ -51,6 +51,30 @@ export interface LineChartOptions {
 const FONT = 'font-family="inherit"';
 
 /** "Nice" tick values covering [lo, hi] (1-2-2.5-5 steps), about `count` of them. */
+/**
+ * Smallest / largest of many numbers (NaN for none). Math.min(...xs) passes every value as an
+ * argument and overflows the call stack from ~125k values (a stage with that many logged steps).
+ */
+export function minOf(xs: Iterable<number>): number {
+  let m = Infinity;
+  let any = false;
+  for (const x of xs) {
+    any = true;
+    if (x < m) m = x;
+  }
+  return any ? m : NaN;
+}
+
+export function maxOf(xs: Iterable<number>): number {
+  let m = -Infinity;
+  let any = false;
+  for (const x of xs) {
+    any = true;
+    if (x > m) m = x;
+  }
+  return any ? m : NaN;
+}
+
 export function niceTicks(lo: number, hi: number, count = 5): { ticks: number[]; step: number } {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
     lo = 0;
@@ -149,8 +173,8 @@ export function lineChart(o: LineChartOptions): string {
   const ph = H - m.t - m.b;
   const all = o.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   if (all.length === 0) return `<p class="empty">No data to plot.</p>`;
-  let x0 = Math.min(...all.map((p) => p[0]));
-  let x1 = Math.max(...all.map((p) => p[0]));
+  let x0 = minOf(all.map((p) => p[0]));
+  let x1 = maxOf(all.map((p) => p[0]));
   if (x1 === x0) {
     x0 -= 1;
     x1 += 1;
@@ -163,12 +187,13 @@ export function lineChart(o: LineChartOptions): string {
     if (v.length === 0) continue;
     if (sr.smooth === true && v.length > 30) {
       const sorted = v.slice().sort((a, b) => a - b);
-      core.push(sorted[Math.floor(0.01 * (sorted.length - 1))]!, sorted[Math.ceil(0.99 * (sorted.length - 1))]!, ...ema(v));
-    } else core.push(...v);
+      core.push(sorted[Math.floor(0.01 * (sorted.length - 1))]!, sorted[Math.ceil(0.99 * (sorted.length - 1))]!);
+      for (const x of ema(v)) core.push(x);
+    } else for (const x of v) core.push(x);
   }
   const refs = (o.refLines ?? []).map((r) => r.y);
-  const yLo = Math.min(...core, ...refs);
-  const yHi = Math.max(...core, ...refs);
+  const yLo = Math.min(minOf(core), minOf(refs.length ? refs : [Infinity]));
+  const yHi = Math.max(maxOf(core), maxOf(refs.length ? refs : [-Infinity]));
   // Log scale when the series live on different scales (e.g. MLM loss ≈ 4 vs task loss ≈ 0.3),
   // judged on their medians, not on outliers.
   const medians = o.series
@@ -329,8 +354,8 @@ export function scatterPlot(o: {
   const ph = H - m.t - m.b;
   const pts = o.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   if (pts.length === 0) return `<p class="empty">No points to plot.</p>`;
-  const xs = niceTicks(Math.min(...pts.map((p) => p.x)), Math.max(...pts.map((p) => p.x)), 5);
-  const ys = niceTicks(Math.min(...pts.map((p) => p.y)), Math.max(...pts.map((p) => p.y)), 5);
+  const xs = niceTicks(minOf(pts.map((p) => p.x)), maxOf(pts.map((p) => p.x)), 5);
+  const ys = niceTicks(minOf(pts.map((p) => p.y)), maxOf(pts.map((p) => p.y)), 5);
   const [x0, x1] = [xs.ticks[0]!, xs.ticks[xs.ticks.length - 1]!];
   const [y0, y1] = [ys.ticks[0]!, ys.ticks[ys.ticks.length - 1]!];
   const tx = (v: number): number => m.l + ((v - x0) / (x1 - x0)) * pw;
