@@ -1,7 +1,16 @@
 // Flag value parsers shared by the subcommands: a bad value is a usage error (exit 2) that names
-// the flag and repeats what was given.
+// the flag and repeats what was given. UsageError is the same for flag combinations a command
+// checks itself (a missing --config, --config with --resume, ...).
 import { InvalidArgumentError } from 'commander';
 import { parseProgressMode, type ProgressMode } from '../engine/progress.js';
+
+/** Bad usage found by a command (not by commander): one line and exit code 2, like commander's own. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
 
 export function intArg(flag: string, min: number) {
   return (v: string): number => {

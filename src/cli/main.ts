@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { StoppedBySignal } from '../engine/signals.js';
+import { UsageError } from './args.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -24,6 +25,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     const e = err as Error;
     const cmd = program.args[0] ? ` ${program.args[0]}` : '';
+    if (err instanceof UsageError) {
+      process.stderr.write(`adaptext${cmd}: ${err.message}\n(run with --help for usage)\n`);
+      return 2;
+    }
     if (err instanceof StoppedBySignal) {
       // not a failure: the run is checkpointed and resumable; the shell's code for the signal
       process.stderr.write(`adaptext${cmd}: ${err.message}\n`);

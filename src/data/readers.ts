@@ -265,6 +265,11 @@ export function parseDataset(content: string, file: string, opts: ReadOptions): 
         return k;
       }
       const k = columns.indexOf(name);
+      const again = columns.indexOf(name, k + 1);
+      if (k >= 0 && again >= 0) {
+        // which one holds the data would be a guess (pandas renames the second to "name.1")
+        throw new Error(`${file}:1: column ${JSON.stringify(name)} appears more than once in the header (columns ${k + 1} and ${again + 1}); rename one`);
+      }
       if (k < 0 && required) {
         throw new Error(`${file}:1: no column ${JSON.stringify(name)} in the header (columns: ${columns.join(', ')})`);
       }

@@ -377,6 +377,9 @@ export function validateConfig(raw: unknown, source: string, baseDir: string, ov
   if (cfg.stage2.enabled && cfg.target.unlabelled === undefined && cfg.target.train === undefined && cfg.target.labelled === undefined) {
     problems.push('target: stage 2 needs target text (`unlabelled`, or `train`/`labelled` used without labels)');
   }
+  if (!cfg.stage1.enabled && !cfg.stage2.enabled && !cfg.stage3.enabled && !cfg.ablation) {
+    problems.push('stage1/stage2/stage3: every stage is disabled (and no ablation): the run would train nothing; enable at least one');
+  }
   if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`);
   return cfg;
 }

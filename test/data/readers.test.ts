@@ -141,6 +141,14 @@ test('CSV errors: text after a closing quote, wrong field count, unterminated qu
     /bad\.csv:1: no column "review" in the header \(columns: text, label\)/);
 });
 
+test('CSV: a column the reader needs that appears twice in the header is refused, not guessed', () => {
+  const f = file('dup.csv', 'text,label,text\nfirst,positive,second\n');
+  oneLine(() => readDataset(f, { task: 'classification', labels: SENT }), /dup\.csv:1: column "text" appears more than once in the header \(columns 1 and 3\); rename one/);
+  // a duplicated column nobody reads is harmless
+  const g = file('dup-unused.csv', 'note,text,label,note\nx,fine,positive,y\n');
+  assert.deepEqual((readDataset(g, { task: 'classification', labels: SENT }).examples as TextExample[]).map((e) => e.text), ['fine']);
+});
+
 test('CSV without a header uses column numbers; TSV splits on tabs and keeps quotes literally', () => {
   const f = file('nh.csv', 'positive,"a, b"\nnegative,c\n');
   const d = readDataset(f, { task: 'classification', labels: SENT, header: false, textField: '1', labelField: '0' });

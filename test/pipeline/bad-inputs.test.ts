@@ -105,7 +105,18 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
   it('resuming with a different model', async () => {
     const msg = await fails(['train', '--resume', existingRun, '--model', other]);
     assert.match(msg, new RegExp(`^adaptext train: ${existingRun}: the run was started from .* \\(bert, 2 layers, hidden 32, vocab 700\\); ${other} is a different model \\(bert, 2 layers, hidden 48, vocab 700\\)$`));
-    assert.equal(await fails(['train', '--resume', existingRun, '--seed', '3']), `adaptext train: --seed: a resumed run keeps the settings it started with (see ${join(existingRun, 'run.json')})`);
+  });
+
+  it('bad usage exits 2 with the help hint, as the README promises', async () => {
+    const usage = async (args: string[], line: string) => {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr, `${line}\n(run with --help for usage)\n`);
+    };
+    await usage(['train', '--resume', existingRun, '--seed', '3'], `adaptext train: --seed: a resumed run keeps the settings it started with (see ${join(existingRun, 'run.json')})`);
+    await usage(['train'], 'adaptext train: missing --config FILE (or --resume RUN)');
+    await usage(['train', '--config', config('usage.json'), '--resume', existingRun], 'adaptext train: give either --config FILE (a new run) or --resume RUN (continue one), not both');
+    await usage(['pretrain', 'corpus.txt'], 'adaptext pretrain: --out <dir> is required (or --resume <dir>)');
   });
 
   it('resuming after a data file changed', async () => {

@@ -137,6 +137,12 @@ stage1: {epochs: 5, lr: {heads: 1.0e-3}}
     assert.equal(c.stage1.max_steps ?? null, null);
   });
 
+  it('refuses a config that would train nothing (every stage disabled, no ablation)', () => {
+    const off = { stage1: { enabled: false }, stage2: { enabled: false }, stage3: { enabled: false } };
+    assert.match(errorOf(() => validateConfig({ ...minimal, ...off }, 'c.json', '/')), /c\.json: .*every stage is disabled/);
+    assert.equal(validateConfig({ ...minimal, ...off, ablation: true }, 'c.json', '/').ablation, true, 'the few-shot-only ablation alone is work');
+  });
+
   it('reports unreadable, empty and malformed config files in one line', () => {
     assert.match(errorOf(() => loadPipelineConfig('/nonexistent/run.yaml')), /^\/nonexistent\/run\.yaml: no such config file$/);
     assert.match(errorOf(() => loadPipelineConfig(write('e.yaml', '  \n'))), /e\.yaml: the config file is empty$/);

@@ -9,7 +9,7 @@ import { StopRequest, StoppedBySignal } from '../../engine/signals.js';
 import type { Command } from 'commander';
 import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from '../../pretrain/index.js';
 import { PROGRESS_MODES, type ProgressMode } from '../../engine/progress.js';
-import { countArg, intArg, numArg, progressArg } from '../args.js';
+import { UsageError, countArg, intArg, numArg, progressArg } from '../args.js';
 
 function collect(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
@@ -91,7 +91,7 @@ export function register(program: Command): void {
     .action(async (inputs: string[], f: Flags, cmd: Command) => {
       if (f.resume !== undefined) {
         if (inputs.length > 0 || f.out !== undefined || f.model !== undefined) {
-          throw new Error('--resume takes its inputs and options from the run folder; give only stop conditions (--max-steps, --max-minutes, --tokens) and cadence flags with it');
+          throw new UsageError('--resume takes its inputs and options from the run folder; give only stop conditions (--max-steps, --max-minutes, --tokens) and cadence flags with it');
         }
         // Only flags the user actually typed override the saved run.
         const given = (k: string) => cmd.getOptionValueSource(k) === 'cli';
@@ -100,12 +100,12 @@ export function register(program: Command): void {
           if (given(flag)) overrides[key] = f[flag];
         }
         const others = cmd.options.map((o) => o.attributeName()).filter((k) => given(k) && !['resume', 'maxSteps', 'maxMinutes', 'tokens', 'checkpointEvery', 'checkpointMinutes', 'snapshotEvery', 'logEvery', 'progress', 'evalEvery'].includes(k));
-        if (others.length > 0) throw new Error(`--resume continues the saved run; these flags cannot change: ${others.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`);
+        if (others.length > 0) throw new UsageError(`--resume continues the saved run; these flags cannot change: ${others.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`);
         await runWithStop({ resume: f.resume, overrides });
         return;
       }
-      if (f.out === undefined) throw new Error('--out <dir> is required (or --resume <dir>)');
-      if (inputs.length === 0) throw new Error('no training corpus given (pass .txt / .jsonl files or globs)');
+      if (f.out === undefined) throw new UsageError('--out <dir> is required (or --resume <dir>)');
+      if (inputs.length === 0) throw new UsageError('no training corpus given (pass .txt / .jsonl files or globs)');
       const tokensPerStep = f.batchSize! * f.maxLength! * f.gradAccum!;
       const totalSteps = f.totalSteps ?? (f.maxSteps! > 0 ? f.maxSteps! : f.tokens! > 0 ? Math.ceil(f.tokens! / tokensPerStep) : d.totalSteps);
       const o: PretrainOptions = {

@@ -12,7 +12,7 @@ import { InterruptedError } from '../../train/trainer.js';
 import { StopRequest } from '../../engine/signals.js';
 import type { Metrics, RunMetrics } from '../../eval/types.js';
 import { CliProgress, PROGRESS_MODES, type ProgressMode } from '../../engine/progress.js';
-import { intArg, progressArg } from '../args.js';
+import { UsageError, intArg, progressArg } from '../args.js';
 
 interface TrainFlags {
   config?: string;
@@ -55,12 +55,12 @@ export async function runTrain(o: TrainFlags, stop?: StopRequest): Promise<Pipel
   const progress = new CliProgress(process.stderr, { mode: o.quiet === true ? 'none' : o.progress });
   const opts = { progress, stopAfterSteps: o.stopAfterSteps ?? null, ...(stop !== undefined ? { stop } : {}) };
   if (o.resume !== undefined) {
-    if (o.config !== undefined) throw new Error('give either --config FILE (a new run) or --resume RUN (continue one), not both');
+    if (o.config !== undefined) throw new UsageError('give either --config FILE (a new run) or --resume RUN (continue one), not both');
     const extra = [o.output && '--output', o.seed !== undefined && '--seed', o.ablation && '--ablation', o.vocabTopK !== undefined && '--vocab-top-k', o.set.length > 0 && '--set'].filter(Boolean);
-    if (extra.length > 0) throw new Error(`${extra.join(', ')}: a resumed run keeps the settings it started with (see ${resolve(o.resume, 'run.json')})`);
+    if (extra.length > 0) throw new UsageError(`${extra.join(', ')}: a resumed run keeps the settings it started with (see ${resolve(o.resume, 'run.json')})`);
     return resumePipeline(o.resume, { ...opts, expectModel: o.model });
   }
-  if (o.config === undefined) throw new Error('missing --config FILE (or --resume RUN)');
+  if (o.config === undefined) throw new UsageError('missing --config FILE (or --resume RUN)');
   const overrides: Override[] = [];
   if (o.model !== undefined) overrides.push({ path: 'model', value: resolve(o.model), origin: '--model' });
   if (o.output !== undefined) overrides.push({ path: 'output', value: resolve(o.output), origin: '--output' });
