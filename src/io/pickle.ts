@@ -3,7 +3,7 @@
 // how to convert the file to safetensors once, in Python, where they chose to trust it.
 
 import { closeSync, openSync, readSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
 
 const PICKLE_EXT = /\.(bin|pt|pth|ckpt|pkl|pickle)$/i;
 
@@ -37,29 +37,29 @@ export function hasPickleMagic(path: string): boolean {
   }
 }
 
-function pyStr(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/** POSIX shell single quotes: the shell takes everything inside literally ('\'' for a quote). */
+function shQuote(s: string): string {
+  return `'${s.replace(/'/g, "'\\''")}'`;
 }
 
 /** The one-line Python command that converts a pickle checkpoint into `model.safetensors`
- * beside it. `weights_only=True` makes torch.load refuse arbitrary objects; `.clone()` breaks
- * the storage sharing of tied weights, which `save_file` rejects. For a sharded checkpoint
+ * beside it. The path is the command's one argument, shell-quoted, and never part of the code:
+ * pasting the hint for a folder named `p$(touch X)x` runs nothing but Python on that file.
+ * `weights_only=True` makes torch.load refuse arbitrary objects; `.clone()` breaks the storage
+ * sharing of tied weights, which `save_file` rejects. For a sharded checkpoint
  * (`pytorch_model.bin.index.json`) every shard in its weight_map is merged into one file. */
 export function pickleConversionCommand(path: string): string {
-  const dir = dirname(path);
-  const out = join(dir, 'model.safetensors');
+  const save = `save_file({k: v.clone().contiguous() for k, v in sd.items()}, os.path.join(os.path.dirname(p), 'model.safetensors'), metadata={'format': 'pt'})`;
   if (/\.index\.json$/i.test(path)) {
     return (
-      `python -c "import json, os, torch; from safetensors.torch import save_file; d = ${pyStr(dir)}; sd = {}; ` +
-      `[sd.update(torch.load(os.path.join(d, f), map_location='cpu', weights_only=True)) ` +
-      `for f in sorted(set(json.load(open(${pyStr(path)}))['weight_map'].values()))]; ` +
-      `save_file({k: v.clone().contiguous() for k, v in sd.items()}, ${pyStr(out)}, metadata={'format': 'pt'})"`
+      `python -c "import json, os, sys, torch; from safetensors.torch import save_file; p = sys.argv[1]; sd = {}; ` +
+      `[sd.update(torch.load(os.path.join(os.path.dirname(p), f), map_location='cpu', weights_only=True)) ` +
+      `for f in sorted(set(json.load(open(p))['weight_map'].values()))]; ${save}" ${shQuote(path)}`
     );
   }
   return (
-    `python -c "import torch; from safetensors.torch import save_file; ` +
-    `sd = torch.load(${pyStr(path)}, map_location='cpu', weights_only=True); ` +
-    `save_file({k: v.clone().contiguous() for k, v in sd.items()}, ${pyStr(out)}, metadata={'format': 'pt'})"`
+    `python -c "import os, sys, torch; from safetensors.torch import save_file; p = sys.argv[1]; ` +
+    `sd = torch.load(p, map_location='cpu', weights_only=True); ${save}" ${shQuote(path)}`
   );
 }
 

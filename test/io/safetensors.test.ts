@@ -372,8 +372,9 @@ describe('safetensors: pickles are refused, never executed', () => {
         (e: Error) => {
           assert.ok(!e.message.includes('\n'));
           assert.ok(e.message.startsWith(`${p} is a PyTorch pickle; adaptext never executes pickles. Convert it to safetensors: python -c "`));
-          assert.match(e.message, /torch\.load\('.*', map_location='cpu', weights_only=True\)/);
-          assert.match(e.message, /save_file\(\{k: v\.clone\(\)\.contiguous\(\) for k, v in sd\.items\(\)\}, '.*model\.safetensors'/);
+          assert.match(e.message, /torch\.load\(p, map_location='cpu', weights_only=True\)/);
+          assert.match(e.message, /save_file\(\{k: v\.clone\(\)\.contiguous\(\) for k, v in sd\.items\(\)\}, os\.path\.join\(os\.path\.dirname\(p\), 'model\.safetensors'\)/);
+          assert.ok(e.message.endsWith(` '${p}'`), 'the path is the one shell-quoted argument');
           return true;
         },
       );
@@ -396,8 +397,8 @@ describe('safetensors: pickles are refused, never executed', () => {
     assert.equal(readSafetensors(writeTmp('x80.safetensors', b)).get('w')!.data[0], 2.5);
   });
 
-  it('refusePickle quotes awkward paths for Python', () => {
-    assert.throws(() => refusePickle("/m/it's/pytorch_model.bin"), /torch\.load\('\/m\/it\\'s\/pytorch_model\.bin'/);
+  it('refusePickle shell-quotes awkward paths', () => {
+    assert.throws(() => refusePickle("/m/it's/pytorch_model.bin"), (e: Error) => e.message.endsWith(`" '/m/it'\\''s/pytorch_model.bin'`));
   });
 });
 
@@ -456,22 +457,30 @@ describe('safetensors: writer and reader API', () => {
 });
 
 describe('safetensors: conversion one-liners are valid Python', () => {
-  it('single-file and sharded commands compile with python3 (a visible skip without python3)', async (t) => {
+  it('a real shell passes the path through literally (no code from the folder name runs), and the code compiles with python3', async (t) => {
     const { pickleConversionCommand } = await import('../../src/io/pickle.js');
     const { spawnSync } = await import('node:child_process');
-    const cmds = [pickleConversionCommand("/m/it's/pytorch_model.bin"), pickleConversionCommand('/m/x/pytorch_model.bin.index.json')];
-    assert.match(cmds[1]!, /json\.load\(open\('\/m\/x\/pytorch_model\.bin\.index\.json'\)\)\['weight_map'\]/);
-    for (const cmd of cmds) {
+    const dir = mkdtempSync(join(tmpdir(), 'adaptext-quote-'));
+    const hostile = [join(dir, "it's", 'p$(touch pwned)x`touch pwned2`"\\n', 'pytorch_model.bin'), join(dir, 'x y', 'pytorch_model.bin.index.json')];
+    for (const path of hostile) {
+      const cmd = pickleConversionCommand(path);
       assert.ok(!cmd.includes('\n'));
-      // Strip `python -c "` ... `"` and compile (not run) the code.
-      const code = cmd.slice('python -c "'.length, -1);
-      const r = spawnSync('python3', ['-c', 'import sys; compile(sys.argv[1], "<cmd>", "exec")', code], { encoding: 'utf8' });
-      if (r.error) {
+      assert.ok(cmd.startsWith('python -c "'));
+      // The shell sees exactly two arguments after `python -c`: the code and the path, verbatim.
+      const r = spawnSync('sh', ['-c', cmd.replace(/^python -c /, "printf '%s\\0' ")], { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const [code, arg, rest] = r.stdout.split('\0');
+      assert.equal(arg, path);
+      assert.equal(rest, '');
+      assert.ok(!code!.includes(dir), 'the path is not part of the Python code');
+      assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('pwned')), [], 'nothing in the path was executed');
+      const c = spawnSync('python3', ['-c', 'import sys; compile(sys.argv[1], "<cmd>", "exec")', code!], { encoding: 'utf8' });
+      if (c.error) {
         // no python3 on this machine: nothing to compile against — say so instead of passing
-        t.skip(`python3 is not available (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}): the commands were not compiled`);
+        t.skip(`python3 is not available (${(c.error as NodeJS.ErrnoException).code ?? c.error.message}): the commands were not compiled`);
         return;
       }
-      assert.equal(r.status, 0, r.stderr);
+      assert.equal(c.status, 0, c.stderr);
     }
   });
 });
