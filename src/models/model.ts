@@ -451,7 +451,8 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 function checkKey(name: string, where: string): void {
-  if (typeof name !== 'string' || !/^[A-Za-z0-9_\-]+$/.test(name)) {
-    throw new Error(`${where}: name '${String(name)}' must be non-empty and use only letters, digits, '_' or '-'`);
+  // names become folder and file names: a length bound keeps them portable (and ENAMETOOLONG away)
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+    throw new Error(`${where}: name '${String(name).slice(0, 80)}' must be 1 to 64 letters, digits, '_' or '-'`);
   }
 }

@@ -17,7 +17,9 @@ function section<T>(s: Schema<T, boolean>): Schema<T> {
   return v.withDefault(s, () => validate(s, {}, { source: 'built-in defaults', freeze: false }));
 }
 
-const DOMAIN_NAME = { pattern: /^[A-Za-z0-9_-]+$/, patternName: 'a name of letters, digits, "-" or "_"' } as const;
+// Names become folder and file names (adapters, heads, checkpoints): checked here, before any work,
+// not by ENAMETOOLONG after stage 1. Same rule as AdapterModel's names (src/models/model.ts).
+const DOMAIN_NAME = { pattern: /^[A-Za-z0-9_-]{1,64}$/, patternName: 'a name of 1 to 64 letters, digits, "-" or "_"' } as const;
 
 const Task = v.object({
   type: v.enum(['sequence_classification', 'token_classification'] as const),

@@ -143,6 +143,13 @@ stage1: {epochs: 5, lr: {heads: 1.0e-3}}
     assert.equal(validateConfig({ ...minimal, ...off, ablation: true }, 'c.json', '/').ablation, true, 'the few-shot-only ablation alone is work');
   });
 
+  it('refuses names that cannot become file names up front (a 300-character domain failed with ENAMETOOLONG after stage 1)', () => {
+    const long = 'd'.repeat(300);
+    assert.match(errorOf(() => validateConfig({ ...minimal, target: { ...minimal.target, name: long } }, 'c.json', '/')), /target\.name: expected a name of 1 to 64 letters/);
+    assert.match(errorOf(() => validateConfig({ ...minimal, target: { ...minimal.target, name: 'a/b' } }, 'c.json', '/')), /target\.name: expected a name of 1 to 64/);
+    assert.equal(validateConfig({ ...minimal, target: { ...minimal.target, name: 'k'.repeat(64) } }, 'c.json', '/').target.name.length, 64);
+  });
+
   it('reports unreadable, empty and malformed config files in one line', () => {
     assert.match(errorOf(() => loadPipelineConfig('/nonexistent/run.yaml')), /^\/nonexistent\/run\.yaml: no such config file$/);
     assert.match(errorOf(() => loadPipelineConfig(write('e.yaml', '  \n'))), /e\.yaml: the config file is empty$/);
