@@ -182,7 +182,8 @@ export function configFromJson(obj: unknown, source: string): BertConfig {
   }
   if (id2label && label2id) {
     for (const [id, label] of Object.entries(id2label)) {
-      if (label2id[label] !== undefined && label2id[label] !== Number(id)) {
+      // own keys only: a label named "constructor" must not find Object.prototype's
+      if (Object.hasOwn(label2id, label) && label2id[label] !== Number(id)) {
         fail('label2id', `${JSON.stringify(label)} maps to ${label2id[label]} but id2label[${id}] is ${JSON.stringify(label)}`);
       }
     }

@@ -192,6 +192,11 @@ describe('config: validation errors name the file and the field', () => {
     assert.match(loadError('lblk', { ...base(), id2label: { zero: 'neg' } }), /^id2label\.zero: expected an integer label id/);
   });
 
+  it('labels named like Object.prototype members are plain labels', () => {
+    const c = configFromJson({ ...base(), id2label: { 0: 'constructor', 1: 'toString', 2: '__proto__' }, label2id: { other: 3 } }, 'c');
+    assert.deepEqual(Object.values(c.id2label!), ['constructor', 'toString', '__proto__']);
+  });
+
   it('bad JSON, non-object, missing file/folder', () => {
     const dir = writeConfig('json', '{"vocab_size": 3,\n}');
     assert.throws(() => loadConfig(dir), { message: `${join(dir, 'config.json')}:2:1: invalid JSON: Expected double-quoted property name` });
