@@ -10,6 +10,7 @@
 //   described in adaptext.json); `...adapters.<name>...` (adapters described in adaptext.json).
 // The pooler may be missing (RoBERTa checkpoints, MLM-only BERTs): it is initialised like HF does.
 import { shapeStr } from '../tensor/tensor.js';
+import { firstNonFinite } from '../tensor/ops/check.js';
 import type { StoredTensor } from '../nn/module.js';
 import { initBertWeights } from '../nn/init.js';
 import { sameShape } from '../nn/module.js';
@@ -74,12 +75,24 @@ const MLM_ROBERTA: Record<string, string> = {
  * Build an AdapterModel from a config and checkpoint tensors. Every problem (missing,
  * unexpected, mis-shaped) is collected and thrown as ONE error naming each tensor and shapes.
  */
+/**
+ * Weights must be finite to be loaded: a NaN base model would otherwise surface much later as
+ * "training diverged, lower the learning rates". Names the tensor and the first bad index.
+ */
+export function checkFiniteWeights(tensors: Iterable<readonly [string, { data: ArrayLike<number> }]>, where: string): void {
+  for (const [k, t] of tensors) {
+    const i = firstNonFinite(t.data);
+    if (i >= 0) throw new Error(`${where}: tensor "${k}" holds ${t.data[i]} at index ${i}; refusing to load non-finite weights (a damaged file, or saved from a diverged run)`);
+  }
+}
+
 export function modelFromTensors(
   config: BertFamilyConfig,
   tensors: ReadonlyMap<string, StoredTensor>,
   opts: { seed?: number; sidecar?: ModelSidecar | null; source?: string } = {},
 ): { model: AdapterModel; info: LoadInfo } {
   const source = opts.source ?? 'checkpoint';
+  checkFiniteWeights(tensors, source);
   const rc = resolveConfig(config, `${source}: config`);
   const sidecar = opts.sidecar ?? null;
   const model = new AdapterModel(config, { seed: opts.seed, skipInit: true });

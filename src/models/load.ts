@@ -14,7 +14,7 @@ import {
   ADAPTER_WEIGHTS_NAME,
   parseAdapterConfigFile,
 } from './adapters.js';
-import { modelFromTensors, parseSidecar, SIDECAR_NAME, type LoadInfo } from './checkpoint.js';
+import { checkFiniteWeights, modelFromTensors, parseSidecar, SIDECAR_NAME, type LoadInfo } from './checkpoint.js';
 import { specFromHeadConfig } from './heads.js';
 import type { AdapterModel } from './model.js';
 
@@ -95,9 +95,10 @@ export function loadAdapter(model: AdapterModel, dir: string, opts: { loadAs?: s
   if (Number.isFinite(file.hidden_size) && file.hidden_size !== model.cfg.hiddenSize) {
     throw new Error(`${cfgPath}: adapter was trained for hidden_size ${file.hidden_size}, this model has ${model.cfg.hiddenSize}`);
   }
+  const tensors = readSafetensors(weights);
+  checkFiniteWeights(tensors, weights); // before the model changes
   const name = opts.loadAs ?? file.name;
   model.addAdapter(name, file.config, { overwrite: opts.overwrite });
-  const tensors = readSafetensors(weights);
   const own = new Map(model.adapterParameters(name));
   const seen = new Set<string>();
   const problems: string[] = [];
@@ -147,6 +148,8 @@ export function loadHead(model: AdapterModel, dir: string, opts: { loadAs?: stri
   if (typeof obj['config'] !== 'object' || obj['config'] === null) throw new Error(`${cfgPath}: field 'config' must be an object`);
   const saved = obj['name'];
   const name = opts.loadAs ?? saved;
+  const headTensors = readSafetensors(weights);
+  checkFiniteWeights(headTensors, weights); // before the model changes
   const head = model.addHead(name, specFromHeadConfig(obj['config'] as Record<string, unknown>, cfgPath), {
     overwrite: opts.overwrite,
     main: opts.main,
@@ -154,7 +157,7 @@ export function loadHead(model: AdapterModel, dir: string, opts: { loadAs?: stri
   const own = new Map(head.namedParameters());
   const seen = new Set<string>();
   const problems: string[] = [];
-  for (const [raw, t] of readSafetensors(weights)) {
+  for (const [raw, t] of headTensors) {
     const pre = `heads.${saved}.`;
     if (!raw.startsWith(pre)) {
       problems.push(`unexpected ${raw} ${shapeStr(t.shape)}`);

@@ -26,7 +26,7 @@ import { AdapterModel, loadModel, saveModel, type BertFamilyConfig } from '../mo
 import { AdamW, clipGradNorm, linearWarmupDecaySchedule } from '../optim/index.js';
 import { MlmMasker } from '../data/index.js';
 import { IGNORE_INDEX } from '../data/examples.js';
-import { Rng, noGrad, scale, kernels } from '../tensor/index.js';
+import { Rng, firstNonFinite, noGrad, scale, kernels } from '../tensor/index.js';
 import { loadTokenizer, trainWordPiece, type Tokenizer } from '../text/index.js';
 import { expandInputs, readRecords } from './corpus.js';
 import { loadStream } from './data.js';
@@ -403,6 +403,10 @@ export async function pretrain(
   const elapsed = () => elapsedBefore + (Date.now() - sessionStart) / 1000;
   const checkpoint = (why: string) => {
     const tc = Date.now();
+    for (const p of params) {
+      const i = firstNonFinite(p.data);
+      if (i >= 0) throw new Error(`pretrain: after step ${step} a weight of shape [${p.shape.join(', ')}] holds ${p.data[i]} at index ${i}; the checkpoint was not written (diverged: lower --lr or raise --warmup-steps)`);
+    }
     saveCheckpoint(out, model, tok, opt, { step, tokensSeen, position: batches.position, maskRng: maskRng.getState(), modelRng: model.rng.getState(), elapsedSeconds: elapsed() }, mlmHead);
     publishModel(out);
     log(out, { event: 'checkpoint', step, tokens: tokensSeen, reason: why, seconds: (Date.now() - tc) / 1000 });

@@ -58,6 +58,7 @@ export { transpose } from './ops/transpose.js';
 export { slice } from './ops/slice.js';
 export { concat } from './ops/concat.js';
 export { gatherRows } from './ops/gather-rows.js';
+export { firstNonFinite } from './ops/check.js';
 export { sum } from './ops/sum.js';
 export { mean } from './ops/mean.js';
 export { meanPool } from './ops/mean-pool.js';

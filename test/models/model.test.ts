@@ -222,7 +222,8 @@ test('bad inputs give one-line errors', () => {
   assert.throws(() => model.forward(batch(), { heads: ['nope'] }), /no head 'nope'/);
   assert.throws(() => new AdapterModel({ ...TINY, model_type: 'gpt2' }), /model_type 'gpt2' is not supported/);
   assert.throws(() => new AdapterModel({ ...TINY, hidden_size: 15 }), /hidden_size 15 is not a multiple of num_attention_heads 2/);
-  assert.throws(() => model.addHead('bad name', { type: 'masked_lm' }), /must be non-empty/);
+  assert.throws(() => model.addHead('bad name', { type: 'masked_lm' }), /name 'bad name' must be 1 to 64 letters, digits/);
+  assert.throws(() => model.addAdapter('a'.repeat(65), {} as never), /must be 1 to 64 letters/);
 });
 
 test('resizeTokenEmbeddings: old rows kept, new rows = mean of their old sub-tokens (FVT), MLM follows, save config updated', () => {

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { join } from 'node:path';
-import { loadModel, type AdapterModel } from '../../src/models/index.js';
+import { existsSync } from 'node:fs';
+import { loadModel, saveModel, type AdapterModel } from '../../src/models/index.js';
 import { loadTokenizer, type Tokenizer } from '../../src/text/index.js';
 import { encodeExamples, readDataset, type EncodedExample } from '../../src/data/index.js';
 import { validateConfig, type PipelineConfig } from '../../src/train/config.js';
@@ -176,6 +177,28 @@ describe('stage mechanics', () => {
     const d5 = grads({ task: 0, mlm: 0, domain: 1 }, 5);
     assert.ok(Math.abs(d5.out.lambda! - 0.9866142981514303) < 1e-12 && d5.source > 0 && d5.target > 0 && d5.upper > 0, 'λ > 0: reversed gradient reaches both adapters and the encoder');
     assert.ok(d5.out.discAcc! >= 0 && d5.out.discAcc! <= 1 && d5.out.lossDomain! > 0);
+  });
+
+  it('non-finite weights after the last update of a stage are never saved (issue 13 item 4), and never loaded', async () => {
+    const model = stage1Model();
+    const run = newRun();
+    const optimizer = buildOptimizer(model, { adapters: 1e-3, heads: 1e-3, backbone: 1e-3, embeddings: 0, discriminator: 0 }, { totalSteps: 10, warmupRatio: 0, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 });
+    const inner = supervisedHooks({
+      stage: 'stage1', run, model, adapter: 'books', head: 'sentiment', task: TASK, role: 'source',
+      train: books.slice(0, 8), validation: [], batchSize: 8, evalBatchSize: 8, padId: tok.specialIds.pad, seed: 1, metric: 'macro_f1', progress: silentProgress,
+    });
+    const [name, victim] = model.namedParameters().find(([, p]) => p.requiresGrad)!;
+    // loss and gradient norm of the (only) step are finite; the weights it leaves are not
+    const hooks: StageHooks = { ...inner, step: (b, st) => { const out = inner.step(b, st); victim.data[3] = NaN; return out; } };
+    await assert.rejects(
+      runStage({ stage: 'stage1', run, model, tokenizer: tok, optimizer, epochs: 1, totalSteps: 1, patience: null, clipNorm: 1, saveEvery: 100, baseModel: fingerprintOf(modelDir), progress: silentProgress, budget: { stopAfterSteps: null, stepsDone: 0 }, resumeFrom: null }, hooks),
+      new RegExp(`^Error: stage1: after step 1 weight ${name.replace(/\./g, '\\.')}\\[3\\] is NaN; nothing was saved`),
+    );
+    assert.ok(!existsSync(run.progressDir('stage1', 'last')), 'no checkpoint written');
+    // a model folder holding NaN is refused on load, naming the tensor (not "lower the learning rates" later)
+    const bad = join(tmp(), 'nan-model');
+    saveModel(model, bad);
+    assert.throws(() => loadModel(bad), /nan-model: tensor "[^"]+" holds NaN at index 3; refusing to load non-finite weights/);
   });
 
   it('early stopping: stops after `patience` epochs without improvement and keeps the best checkpoint', async () => {

@@ -54,3 +54,12 @@ export function sameShape(a: Shape, b: Shape): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** Index of the first NaN or ±Inf in `a`, or -1 (x − x is 0 exactly for finite x). */
+export function firstNonFinite(a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    if (x - x !== 0) return i;
+  }
+  return -1;
+}
