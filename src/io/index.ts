@@ -1,6 +1,7 @@
 // File formats and safe writing: safetensors, HF config.json, JSON Lines, config validation,
 // atomic files/folders, pickle refusal.
 export * from './atomic.js';
+export * from './lock.js';
 export * from './config.js';
 export * from './float16.js';
 export * from './jsonl.js';

@@ -22,6 +22,7 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkNewOutputDir, writeJsonAtomic, recoverDir } from '../io/atomic.js';
+import { lockDir } from '../io/lock.js';
 import { AdapterModel, loadModel, saveModel, type BertFamilyConfig } from '../models/index.js';
 import { AdamW, clipGradNorm, linearWarmupDecaySchedule } from '../optim/index.js';
 import { MlmMasker } from '../data/index.js';
@@ -270,7 +271,6 @@ export async function pretrain(
     if (!existsSync(runFile)) throw new Error(`--resume ${given.resume}: ${runFile} is missing (not a pretraining output folder)`);
     o = { ...(JSON.parse(readFileSync(runFile, 'utf8')) as PretrainOptions), out };
     for (const [k, v] of Object.entries(given.overrides ?? {})) if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
-    recoverDir(checkpointDir(out));
   } else {
     o = { ...given, out: resolve(given.out) };
     if (existsSync(join(o.out, RUN_FILE))) {
@@ -293,7 +293,34 @@ export async function pretrain(
   for (const f of heldFiles) if (trainFiles.includes(f)) throw new Error(`held-out file '${f}' is also a training input`);
   if (o.model !== null && !existsSync(join(o.model, 'config.json'))) throw new Error(`--model ${o.model}: no config.json (expected a Hugging Face model folder)`);
   mkdirSync(out, { recursive: true });
+  // one writer per folder for the life of the run (a second `pretrain` on it is refused)
+  const lock = lockDir(out, resuming ? 'pretrain --resume' : 'pretrain');
+  try {
+    if (resuming) recoverDir(checkpointDir(out));
+    else {
+      if (existsSync(join(out, RUN_FILE))) throw new Error(`${out}: another pretraining run was started here meanwhile`);
+      checkNewOutputDir(out, 'choose a new --out (pretraining only writes into a folder it creates)');
+    }
+    return await pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFiles, heldFiles });
+  } finally {
+    lock.release();
+  }
+}
 
+interface LockedRun {
+  o: PretrainOptions;
+  out: string;
+  resuming: boolean;
+  hooks: PretrainHooks;
+  print: (line: string) => void;
+  bar: ProgressSink;
+  t0: number;
+  trainFiles: string[];
+  heldFiles: string[];
+}
+
+/** The run itself, once the options are checked and the output folder is locked. */
+async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFiles, heldFiles }: LockedRun): Promise<PretrainResult> {
   // ---------------------------------------------------------------- tokenizer + model
   let tok: Tokenizer;
   let model: AdapterModel;

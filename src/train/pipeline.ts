@@ -30,7 +30,7 @@ import { DISCRIMINATOR_STATS_ROWS, linearProbeInit, setDiscriminatorStatistics }
 import { alignmentBatchesPerEpoch, alignmentHooks } from './alignment.js';
 import { loadCheckpoint, readTrainerState, TRAINER_STATE_NAME, type TrainerState } from './checkpoint.js';
 import { silentProgress, type ProgressSink } from '../engine/progress.js';
-import { fingerprintText, RunFolder, STAGES, type ModelFingerprint, type StageName } from './run-folder.js';
+import { fingerprintText, RunFolder, STAGES, type ModelFingerprint, type RunJson, type StageName } from './run-folder.js';
 import { deriveSeed } from '../engine/seeds.js';
 import {
   adapterSpec,
@@ -153,13 +153,25 @@ export async function trainPipeline(cfg: PipelineConfig, opts: PipelineOptions =
     ...({ data: dataSummary(p.data), dataFiles: dataFingerprint(cfg) } as object),
   });
   for (const n of [...p.data.source.notes, ...p.data.target.notes]) progress.note(n);
-  return execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 }, stop: opts.stop ?? null });
+  try {
+    return await execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 }, stop: opts.stop ?? null });
+  } finally {
+    run.release();
+  }
 }
 
 /** Continue a run after a crash from its last checkpoint. */
 export async function resumePipeline(runDir: string, opts: PipelineOptions & { expectModel?: string } = {}): Promise<PipelineResult> {
+  const { run, info } = RunFolder.open(runDir, { lock: 'train --resume' });
+  try {
+    return await resumeLocked(run, info, runDir, opts);
+  } finally {
+    run.release();
+  }
+}
+
+async function resumeLocked(run: RunFolder, info: RunJson, runDir: string, opts: PipelineOptions & { expectModel?: string }): Promise<PipelineResult> {
   const progress = opts.progress ?? silentProgress;
-  const { run, info } = RunFolder.open(runDir);
   const cfg = validateConfig(info.config, run.runJsonPath, run.dir);
   if (opts.expectModel !== undefined) {
     const want = fingerprintOf(opts.expectModel);

@@ -9,6 +9,7 @@
 import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, truncateSync, openSync, readSync, closeSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkNewOutputDir, writeJsonAtomic } from '../io/atomic.js';
+import { lockDir, type DirLock } from '../io/lock.js';
 import type { LogRecord, RunInfo, RunMetrics } from '../eval/types.js';
 
 export const RUN_FORMAT_VERSION = 1;
@@ -44,7 +45,10 @@ export class RunFolder {
   readonly dir: string;
   private lines: number;
 
-  private constructor(dir: string) {
+  private constructor(
+    dir: string,
+    private readonly lock: DirLock | null = null,
+  ) {
     this.dir = resolve(dir);
     this.lines = existsSync(this.logPath) ? countLines(this.logPath) : 0;
   }
@@ -76,18 +80,29 @@ export class RunFolder {
   /**
    * Start a new run in `dir`: it must not exist or be empty. Nothing is written when this throws.
    */
-  static create(dir: string, info: Omit<RunJson, 'formatVersion' | 'adaptextVersion' | 'createdAt'>): RunFolder {
-    if (existsSync(dir) && RunFolder.isRun(dir)) throw new Error(`${dir}: already holds a run; continue it with --resume ${dir}, or choose another output folder`);
-    checkNewOutputDir(dir, 'choose a new folder');
+  static create(dir: string, info: Omit<RunJson, 'formatVersion' | 'adaptextVersion' | 'createdAt'>, command = 'train'): RunFolder {
+    const check = (): void => {
+      if (existsSync(dir) && RunFolder.isRun(dir)) throw new Error(`${dir}: already holds a run; continue it with --resume ${dir}, or choose another output folder`);
+      checkNewOutputDir(dir, 'choose a new folder');
+    };
+    check();
     mkdirSync(dir, { recursive: true });
-    const run = new RunFolder(dir);
-    const json: RunJson = { formatVersion: RUN_FORMAT_VERSION, adaptextVersion: ADAPTEXT_VERSION, createdAt: new Date().toISOString(), ...info };
-    writeJsonAtomic(run.runJsonPath, json);
-    return run;
+    // the lock makes "empty, so it is ours" atomic: checked again once no one else can write here
+    const lock = lockDir(dir, command);
+    try {
+      check();
+      const run = new RunFolder(dir, lock);
+      const json: RunJson = { formatVersion: RUN_FORMAT_VERSION, adaptextVersion: ADAPTEXT_VERSION, createdAt: new Date().toISOString(), ...info };
+      writeJsonAtomic(run.runJsonPath, json);
+      return run;
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
   }
 
-  /** Open an existing run (for --resume, eval, predict). */
-  static open(dir: string): { run: RunFolder; info: RunJson } {
+  /** Open an existing run (for --resume, eval, predict); `lock`: take the writer's lock, naming the command. */
+  static open(dir: string, opts: { lock?: string } = {}): { run: RunFolder; info: RunJson } {
     if (!existsSync(dir)) throw new Error(`${dir}: no such run folder`);
     if (!RunFolder.isRun(dir)) throw new Error(`${dir}: not a run folder (no run.json)`);
     const path = join(dir, 'run.json');
@@ -100,7 +115,13 @@ export class RunFolder {
     if (info.formatVersion !== RUN_FORMAT_VERSION) {
       throw new Error(`${path}: run format version ${JSON.stringify(info.formatVersion)} is not supported (expected ${RUN_FORMAT_VERSION})`);
     }
-    return { run: new RunFolder(dir), info };
+    const lock = opts.lock !== undefined ? lockDir(dir, opts.lock) : null;
+    return { run: new RunFolder(dir, lock), info };
+  }
+
+  /** Give up the writer's lock (when the run ends, also by an error). */
+  release(): void {
+    this.lock?.release();
   }
 
   get logLines(): number {

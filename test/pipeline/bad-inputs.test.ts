@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { FIXTURES, fixtureConfig, runCli, tinyModel, tmp } from './helpers.js';
+import { lockDir } from '../../src/io/lock.js';
 
 let model: string;
 let other: string;
@@ -105,6 +106,16 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
   it('resuming with a different model', async () => {
     const msg = await fails(['train', '--resume', existingRun, '--model', other]);
     assert.match(msg, new RegExp(`^adaptext train: ${existingRun}: the run was started from .* \\(bert, 2 layers, hidden 32, vocab 700\\); ${other} is a different model \\(bert, 2 layers, hidden 48, vocab 700\\)$`));
+  });
+
+  it('a run folder another process is writing (issue 13 item 3: two writers interleaved log.jsonl)', async () => {
+    const lock = lockDir(existingRun, 'train');
+    try {
+      const msg = await fails(['train', '--resume', existingRun, '--quiet']);
+      assert.match(msg, new RegExp(`^adaptext train: ${existingRun}: in use by train \\(pid ${process.pid} on .*\\); wait for it to end, or if it is gone, remove `));
+    } finally {
+      lock.release();
+    }
   });
 
   it('bad usage exits 2 with the help hint, as the README promises', async () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pretrain, PRETRAIN_DEFAULTS, buildStream, packStream, writeSequence, readRecords, expandInputs, epochPermutation, type PretrainOptions } from '../../src/pretrain/index.js';
 import { loadModel, readModelTensors } from '../../src/models/index.js';
 import { loadTokenizer } from '../../src/text/index.js';
+import { lockDir } from '../../src/io/lock.js';
 
 const BOOKS = join(import.meta.dirname, '../../data/amazon/books.unlabeled.jsonl.gz');
 const KITCHEN = join(import.meta.dirname, '../../data/amazon/kitchen.unlabeled.jsonl.gz');
@@ -196,6 +197,13 @@ test('never writes into a folder it did not create: not over its own --model, no
   writeFileSync(join(mine, 'notes.txt'), 'mine');
   await assert.rejects(pretrain(tinyOptions(mine, { maxSteps: 3 }), quiet), /output folder is not empty \(notes\.txt\)/);
   assert.deepEqual(readdirSync(mine), ['notes.txt']);
+  // one writer per run folder: a resume while another process holds it is refused
+  const held = lockDir(fullOut, 'pretrain');
+  try {
+    await assert.rejects(pretrain({ resume: fullOut, overrides: { maxSteps: 41 } }, quiet), /in use by pretrain \(pid \d+ on /);
+  } finally {
+    held.release();
+  }
 });
 
 test('SIGTERM stops a run at the end of the step with a checkpoint', async () => {
