@@ -224,6 +224,9 @@ test('bad inputs give one-line errors', () => {
   assert.throws(() => new AdapterModel({ ...TINY, hidden_size: 15 }), /hidden_size 15 is not a multiple of num_attention_heads 2/);
   assert.throws(() => model.addHead('bad name', { type: 'masked_lm' }), /name 'bad name' must be 1 to 64 letters, digits/);
   assert.throws(() => model.addAdapter('a'.repeat(65), {} as never), /must be 1 to 64 letters/);
+  // absurd sizes are refused before anything is allocated, naming the field (issue 13 item 8)
+  assert.throws(() => new AdapterModel({ ...TINY, num_hidden_layers: 1_000_000, hidden_size: 768, num_attention_heads: 12, intermediate_size: 3072 }), /config: num_hidden_layers 1000000 \(hidden_size 768\) needs [\d.]+ GiB for the float32 weights alone; this machine has [\d.]+ GiB/);
+  assert.throws(() => new AdapterModel({ ...TINY, hidden_size: 1e9 }), /config: vocab_size \d+ with hidden_size 1000000000 makes a weight matrix of \d+ elements/);
 });
 
 test('resizeTokenEmbeddings: old rows kept, new rows = mean of their old sub-tokens (FVT), MLM follows, save config updated', () => {
