@@ -7,7 +7,33 @@ import { registerCommands } from './commands/index.js';
 import { StoppedBySignal } from '../engine/signals.js';
 import { UsageError } from './args.js';
 
+let outputGuarded = false;
+
+/**
+ * Errors writing our own output are not crashes: a reader that went away (`adaptext predict … | head`,
+ * EPIPE) ends the command quietly; a full or failing device (`> /dev/full`: ENOSPC, EIO) gives one
+ * line on stderr and exit code 1 instead of a stack trace.
+ */
+function guardOutput(): void {
+  if (outputGuarded) return;
+  outputGuarded = true;
+  for (const [stream, name] of [[process.stdout, 'standard output'], [process.stderr, 'standard error']] as const) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      if (stream !== process.stderr) {
+        try {
+          process.stderr.write(`adaptext: cannot write to ${name} (${e.message.replace(/, write$/, '')})\n`);
+        } catch {
+          // stderr is gone too: the exit code says it
+        }
+      }
+      process.exit(1);
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  guardOutput();
   const program = new Command();
   program
     .name('adaptext')

@@ -68,6 +68,17 @@ function fsyncDir(dir: string): void {
  * `commit()` fsyncs and renames it over `path`; `abort()` (or any failure) deletes it and
  * leaves an existing `path` untouched.
  */
+/**
+ * A file-system error as the user should see it: their path and the reason (ENOSPC, EROFS, EACCES,
+ * ...), never the name of our temp file.
+ */
+function userPathError(path: string, e: unknown): Error {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.code !== 'string') return e as Error;
+  const why: Record<string, string> = { ENOSPC: 'no space left on the device', EROFS: 'read-only file system', EACCES: 'permission denied', EDQUOT: 'disk quota exceeded', EIO: 'input/output error', EISDIR: 'is a folder' };
+  return new Error(`${path}: cannot write (${err.code}: ${why[err.code] ?? err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')})`);
+}
+
 export class AtomicFileWriter {
   readonly path: string;
   private readonly target: string;
@@ -82,8 +93,13 @@ export class AtomicFileWriter {
     this.target = resolve(path);
     const parent = dirname(this.target);
     if (!existsSync(parent)) throw new Error(`${path}: cannot write, directory ${parent} does not exist`);
+    if (existsSync(this.target) && statSync(this.target).isDirectory()) throw new Error(`${path}: is a folder; give a file path`);
     this.tmp = tempName(this.target, 'tmp');
-    this.fd = openSync(this.tmp, 'wx', 0o666);
+    try {
+      this.fd = openSync(this.tmp, 'wx', 0o666);
+    } catch (e) {
+      throw userPathError(path, e);
+    }
   }
 
   /** Append text (UTF-8) or bytes. Small writes are buffered up to 1 MiB. */
@@ -114,7 +130,7 @@ export class AtomicFileWriter {
       f();
     } catch (e) {
       this.abort();
-      throw e;
+      throw userPathError(this.path, e);
     }
   }
 

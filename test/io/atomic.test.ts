@@ -2,7 +2,7 @@
 // and no temp litter; crash leftovers are repaired by recoverDir.
 import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -171,5 +171,23 @@ describe('writeDirAtomic', () => {
     assert.deepEqual(hidden(parent), [`.best.tmp-${process.pid}-11111111`]);
     assert.deepEqual(recoverDir(join(parent, 'best')), []);
     assert.ok(existsSync(join(parent, 'best')));
+  });
+});
+
+describe('write errors name the user\'s path (issue 13 item 11)', () => {
+  it('a folder given as the output file, and a device that is full', () => {
+    const d = join(tmp, 'a-folder');
+    mkdirSync(d);
+    assert.throws(() => writeFileAtomic(d, 'x'), new RegExp(`^Error: ${d}: is a folder; give a file path$`));
+    assert.deepEqual(readdirSync(d), []);
+    // stdout on a full device: one line and exit 1, not a stack trace
+    if (existsSync('/dev/full')) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "const { main } = await import('./src/cli/main.ts'); process.exitCode = await main(process.argv.slice(1));", 'train', '--help'], {
+        stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'],
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr, 'adaptext: cannot write to standard output (ENOSPC: no space left on device)\n');
+    }
   });
 });
