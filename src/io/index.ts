@@ -2,6 +2,7 @@
 // atomic files/folders, pickle refusal.
 export * from './atomic.js';
 export * from './lock.js';
+export * from './hash.js';
 export * from './config.js';
 export * from './float16.js';
 export * from './jsonl.js';

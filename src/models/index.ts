@@ -28,6 +28,6 @@ export {
 export type { HeadSpec, HeadType, HeadResult, HeadContext, HeadPooling } from './heads.js';
 export { modelFromTensors, hfTensors, sidecarOf, SIDECAR_NAME } from './checkpoint.js';
 export type { LoadInfo, ModelSidecar } from './checkpoint.js';
-export { loadModel, loadAdapter, loadHead, readModelConfig, readModelTensors, HEAD_CONFIG_NAME, HEAD_WEIGHTS_NAME } from './load.js';
+export { loadModel, loadAdapter, loadHead, readModelConfig, readModelTensors, modelWeightFiles, HEAD_CONFIG_NAME, HEAD_WEIGHTS_NAME } from './load.js';
 export { saveModel, saveAdapter, saveHead, hfConfigJson } from './save.js';
 export type { SaveModelOptions } from './save.js';

@@ -45,25 +45,30 @@ export function readModelConfig(dir: string): BertConfig {
   return loadConfig(dir);
 }
 
-/** All weight tensors of an HF folder: model.safetensors, or the shards listed in model.safetensors.index.json. */
-export function readModelTensors(dir: string): Map<string, SafetensorsTensor> {
+/** The weight files of an HF folder: model.safetensors, or the shards listed in model.safetensors.index.json. */
+export function modelWeightFiles(dir: string): string[] {
   const single = join(dir, 'model.safetensors');
-  if (existsSync(single)) return readSafetensors(single);
+  if (existsSync(single)) return [single];
   const index = join(dir, 'model.safetensors.index.json');
   if (existsSync(index)) {
     const obj = readJson(index) as { weight_map?: Record<string, string> };
     if (typeof obj.weight_map !== 'object' || obj.weight_map === null) throw new Error(`${index}: missing 'weight_map'`);
-    const out = new Map<string, SafetensorsTensor>();
-    for (const file of new Set(Object.values(obj.weight_map))) {
-      for (const [k, t] of readSafetensors(join(dir, file))) out.set(k, t);
-    }
-    return out;
+    return [...new Set(Object.values(obj.weight_map))].map((f) => join(dir, f));
   }
   for (const name of ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'model.pt', 'model.ckpt']) {
     if (existsSync(join(dir, name))) refusePickle(join(dir, name));
   }
   const files = existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir).join(', ') : '(not a directory)';
   throw new Error(`${dir}: no model.safetensors or model.safetensors.index.json (found: ${files || 'nothing'})`);
+}
+
+/** All weight tensors of an HF folder (see modelWeightFiles). */
+export function readModelTensors(dir: string): Map<string, SafetensorsTensor> {
+  const files = modelWeightFiles(dir);
+  if (files.length === 1) return readSafetensors(files[0]!);
+  const out = new Map<string, SafetensorsTensor>();
+  for (const f of files) for (const [k, t] of readSafetensors(f)) out.set(k, t);
+  return out;
 }
 
 /**

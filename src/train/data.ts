@@ -10,8 +10,7 @@
 // - `labelled` + `split`: stratified by label, seeded (`deriveSeed(seed, 'split', role)`);
 // - the target few-shot set is the `few_shot` file, or `stage3.shots` examples drawn
 //   (stratified, seeded) from target train — never from validation or test.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { fileSha1 } from '../io/hash.js';
 import { encodeExamples, readDataset, splitDataset, type EncodedExample, type Example, type ReadStats, type TaskKind } from '../data/index.js';
 import type { TokenizerLike } from '../data/index.js';
 import type { DomainConfig, PipelineConfig, TaskConfig } from './config.js';
@@ -149,7 +148,7 @@ export function dataFingerprint(cfg: PipelineConfig): Record<string, string> {
   for (const role of ['source', 'target'] as const) {
     const d = cfg[role];
     const files = [d.train, d.validation, d.test, d.labelled, d.few_shot, ...(typeof d.unlabelled === 'string' ? [d.unlabelled] : (d.unlabelled ?? []))];
-    for (const f of files) if (f !== undefined && out[f] === undefined) out[f] = createHash('sha1').update(readFileSync(f)).digest('hex');
+    for (const f of files) if (f !== undefined && out[f] === undefined) out[f] = fileSha1(f);
   }
   return out;
 }

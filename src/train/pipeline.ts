@@ -16,8 +16,9 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDirAtomic } from '../io/atomic.js';
+import { fileSha1 } from '../io/hash.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
-import { loadModel, readModelConfig, type AdapterModel } from '../models/index.js';
+import { loadModel, modelWeightFiles, readModelConfig, type AdapterModel } from '../models/index.js';
 import { loadTokenizer, type Tokenizer } from '../text/index.js';
 import { projectBeforeAfter } from '../eval/projection.js';
 import { writeReport } from '../eval/report.js';
@@ -150,7 +151,7 @@ export async function trainPipeline(cfg: PipelineConfig, opts: PipelineOptions =
     seed: cfg.seed,
     model: cfg.model,
     modelFingerprint: p.fp,
-    ...({ data: dataSummary(p.data), dataFiles: dataFingerprint(cfg) } as object),
+    ...({ data: dataSummary(p.data), dataFiles: dataFingerprint(cfg), modelFiles: weightsFingerprint(cfg.model) } as object),
   });
   for (const n of [...p.data.source.notes, ...p.data.target.notes]) progress.note(n);
   try {
@@ -190,6 +191,14 @@ async function resumeLocked(run: RunFolder, info: RunJson, runDir: string, opts:
   for (const [f, h] of Object.entries(saved)) {
     if (files[f] !== h) throw new Error(`${f}: changed since run ${runDir} started; a resumed run would not reproduce it (start a new run instead)`);
   }
+  // the base model's weights too (same architecture, other weights: the fingerprint above cannot tell)
+  const savedWeights = (info as unknown as { modelFiles?: Record<string, string> }).modelFiles ?? {};
+  const weights = Object.keys(savedWeights).length > 0 ? weightsFingerprint(cfg.model) : {};
+  for (const [f, h] of Object.entries(savedWeights)) {
+    if (weights[f] !== h) {
+      throw new Error(`${f}: the base model's weights changed since run ${runDir} started (sha1 ${h.slice(0, 12)} then, ${weights[f]?.slice(0, 12) ?? 'missing'} now); a resumed run would not reproduce it (start a new run instead)`);
+    }
+  }
   // Find the checkpoint we continue from, and check every checkpoint we will read belongs to this
   // run's model BEFORE touching anything; then cut the log back to that checkpoint.
   let lines = 0;
@@ -215,6 +224,11 @@ function checkedState(dir: string, fp: ModelFingerprint): TrainerState {
     throw new Error(`${dir}: checkpoint comes from a different model (${fingerprintText(st.baseModel)}); this run uses ${fingerprintText(fp)}`);
   }
   return st;
+}
+
+/** SHA-1 of each weight file of the base model (streamed). */
+function weightsFingerprint(modelDir: string): Record<string, string> {
+  return Object.fromEntries(modelWeightFiles(modelDir).map((f) => [f, fileSha1(f)]));
 }
 
 function describeFp(f: ModelFingerprint): string {

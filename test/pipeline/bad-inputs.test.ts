@@ -141,6 +141,19 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
     assert.deepEqual(snapshot(run), before);
   });
 
+  it('resuming after the base model weights changed (same architecture, other weights; issue 13 item 7)', async () => {
+    const run = join(dir, 'weightchange');
+    const m = join(dir, 'model-copy');
+    cpSync(model, m, { recursive: true });
+    const r = await runCli(['train', '--config', config('weightchange.json', (c) => (c.model = m), run), '--quiet', '--stop-after-steps', '2']);
+    assert.equal(r.code, 1);
+    cpSync(join(tinyModel({ seed: 9 }), 'model.safetensors'), join(m, 'model.safetensors')); // a same-shaped model with other weights
+    const before = snapshot(run);
+    const msg = await fails(['train', '--resume', run]);
+    assert.match(msg, new RegExp(`^adaptext train: ${join(m, 'model.safetensors')}: the base model's weights changed since run ${run} started \\(sha1 [0-9a-f]{12} then, [0-9a-f]{12} now\\); a resumed run would not reproduce it`));
+    assert.deepEqual(snapshot(run), before);
+  });
+
   it('a checkpoint from a different model inside a run', async () => {
     // A run on the hidden-48 model, interrupted; then its stage-1 checkpoint is swapped for the
     // hidden-32 run's one (as a user copying folders around might).
