@@ -7,6 +7,7 @@
 // Shape legend: L = length of one encoded example (≤ maxLength).
 import { IGNORE_INDEX, type Example } from './examples.js';
 import type { Encoding, TokenizerLike } from './tokenizer-like.js';
+import { clipForTokens } from '../text/tokenizer.js';
 
 export interface EncodedExample {
   /** [L] token ids. */
@@ -54,7 +55,7 @@ export function encodeExamples(
   const V = tokenizer.vocabSize;
   const stats: EncodeStats = { examples: examples.length, truncated: 0, wordsDropped: 0 };
   const encoded = examples.map((ex, index): EncodedExample => {
-    const enc: Encoding = ex.kind === 'text' ? tokenizer.encode(ex.text) : tokenizer.encodeWords(ex.words);
+    const enc: Encoding = ex.kind === 'text' ? tokenizer.encode(clipForTokens(ex.text, maxLength)) : tokenizer.encodeWords(ex.words);
     if (enc.ids.length !== enc.wordIds.length) {
       throw new Error(`encodeExamples: ${ex.where}: tokenizer returned ${enc.ids.length} ids but ${enc.wordIds.length} wordIds`);
     }

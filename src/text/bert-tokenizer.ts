@@ -9,6 +9,7 @@ import { bertPreTokenize } from './bert-pretokenizer.js';
 import { formatVocabTxt, orderedJsonObject, writeJson } from './hf-files.js';
 import { BertNormalizer, originalRange } from './normalizer.js';
 import {
+  clipForTokens,
   emptyPieces,
   finishEncoding,
   type DecodeOptions,
@@ -133,7 +134,7 @@ export class BertTokenizer implements Tokenizer {
 
   encode(text: string, opts?: EncodeOptions): Encoding {
     const p = emptyPieces();
-    this.appendText(text, p, { next: 0 }, null);
+    this.appendText(clipForTokens(text, opts?.maxLength), p, { next: 0 }, null);
     return finishEncoding('BertTokenizer.encode', p, opts, this.cls, this.sep);
   }
 

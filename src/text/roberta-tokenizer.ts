@@ -9,6 +9,7 @@ import { AddedTokenSplitter, type AddedToken } from './added-tokens.js';
 import { BpeModel } from './bpe.js';
 import { formatMergesTxt, orderedJsonObject, writeJson } from './hf-files.js';
 import {
+  clipForTokens,
   emptyPieces,
   finishEncoding,
   type DecodeOptions,
@@ -130,7 +131,7 @@ export class RobertaTokenizer implements Tokenizer {
 
   encode(text: string, opts?: EncodeOptions): Encoding {
     const p = emptyPieces();
-    this.appendText(text, p, { next: 0 }, null, this.options.addPrefixSpace);
+    this.appendText(clipForTokens(text, opts?.maxLength), p, { next: 0 }, null, this.options.addPrefixSpace);
     return finishEncoding('RobertaTokenizer.encode', p, opts, this.cls, this.sep);
   }
 

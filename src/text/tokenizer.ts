@@ -78,6 +78,26 @@ export interface Pieces {
   offsets: [number, number][];
 }
 
+/**
+ * Characters kept per allowed token when a text is clipped before tokenising: far above what one
+ * token covers in practice (a WordPiece word longer than 100 characters is one [UNK]), so the
+ * tokens that survive truncation are the same; only pathological whitespace runs could differ.
+ */
+export const CLIP_CHARS_PER_TOKEN = 128;
+
+/**
+ * The part of `text` that can reach the first `maxTokens` tokens: a 50 MB line is not tokenised
+ * whole (gigabytes of token arrays) to keep 512 tokens of it. Never splits a surrogate pair.
+ */
+export function clipForTokens(text: string, maxTokens: number | undefined): string {
+  if (maxTokens === undefined) return text;
+  let n = maxTokens * CLIP_CHARS_PER_TOKEN;
+  if (text.length <= n) return text;
+  const c = text.charCodeAt(n - 1);
+  if (c >= 0xd800 && c <= 0xdbff) n -= 1;
+  return text.slice(0, n);
+}
+
 export function emptyPieces(): Pieces {
   return { ids: [], tokens: [], wordIds: [], offsets: [] };
 }
