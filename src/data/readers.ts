@@ -13,10 +13,9 @@
 // - a file with no usable example is an error unless `allowEmpty`;
 // - labels are matched as strings (a JSON number 1 matches label "1"); over-long texts are
 //   kept whole here and truncated at tokenisation.
-import { readFileSync, statSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { parseDelimited } from './csv.js';
 import type { Example, TaggedExample, TextExample } from './examples.js';
+import { READ_LIMITS, readInputText } from '../io/read.js';
 
 export type TaskKind = 'classification' | 'token-classification' | 'unlabelled';
 export type DataFormat = 'jsonl' | 'csv' | 'tsv' | 'conll' | 'txt';
@@ -91,21 +90,7 @@ export function formatFromPath(file: string): DataFormat | null {
 
 /** Reads and validates a dataset file. Throws a one-line Error on any problem (see the file header). */
 export function readDataset(file: string, opts: ReadOptions): Dataset {
-  let content: string;
-  try {
-    const st = statSync(file);
-    if (st.isDirectory()) throw new Error(`${file}: is a directory, expected a data file`);
-    const raw = readFileSync(file);
-    content = (file.toLowerCase().endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new Error(`${file}: no such file`);
-    if (err.code === 'EACCES') throw new Error(`${file}: permission denied`);
-    if (err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR') throw new Error(`${file}: not a valid gzip file (${err.message})`);
-    if (err.message.startsWith(`${file}:`)) throw err;
-    throw new Error(`${file}: cannot read (${err.message})`);
-  }
-  return parseDataset(content, file, opts);
+  return parseDataset(readInputText(file, 'data', READ_LIMITS.text), file, opts);
 }
 
 /** Same as readDataset on content already in memory; `file` is used in messages and format detection. */

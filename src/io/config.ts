@@ -6,10 +6,11 @@
 // Validation happens once, here; errors name the file and the field:
 //   models/x/config.json: hidden_act: "quick_gelu" is not supported (supported: gelu, ...)
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from './atomic.js';
 import { parseJson, v, validate, ValidationError } from './validate.js';
+import { READ_LIMITS, readInputText } from './read.js';
 
 /** model_type values whose architecture adaptext implements (the last two are RoBERTa). */
 export const MODEL_TYPES = ['bert', 'roberta', 'xlm-roberta', 'camembert'] as const;
@@ -202,7 +203,7 @@ export function loadConfig(dir: string): BertConfig {
   if (!existsSync(path)) {
     throw new Error(existsSync(dir) ? `${path}: not found (is ${dir} a Hugging Face model folder?)` : `${dir}: no such directory`);
   }
-  return configFromJson(parseJson(readFileSync(path, 'utf8'), path), path);
+  return configFromJson(parseJson(readInputText(path, 'config', READ_LIMITS.config), path), path);
 }
 
 /** Plain JSON object for config.json: every field (known + preserved), keys sorted like

@@ -3,6 +3,7 @@
 export * from './atomic.js';
 export * from './lock.js';
 export * from './hash.js';
+export * from './read.js';
 export * from './config.js';
 export * from './float16.js';
 export * from './jsonl.js';

@@ -1,7 +1,7 @@
 // Load a Hugging Face checkpoint folder (config.json + model.safetensors, or a sharded
 // model.safetensors.index.json) into an AdapterModel, plus AdapterHub adapter folders and
 // head folders. Pickle checkpoints (pytorch_model.bin) are refused, never executed.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
 import { refusePickle } from '../io/pickle.js';
@@ -17,6 +17,7 @@ import {
 import { checkFiniteWeights, modelFromTensors, parseSidecar, SIDECAR_NAME, type LoadInfo } from './checkpoint.js';
 import { specFromHeadConfig } from './heads.js';
 import type { AdapterModel } from './model.js';
+import { READ_LIMITS, readInputText } from '../io/read.js';
 
 export const HEAD_CONFIG_NAME = 'head_config.json';
 export const HEAD_WEIGHTS_NAME = 'model_head.safetensors';
@@ -27,12 +28,7 @@ export interface LoadModelOptions {
 }
 
 function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`${path}: cannot read (${(e as Error).message})`);
-  }
+  const text = readInputText(path, 'JSON', READ_LIMITS.tokenizer);
   try {
     return JSON.parse(text);
   } catch (e) {

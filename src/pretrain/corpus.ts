@@ -3,9 +3,9 @@
 //   anything else     plain text: one record per non-empty line (a sentence or paragraph).
 // A trailing `.gz` is decompressed transparently. Records keep file order: packing joins
 // neighbouring records, so a sequence holds contiguous text of one document where it can.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { READ_LIMITS, readInputText } from '../io/read.js';
 
 /** `*` and `?` in the last path component (and in any directory component) expand; `**` is not supported. */
 export function expandInputs(patterns: readonly string[], what = 'input'): string[] {
@@ -42,20 +42,7 @@ function globFiles(pattern: string): string[] {
 
 /** The file's text, gunzipped when it ends in `.gz`. */
 export function readText(file: string): string {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as Error).message})`);
-  }
-  if (file.endsWith('.gz')) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (e) {
-      throw new Error(`${file}: not a valid gzip file (${(e as Error).message})`);
-    }
-  }
-  let text = buf.toString('utf8');
+  let text = readInputText(file, 'corpus', READ_LIMITS.text);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return text;
 }

@@ -1,8 +1,9 @@
 // Reading and writing the Hugging Face tokenizer file formats (vocab.txt, vocab.json,
 // merges.txt, tokenizer.json, tokenizer_config.json) with one-line errors that name the file.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { READ_LIMITS, readInputText } from '../io/read.js';
 
 /** vocab.txt: one token per line, id = line number. Split on '\n' only: the Chinese vocab
  * contains U+2028 as a token, and splitting on every Unicode line break would shift ids. */
@@ -38,7 +39,7 @@ export function objectEntries(o: unknown, file: string, field: string): [string,
 }
 
 export function readText(file: string): string {
-  return readFileSync(file, 'utf8');
+  return readInputText(file, 'tokenizer', READ_LIMITS.tokenizer);
 }
 
 /** JSON.parse with the file and line:column of a syntax error in the message. */

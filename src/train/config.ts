@@ -7,10 +7,10 @@
 // Values that depend on the model (the number of frozen layers, adapter leave_out) are resolved
 // by `resolveModelDependent` once the model's layer count is known: freeze floor(L/2) lower
 // layers (6 of 12), adapters in the layers above.
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { parseJson, v, validate, type Infer, type Schema } from '../io/validate.js';
+import { READ_LIMITS, readInputText } from '../io/read.js';
 
 /** An object field that may be absent: its default is the object schema applied to {} (nested defaults filled). */
 function section<T>(s: Schema<T, boolean>): Schema<T> {
@@ -388,13 +388,7 @@ export function validateConfig(raw: unknown, source: string, baseDir: string, ov
 
 /** Read, parse and validate a config file, with overrides (flags win over the file). */
 export function loadPipelineConfig(file: string, overrides: readonly Override[] = []): PipelineConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such config file' : `cannot read (${(e as Error).message})`}`);
-  }
+  const text = readInputText(file, 'config', READ_LIMITS.config);
   if (text.trim() === '') throw new Error(`${file}: the config file is empty`);
   return validateConfig(parseConfigText(text, file), file, dirname(resolve(file)), overrides);
 }

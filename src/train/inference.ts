@@ -6,11 +6,10 @@
 // The domain picks the adapter (one per domain): `--domain kitchen` runs the kitchen adapter and
 // that domain's task head. A run that stopped after stage 1 has only the source adapter; target
 // rows then go through it (that is the source-only model), and the result says so.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readDataset, type EncodedExample, type Example } from '../data/index.js';
 import { encodeExamples } from '../data/index.js';
-import { JsonlError, readJsonlSync } from '../io/jsonl.js';
+import { JsonlError, parseJsonl } from '../io/jsonl.js';
 import { JsonlWriter } from '../io/jsonl.js';
 import { loadModel, SequenceClassificationHead, type AdapterModel } from '../models/index.js';
 import { loadTokenizer, type Tokenizer } from '../text/index.js';
@@ -20,7 +19,8 @@ import { readerTask } from './data.js';
 import { predict, scorePredictions } from './evaluate.js';
 import { RunFolder, STAGES } from './run-folder.js';
 import { TRAINER_STATE_NAME, readTrainerState } from './checkpoint.js';
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { READ_LIMITS, isStdin, readInputText } from '../io/read.js';
 
 export interface InferenceModel {
   model: AdapterModel;
@@ -124,10 +124,10 @@ interface InputLine {
 
 /** Input of predict: .txt (one text per line) or JSON Lines with `text` or `tokens` (words; joined by spaces for a sequence task). */
 function readInput(file: string, task: TaskConfig, textField: string, tokensField: string): InputLine[] {
-  if (!existsSync(file)) throw new Error(`${file}: no such file`);
+  const content = readInputText(file, 'input', READ_LIMITS.text); // `-` / /dev/stdin: standard input
   const out: InputLine[] = [];
-  if (/\.txt$/i.test(file)) {
-    const lines = readFileSync(file, 'utf8').replace(/^\ufeff/, '').split('\n');
+  if (/\.txt$/i.test(file) || (isStdin(file) && !content.trimStart().startsWith('{'))) {
+    const lines = content.replace(/^\ufeff/, '').split('\n');
     lines.forEach((raw, i) => {
       const s = raw.replace(/\r$/, '');
       if (s.trim() === '') return;
@@ -135,7 +135,7 @@ function readInput(file: string, task: TaskConfig, textField: string, tokensFiel
       out.push({ line: i + 1, id: undefined, example: task.type === 'token_classification' ? tagged(s.trim().split(/\s+/), where) : text(s, where) });
     });
   } else {
-    for (const { value, line } of readJsonlSync<Record<string, unknown>>(file)) {
+    for (const { value, line } of parseJsonl<Record<string, unknown>>(content, file)) {
       const where = `${file}:${line}`;
       const t = value[textField];
       const w = value[tokensField];

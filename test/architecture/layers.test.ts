@@ -10,8 +10,8 @@ const SRC = resolve(import.meta.dirname, '..', '..', 'src');
 
 /** Lower number = lower layer. */
 const LAYER: Record<string, number> = {
-  tensor: 0, io: 0, text: 0, engine: 0, // the tensor core, file formats, tokenizers, what every loop shares
-  nn: 1, optim: 1,
+  tensor: 0, io: 0, engine: 0, // the tensor core, file formats and bounded reads, what every loop shares
+  nn: 1, optim: 1, text: 1, // text: tokenizers (read their files through io)
   models: 2, data: 2, eval: 2,
   baselines: 3,
   train: 4, pretrain: 4,

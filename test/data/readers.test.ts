@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, existsSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readDataset, parseDataset } from '../../src/data/readers.js';
 import { parseDelimited } from '../../src/data/csv.js';
+import { READ_LIMITS } from '../../src/io/read.js';
 import type { TaggedExample, TextExample } from '../../src/data/examples.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'adaptext-readers-'));
@@ -88,10 +90,10 @@ test('labels: inferred (sorted) when no set is given; numbers match by their str
 });
 
 test('missing file, directory, empty file, all-empty file and unknown extension give one-line errors', () => {
-  oneLine(() => readDataset(join(dir, 'nope.jsonl'), { task: 'unlabelled' }), /nope\.jsonl: no such file$/);
+  oneLine(() => readDataset(join(dir, 'nope.jsonl'), { task: 'unlabelled' }), /nope\.jsonl: no such data file$/);
   const sub = join(dir, 'sub.jsonl');
   mkdirSync(sub, { recursive: true });
-  oneLine(() => readDataset(sub, { task: 'unlabelled' }), /sub\.jsonl: is a directory/);
+  oneLine(() => readDataset(sub, { task: 'unlabelled' }), /sub\.jsonl: is a folder, not a data file$/);
   const empty = file('empty.jsonl', '');
   oneLine(() => readDataset(empty, { task: 'classification', labels: SENT }), /empty\.jsonl: no usable examples: the file has no records$/);
   assert.equal(readDataset(empty, { task: 'unlabelled', allowEmpty: true }).examples.length, 0);
@@ -139,6 +141,25 @@ test('CSV errors: text after a closing quote, wrong field count, unterminated qu
   ]);
   oneLine(() => readDataset(f, { task: 'classification', labels: SENT, textField: 'review' }),
     /bad\.csv:1: no column "review" in the header \(columns: text, label\)/);
+});
+
+test('non-regular files are refused in one line, a gzip bomb before it is inflated, standard input is read as a stream (issue 13 item 5)', () => {
+  if (existsSync('/dev/zero')) {
+    oneLine(() => readDataset('/dev/zero', { task: 'unlabelled' }), /^\/dev\/zero: is a character device, not a data file$/);
+    const link = join(dir, 'zero.jsonl');
+    symlinkSync('/dev/zero', link);
+    oneLine(() => readDataset(link, { task: 'unlabelled' }), /zero\.jsonl: is a character device, not a data file$/);
+  }
+  const fifo = join(dir, 'pipe.jsonl');
+  if (spawnSync('mkfifo', [fifo]).status === 0) oneLine(() => readDataset(fifo, { task: 'unlabelled' }), /pipe\.jsonl: is a named pipe \(FIFO\), not a data file$/);
+  // 1 GiB of zeros compresses to ~1 MB: refused at the bound, long before it is all in memory
+  const bomb = join(dir, 'bomb.jsonl.gz');
+  writeFileSync(bomb, gzipSync(Buffer.alloc(READ_LIMITS.text + 1)));
+  oneLine(() => readDataset(bomb, { task: 'unlabelled' }), /bomb\.jsonl\.gz: decompresses to more than 512 MiB, the limit for data files; refusing it$/);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import { readInputText } from './src/io/read.ts'; process.stdout.write(readInputText('-', 'input', 100).toUpperCase())`], { input: 'piped text', encoding: 'utf8' });
+  assert.equal(r.stdout, 'PIPED TEXT', r.stderr);
+  const big = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import { readInputText } from './src/io/read.ts'; readInputText('/dev/stdin', 'input', 4)`], { input: 'too long', encoding: 'utf8' });
+  assert.match(big.stderr, /standard input \(input\): more than 4 bytes; split it into smaller files/);
 });
 
 test('CSV: a column the reader needs that appears twice in the header is refused, not guessed', () => {
