@@ -307,7 +307,9 @@ export function parseConfigText(text: string, file: string): unknown {
       const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
       throw new Error(`${where}: invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
     }
-    throw e;
+    // the yaml package reports some problems (an alias to an unset anchor, too many alias
+    // expansions) as plain errors while building the value: still the user's file, in one line
+    throw new Error(`${file}: invalid YAML: ${String((e as Error).message ?? e).split('\n')[0]}`);
   }
 }
 

@@ -156,5 +156,7 @@ stage1: {epochs: 5, lr: {heads: 1.0e-3}}
     // (the line:col comes from src/io parseJson when Node's message carries a position)
     assert.match(errorOf(() => loadPipelineConfig(write('b.json', '{"model": "m",\n "output": }'))), /b\.json(:2:\d+)?: invalid JSON/);
     assert.match(errorOf(() => loadPipelineConfig(write('b.yaml', 'model: [unclosed\n'))), /b\.yaml:\d+:\d+: invalid YAML/);
+    // found by the fuzz suite: an alias to an unset anchor came out as a bare ReferenceError
+    assert.match(errorOf(() => loadPipelineConfig(write('alias.yaml', 'model: *nowhere\n'))), /^\S*alias\.yaml: invalid YAML: Unresolved alias/);
   });
 });
