@@ -67,7 +67,7 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
   it('a missing data file', async () => {
     const missing = join(dir, 'nope.jsonl');
     const cfg = config('missing.json', (c) => (c.source.labelled = missing), join(dir, 'missing-run'));
-    assert.equal(await fails(['train', '--config', cfg]), `adaptext train: ${missing}: no such file`);
+    assert.equal(await fails(['train', '--config', cfg]), `adaptext train: ${missing}: no such data file`);
   });
 
   it('a malformed JSON line', async () => {
@@ -188,7 +188,7 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
 
   it('eval: a missing data file', async () => {
     const missing = join(dir, 'gone.jsonl');
-    assert.equal(await fails(['eval', '--model', join(existingRun, 'progress', 'stage1', 'last'), '--data', missing]), `adaptext eval: ${missing}: no such file`);
+    assert.equal(await fails(['eval', '--model', join(existingRun, 'progress', 'stage1', 'last'), '--data', missing]), `adaptext eval: ${missing}: no such data file`);
   });
 
   it('left every existing output as it was', () => {
