@@ -18,6 +18,7 @@ import { checkFiniteWeights, modelFromTensors, parseSidecar, SIDECAR_NAME, type 
 import { specFromHeadConfig } from './heads.js';
 import type { AdapterModel } from './model.js';
 import { READ_LIMITS, readInputText } from '../io/read.js';
+import { parseJson } from '../io/validate.js';
 
 export const HEAD_CONFIG_NAME = 'head_config.json';
 export const HEAD_WEIGHTS_NAME = 'model_head.safetensors';
@@ -29,11 +30,7 @@ export interface LoadModelOptions {
 
 function readJson(path: string): unknown {
   const text = readInputText(path, 'JSON', READ_LIMITS.tokenizer);
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: invalid JSON (${(e as Error).message})`);
-  }
+  return parseJson(text, path);
 }
 
 /** config.json through src/io's validating loader (typed, frozen, HF defaults applied). */

@@ -13,6 +13,7 @@ import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { saveModel, type AdapterModel } from '../models/index.js';
 import type { AdamW, AdamWStateMeta } from '../optim/index.js';
 import type { Tokenizer } from '../text/index.js';
+import { parseJson } from '../io/validate.js';
 
 export const STATE_FORMAT = 'adaptext.pretrain';
 export const STATE_VERSION = 1;
@@ -62,12 +63,7 @@ function writeFileSyncJson(path: string, v: unknown): void {
 export function readTrainerState(out: string): TrainerState {
   const file = join(checkpointDir(out), 'trainer_state.json');
   if (!existsSync(file)) throw new Error(`--resume ${out}: no checkpoint (${file} is missing); nothing to resume`);
-  let s: TrainerState;
-  try {
-    s = JSON.parse(readFileSync(file, 'utf8')) as TrainerState;
-  } catch (e) {
-    throw new Error(`${file}: invalid JSON (${(e as Error).message})`);
-  }
+  const s = parseJson(readFileSync(file, 'utf8'), file) as TrainerState;
   if (s.format !== STATE_FORMAT || s.version !== STATE_VERSION) {
     throw new Error(`${file}: not an adaptext pretraining state (format ${JSON.stringify(s.format)}, version ${JSON.stringify(s.version)})`);
   }

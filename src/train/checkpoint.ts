@@ -9,8 +9,12 @@
 //                                 the epoch, early-stopping state, RNG states, sampler state,
 //                                 log length, base-model fingerprint
 //   <dir>/<extra files>           e.g. evaluation.json, features.safetensors of a finished stage
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+//   <dir>/manifest.json           SHA-1 of every file above, written last; verified on load, so a
+//                                 damaged, truncated or partly deleted checkpoint is refused, not resumed
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileSha1 } from '../io/hash.js';
+import { parseJson, v, validate } from '../io/validate.js';
 import { writeDirAtomic } from '../io/atomic.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { loadModel, saveAdapter, saveHead, saveModel, type AdapterModel } from '../models/index.js';
@@ -22,6 +26,7 @@ import { fingerprintText, type ModelFingerprint } from './run-folder.js';
 export const TRAINER_STATE_NAME = 'trainer_state.json';
 export const OPTIMIZER_NAME = 'optimizer.safetensors';
 export const CHECKPOINT_FORMAT_VERSION = 1;
+export const MANIFEST_NAME = 'manifest.json';
 
 export interface TrainerState {
   format: 'adaptext.trainer_state';
@@ -84,23 +89,96 @@ export function saveCheckpoint(dir: string, parts: CheckpointParts): void {
     for (const [name, t] of Object.entries(parts.tensors ?? {})) writeSafetensors(join(tmp, name), t);
     mkdirSync(tmp, { recursive: true });
     writeFileSync(join(tmp, TRAINER_STATE_NAME), JSON.stringify(state, null, 2) + '\n');
+    writeManifest(tmp);
   });
 }
+
+/** (Re)write `dir`'s manifest.json from its files: the last write of every checkpoint folder. */
+export function writeManifest(dir: string): void {
+  writeFileSync(join(dir, MANIFEST_NAME), JSON.stringify({ format: 'adaptext.manifest', sha1: fileHashes(dir) }, null, 1) + '\n');
+}
+
+/** SHA-1 of every file under `dir` (relative paths, sorted), the manifest itself excluded. */
+function fileHashes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p !== join(dir, MANIFEST_NAME)) out[relative(dir, p)] = fileSha1(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * Check a checkpoint folder against its manifest: every listed file present with the same bytes,
+ * nothing missing. (Checkpoints written before manifests existed have none and are not checked.)
+ */
+export function verifyCheckpoint(dir: string): void {
+  const path = join(dir, MANIFEST_NAME);
+  if (!existsSync(path)) {
+    if (!existsSync(join(dir, TRAINER_STATE_NAME))) throw new Error(`${dir}: not a training checkpoint (no ${TRAINER_STATE_NAME})`);
+    return;
+  }
+  let want: Record<string, string>;
+  try {
+    want = (JSON.parse(readFileSync(path, 'utf8')) as { sha1: Record<string, string> }).sha1;
+    if (typeof want !== 'object' || want === null) throw new Error('no sha1 map');
+  } catch (e) {
+    throw new Error(`${path}: damaged (${(e as Error).message}); the checkpoint cannot be trusted`);
+  }
+  for (const [f, h] of Object.entries(want)) {
+    const p = join(dir, f);
+    if (!existsSync(p)) throw new Error(`${dir}: checkpoint file ${f} is missing (the manifest lists it); the checkpoint cannot be resumed`);
+    const got = fileSha1(p);
+    if (got !== h) throw new Error(`${dir}: checkpoint file ${f} is damaged (sha1 ${got.slice(0, 12)}, written as ${h.slice(0, 12)}); the checkpoint cannot be resumed`);
+  }
+}
+
+const RngState = v.array(v.integer({ min: 0, max: 2 ** 32 - 1 }), { minItems: 4, maxItems: 4 });
+const StateSchema = v.object({
+  format: v.literal('adaptext.trainer_state'),
+  formatVersion: v.integer(),
+  stage: v.string({ nonEmpty: true }),
+  complete: v.boolean(),
+  trainingDone: v.boolean(),
+  step: v.integer({ min: 0 }),
+  totalSteps: v.integer({ min: 0 }),
+  epoch: v.integer({ min: 0 }),
+  batchInEpoch: v.integer({ min: 0 }),
+  best: v.nullable(v.object({ metric: v.number(), step: v.integer({ min: 0 }), epoch: v.integer({ min: 0 }) })),
+  badEpochs: v.integer({ min: 0 }),
+  stopped: v.nullable(v.enum(['max_steps', 'early_stopping', 'epochs'])),
+  rng: v.object({ model: RngState, mlm: v.optional(RngState) }),
+  sampler: v.optional(v.object({ rng: RngState, targetOrder: v.array(v.integer({ min: 0 })), targetCursor: v.integer({ min: 0 }), epochs: v.integer({ min: 0 }) })),
+  logLines: v.integer({ min: 0 }),
+  /** a finished stage: the steps its training loop ran */
+  stepsRun: v.optional(v.integer({ min: 0 })),
+  baseModel: v.object({
+    model_type: v.string({ nonEmpty: true }),
+    hidden_size: v.integer({ min: 1 }),
+    num_hidden_layers: v.integer({ min: 1 }),
+    num_attention_heads: v.integer({ min: 1 }),
+    vocab_size: v.integer({ min: 1 }),
+  }),
+  vocabSize: v.integer({ min: 1 }),
+  savedAt: v.string(),
+});
 
 export function readTrainerState(dir: string): TrainerState {
   const path = join(dir, TRAINER_STATE_NAME);
   if (!existsSync(path)) throw new Error(`${dir}: not a training checkpoint (no ${TRAINER_STATE_NAME})`);
-  let s: TrainerState;
-  try {
-    s = JSON.parse(readFileSync(path, 'utf8')) as TrainerState;
-  } catch (e) {
-    throw new Error(`${path}: invalid JSON (${(e as Error).message})`);
-  }
-  if (s.format !== 'adaptext.trainer_state') throw new Error(`${path}: field 'format' must be 'adaptext.trainer_state'`);
+  const s = parseJson(readFileSync(path, 'utf8'), path) as TrainerState;
+  if (s === null || typeof s !== 'object' || s.format !== 'adaptext.trainer_state') throw new Error(`${path}: field 'format' must be 'adaptext.trainer_state'`);
   if (s.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
     throw new Error(`${path}: checkpoint format version ${JSON.stringify(s.formatVersion)} is not supported (expected ${CHECKPOINT_FORMAT_VERSION})`);
   }
-  return s;
+  // the same schema machinery as configs: a hand-edited or damaged state is named, not resumed into
+  const st = validate(StateSchema, s, { source: path, freeze: false }) as unknown as TrainerState;
+  if (st.step > st.totalSteps) throw new Error(`${path}: step ${st.step} is beyond totalSteps ${st.totalSteps}`);
+  return st;
 }
 
 function sameFingerprint(a: ModelFingerprint, b: ModelFingerprint): boolean {
@@ -123,6 +201,7 @@ export function loadCheckpoint(
   dir: string,
   opts: { seed: number; expect?: ModelFingerprint; restoreRng?: boolean },
 ): { model: AdapterModel; tokenizer: Tokenizer; state: TrainerState } {
+  verifyCheckpoint(dir);
   const state = readTrainerState(dir);
   if (opts.expect !== undefined && !sameFingerprint(state.baseModel, opts.expect)) {
     throw new Error(`${dir}: checkpoint comes from a different model (${fingerprintText(state.baseModel)}); this run uses ${fingerprintText(opts.expect)}`);

@@ -21,7 +21,7 @@ import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { loadModel, modelWeightFiles, readModelConfig, type AdapterModel } from '../models/index.js';
 import { loadTokenizer, type Tokenizer } from '../text/index.js';
 import { projectBeforeAfter } from '../eval/projection.js';
-import { writeReport } from '../eval/report.js';
+import { parseLog, writeReport } from '../eval/report.js';
 import type { DomainConfusion, Metrics, RunMetrics } from '../eval/types.js';
 import type { Example } from '../data/index.js';
 import { bowDannBaseline, tfidfBaselines } from '../baselines/index.js';
@@ -29,7 +29,7 @@ import { resolveModelDependent, stageLrs, validateConfig, type PipelineConfig, t
 import { DOMAIN_ID, dataFingerprint, EncodingCache, loadPipelineData, type PipelineData } from './data.js';
 import { DISCRIMINATOR_STATS_ROWS, linearProbeInit, setDiscriminatorStatistics } from './head-init.js';
 import { alignmentBatchesPerEpoch, alignmentHooks } from './alignment.js';
-import { loadCheckpoint, readTrainerState, TRAINER_STATE_NAME, type TrainerState } from './checkpoint.js';
+import { loadCheckpoint, readTrainerState, TRAINER_STATE_NAME, verifyCheckpoint, writeManifest, type TrainerState } from './checkpoint.js';
 import { silentProgress, type ProgressSink } from '../engine/progress.js';
 import { fingerprintText, RunFolder, STAGES, type ModelFingerprint, type RunJson, type StageName } from './run-folder.js';
 import { deriveSeed } from '../engine/seeds.js';
@@ -103,7 +103,8 @@ function stageEnabled(cfg: PipelineConfig, s: StageName): boolean {
 }
 
 function isComplete(dir: string): boolean {
-  if (!existsSync(join(dir, TRAINER_STATE_NAME))) return false;
+  if (!existsSync(dir)) return false;
+  verifyCheckpoint(dir); // a published stage folder is whole: a missing or changed file is damage, not "not done yet"
   return readTrainerState(dir).complete;
 }
 
@@ -210,10 +211,16 @@ async function resumeLocked(run: RunFolder, info: RunJson, runDir: string, opts:
       continue;
     }
     const last = run.progressDir(s, 'last');
-    if (existsSync(join(last, TRAINER_STATE_NAME))) lines = checkedState(last, p.fp).logLines;
+    // an in-stage checkpoint folder is written whole or not at all: if it is there, it must check out
+    if (existsSync(last)) {
+      verifyCheckpoint(last);
+      lines = checkedState(last, p.fp).logLines;
+    }
     break;
   }
   run.truncateLog(lines);
+  // the log the report will read: a damaged line is reported now, not after all the training
+  if (existsSync(run.logPath)) parseLog(readFileSync(run.logPath, 'utf8'), run.logPath);
   progress.note(`resuming ${run.dir} (log cut back to ${lines} lines)`);
   return execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 }, stop: opts.stop ?? null });
 }
@@ -288,7 +295,7 @@ async function driveStage(ctx: Ctx, name: StageName, settings: StageCommon, star
   const lastDir = ctx.run.progressDir(name, 'last');
   let s: Start;
   let resumeFrom: { dir: string; state: TrainerState } | null = null;
-  if (existsSync(join(lastDir, TRAINER_STATE_NAME))) {
+  if (existsSync(lastDir)) {
     const ck = loadCheckpoint(lastDir, { seed: 0, expect: ctx.fp });
     s = { model: ck.model, tokenizer: ck.tokenizer, vocab: readVocab(lastDir) };
     resumeFrom = { dir: lastDir, state: ck.state };
@@ -359,6 +366,7 @@ function finalize(ctx: Ctx, name: StageName, finalDir: string, last: TrainerStat
     writeFileSync(join(tmp, EVALUATION_NAME), JSON.stringify(evaluation, null, 2) + '\n');
     if (features !== null) writeSafetensors(join(tmp, FEATURES_NAME), featureTensors(features), { metadata: { labels: JSON.stringify({ source: features.sourceLabels, target: features.targetLabels }) } });
     writeFileSync(join(tmp, TRAINER_STATE_NAME), JSON.stringify(state, null, 2) + '\n');
+    writeManifest(tmp);
   });
   ctx.run.clearProgress(name);
   ctx.run.writeMetrics(assembleMetrics(ctx, false));

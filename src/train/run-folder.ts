@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { checkNewOutputDir, writeJsonAtomic } from '../io/atomic.js';
 import { lockDir, type DirLock } from '../io/lock.js';
 import type { LogRecord, RunInfo, RunMetrics } from '../eval/types.js';
+import { parseJson } from '../io/validate.js';
 
 export const RUN_FORMAT_VERSION = 1;
 export const ADAPTEXT_VERSION = '0.1.0';
@@ -106,12 +107,7 @@ export class RunFolder {
     if (!existsSync(dir)) throw new Error(`${dir}: no such run folder`);
     if (!RunFolder.isRun(dir)) throw new Error(`${dir}: not a run folder (no run.json)`);
     const path = join(dir, 'run.json');
-    let info: RunJson;
-    try {
-      info = JSON.parse(readFileSync(path, 'utf8')) as RunJson;
-    } catch (e) {
-      throw new Error(`${path}: invalid JSON (${(e as Error).message})`);
-    }
+    const info = parseJson(readFileSync(path, 'utf8'), path) as RunJson;
     if (info.formatVersion !== RUN_FORMAT_VERSION) {
       throw new Error(`${path}: run format version ${JSON.stringify(info.formatVersion)} is not supported (expected ${RUN_FORMAT_VERSION})`);
     }

@@ -156,6 +156,9 @@ export async function runStage(o: TrainerOptions, hooks: StageHooks): Promise<Tr
     }
     if (st.sampler === undefined && hooks.samplerState) st.sampler = hooks.samplerState();
     const nb = hooks.planEpoch(st.epoch, st.sampler);
+    if (st.batchInEpoch > nb) {
+      throw new Error(`${stage}: the checkpoint is at batch ${st.batchInEpoch} of epoch ${st.epoch + 1}, which has ${nb} batches: it does not belong to this run's data`);
+    }
     model.train();
     for (let b = st.batchInEpoch; b < nb; b++) {
       if (st.step >= o.totalSteps) {

@@ -1,6 +1,6 @@
 // Property-based fuzzing (fast-check, fixed seed) of every parser a user's file reaches: the
 // safetensors header, config.json, a model folder's tokenizer files, JSON Lines / CSV / TSV data,
-// and the YAML/JSON pipeline config. The property: a valid result, or an Error whose message is
+// the YAML/JSON pipeline config and a checkpoint's trainer_state.json. The property: a valid result, or an Error whose message is
 // one line naming the file — never a crash of another kind (TypeError, RangeError from deep
 // inside), never a hang (each case has a time bound).
 //
@@ -8,7 +8,7 @@
 // Inputs are random bytes / text and mutations (byte flips, truncations, splices) of valid files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -18,6 +18,7 @@ import { parseJson } from '../../src/io/validate.js';
 import { parseDataset } from '../../src/data/readers.js';
 import { parseConfigText, validateConfig } from '../../src/train/config.js';
 import { loadTokenizer, trainWordPiece } from '../../src/text/index.js';
+import { readTrainerState } from '../../src/train/checkpoint.js';
 
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 200);
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20261203);
@@ -115,4 +116,22 @@ test(`tokenizer folder (tokenizer.json, vocab.txt): ${Math.max(1, Math.floor(RUN
       { ...opts, numRuns: Math.max(1, Math.floor(RUNS / 4)) },
     );
   }
+});
+
+test(`trainer_state.json: ${RUNS} cases`, () => {
+  const state = {
+    format: 'adaptext.trainer_state', formatVersion: 1, stage: 'stage1', complete: false, trainingDone: false, step: 3, totalSteps: 10,
+    epoch: 0, batchInEpoch: 3, best: null, badEpochs: 0, stopped: null, rng: { model: [1, 2, 3, 4] }, logLines: 5,
+    baseModel: { model_type: 'bert', hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, vocab_size: 700 }, vocabSize: 700, savedAt: '2026-12-03T00:00:00Z',
+  };
+  let k = 0;
+  fc.assert(
+    fc.property(mutated(Buffer.from(JSON.stringify(state))), (bytes) => {
+      const d = join(dir, `state-${k++}`);
+      mkdirSync(d);
+      writeFileSync(join(d, 'trainer_state.json'), bytes);
+      oneLineOrValue(d, () => readTrainerState(d));
+    }),
+    opts,
+  );
 });

@@ -7,6 +7,7 @@ import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeF
 import { join, relative } from 'node:path';
 import { FIXTURES, fixtureConfig, runCli, tinyModel, tmp } from './helpers.js';
 import { lockDir } from '../../src/io/lock.js';
+import { writeManifest } from '../../src/train/checkpoint.js';
 
 let model: string;
 let other: string;
@@ -152,6 +153,44 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
     const msg = await fails(['train', '--resume', run]);
     assert.match(msg, new RegExp(`^adaptext train: ${join(m, 'model.safetensors')}: the base model's weights changed since run ${run} started \\(sha1 [0-9a-f]{12} then, [0-9a-f]{12} now\\); a resumed run would not reproduce it`));
     assert.deepEqual(snapshot(run), before);
+  });
+
+  it('damaged checkpoints and logs are refused before any training (issue 13 item 13)', async () => {
+    const copy = (name: string): string => {
+      const d = join(dir, name);
+      cpSync(existingRun, d, { recursive: true });
+      return d;
+    };
+    const last = (d: string) => join(d, 'progress', 'stage1', 'last');
+    // one flipped byte in the weights
+    const flip = copy('damaged-flip');
+    const w = join(last(flip), 'model.safetensors');
+    const bytes = readFileSync(w);
+    bytes[bytes.length - 3] ^= 0x10;
+    writeFileSync(w, bytes);
+    assert.match(await fails(['train', '--resume', flip, '--quiet']), /progress\/stage1\/last: checkpoint file model\.safetensors is damaged \(sha1 [0-9a-f]{12}, written as [0-9a-f]{12}\); the checkpoint cannot be resumed$/);
+    // a deleted trainer_state.json: not "no checkpoint, start the stage again"
+    const gone = copy('damaged-state');
+    rmSync(join(last(gone), 'trainer_state.json'));
+    assert.match(await fails(['train', '--resume', gone, '--quiet']), /checkpoint file trainer_state\.json is missing \(the manifest lists it\)/);
+    // a state edited by hand (manifest rewritten to match): the schema names the field
+    const edited = copy('damaged-edit');
+    const sp = join(last(edited), 'trainer_state.json');
+    writeFileSync(sp, JSON.stringify({ ...JSON.parse(readFileSync(sp, 'utf8')), epoch: -1, rng: null }));
+    writeManifest(last(edited));
+    assert.match(await fails(['train', '--resume', edited, '--quiet']), /trainer_state\.json: epoch: expected an integer >= 0, got -1; rng: expected an object, got null/);
+    // a position past the end of the epoch
+    const far = copy('damaged-far');
+    const fp = join(last(far), 'trainer_state.json');
+    writeFileSync(fp, JSON.stringify({ ...JSON.parse(readFileSync(fp, 'utf8')), batchInEpoch: 1000000 }));
+    writeManifest(last(far));
+    assert.match(await fails(['train', '--resume', far, '--quiet']), /stage1: the checkpoint is at batch 1000000 of epoch 1, which has \d+ batches: it does not belong to this run's data$/);
+    // a corrupt log line before the resume point
+    const log = copy('damaged-log');
+    const lines = readFileSync(join(log, 'log.jsonl'), 'utf8').split('\n');
+    lines[1] = '{"type": "step", "stage": "stage1", ';
+    writeFileSync(join(log, 'log.jsonl'), lines.join('\n'));
+    assert.match(await fails(['train', '--resume', log, '--quiet']), /log\.jsonl:2: invalid JSON/);
   });
 
   it('a checkpoint from a different model inside a run', async () => {
