@@ -10,12 +10,15 @@
 // - a record that cannot be read (bad JSON, missing or mistyped field, wrong column count, label
 //   outside the label set, ...) is an error `file:line: reason`: thrown at once by default, or
 //   skipped and counted in `skippedMalformed` with `onMalformed: 'skip'`;
+// - bytes that are not UTF-8 are never replaced silently: with 'fail' the first such line is an
+//   error, with 'skip' its record is skipped and counted as malformed, with 'replace' the bytes
+//   become U+FFFD and the lines are counted in `invalidUtf8Lines` (other malformed records fail);
 // - a file with no usable example is an error unless `allowEmpty`;
 // - labels are matched as strings (a JSON number 1 matches label "1"); over-long texts are
 //   kept whole here and truncated at tokenisation.
 import { parseDelimited } from './csv.js';
 import type { Example, TaggedExample, TextExample } from './examples.js';
-import { READ_LIMITS, readInputText } from '../io/read.js';
+import { READ_LIMITS, readInputFile } from '../io/read.js';
 
 export type TaskKind = 'classification' | 'token-classification' | 'unlabelled';
 export type DataFormat = 'jsonl' | 'csv' | 'tsv' | 'conll' | 'txt';
@@ -39,8 +42,9 @@ export interface ReadOptions {
    * set is inferred: the distinct labels found, sorted.
    */
   labels?: readonly string[];
-  /** 'fail' (default): the first malformed record throws. 'skip': skip and count. */
-  onMalformed?: 'fail' | 'skip';
+  /** 'fail' (default): the first malformed record throws. 'skip': skip and count. 'replace': like
+   * 'fail', except that invalid UTF-8 becomes U+FFFD (counted in `invalidUtf8Lines`). */
+  onMalformed?: 'fail' | 'skip' | 'replace';
   /** CSV/TSV: the first record is a header (default true). Without one, fields are column numbers "0", "1", ... */
   header?: boolean;
   /** CSV/TSV: override the delimiter (default ',' for csv, '\t' for tsv). */
@@ -64,6 +68,8 @@ export interface ReadStats {
   skippedMalformed: number;
   /** The first (up to 20) malformed-record messages, `file:line: reason`. */
   errors: string[];
+  /** Lines whose invalid UTF-8 was replaced by U+FFFD (onMalformed 'replace'). */
+  invalidUtf8Lines?: number;
 }
 
 export interface Dataset {
@@ -90,7 +96,37 @@ export function formatFromPath(file: string): DataFormat | null {
 
 /** Reads and validates a dataset file. Throws a one-line Error on any problem (see the file header). */
 export function readDataset(file: string, opts: ReadOptions): Dataset {
-  return parseDataset(readInputText(file, 'data', READ_LIMITS.text), file, opts);
+  const bytes = readInputFile(file, 'data', READ_LIMITS.text);
+  try {
+    return parseDataset(new TextDecoder('utf-8', { fatal: true }).decode(bytes), file, opts);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e; // not an encoding error
+  }
+  // Invalid UTF-8 somewhere: find the lines, then apply onMalformed.
+  const bad: number[] = [];
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  let start = 0;
+  for (let line = 1; start <= bytes.length; line++) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    try {
+      strict.decode(bytes.subarray(start, end));
+    } catch {
+      bad.push(line);
+    }
+    start = end + 1;
+  }
+  const policy = opts.onMalformed ?? 'fail';
+  const more = bad.length > 1 ? ` (and ${bad.length - 1} more line(s))` : '';
+  if (policy === 'fail') throw new Error(`${file}:${bad[0]}: invalid UTF-8${more}; convert the file to UTF-8, or set reader.on_malformed to skip or replace`);
+  const lines = bytes.toString('utf8').split('\n');
+  if (policy === 'skip') for (const l of bad) lines[l - 1] = ''; // blank: no record
+  const d = parseDataset(lines.join('\n'), file, { ...opts, onMalformed: policy === 'skip' ? 'skip' : 'fail' });
+  if (policy === 'skip') {
+    d.stats.skippedMalformed += bad.length;
+    d.stats.errors.push(...bad.slice(0, Math.max(0, 20 - d.stats.errors.length)).map((l) => `${file}:${l}: invalid UTF-8`));
+  } else d.stats.invalidUtf8Lines = bad.length;
+  return d;
 }
 
 /** Same as readDataset on content already in memory; `file` is used in messages and format detection. */
@@ -127,8 +163,8 @@ export function parseDataset(content: string, file: string, opts: ReadOptions): 
   const stats: ReadStats = { file, format, records: 0, examples: 0, skippedEmpty: 0, skippedMalformed: 0, errors: [] };
   const examples: Example[] = [];
   const skip = opts.onMalformed === 'skip';
-  if (opts.onMalformed !== undefined && opts.onMalformed !== 'skip' && opts.onMalformed !== 'fail') {
-    throw new Error(`${file}: onMalformed must be 'fail' or 'skip', got ${JSON.stringify(opts.onMalformed)}`);
+  if (opts.onMalformed !== undefined && !['skip', 'fail', 'replace'].includes(opts.onMalformed)) {
+    throw new Error(`${file}: onMalformed must be 'fail', 'skip' or 'replace', got ${JSON.stringify(opts.onMalformed)}`);
   }
   const labelIndex = given !== null ? new Map(given.map((l, i) => [l, i])) : null;
   const checkLabel = (l: string, what: 'label' | 'tag'): void => {

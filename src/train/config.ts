@@ -48,8 +48,9 @@ const Reader = v.object({
   tokens_field: v.withDefault(v.string({ nonEmpty: true }), 'tokens'),
   tags_field: v.withDefault(v.string({ nonEmpty: true }), 'tags'),
   id_field: v.withDefault(v.string({ nonEmpty: true }), 'id'),
-  /** 'fail': the first malformed line stops the run (file:line: reason); 'skip': skip and count. */
-  on_malformed: v.withDefault(v.enum(['fail', 'skip'] as const), 'fail'),
+  /** 'fail': the first malformed line (or invalid UTF-8) stops the run (file:line: reason); 'skip': skip and count;
+   * 'replace': invalid UTF-8 becomes U+FFFD, counted and reported (other malformed lines fail). */
+  on_malformed: v.withDefault(v.enum(['fail', 'skip', 'replace'] as const), 'fail'),
   header: v.withDefault(v.boolean(), true),
   delimiter: v.optional(v.string({ nonEmpty: true })),
   /** Read at most this many examples per file. */

@@ -135,6 +135,7 @@ export function loadDomain(cfg: PipelineConfig, role: Role): DomainData {
     if (unlabelled.length > 0) notes.push(`target: no unlabelled file; stage 2 uses the ${unlabelled.length} target train texts without their labels`);
   }
   for (const st of stats) {
+    if ((st.invalidUtf8Lines ?? 0) > 0) notes.push(`${st.file}: ${st.invalidUtf8Lines} line(s) with invalid UTF-8, bytes replaced by U+FFFD (reader.on_malformed: replace)`);
     if (st.skippedEmpty > 0 || st.skippedMalformed > 0) {
       notes.push(`${st.file}: skipped ${st.skippedEmpty} empty and ${st.skippedMalformed} malformed record(s)${st.errors[0] !== undefined ? ` (first: ${st.errors[0]})` : ''}`);
     }

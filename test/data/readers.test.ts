@@ -162,6 +162,19 @@ test('non-regular files are refused in one line, a gzip bomb before it is inflat
   assert.match(big.stderr, /standard input \(input\): more than 4 bytes; split it into smaller files/);
 });
 
+test('invalid UTF-8 is never replaced silently: fail names the line, skip counts it, replace counts it (issue 13 item 14)', () => {
+  const f = join(dir, 'latin1.jsonl');
+  writeFileSync(f, Buffer.concat([Buffer.from('{"text": "fine"}\n{"text": "caf'), Buffer.from([0xe9]), Buffer.from('"}\n{"text": "ok"}\n')]));
+  oneLine(() => readDataset(f, { task: 'unlabelled' }), /latin1\.jsonl:2: invalid UTF-8; convert the file to UTF-8, or set reader\.on_malformed to skip or replace$/);
+  const s = readDataset(f, { task: 'unlabelled', onMalformed: 'skip' });
+  assert.deepEqual((s.examples as TextExample[]).map((e) => e.text), ['fine', 'ok']);
+  assert.equal(s.stats.skippedMalformed, 1);
+  assert.deepEqual(s.stats.errors, [`${f}:2: invalid UTF-8`]);
+  const r = readDataset(f, { task: 'unlabelled', onMalformed: 'replace' });
+  assert.deepEqual((r.examples as TextExample[]).map((e) => e.text), ['fine', 'caf\ufffd', 'ok']);
+  assert.equal(r.stats.invalidUtf8Lines, 1);
+});
+
 test('CSV: a column the reader needs that appears twice in the header is refused, not guessed', () => {
   const f = file('dup.csv', 'text,label,text\nfirst,positive,second\n');
   oneLine(() => readDataset(f, { task: 'classification', labels: SENT }), /dup\.csv:1: column "text" appears more than once in the header \(columns 1 and 3\); rename one/);
