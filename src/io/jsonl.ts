@@ -6,6 +6,7 @@
 // a truncated output file behind.
 
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { isStdin } from './read.js';
 import { StringDecoder } from 'node:string_decoder';
 import { AtomicFileWriter } from './atomic.js';
 
@@ -160,8 +161,11 @@ class LineSplitter {
 }
 
 function openForRead(path: string): number {
+  if (isStdin(path)) return 0; // `-` / /dev/stdin: read fd 0 as a stream (a pipe cannot seek)
   try {
-    if (statSync(path).isDirectory()) throw new Error(`${path}: is a directory, expected a JSON Lines file`);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new Error(`${path}: is a directory, expected a JSON Lines file`);
+    if (!st.isFile()) throw new Error(`${path}: is not a regular file (a device or a pipe); give a file, or - for standard input`);
     return openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -193,7 +197,14 @@ export function* readJsonlSync<T = unknown>(path: string, opts: JsonlOptions = {
     const buf = Buffer.allocUnsafe(CHUNK);
     let pos = 0;
     for (;;) {
-      const n = readSync(fd, buf, 0, CHUNK, pos);
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, CHUNK, fd === 0 ? null : pos);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue; // non-blocking stdin, no data yet
+        if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+        throw e;
+      }
       if (n === 0) break;
       pos += n;
       for (const l of splitter.push(decoder.write(buf.subarray(0, n)))) {
@@ -206,7 +217,7 @@ export function* readJsonlSync<T = unknown>(path: string, opts: JsonlOptions = {
       if (r) yield r as JsonlRecord<T>;
     }
   } finally {
-    closeSync(fd);
+    if (fd !== 0) closeSync(fd);
   }
   return parser.summary;
 }

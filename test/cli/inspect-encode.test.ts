@@ -74,7 +74,7 @@ writeFileSync(join(RUN_DIR, 'run.json'), '{"formatVersion": 1}\n');
   // stage2 is still training (trainer_state complete=false): inspect/encode must show stage1
   const s2 = join(RUN_DIR, 'stage2');
   saveModel(new AdapterModel(CFG, { seed: 5 }), s2, { mainHead: null });
-  writeFileSync(join(s2, 'trainer_state.json'), JSON.stringify({ format: 'adaptext.trainer_state', formatVersion: 1, stage: 'stage2', complete: false }));
+  writeFileSync(join(s2, 'trainer_state.json'), JSON.stringify(unfinishedState('stage2')));
 }
 
 function writeLines(name: string, lines: readonly string[]): string {
@@ -181,7 +181,7 @@ test('inspect: run folder → latest finished stage, adapters/ and heads/ folder
   mkdirSync(onlyRunning);
   writeFileSync(join(onlyRunning, 'run.json'), '{}');
   saveModel(new AdapterModel(CFG, { seed: 5 }), join(onlyRunning, 'stage1'), { mainHead: null });
-  writeFileSync(join(onlyRunning, 'stage1', 'trainer_state.json'), JSON.stringify({ format: 'adaptext.trainer_state', formatVersion: 1, complete: false }));
+  writeFileSync(join(onlyRunning, 'stage1', 'trainer_state.json'), JSON.stringify(unfinishedState('stage1')));
   const running = inspectModel(onlyRunning);
   assert.equal(running.dir, join(onlyRunning, 'stage1'));
   assert.match(formatInspect(running), /note: no finished stage yet: showing the in-progress checkpoint/);
@@ -302,12 +302,21 @@ test('encode: float32Text is the shortest text that reads back to the same float
 
 // ------------------------------------------------------------------ the command itself
 
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+/** A complete trainer_state.json of a stage still in progress (as the trainer writes it). */
+function unfinishedState(stage: string): Record<string, unknown> {
+  return {
+    format: 'adaptext.trainer_state', formatVersion: 1, stage, complete: false, trainingDone: false, step: 2, totalSteps: 10, epoch: 0, batchInEpoch: 2,
+    best: null, badEpochs: 0, stopped: null, rng: { model: [1, 2, 3, 4] }, logLines: 2,
+    baseModel: { model_type: 'bert', hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, vocab_size: 100 }, vocabSize: 100, savedAt: '2026-12-03T00:00:00Z',
+  };
+}
+
+function cli(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(
     process.execPath,
     ['--import', 'tsx', '--input-type=module', '-e', "const { main } = await import('./src/cli/main.ts'); process.exitCode = await main(process.argv.slice(2));", 'adaptext', ...args],
     // argv[1] is a placeholder: `node -e CODE inspect` would start node's debugger instead
-    { encoding: 'utf8', cwd: process.cwd(), timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] },
+    { encoding: 'utf8', cwd: process.cwd(), timeout: 60_000, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...(input !== undefined ? { input } : {}) },
   );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -330,4 +339,10 @@ test('adaptext inspect/encode as commands: --json output, exit codes 0 / 1 (bad 
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stderr, /encode: 1 vectors \(dim 16, mean pooling, adapter books/);
   assert.equal(readVectors(out)[0]!.id, 1);
+  // standard input, as Unix users pipe it (`-` or /dev/stdin; /dev/stdin used to fail with ESPIPE)
+  for (const name of ['-', '/dev/stdin']) {
+    const piped = cli(['encode', '--model', ADAPTEXT_DIR, '--input', name, '--output', out, '--pooling', 'mean'], `${JSON.stringify({ id: 7, text: 'a b' })}\n`);
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.equal(readVectors(out)[0]!.id, 7);
+  }
 });

@@ -22,6 +22,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { AtomicFileWriter } from '../../io/atomic.js';
 import { JsonlError, readJsonlSync } from '../../io/jsonl.js';
+import { isStdin } from '../../io/read.js';
 import type { AdapterModel, Pooling } from '../../models/index.js';
 import { noGrad } from '../../tensor/index.js';
 import type { Tokenizer } from '../../text/index.js';
@@ -194,8 +195,8 @@ export function encodeFile(o: EncodeFileOptions): EncodeFileResult {
   const batchSize = o.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a positive integer, got ${batchSize}`);
   const chunkLines = Math.max(o.chunkLines ?? 4096, batchSize);
-  if (!existsSync(o.input)) throw new Error(`${o.input}: file not found`);
-  if (statSync(o.input).isDirectory()) throw new Error(`${o.input}: is a directory, expected a JSON Lines file`);
+  if (!isStdin(o.input) && !existsSync(o.input)) throw new Error(`${o.input}: file not found`);
+  if (!isStdin(o.input) && statSync(o.input).isDirectory()) throw new Error(`${o.input}: is a directory, expected a JSON Lines file`);
   if (resolve(o.input) === resolve(o.output)) throw new Error(`--output ${o.output} is the input file; choose another path`);
 
   const opened = openModelFolder(o.model);
