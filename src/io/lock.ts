@@ -44,9 +44,13 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Take the lock on `dir` (which must exist) for `command`, or throw a one-line error naming the holder. */
-export function lockDir(dir: string, command: string): DirLock {
-  const path = join(dir, LOCK_NAME);
+/**
+ * Take the lock on `dir` (which must exist) for `command`, or throw a one-line error naming the
+ * holder. `name`: the lock file's name inside `dir` (a writer of a folder that does not exist yet
+ * locks its parent under a name derived from the folder's).
+ */
+export function lockDir(dir: string, command: string, name = LOCK_NAME): DirLock {
+  const path = join(dir, name);
   const me: Owner = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command };
   for (let attempt = 0; ; attempt++) {
     let fd: number;
@@ -54,7 +58,7 @@ export function lockDir(dir: string, command: string): DirLock {
       fd = openSync(path, 'wx');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new Error(`${dir}: cannot create the lock file ${LOCK_NAME} (${code ?? (e as Error).message})`);
+      if (code !== 'EEXIST') throw new Error(`${dir}: cannot create the lock file ${name} (${code ?? (e as Error).message})`);
       const owner = readOwner(path);
       // stale: a process of this host that is gone, or a lock its writer never finished writing
       let stale = owner !== null && owner.host === me.host && !alive(owner.pid);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadModel, MaskedLMHead } from '../../src/models/index.js';
 import { loadTokenizer } from '../../src/text/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
+import { lockDir } from '../../src/io/lock.js';
 import { gelu, noGrad } from '../../src/tensor/index.js';
 import { assertClose } from '../support/close.js';
 import { extendModelVocabulary, type VocabInfo } from '../../src/train/vocab.js';
@@ -142,5 +143,16 @@ describe('vocabulary expansion', () => {
     assert.equal(again.stderr, `adaptext vocab: ${marker}: output folder is not empty (keep.txt); pass --overwrite to replace it\n`);
     assert.equal(readFileSync(join(marker, 'keep.txt'), 'utf8'), 'x');
     assert.ok(!existsSync(join(marker, 'config.json')));
+    // one writer per output folder: a second vocab extend to the same new folder is refused while the first holds it
+    const busy = join(dir, 'busy-out');
+    const held = lockDir(dir, 'vocab extend', '.busy-out.adaptext.lock');
+    try {
+      const r = await runCli(['vocab', 'extend', '--model', model, '--corpus', corpus, '--top-k', '5', '--output', busy]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /in use by vocab extend \(pid \d+ on /);
+      assert.ok(!existsSync(busy));
+    } finally {
+      held.release();
+    }
   });
 });

@@ -9,6 +9,9 @@ import type { Command } from 'commander';
 import { readDataset } from '../../data/index.js';
 import { loadModel, saveModel } from '../../models/index.js';
 import { checkNewOutputDir } from '../../io/atomic.js';
+import { lockDir } from '../../io/lock.js';
+import { basename, dirname, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { loadTokenizer } from '../../text/index.js';
 import { exampleText, extendModelVocabulary, type VocabInfo } from '../../train/vocab.js';
 import { intArg } from '../args.js';
@@ -25,6 +28,19 @@ export interface VocabExtendOptions {
 
 export function vocabExtend(o: VocabExtendOptions): VocabInfo & { vocabSize: number } {
   if (o.overwrite !== true) checkNewOutputDir(o.output, 'pass --overwrite to replace it');
+  // one writer per output folder (it need not exist yet: the lock lives beside it)
+  const out = resolve(o.output);
+  mkdirSync(dirname(out), { recursive: true });
+  const lock = lockDir(dirname(out), 'vocab extend', `.${basename(out)}.adaptext.lock`);
+  try {
+    if (o.overwrite !== true) checkNewOutputDir(o.output, 'pass --overwrite to replace it'); // again, under the lock
+    return extendLocked(o);
+  } finally {
+    lock.release();
+  }
+}
+
+function extendLocked(o: VocabExtendOptions): VocabInfo & { vocabSize: number } {
   const texts: string[] = [];
   for (const f of o.corpus) {
     const ds = readDataset(f, { task: 'unlabelled', textField: o.textField ?? 'text' });
