@@ -49,6 +49,27 @@ function reportTables(html: string): Map<string, { head: string[]; rows: string[
   return out;
 }
 
+/** `adaptext train` in a child process, sent `signal` once log.jsonl has `afterLines` lines. */
+async function trainAndSignal(cfgFile: string, out: string, afterLines: number, signal: NodeJS.Signals) {
+  const child = spawn(process.execPath, [...CLI_CHILD, 'train', '--config', cfgFile, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
+  const logPath = join(out, 'log.jsonl');
+  const lines = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').length - 1 : 0);
+  let sentAt = 0;
+  const timer = setInterval(() => {
+    const n = lines();
+    if (n >= afterLines && sentAt === 0) {
+      sentAt = n;
+      child.kill(signal);
+    }
+  }, 10);
+  const { code, sig } = await exited;
+  clearInterval(timer);
+  return { code, sig, stderr, sentAt };
+}
+
 function writeConfig(name: string, output: string): string {
   const p = join(base, name);
   writeFileSync(p, JSON.stringify(fixtureConfig(model, output, {
@@ -301,22 +322,8 @@ describe('--resume reproduces the uninterrupted run exactly', () => {
   it('after SIGINT: the step finishes, a checkpoint is written, exit 130 with the resume command; the resumed run is the same', async () => {
     const out = join(base, 'sigint');
     const cfgFile = writeConfig('sigint.json', out);
-    const child = spawn(process.execPath, [...CLI_CHILD, 'train', '--config', cfgFile, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
+    const { code, sig, stderr, sentAt } = await trainAndSignal(cfgFile, out, 5, 'SIGINT');
     const logPath = join(out, 'log.jsonl');
-    const lines = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').length - 1 : 0);
-    let sentAt = 0;
-    const timer = setInterval(() => {
-      const n = lines();
-      if (n >= 5 && sentAt === 0) {
-        sentAt = n;
-        child.kill('SIGINT');
-      }
-    }, 10);
-    const { code, sig } = await exited;
-    clearInterval(timer);
     assert.equal(sig, null, `the child died of ${sig} instead of stopping cleanly`);
     assert.ok(sentAt > 0, 'the child finished before the signal was sent');
     assert.equal(code, 130, stderr);
@@ -333,20 +340,8 @@ describe('--resume reproduces the uninterrupted run exactly', () => {
   it('after the process is killed (SIGKILL) around stage 3', async () => {
     const out = join(base, 'killed');
     const cfgFile = writeConfig('killed.json', out);
-    const child = spawn(process.execPath, [...CLI_CHILD, 'train', '--config', cfgFile, '--quiet'], { stdio: 'ignore' });
-    const exited = new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
+    const { sig, sentAt: killedAt } = await trainAndSignal(cfgFile, out, 28, 'SIGKILL');
     const logPath = join(out, 'log.jsonl');
-    const lines = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').length - 1 : 0);
-    let killedAt = 0;
-    const timer = setInterval(() => {
-      const n = lines();
-      if (n >= 28 && killedAt === 0) {
-        killedAt = n;
-        child.kill('SIGKILL');
-      }
-    }, 20);
-    const { sig } = await exited;
-    clearInterval(timer);
     assert.equal(sig, 'SIGKILL', 'the child finished before it could be killed');
     process.stderr.write(`# killed the child at ${killedAt} log lines\n`);
     // Where the kill landed: line 28 of the log is stage 3's third step, so stages 1 and 2 are
