@@ -1,6 +1,6 @@
 // N-API entry points: validate every JS argument (type, integer-ness, buffer length), then
 // call the C++ kernels in kernels.h. The addon never allocates JS memory for results; it
-// writes into the Float32Arrays the caller passed (DESIGN.md §3.9). Argument order and
+// writes into the Float32Arrays the caller passed. Argument order and
 // meaning are exactly those of src/tensor/kernels/types.ts; src/tensor/kernels/native.ts
 // passes calls straight through.
 #include <cstdlib>

@@ -1,7 +1,7 @@
 // GEMM entry points: CBLAS when one was found at build time (binding.gyp defines
 // ADAPTEXT_CBLAS plus ADAPTEXT_OPENBLAS or ADAPTEXT_ACCELERATE), else the built-in kernel.
 //
-// Row-major through column-major BLAS by swapping operands (DESIGN §3.10): a row-major
+// Row-major through column-major BLAS by swapping operands: a row-major
 // [M,N] matrix is the column-major [N,M] matrix C^T, and C^T = op(B)^T op(A)^T, so we call
 // sgemm(ColMajor, transB, transA, N, M, K, B, ldb, A, lda, C, ldc). No copies.
 #include <cctype>

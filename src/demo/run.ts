@@ -3,7 +3,7 @@
 //
 // Output folder (OUT):
 //   OUT/data/      the fixed splits used (JSON Lines), so the run can be re-run or resumed as is
-//   OUT/run/       the pipeline run folder (RUN_FORMAT.md): checkpoints, log.jsonl, metrics.json, report.html
+//   OUT/run/       the pipeline run folder (docs/run-format.md): checkpoints, log.jsonl, metrics.json, report.html
 //   OUT/demo.json  the table rows, the domain-classifier accuracies, the settings and time per stage
 //   OUT/table.txt  the table as printed
 import { loadavg, cpus } from 'node:os';

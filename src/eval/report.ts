@@ -1,5 +1,5 @@
 // report.html: one self-contained page (inline CSS, inline SVG, no scripts, fonts or network)
-// rendered from a run folder's run.json + metrics.json + log.jsonl (notes/RUN_FORMAT.md).
+// rendered from a run folder's run.json + metrics.json + log.jsonl (docs/run-format.md).
 //
 // Sections, each rendered only when its data exists (a run without ablation, vocabulary
 // expansion or projection still renders; missing files are listed in a note):

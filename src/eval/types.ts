@@ -1,4 +1,4 @@
-// The evaluation records of a run folder (notes/RUN_FORMAT.md): what the pipeline writes into
+// The evaluation records of a run folder (docs/run-format.md): what the pipeline writes into
 // metrics.json / log.jsonl / run.json and what the report reads back. Plain JSON shapes, so
 // they survive a round trip through JSON.stringify/parse unchanged.
 

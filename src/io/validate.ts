@@ -2,7 +2,7 @@
 // configs). Why not zod: what users need from us is the message — the file, the key path,
 // the expected type, and "did you mean" for typos — and zod's errors would have to be
 // re-formatted for all of that anyway; this file is ~300 lines, has no dependency, infers the
-// TypeScript type from the schema like zod does, and freezes the result (DESIGN §3.5).
+// TypeScript type from the schema like zod does, and freezes the result (typed frozen configs).
 //
 //   const Stage = v.object({ lr: v.number({ min: 0 }), epochs: v.withDefault(v.integer({ min: 1 }), 3) });
 //   type Stage = Infer<typeof Stage>;            // { readonly lr: number; readonly epochs: number }

@@ -1,5 +1,5 @@
 // adaptext tensor core: Tensor + autograd tape, the seeded Rng, the kernel table and every op.
-// Contract: /work/notes/OPS_API.md (kept in the repo as the docs of each op file).
+// Contract: each op file's header states its shapes, forward and backward (the op docs live there).
 //
 // Conventions shared by all ops
 // - Float32 data only (`Tensor.data` is a dense Float32Array); integer inputs (token ids,

@@ -2,7 +2,7 @@
 // batch holding both domains; src/data MixedDomainSampler).
 //
 // One optimizer step = up to three forward/backward passes over one mixed batch, split by
-// domain (DESIGN §1: exactly one adapter active per pass). Target rows run through the target
+// domain (exactly one adapter active per pass). Target rows run through the target
 // adapter; source rows through `source.adapter`, which is the target adapter by default
 // (stage2.source_adapter = target: the adapter being aligned sees both domains, as in
 // single-adapter DANN) or the source domain's own adapter (= own). With two adapters, MLM on the

@@ -2,7 +2,7 @@
 // src/io/validate (unknown keys get "did you mean", wrong types name the key path and the file),
 // with command-line overrides applied before validation (`--set stage1.epochs=2`, `--seed 7`).
 // Relative paths resolve against the config file's folder, so a config means the same from any
-// working directory. Defaults follow the method in DESIGN.md §1 (see `docs` of each field).
+// working directory. Defaults follow the method described in README.md and src/train/README.md (see `docs` of each field).
 //
 // Values that depend on the model (the number of frozen layers, adapter leave_out) are resolved
 // by `resolveModelDependent` once the model's layer count is known: freeze floor(L/2) lower

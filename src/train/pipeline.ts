@@ -1,4 +1,4 @@
-// The three-stage transfer pipeline (DESIGN §1), end to end:
+// The three-stage transfer pipeline (src/train/README.md), end to end:
 //
 //   prepare   validate the config, load the tokenizer and the base model, read EVERY data file
 //             (a bad file stops the run here, before the run folder is touched)

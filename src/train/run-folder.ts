@@ -1,4 +1,4 @@
-// The run folder (notes/RUN_FORMAT.md): run.json, log.jsonl, metrics.json, one folder per
+// The run folder (docs/run-format.md): run.json, log.jsonl, metrics.json, one folder per
 // finished stage, and `progress/<stage>/{last,best}` while a stage is running (the resumable
 // in-stage checkpoints; removed when the stage folder is published).
 //

@@ -1,7 +1,7 @@
 // Model set-up per stage: which adapters and heads exist, which parameters train, and the
 // optimizer with one parameter group per kind of parameter.
 //
-// Adapters per domain (DESIGN §1: one adapter per domain, exactly one active per forward pass):
+// Adapters per domain (the method: one adapter per domain, exactly one active per forward pass):
 //   stage 1  source adapter (created here) + upper backbone layers + the source task head;
 //   stage 2  the target adapter is created as a copy of the trained source adapter
 //            (adapters.target_init: copy_source; or fresh = near identity); each mixed batch is

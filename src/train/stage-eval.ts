@@ -1,4 +1,4 @@
-// Evaluation after a stage (DESIGN §1 "Evaluation"): the target test set (and the source test
+// Evaluation after a stage: the target test set (and the source test
 // set) through each domain's own adapter and task head, and domain confusion — a fresh
 // logistic-regression domain classifier on held-out pooled features of source and target
 // (0.5 = indistinguishable) with the proxy A-distance. The features are kept with the stage

@@ -1,4 +1,4 @@
-// Pipeline config: YAML and JSON, defaults from the method (DESIGN §1), unknown keys and wrong
+// Pipeline config: YAML and JSON, defaults from the method, unknown keys and wrong
 // types named with the file and key path, flag overrides, model-dependent defaults.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// The native addon against the TypeScript reference (DESIGN §3.9): ONE body per kernel runs
+// The native addon against the TypeScript reference: ONE body per kernel runs
 // on both tables with identical random inputs and every output is compared. GEMM is also
 // checked against a float64 naive loop for every transpose combination, padded leading
 // dims and beta cases, on every GEMM path this machine has (BLAS, each built-in ISA).

@@ -6,7 +6,7 @@
 //   - a plain Hugging Face folder (config.json + model.safetensors [+ tokenizer files]);
 //   - an adaptext model/checkpoint folder: the same + adaptext.json (adapters and flex heads
 //     inside model.safetensors) and optionally `adapters/<name>/` (AdapterHub folders) and
-//     `heads/<name>/` (head folders) saved alongside (run checkpoints, /work/notes/RUN_FORMAT.md);
+//     `heads/<name>/` (head folders) saved alongside (run checkpoints, docs/run-format.md);
 //   - a run folder (run.json + stage1/ stage2/ stage3/): its latest stage checkpoint.
 // openModelFolder is also what `encode` uses, so both commands see the same model.
 import { existsSync, readdirSync, statSync } from 'node:fs';

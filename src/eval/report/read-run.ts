@@ -1,4 +1,4 @@
-// Reading a run folder for the report (notes/RUN_FORMAT.md): run.json, metrics.json,
+// Reading a run folder for the report (docs/run-format.md): run.json, metrics.json,
 // log.jsonl. A missing file is not an error (a run still training has no metrics.json yet;
 // the report says what is missing); a malformed one is, with the file, line and field named.
 // A truncated LAST line of log.jsonl (the process died mid-append) is skipped with a note.

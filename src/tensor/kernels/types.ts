@@ -2,7 +2,7 @@
 // `js` (plain TypeScript reference, always available) and `native` (C++ addon, BLAS GEMM).
 // Ops in src/tensor/ops call `kernels()` and never care which one runs.
 //
-// Rules (DESIGN.md §3.9): kernels never allocate the arrays they write; callers pass
+// Rules: kernels never allocate the arrays they write; callers pass
 // dense Float32Array / Int32Array buffers (subarray views are fine). Arguments named
 // `...Add` / documented "accumulates" ADD into the destination (backward passes).
 //

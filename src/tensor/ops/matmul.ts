@@ -1,7 +1,7 @@
 // matmul(a, b, {transA, transB}): op(a) @ op(b), op = stored-transposed when the flag is set.
 // Shapes (2-D):  op(a) [M,K] @ op(b) [K,N] → [M,N]; a stored [M,K] or [K,M] (transA), b [K,N] or [N,K] (transB).
 // Shapes (3-D):  per batch Bt, same as above: [Bt,M,K] @ [Bt,K,N] → [Bt,M,N]. No broadcasting of
-// the batch dim (reshape to 2-D instead, DESIGN §3.10). Transposes are GEMM flags, never copies.
+// the batch dim (reshape to 2-D instead). Transposes are GEMM flags, never copies.
 //
 // Backward, with C = op(A) op(B) (all accumulate with beta = 1):
 //   d op(A) = dC op(B)^T   and   d op(B) = op(A)^T dC, then mapped back to the stored layout.
