@@ -20,7 +20,9 @@ if (files.length === 0) {
   console.error(`run-tests: no test files matched ${filter.join(' ') || 'test/**/*.test.ts'}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+// ADAPTEXT_COVERAGE=1 (CI, `npm run test:coverage`): Node's own line/branch/function coverage, per file, after the run
+const coverage = process.env.ADAPTEXT_COVERAGE === '1' ? ['--experimental-test-coverage'] : [];
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...coverage, ...files], {
   stdio: 'inherit',
 });
 process.exit(r.status ?? 1);
