@@ -61,7 +61,7 @@ function timeCall(fn: () => void, rounds: number, minSeconds: number): number {
   for (let r = 0; r < rounds; r++) {
     let n = 0;
     const t0 = process.hrtime.bigint();
-    let el = 0;
+    let el: number;
     do {
       fn();
       n++;

@@ -184,7 +184,7 @@ export function parseDataset(content: string, file: string, opts: ReadOptions): 
     } catch (e) {
       if (!(e instanceof RecordError)) throw e;
       const msg = `${file}:${line}: ${e.message}`;
-      if (!skip) throw new Error(msg);
+      if (!skip) throw new Error(msg, { cause: e });
       stats.skippedMalformed += 1;
       if (stats.errors.length < MAX_ERRORS_KEPT) stats.errors.push(msg);
     }

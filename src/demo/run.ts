@@ -150,7 +150,8 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     metrics: r.metrics,
     text,
   };
-  const { metrics: _m, ...summary } = result;
+  const summary: Omit<DemoResult, 'metrics'> & { metrics?: unknown } = { ...result };
+  delete summary.metrics; // demo.json is the summary; metrics.json has the full metrics
   writeFileSync(join(outDir, 'demo.json'), JSON.stringify({ ...summary, splitSeed, seed: o.seed ?? 42, overrides: (o.overrides ?? []).map((x) => x.origin) }, null, 2) + '\n');
   writeFileSync(join(outDir, 'table.txt'), text);
   return result;

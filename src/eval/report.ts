@@ -34,10 +34,6 @@ function stageTitle(name: string): string {
   return KNOWN_STAGES[name] ?? name;
 }
 
-function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x';
-}
-
 /** Stage names in display order: stage1..3 first, then others as first seen. */
 function stageOrder(input: ReportInput): string[] {
   const seen: string[] = [];

@@ -169,8 +169,8 @@ function openForRead(path: string): number {
     return openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`${path}: file not found`);
-    if (code) throw new Error(`${path}: cannot open (${code})`);
+    if (code === 'ENOENT') throw new Error(`${path}: file not found`, { cause: e });
+    if (code) throw new Error(`${path}: cannot open (${code})`, { cause: e });
     throw e;
   }
 }

@@ -58,7 +58,7 @@ export function lockDir(dir: string, command: string, name = LOCK_NAME): DirLock
       fd = openSync(path, 'wx');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new Error(`${dir}: cannot create the lock file ${name} (${code ?? (e as Error).message})`);
+      if (code !== 'EEXIST') throw new Error(`${dir}: cannot create the lock file ${name} (${code ?? (e as Error).message})`, { cause: e });
       const owner = readOwner(path);
       // stale: a process of this host that is gone, or a lock its writer never finished writing
       let stale = owner !== null && owner.host === me.host && !alive(owner.pid);
@@ -74,7 +74,7 @@ export function lockDir(dir: string, command: string, name = LOCK_NAME): DirLock
         continue;
       }
       const who = owner !== null ? `${owner.command} (pid ${owner.pid} on ${owner.host}, since ${owner.started})` : 'another process';
-      throw new Error(`${dir}: in use by ${who}; wait for it to end, or if it is gone, remove ${path}`);
+      throw new Error(`${dir}: in use by ${who}; wait for it to end, or if it is gone, remove ${path}`, { cause: e });
     }
     try {
       writeSync(fd, JSON.stringify(me) + '\n');

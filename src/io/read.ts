@@ -44,7 +44,7 @@ function readStdin(what: string, limit: number): Buffer {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') continue; // non-blocking stdin with no data yet
       if (code === 'EOF') break;
-      throw new Error(`standard input (${what}): cannot read (${code ?? (e as Error).message})`);
+      throw new Error(`standard input (${what}): cannot read (${code ?? (e as Error).message})`, { cause: e });
     }
     if (n === 0) break;
     total += n;
@@ -65,7 +65,7 @@ export function readInputFile(path: string, what: string, limit: number): Buffer
     st = statSync(path); // follows symlinks: a link to /dev/zero is a character device
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`${path}: ${code === 'ENOENT' ? `no such ${what} file` : code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? (e as Error).message})`}`);
+    throw new Error(`${path}: ${code === 'ENOENT' ? `no such ${what} file` : code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? (e as Error).message})`}`, { cause: e });
   }
   if (!st.isFile()) throw new Error(`${path}: is ${kindOf(st)}, not a ${what} file`);
   const gz = path.toLowerCase().endsWith('.gz');
@@ -75,15 +75,15 @@ export function readInputFile(path: string, what: string, limit: number): Buffer
     raw = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`${path}: ${code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? (e as Error).message})`}`);
+    throw new Error(`${path}: ${code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? (e as Error).message})`}`, { cause: e });
   }
   if (!gz) return raw;
   try {
     return gunzipSync(raw, { maxOutputLength: limit });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`${path}: decompresses to more than ${mib(limit)}, the limit for ${what} files; refusing it`);
-    throw new Error(`${path}: not a valid gzip file (${(e as Error).message})`);
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`${path}: decompresses to more than ${mib(limit)}, the limit for ${what} files; refusing it`, { cause: e });
+    throw new Error(`${path}: not a valid gzip file (${(e as Error).message})`, { cause: e });
   }
 }
 

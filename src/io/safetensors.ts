@@ -220,9 +220,9 @@ function openChecked(path: string): number {
     return openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`${path}: file not found`);
-    if (code === 'EISDIR') throw new Error(`${path}: is a directory, expected a .safetensors file`);
-    throw new Error(`${path}: cannot open (${code ?? (e as Error).message})`);
+    if (code === 'ENOENT') throw new Error(`${path}: file not found`, { cause: e });
+    if (code === 'EISDIR') throw new Error(`${path}: is a directory, expected a .safetensors file`, { cause: e });
+    throw new Error(`${path}: cannot open (${code ?? (e as Error).message})`, { cause: e });
   }
 }
 

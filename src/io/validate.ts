@@ -437,6 +437,6 @@ export function parseJson(text: string, source: string): unknown {
       .replace(/ at position \d+.*$/, '')
       .replace(/ in JSON$/, '')
       .replace(/, ".*" is not valid JSON$/, '');
-    throw new Error(`${where}: invalid JSON: ${reason}`);
+    throw new Error(`${where}: invalid JSON: ${reason}`, { cause: e });
   }
 }

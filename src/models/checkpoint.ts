@@ -189,7 +189,7 @@ export function modelFromTensors(
     }
   }
   if (classifier.size > 0) {
-    let name: string | null = null;
+    let name: string;
     if (mainName !== null && model.heads.has(mainName)) name = mainName;
     else {
       name = model.heads.has('classifier') ? 'classifier_hf' : 'classifier';

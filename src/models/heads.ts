@@ -147,7 +147,7 @@ function checkLabels(labels: Int32Array, n: number, numClasses: number, where: s
   }
 }
 
-function labelMap(labels: string[] | undefined, n: number): Record<string, number> | null {
+function labelMap(labels: string[] | undefined): Record<string, number> | null {
   if (labels === undefined) return null;
   return Object.fromEntries(labels.map((l, i) => [l, i]));
 }
@@ -225,7 +225,7 @@ export class SequenceClassificationHead extends Head {
       num_labels: this.spec.numLabels,
       layers: this.style === 'roberta' ? 2 : 1,
       activation_function: 'tanh',
-      label2id: labelMap(this.spec.labels, this.spec.numLabels),
+      label2id: labelMap(this.spec.labels),
       use_pooler: this.pooling === 'pooler',
       // AdapterHub's head reads the pooler or h[:,0]; 'mean' is adaptext's own.
       pooling: this.pooling,
@@ -292,7 +292,7 @@ export class TokenClassificationHead extends Head {
       num_labels: this.spec.numLabels,
       layers: 1,
       activation_function: 'tanh',
-      label2id: labelMap(this.spec.labels, this.spec.numLabels),
+      label2id: labelMap(this.spec.labels),
       dropout_prob: this.spec.dropout ?? null,
     };
   }
@@ -571,7 +571,7 @@ export class DomainDiscriminatorHead extends Head {
       adversary: this.adversary,
       standardize: this.inputMean !== null,
       grl_lambda: this.lambda,
-      label2id: labelMap(this.spec.labels, this.spec.numDomains),
+      label2id: labelMap(this.spec.labels),
       dropout_prob: this.spec.dropout ?? null,
     };
   }

@@ -71,7 +71,7 @@ export function readRecords(file: string, textField = 'text'): string[] {
     try {
       obj = JSON.parse(line);
     } catch (e) {
-      throw new Error(`${file}:${i + 1}: invalid JSON (${(e as Error).message})`);
+      throw new Error(`${file}:${i + 1}: invalid JSON (${(e as Error).message})`, { cause: e });
     }
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new Error(`${file}:${i + 1}: expected a JSON object`);
     const t = (obj as Record<string, unknown>)[textField];

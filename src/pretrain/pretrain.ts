@@ -449,10 +449,10 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   let lastCheckpointAt = Date.now();
   let windowLoss = 0;
   let windowSteps = 0;
-  let windowStart = Date.now();
+  let windowStart: number;
   let windowTokens = 0;
   let lastLoss: number | null = null;
-  let stopReason = '';
+  let stopReason: string;
   if (step === 0 && held.length > 0) lastEval = evaluate();
   windowStart = Date.now();
 

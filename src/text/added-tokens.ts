@@ -60,8 +60,8 @@ export class AddedTokenSplitter {
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const key = this.ci ? m[0].toLowerCase() : m[0];
       const tok = this.byContent.get(key) ?? this.byContent.get(m[0]);
-      let s = m.index;
-      let e = s + m[0].length;
+      const s = m.index;
+      const e = s + m[0].length;
       if (tok === undefined || (tok.normalized === false && this.ci && m[0] !== tok.content)) {
         re.lastIndex = m.index + 1;
         continue;

@@ -59,7 +59,7 @@ export function parseJsonFile(file: string, text?: string): unknown {
       where = ` at line ${line}, column ${col}`;
     }
     const short = msg.replace(/\s+/g, ' ').slice(0, 120);
-    throw new Error(`${file}: malformed JSON${where} (${short})`);
+    throw new Error(`${file}: malformed JSON${where} (${short})`, { cause: e });
   }
 }
 

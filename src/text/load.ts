@@ -247,7 +247,7 @@ function withContext<T>(file: string, f: () => T): T {
     return f();
   } catch (e) {
     const m = (e as Error).message;
-    throw new Error(m.includes(file) ? m : `${file}: ${m}`);
+    throw new Error(m.includes(file) ? m : `${file}: ${m}`, { cause: e });
   }
 }
 

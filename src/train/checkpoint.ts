@@ -127,7 +127,7 @@ export function verifyCheckpoint(dir: string): void {
     want = (JSON.parse(readFileSync(path, 'utf8')) as { sha1: Record<string, string> }).sha1;
     if (typeof want !== 'object' || want === null) throw new Error('no sha1 map');
   } catch (e) {
-    throw new Error(`${path}: damaged (${(e as Error).message}); the checkpoint cannot be trusted`);
+    throw new Error(`${path}: damaged (${(e as Error).message}); the checkpoint cannot be trusted`, { cause: e });
   }
   for (const [f, h] of Object.entries(want)) {
     const p = join(dir, f);
@@ -229,6 +229,6 @@ export function loadOptimizerState(dir: string, optimizer: AdamW): void {
   try {
     optimizer.loadStateDict(sd);
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    throw new Error(`${path}: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -306,11 +306,11 @@ export function parseConfigText(text: string, file: string): unknown {
     if (e instanceof YAMLParseError) {
       const pos = e.linePos?.[0];
       const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-      throw new Error(`${where}: invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+      throw new Error(`${where}: invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, { cause: e });
     }
     // the yaml package reports some problems (an alias to an unset anchor, too many alias
     // expansions) as plain errors while building the value: still the user's file, in one line
-    throw new Error(`${file}: invalid YAML: ${String((e as Error).message ?? e).split('\n')[0]}`);
+    throw new Error(`${file}: invalid YAML: ${String((e as Error).message ?? e).split('\n')[0]}`, { cause: e });
   }
 }
 

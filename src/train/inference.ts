@@ -75,7 +75,7 @@ export function openForInference(path: string, opts: { domain?: string; head?: s
   if (head === null) throw new Error(`${path}: cannot tell which head to use (classification heads: ${heads.join(', ') || 'none'}); pass --head NAME`);
   if (!model.headNames().includes(head)) throw new Error(`--head ${head}: ${path} has no such head (heads: ${model.headNames().join(', ') || 'none'})`);
   const task = taskOfHead(model, head, path);
-  let adapter: string | null = null;
+  let adapter: string | null;
   if (opts.domain !== undefined) {
     if (!model.adapterNames().includes(opts.domain)) {
       throw new Error(`--domain ${opts.domain}: ${path} has no such adapter (adapters: ${model.adapterNames().join(', ') || 'none'})`);

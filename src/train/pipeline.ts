@@ -13,7 +13,7 @@
 // → ...), so a run is the same whether it went through in one go or was resumed. Resume:
 // finished stages are skipped; an unfinished one continues from RUN/progress/<stage>/last; the log
 // is cut back to what that checkpoint had seen (run-folder.ts).
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDirAtomic } from '../io/atomic.js';
 import { fileSha1 } from '../io/hash.js';

@@ -53,6 +53,7 @@ describe('CLI progress', () => {
     assert.equal(chunks.length, before);
     advance(150);
     p.update(2, { loss: 0.5 });
+    // eslint-disable-next-line no-control-regex -- the terminal escape (ESC [2K) is what is tested
     assert.match(chunks.at(-1)!, /^\r\x1b\[2Kstage1 \[#####-+\] 2\/10 0:00 ETA 0:01 loss 0\.500$/);
     p.note('hello');
     assert.equal(chunks.at(-2), '\r\x1b[2Khello\n');

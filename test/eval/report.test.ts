@@ -16,7 +16,7 @@ function checkStructure(html: string): Map<string, number> {
   const body = html.replace(/^<!DOCTYPE html>/, '');
   const stack: string[] = [];
   const counts = new Map<string, number>();
-  const re = /<(\/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s=>\/]+(?:="[^"]*")?)*)\s*(\/?)>/g;
+  const re = /<(\/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s=>/]+(?:="[^"]*")?)*)\s*(\/?)>/g;
   let last = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(body))) {

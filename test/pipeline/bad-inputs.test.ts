@@ -28,8 +28,11 @@ function snapshot(root: string): Map<string, string> {
   return out;
 }
 
-function config(name: string, patch: (c: Record<string, any>) => void = () => {}, output = existingRun): string {
-  const c = fixtureConfig(model, output) as Record<string, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests patch arbitrary nested config keys
+type AnyConfig = Record<string, any>;
+
+function config(name: string, patch: (c: AnyConfig) => void = () => {}, output = existingRun): string {
+  const c = fixtureConfig(model, output) as AnyConfig;
   patch(c);
   const p = join(dir, name);
   writeFileSync(p, JSON.stringify(c, null, 2));

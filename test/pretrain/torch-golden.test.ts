@@ -4,7 +4,6 @@
 //
 // Tolerance: max|adaptext - torch| <= 2e-5 * max|torch logit| — the same scale-relative bound as
 // the model goldens (test/models/golden.test.ts) against the same float64 mirror; measured ~3e-7.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -97,7 +97,7 @@ export function register(program: Command): void {
         r = await runTrain(o, stop);
       } catch (e) {
         if (e instanceof InterruptedError) {
-          throw new Error(`${e.message}; continue with: adaptext train --resume ${e.runDir ?? o.resume ?? '<run folder>'}`);
+          throw new Error(`${e.message}; continue with: adaptext train --resume ${e.runDir ?? o.resume ?? '<run folder>'}`, { cause: e });
         }
         throw e;
       } finally {

@@ -159,7 +159,7 @@ function readJson(path: string, name: string): unknown {
   } catch (e) {
     const m = /position (\d+)/.exec((e as Error).message);
     const line = m ? text.slice(0, Number(m[1])).split('\n').length : undefined;
-    throw new Error(`${name}${line ? `:${line}` : ''}: invalid JSON (${(e as Error).message})`);
+    throw new Error(`${name}${line ? `:${line}` : ''}: invalid JSON (${(e as Error).message})`, { cause: e });
   }
 }
 
