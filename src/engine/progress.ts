@@ -8,6 +8,9 @@
 // nothing or repaints the whole bar per schedule, and interleaving our one-line notes (stage
 // results, "resuming at step N") with a live bar needs the clear/redraw dance anyway. What we
 // need is ~100 lines with no dependency.
+import { formatDuration } from './format.js';
+
+export { formatDuration };
 
 export interface ProgressSink {
   /** A unit of work begins: `total` steps, `done` already done (a resumed stage). */
@@ -34,14 +37,6 @@ export function parseProgressMode(v: string): ProgressMode {
   return v as ProgressMode;
 }
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
-}
 
 function formatInfo(info: Record<string, number> | undefined): string {
   if (info === undefined) return '';

@@ -35,6 +35,7 @@ import { packStream, type PackedCorpus } from './packing.js';
 import { TrainBatches, heldoutBatches } from './batches.js';
 import { checkpointDir, readOptimizerTensors, readTrainerState, saveCheckpoint, type DataPosition } from './state.js';
 import { CliProgress, type ProgressMode, type ProgressSink } from '../engine/progress.js';
+import { formatCount } from '../engine/format.js';
 import { StopRequest, yieldToEventLoop } from '../engine/signals.js';
 
 export interface PretrainOptions {
@@ -422,7 +423,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
       return { file: h.file, loss: r.loss, perplexity: Math.exp(r.loss), predictions: r.predictions };
     });
     for (const r of res) log(out, { event: 'eval', step, tokens: tokensSeen, file: r.file, loss: r.loss, perplexity: r.perplexity, predictions: r.predictions });
-    if (res.length > 0) print(`eval step ${step} tokens ${fmtCount(tokensSeen)}: ` + res.map((r) => `${shortName(r.file)} loss ${r.loss.toFixed(4)} ppl ${r.perplexity.toFixed(1)}`).join(' | '));
+    if (res.length > 0) print(`eval step ${step} tokens ${formatCount(tokensSeen)}: ` + res.map((r) => `${shortName(r.file)} loss ${r.loss.toFixed(4)} ppl ${r.perplexity.toFixed(1)}`).join(' | '));
     return res;
   };
 
@@ -527,19 +528,13 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     if (held.length > 0 && (o.evalEvery === 0 || step % o.evalEvery !== 0)) lastEval = evaluate();
     checkpoint('stop');
     log(out, { event: 'stop', step, tokens: tokensSeen, reason: stopReason, elapsed_s: elapsed() });
-    print(`pretrain: stopped (${stopReason}) at step ${step}, ${fmtCount(tokensSeen)} tokens; model in ${out}, resumable with --resume ${out}`);
+    print(`pretrain: stopped (${stopReason}) at step ${step}, ${formatCount(tokensSeen)} tokens; model in ${out}, resumable with --resume ${out}`);
   } finally {
     if (hooks.stop === undefined) stop.dispose();
   }
   return { out, step, tokensSeen, stopReason, lastLoss, heldout: lastEval, losses };
 }
 
-export function fmtCount(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
-  return String(n);
-}
 
 function shortName(f: string): string {
   return f.split('/').pop()!;

@@ -21,7 +21,7 @@ import { loadModel, saveAdapter, saveHead, saveModel, type AdapterModel } from '
 import { loadTokenizer, type Tokenizer } from '../text/index.js';
 import type { AdamW, AdamWStateDict, AdamWStateMeta } from '../optim/index.js';
 import type { MixedSamplerState } from '../data/index.js';
-import { fingerprintText, type ModelFingerprint } from './run-folder.js';
+import { fingerprintText, STAGES, type ModelFingerprint } from './run-folder.js';
 
 export const TRAINER_STATE_NAME = 'trainer_state.json';
 export const OPTIMIZER_NAME = 'optimizer.safetensors';
@@ -231,4 +231,13 @@ export function loadOptimizerState(dir: string, optimizer: AdamW): void {
   } catch (e) {
     throw new Error(`${path}: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** The latest finished stage folder of a run (stage3, else stage2, else stage1), or null. */
+export function latestFinishedStage(runDir: string): string | null {
+  for (const s of [...STAGES].reverse()) {
+    const d = join(runDir, s);
+    if (existsSync(join(d, TRAINER_STATE_NAME)) && readTrainerState(d).complete) return d;
+  }
+  return null;
 }

@@ -6,7 +6,6 @@
 // The domain picks the adapter (one per domain): `--domain kitchen` runs the kitchen adapter and
 // that domain's task head. A run that stopped after stage 1 has only the source adapter; target
 // rows then go through it (that is the source-only model), and the result says so.
-import { join } from 'node:path';
 import { readDataset, type EncodedExample, type Example } from '../data/index.js';
 import { encodeExamples } from '../data/index.js';
 import { JsonlError, parseJsonl } from '../io/jsonl.js';
@@ -17,8 +16,8 @@ import type { Metrics } from '../eval/types.js';
 import { validateConfig, type PipelineConfig, type ReaderConfig, type TaskConfig } from './config.js';
 import { readerTask } from './data.js';
 import { predict, scorePredictions } from './evaluate.js';
-import { RunFolder, STAGES } from './run-folder.js';
-import { TRAINER_STATE_NAME, readTrainerState } from './checkpoint.js';
+import { RunFolder } from './run-folder.js';
+import { latestFinishedStage } from './checkpoint.js';
 import { existsSync } from 'node:fs';
 import { READ_LIMITS, isStdin, readInputText } from '../io/read.js';
 
@@ -37,10 +36,8 @@ export interface InferenceModel {
 
 /** The latest finished stage folder of a run. */
 export function finalStageDir(runDir: string): string {
-  for (const s of [...STAGES].reverse()) {
-    const d = join(runDir, s);
-    if (existsSync(join(d, TRAINER_STATE_NAME)) && readTrainerState(d).complete) return d;
-  }
+  const d = latestFinishedStage(runDir);
+  if (d !== null) return d;
   throw new Error(`${runDir}: the run has no finished stage yet (no stage1/, stage2/ or stage3/ checkpoint)`);
 }
 

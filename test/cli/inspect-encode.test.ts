@@ -71,6 +71,7 @@ writeFileSync(join(RUN_DIR, 'run.json'), '{"formatVersion": 1}\n');
   saveAdapter(side, 'medical', join(stage, 'adapters', 'medical'));
   saveAdapter(m, 'books', join(stage, 'adapters', 'books')); // also inside model.safetensors
   saveHead(side, 'topic', join(stage, 'heads', 'topic'));
+  writeFileSync(join(stage, 'trainer_state.json'), JSON.stringify({ ...unfinishedState('stage1'), complete: true, trainingDone: true }));
   // stage2 is still training (trainer_state complete=false): inspect/encode must show stage1
   const s2 = join(RUN_DIR, 'stage2');
   saveModel(new AdapterModel(CFG, { seed: 5 }), s2, { mainHead: null });

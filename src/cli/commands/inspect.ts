@@ -16,8 +16,9 @@ import { readSafetensorsHeader } from '../../io/safetensors.js';
 import { ADAPTER_CONFIG_NAME, HEAD_CONFIG_NAME, loadAdapter, loadHead, loadModel } from '../../models/index.js';
 import type { AdapterModel, BnConfig, LoadInfo } from '../../models/index.js';
 import { loadTokenizer, type Tokenizer } from '../../text/index.js';
-import { readTrainerState, TRAINER_STATE_NAME } from '../../train/checkpoint.js';
+import { latestFinishedStage } from '../../train/checkpoint.js';
 import { intArg } from '../args.js';
+import { formatCount } from '../../engine/format.js';
 
 /** A model folder opened for the CLI: the model plus what was found around it. */
 export interface OpenedModel {
@@ -57,11 +58,9 @@ function modelDirOf(dir: string): { dir: string; run: boolean; note: string | nu
   if (!existsSync(dir)) throw new Error(`${dir}: no such folder`);
   if (!statSync(dir).isDirectory()) throw new Error(`${dir}: is a file, expected a model folder (config.json + model.safetensors)`);
   if (existsSync(join(dir, 'config.json'))) return { dir, run: false, note: null };
+  const finished = latestFinishedStage(dir);
+  if (finished !== null) return { dir: finished, run: true, note: null };
   const stages = STAGES.map((s) => join(dir, s)).filter((d) => existsSync(join(d, 'config.json')));
-  for (const d of stages) {
-    const statePath = join(d, TRAINER_STATE_NAME);
-    if (!existsSync(statePath) || readTrainerState(d).complete) return { dir: d, run: true, note: null };
-  }
   if (stages.length > 0) return { dir: stages[0]!, run: true, note: `no finished stage yet: showing the in-progress checkpoint ${stages[0]}` };
   throw new Error(`${dir}: not a model folder (no config.json) and not a run folder (no ${[...STAGES].reverse().join('/, ')}/ checkpoint)`);
 }
@@ -273,12 +272,6 @@ export function inspectModel(path: string, opts: { freezeLayers?: number } = {})
 
 // ------------------------------------------------------------------ text output
 
-function fmtCount(n: number): string {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
-  return String(n);
-}
-
 function fmtBytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
 }
@@ -326,7 +319,7 @@ export function formatInspect(r: InspectReport): string {
       const widths = [...new Set(ad.bottleneck)].join('/');
       lines.push(
         `  ${ad.active ? '*' : ' '} ${ad.name.padEnd(14)} ${ad.preset}, reduction ${rf} (bottleneck ${widths}), ${ad.nonLinearity}, ` +
-          `layers ${layerRanges(ad.layers)} [${ad.slots.join(' + ')}], ${fmtCount(ad.parameters)} params`,
+          `layers ${layerRanges(ad.layers)} [${ad.slots.join(' + ')}], ${formatCount(ad.parameters)} params`,
       );
     }
   }
@@ -336,7 +329,7 @@ export function formatInspect(r: InspectReport): string {
     for (const h of r.heads) {
       const flags = [h.active ? 'active' : null, h.main ? 'main' : null].filter((x) => x !== null).join(', ');
       const labels = h.labels !== null ? `labels ${h.labels.join(', ')}` : h.numLabels !== null ? `${h.numLabels} labels` : '';
-      lines.push(`    ${h.name.padEnd(14)} ${h.type}${labels ? `, ${labels}` : ''}, ${fmtCount(h.parameters)} params${flags ? ` (${flags})` : ''}`);
+      lines.push(`    ${h.name.padEnd(14)} ${h.type}${labels ? `, ${labels}` : ''}, ${formatCount(h.parameters)} params${flags ? ` (${flags})` : ''}`);
     }
   }
   lines.push('');
