@@ -63,6 +63,7 @@ export function collate(examples: readonly EncodedExample[], padId: number, opts
     inputIds.set(e.ids, o);
     attentionMask.fill(1, o, o + e.ids.length);
     wordIds.set(e.wordIds, o);
+    if (e.tokenTypeIds != null) tokenTypeIds.set(e.tokenTypeIds, o);
     if (e.tokenLabels !== null) tokenLabels.set(e.tokenLabels, o);
     labels[b] = e.label;
     domain[b] = e.domain;

@@ -24,6 +24,8 @@ export interface EncodedExample {
   index: number;
   /** "file:line" of the source record. */
   where: string;
+  /** [L] segment ids (BERT token_type_ids) of a pre-tokenised pair; absent = all 0. */
+  tokenTypeIds?: Int32Array | null;
 }
 
 export interface EncodeOptions {

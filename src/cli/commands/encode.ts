@@ -24,7 +24,8 @@ import { AtomicFileWriter } from '../../io/atomic.js';
 import { JsonlError, readJsonlSync } from '../../io/jsonl.js';
 import { isStdin } from '../../io/read.js';
 import type { AdapterModel, Pooling } from '../../models/index.js';
-import { noGrad } from '../../tensor/index.js';
+import { IGNORE_INDEX, noGrad } from '../../tensor/index.js';
+import { collate } from '../../data/index.js';
 import type { Tokenizer } from '../../text/index.js';
 import { openModelFolder } from './inspect.js';
 import { intArg } from '../args.js';
@@ -166,19 +167,12 @@ function encodeChunk(model: AdapterModel, items: Item[], pooling: Pooling, batch
   const out: Float32Array[] = new Array<Float32Array>(items.length);
   for (let s = 0; s < order.length; s += batchSize) {
     const rows = order.slice(s, s + batchSize);
-    const B = rows.length;
-    let T = 0;
-    for (const r of rows) T = Math.max(T, items[r]!.ids.length);
-    const inputIds = new Int32Array(B * T).fill(padId); // [B,T]
-    const attentionMask = new Float32Array(B * T); // [B,T]
-    const tokenTypeIds = new Int32Array(B * T); // [B,T]
-    rows.forEach((r, b) => {
-      const it = items[r]!;
-      inputIds.set(it.ids, b * T);
-      attentionMask.fill(1, b * T, b * T + it.ids.length);
-      if (it.types !== null) tokenTypeIds.set(it.types, b * T);
-      stats.pad += T - it.ids.length;
-    });
+    // the one padding path (src/data collate): [B,T] ids, mask and segment ids
+    const { B, T, inputIds, attentionMask, tokenTypeIds } = collate(
+      rows.map((r) => ({ ids: items[r]!.ids, wordIds: new Int32Array(items[r]!.ids.length).fill(-1), label: IGNORE_INDEX, tokenLabels: null, domain: 0, index: r, where: `line ${items[r]!.line}`, tokenTypeIds: items[r]!.types })),
+      padId,
+    );
+    for (const r of rows) stats.pad += T - items[r]!.ids.length;
     stats.all += B * T;
     const vec = noGrad(() => model.encode({ inputIds, shape: [B, T], attentionMask, tokenTypeIds }, pooling)); // [B,H]
     rows.forEach((r, b) => {
