@@ -1,7 +1,7 @@
 // The batches of a pretraining run, in one place: the training stream (per-epoch permutation of
 // the packed sequences drawn from the seed, MLM masking from its own RNG stream) and the fixed
 // held-out batches (first N sequences, masked with a fixed seed). The trainer consumes them; the
-// PyTorch parity harness (scripts/parity) writes the very same batches to disk, so both frameworks
+// PyTorch parity harness (tools/parity) writes the very same batches to disk, so both frameworks
 // see identical token ids and labels.
 //
 // Shape legend: B sequences per batch, T max length.

@@ -1,5 +1,5 @@
 // safetensors reader/writer: golden files laid out like the reference writer (written by
-// scripts/golden/safetensors_fixture.py with torch doing every float conversion), byte strings
+// tools/golden/safetensors_fixture.py with torch doing every float conversion), byte strings
 // from the reference implementation's own unit tests, conversion edge cases, and one test per
 // kind of corrupted header (each must be a one-line error naming the file and the tensor).
 import assert from 'node:assert/strict';
@@ -76,7 +76,7 @@ interface Expected {
 }
 const expected = JSON.parse(readFileSync(join(FIX, 'reference_layout.json'), 'utf8')) as Expected;
 
-// What each golden file holds (scripts/golden/safetensors_fixture.py): every tensor must be read,
+// What each golden file holds (tools/golden/safetensors_fixture.py): every tensor must be read,
 // so a dtype the reader dropped (or a file it read short) shows up as a missing name.
 const FILE_DTYPES: Record<string, string[]> = {
   'reference_layout.safetensors': ['BF16', 'F16', 'F32'],

@@ -1,6 +1,6 @@
-// The torch mirror behind the model goldens (scripts/golden/bert_golden.py) checked against an
+// The torch mirror behind the model goldens (tools/golden/bert_golden.py) checked against an
 // independent second implementation of the same published equations: NumPy float64, no torch,
-// no autograd (scripts/golden/bert_crosscheck.py → test/fixtures/models/crosscheck.json). The
+// no autograd (tools/golden/bert_crosscheck.py → test/fixtures/models/crosscheck.json). The
 // model goldens (golden.test.ts) hold adaptext to the mirror; this holds the mirror to the
 // equations, so an error the mirror shares with adaptext (same author) cannot hide.
 //   outputs:   every golden output (hidden states, pooled, all head logits, adapter-free outputs,

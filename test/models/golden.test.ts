@@ -1,4 +1,4 @@
-// Golden tests against PyTorch (scripts/golden/bert_golden.py, float64 reference): tiny BERT and
+// Golden tests against PyTorch (tools/golden/bert_golden.py, float64 reference): tiny BERT and
 // RoBERTa checkpoints in HF layout loaded through load.ts, AdapterHub adapter folders, heads;
 // outputs, the loss (task + MLM + domain CE through a GRL with λ=0.3) and EVERY gradient.
 import assert from 'node:assert/strict';

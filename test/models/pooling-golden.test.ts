@@ -1,4 +1,4 @@
-// Golden test against PyTorch (scripts/golden/pooling_golden.py, float64 reference) for what a
+// Golden test against PyTorch (tools/golden/pooling_golden.py, float64 reference) for what a
 // sequence-classification head reads — the pooler, h[:,0], the masked mean (bert style, and the
 // roberta style's dense → tanh on the mean) — and for the discriminator's confusion objective
 // (Tzeng et al. 2015): the discriminator learns on detached features, the encoder gets λ times

@@ -5,7 +5,7 @@ as a Hugging Face BertForMaskedLM and writes the MLM logits it computes (golden.
 Run: /usr/bin/python3 test/pretrain/torch_golden.py   (after make_fixture.ts)
 
 `transformers` is not installed here, so the model is the plain-torch mirror of modeling_bert.py
-in scripts/golden/bert_golden.py, wrapped with BertForMaskedLM's attribute names
+in tools/golden/bert_golden.py, wrapped with BertForMaskedLM's attribute names
 (`bert.*`, `cls.predictions.transform.*`, `cls.predictions.bias`, decoder tied to the word
 embeddings). Loading is strict: every tensor the model needs must be in the file under its HF
 name with the right shape, and the file may hold nothing else except `bert.pooler.*` (which
@@ -18,7 +18,7 @@ import sys
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts", "golden"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "golden"))
 import bert_golden as g  # noqa: E402
 from mlm_golden import BertForMaskedLM, read_safetensors  # noqa: E402
 

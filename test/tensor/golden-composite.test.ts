@@ -2,7 +2,7 @@
 // padding mask → output dense → residual → LayerNorm → GELU FFN → residual → LayerNorm] x2 →
 // CLS pooler tanh → classifier → cross-entropy with an ignored row), rebuilt from our ops and
 // compared with PyTorch tensor by tensor: last hidden state, logits, loss and the gradient of
-// every parameter. Fixture: test/fixtures/golden/composite.json from scripts/golden/composite.py.
+// every parameter. Fixture: test/fixtures/golden/composite.json from tools/golden/composite.py.
 //
 // Tolerance: for each tensor, max|ours - torch| <= 1e-5 * max(1, max|torch|) — float32 on both
 // sides with different summation orders (measured ~1e-6; the largest difference is printed).

@@ -4,7 +4,7 @@
 // A second PyTorch run with another dropout seed (pretrain_torch.py --seed N --name torch-sN)
 // measures how far two runs of the same recipe drift apart by dropout alone: the yardstick for the
 // adaptext − torch differences.
-//   node scripts/parity/compare.mjs DIR
+//   node tools/parity/compare.mjs DIR
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Screenshot an HTML file (e.g. a run's report.html) with headless Chromium:
-//   node scripts/screenshot.mjs report.html out.png [--width 1280] [--height N]
+//   node tools/screenshot.mjs report.html out.png [--width 1280] [--height N]
 // Without --height the whole page is captured: Chromium's --screenshot has no full-page
 // mode, so we shoot a 12000-px-tall window and crop the uniform background below the content
 // (contentHeight). Uses Debian's /usr/bin/chromium (or $CHROMIUM);
@@ -15,7 +15,7 @@ import { inflateSync, deflateSync } from 'node:zlib';
 
 function usage(msg) {
   if (msg) console.error(`screenshot: ${msg}`);
-  console.error('usage: node scripts/screenshot.mjs INPUT.html OUTPUT.png [--width 1280] [--height PIXELS]');
+  console.error('usage: node tools/screenshot.mjs INPUT.html OUTPUT.png [--width 1280] [--height PIXELS]');
   process.exit(2);
 }
 

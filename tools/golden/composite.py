@@ -12,7 +12,7 @@ parameter (HF names, PyTorch [out, in] layout), the outputs (last hidden state, 
 the loss and the gradient of every parameter. Float32 values printed with 9 significant
 digits (enough to round-trip float32).
 
-Run: /usr/bin/python3 scripts/golden/composite.py   (Debian python3-torch; CI never runs it)
+Run: /usr/bin/python3 tools/golden/composite.py   (Debian python3-torch; CI never runs it)
 """
 import json
 import math
@@ -136,7 +136,7 @@ def flat(t):
 
 
 out = {
-    "about": "scripts/golden/composite.py: 2-layer BERT-style block in plain torch %s" % torch.__version__,
+    "about": "tools/golden/composite.py: 2-layer BERT-style block in plain torch %s" % torch.__version__,
     "config": dict(CFG, batch=B, tokens=T),
     "inputs": {
         "input_ids": input_ids.reshape(-1).tolist(),

@@ -1,17 +1,17 @@
 #!/usr/bin/python3
 """PyTorch parity of `adaptext pretrain`, step 2: the same recipe in plain PyTorch.
 
-Reads what scripts/parity/pretrain-batches.ts wrote into DIR (the starting weights DIR/init, the
+Reads what tools/parity/pretrain-batches.ts wrote into DIR (the starting weights DIR/init, the
 exact training batches and held-out batches adaptext draws) and trains the plain-torch
-BertForMaskedLM mirror (scripts/golden/mlm_golden.py, float32, dropout as configured) with the
-recipe of scripts/pretrain-backbone.sh: torch.optim.AdamW (betas 0.9/0.98, eps 1e-6, weight decay
+BertForMaskedLM mirror (tools/golden/mlm_golden.py, float32, dropout as configured) with the
+recipe of tools/pretrain-backbone.sh: torch.optim.AdamW (betas 0.9/0.98, eps 1e-6, weight decay
 0.01 except biases and LayerNorm), linear warm-up then linear decay to 0 at --total-steps
 (LambdaLR, as transformers' get_linear_schedule_with_warmup), global grad-norm clip, mean MLM
 cross-entropy over the masked positions (logits computed only there, as adaptext does). Held-out loss every --eval-every steps, in eval mode, as
 a mean over all masked positions of each held-out set (adaptext's heldoutLoss). One JSON line per
 event in DIR/torch/log.jsonl (DIR/NAME with --name), in adaptext's pretrain log schema (event train/eval).
 
-  /usr/bin/python3 scripts/parity/pretrain_torch.py DIR [--threads 1] [--warmup-steps 300]
+  /usr/bin/python3 tools/parity/pretrain_torch.py DIR [--threads 1] [--warmup-steps 300]
       [--total-steps 8000] [--eval-every 50] [--log-every 10] [--seed 42] [--max-steps N] [--name torch]
 """
 import argparse

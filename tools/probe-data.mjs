@@ -1,4 +1,4 @@
-// Shared by the backbone probes (scripts/probe-backbone.mjs, scripts/linear-probe.mjs): the bundled
+// Shared by the backbone probes (tools/probe-backbone.mjs, tools/linear-probe.mjs): the bundled
 // Amazon labelled reviews as {text, label: 0 negative | 1 positive}, and right-padding of id lists.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

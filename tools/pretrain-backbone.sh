@@ -5,12 +5,12 @@
 # unseen books (gutenberg/heldout-000.jsonl) and on DVD reviews (dvd.labeled.jsonl, text only,
 # never trained on).
 #
-#   scripts/pretrain-backbone.sh [OUT] [extra flags]     phase 1: start a run (e.g. --max-minutes 110)
-#   scripts/pretrain-backbone.sh --resume [OUT] [flags]  continue a run (phase 1 or 2) (e.g. --max-minutes 120)
-#   scripts/pretrain-backbone.sh --dapt PHASE1 OUT [flags]
+#   tools/pretrain-backbone.sh [OUT] [extra flags]     phase 1: start a run (e.g. --max-minutes 110)
+#   tools/pretrain-backbone.sh --resume [OUT] [flags]  continue a run (phase 1 or 2) (e.g. --max-minutes 120)
+#   tools/pretrain-backbone.sh --dapt PHASE1 OUT [flags]
 #                                                        phase 2: domain-adaptive pretraining of PHASE1's
 #                                                        weights on the unlabelled reviews only
-#   node scripts/model-card.mjs PHASE1 [OUT]             card tables + copy the last phase into models/ (fp16)
+#   node tools/model-card.mjs PHASE1 [OUT]             card tables + copy the last phase into models/ (fp16)
 #
 # Why a phase 2: the downstream task is reviews, which are ≈ 8% of the phase-1 corpus; continued
 # MLM on in-domain text (Gururangan et al. 2020, "Don't Stop Pretraining") is the cheapest way to

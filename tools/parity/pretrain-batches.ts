@@ -9,7 +9,7 @@
 //   cache/                  the token cache of this script
 // Only dropout differs between the two runs (each framework draws its own masks).
 //
-//   node --import tsx scripts/parity/pretrain-batches.ts DIR --steps N [--seed 42] [--batch-size 32]
+//   node --import tsx tools/parity/pretrain-batches.ts DIR --steps N [--seed 42] [--batch-size 32]
 //        [--heldout-sequences 200] TRAIN_FILES... --heldout FILE [--heldout FILE]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 """Plain-PyTorch BertForMaskedLM with Hugging Face names (`bert.*`, `cls.predictions.transform.*`,
 `cls.predictions.bias`, decoder tied to the word embeddings) on top of the modeling_bert.py mirror in
 bert_golden.py (`transformers` is not installed here), and a strict F32 safetensors reader.
-Used by test/pretrain/torch_golden.py (golden logits) and scripts/parity/pretrain_torch.py (training parity).
+Used by test/pretrain/torch_golden.py (golden logits) and tools/parity/pretrain_torch.py (training parity).
 """
 import json
 import struct

@@ -3,7 +3,7 @@
 // (400, seed 7), logistic regression on [CLS], pooler output and masked mean of the last layer.
 // Forward passes only (≈1 minute on 2 cores for the 4-layer backbone), so it can be run on every
 // pretraining snapshot.
-//   node --import tsx scripts/linear-probe.mjs CHECKPOINT_DIR [--json-out FILE] [--max-length 128] [--step N]
+//   node --import tsx tools/linear-probe.mjs CHECKPOINT_DIR [--json-out FILE] [--max-length 128] [--step N]
 // (--step: the pretraining step of CHECKPOINT_DIR when its name is not snapshots/step-N)
 import { appendFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -23,7 +23,7 @@ const flag = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 if (dir === undefined || dir.startsWith('--')) {
-  process.stderr.write('usage: node --import tsx scripts/linear-probe.mjs CHECKPOINT_DIR [--json-out FILE] [--max-length N]\n');
+  process.stderr.write('usage: node --import tsx tools/linear-probe.mjs CHECKPOINT_DIR [--json-out FILE] [--max-length N]\n');
   process.exit(2);
 }
 const maxLength = Number(flag('max-length', '128'));

@@ -1,7 +1,7 @@
 // Build a full-size random-weight Hugging Face checkpoint from a real model's config and
 // tokenizer files (no hub download possible here), for loader checks and benchmarks:
 //
-//   node --import tsx scripts/make-random-checkpoint.ts --from /work/shared/hf-files/bert-base-chinese \
+//   node --import tsx tools/make-random-checkpoint.ts --from /work/shared/hf-files/bert-base-chinese \
 //        --out /tmp/bert-base-chinese-random-f16 [--dtype F32|F16|BF16] [--seed 1] [--time-load]
 //
 // The folder looks like the hub's `BertForPreTraining` checkpoints (bert-base-chinese,
@@ -51,7 +51,7 @@ function parseArgs(argv: string[]): Options {
     } else if (a === '--seed') o.seed = Number(next());
     else if (a === '--time-load') o.timeLoad = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node --import tsx scripts/make-random-checkpoint.ts --from HF_FILES_DIR --out DIR [--dtype F32|F16|BF16] [--seed N] [--time-load]');
+      console.log('usage: node --import tsx tools/make-random-checkpoint.ts --from HF_FILES_DIR --out DIR [--dtype F32|F16|BF16] [--seed N] [--time-load]');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }

@@ -6,11 +6,11 @@
 // transfer direction of the demo, zero target labels. Same data, seeds and budget for every
 // checkpoint, so accuracy can be plotted against tokens seen in pretraining.
 //
-//   node --import tsx scripts/probe-backbone.mjs CHECKPOINT_DIR [--json-out FILE] [--train-layers 2]
+//   node --import tsx tools/probe-backbone.mjs CHECKPOINT_DIR [--json-out FILE] [--train-layers 2]
 //        [--epochs 3] [--lr 2e-4] [--max-length 128] [--batch-size 32] [--seed 1]
 //
 // CHECKPOINT_DIR: any HF folder (a pretraining output, its checkpoint/model, snapshots/step-N).
-// Prints one JSON line; --json-out appends it to a JSON Lines file (scripts/model-card.mjs
+// Prints one JSON line; --json-out appends it to a JSON Lines file (tools/model-card.mjs
 // reads it). Takes a few minutes on 2 cores for the 4-layer/256 backbone.
 import { appendFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -30,7 +30,7 @@ const flag = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 if (dir === undefined) {
-  process.stderr.write('usage: node --import tsx scripts/probe-backbone.mjs CHECKPOINT_DIR [--json-out FILE] [--train-layers N] [--epochs N] [--lr X]\n');
+  process.stderr.write('usage: node --import tsx tools/probe-backbone.mjs CHECKPOINT_DIR [--json-out FILE] [--train-layers N] [--epochs N] [--lr X]\n');
   process.exit(2);
 }
 const trainLayers = Number(flag('train-layers', '2'));

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden fixtures for adaptext's safetensors reader/writer (test/io/safetensors.test.ts).
 
-Run with Debian's interpreter:  /usr/bin/python3 scripts/golden/safetensors_fixture.py
+Run with Debian's interpreter:  /usr/bin/python3 tools/golden/safetensors_fixture.py
 Writes (all small, committed; CI never runs Python):
 
   test/fixtures/io/reference_layout.safetensors
