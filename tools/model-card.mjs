@@ -6,7 +6,7 @@
 //
 // Several RUN_DIRs = phases in order (phase 2 continued phase 1's weights with `--model`, e.g.
 // domain-adaptive pretraining on the reviews); tokens seen are cumulative; the last run is shipped.
-// Reads each RUN_DIR/log.jsonl (written by `adaptext pretrain`) and RUN_DIR/probe.jsonl (JSON lines
+// Reads each RUN_DIR/log.jsonl (written by `adaptext pretrain`; the run-log schema of src/engine/run-log.ts) and RUN_DIR/probe.jsonl (JSON lines
 // of tools/probe-backbone.mjs / linear-probe.mjs --json-out, if any), and rewrites the part of
 // <model-dir>/README.md between `<!-- model-card:begin -->` and `<!-- model-card:end -->`:
 // summary (steps, tokens seen, passes over the corpus, hours), held-out MLM loss/perplexity
@@ -53,14 +53,14 @@ const phases = runs.map((run, i) => {
   const logFile = join(run, 'log.jsonl');
   if (!existsSync(logFile)) throw new Error(`${logFile}: missing (not an adaptext pretrain output folder)`);
   const events = readJsonLines(logFile);
-  const start = events.find((e) => e.event === 'start');
-  if (start === undefined) throw new Error(`${logFile}: no 'start' event`);
-  const train = events.filter((e) => e.event === 'train');
-  const evals = events.filter((e) => e.event === 'eval');
+  const start = events.find((e) => e.type === 'start');
+  if (start === undefined) throw new Error(`${logFile}: no 'start' record`);
+  const train = events.filter((e) => e.type === 'step');
+  const evals = events.filter((e) => e.type === 'heldout');
   const last = train[train.length - 1];
   const probes = existsSync(join(run, 'probe.jsonl')) ? readJsonLines(join(run, 'probe.jsonl')) : [];
   const tokensPerStep = start.options.batchSize * start.options.maxLength * start.options.gradAccum;
-  const stops = events.filter((e) => e.event === 'stop');
+  const stops = events.filter((e) => e.type === 'stop');
   // Where the phase stands: its last checkpointed stop can be a few steps past the last log line.
   const end = [last, ...stops].filter(Boolean).reduce((a, e) => (e.step > a.step ? e : a), { step: 0, tokens: 0 });
   const phase = { n: i + 1, run: resolve(run), start, train, evals, stops, last, end, probes, tokensPerStep, offset };
@@ -88,14 +88,14 @@ lines.push('|---|---|---:|---:|---:|---|---:|---:|');
 for (const p of phases) {
   const o = p.start.options;
   const tokens = p.end.tokens;
-  const tps = p.train.slice(-50).map((e) => e.tokens_per_s);
+  const tps = p.train.slice(-50).map((e) => e.tokensPerSecond);
   const mode = p.n === 1 ? (o.model ? 'continued' : 'from scratch') : 'continued from phase ' + (p.n - 1);
   lines.push(
-    `| ${p.n} (${mode}) | ${corpusOf(p)}: ${fmtM(p.start.train_tokens)} tokens | ${p.end.step} (${o.totalSteps}) | ${fmtM(tokens)} | ${fmt(tokens / p.start.train_tokens, 2)} | ` +
-      `${o.lr} / ${p.last ? p.last.lr.toExponential(2) : '–'} | ${fmt((p.last?.elapsed_s ?? 0) / 3600, 2)} h, ${Math.max(1, p.stops.length)} session(s) | ${tps.length ? Math.round(tps.reduce((a, b) => a + b, 0) / tps.length) : '–'} |`,
+    `| ${p.n} (${mode}) | ${corpusOf(p)}: ${fmtM(p.start.trainTokens)} tokens | ${p.end.step} (${o.totalSteps}) | ${fmtM(tokens)} | ${fmt(tokens / p.start.trainTokens, 2)} | ` +
+      `${o.lr} / ${p.last ? p.last.lr.toExponential(2) : '–'} | ${fmt((p.last?.elapsedSeconds ?? 0) / 3600, 2)} h, ${Math.max(1, p.stops.length)} session(s) | ${tps.length ? Math.round(tps.reduce((a, b) => a + b, 0) / tps.length) : '–'} |`,
   );
 }
-lines.push(`| **total** | | | **${fmtM(offset)}** | | | ${fmt(phases.reduce((a, p) => a + (p.last?.elapsed_s ?? 0), 0) / 3600, 2)} h | |`);
+lines.push(`| **total** | | | **${fmtM(offset)}** | | | ${fmt(phases.reduce((a, p) => a + (p.last?.elapsedSeconds ?? 0), 0) / 3600, 2)} h | |`);
 lines.push('');
 lines.push(`Parameters: ${fmtM(phases[0].start.parameters)}; ${phases[0].tokensPerStep} tokens per step.`);
 lines.push('');

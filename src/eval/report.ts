@@ -10,9 +10,8 @@
 //   per-class metrics and confusion matrices · vocabulary expansion · configuration.
 // All run data is escaped (esc) before it reaches the page.
 //
-// `time` in step records: the format does not fix its unit, so durations are read robustly:
-// non-decreasing values are timestamps (epoch milliseconds when > 1e11, otherwise seconds) and
-// a stage lasts last − first; values that go up and down are per-step seconds and are summed.
+// Durations: every log record's `time` is Unix time in seconds (src/engine/run-log.ts), so a
+// stage lasts from its first to its last step record.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { barChart, DOMAIN_COLORS, legend, lineChart, maxOf, PALETTE, resetChartIds, scatterPlot, type LegendItem, type Series } from './report/charts.js';
@@ -74,11 +73,8 @@ function domainName(config: unknown, side: 'source' | 'target'): string | undefi
 function stageSeconds(steps: StepRecord[]): number | undefined {
   const t = steps.map((s) => s.time).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   if (t.length < 2) return undefined;
-  let monotone = true;
-  for (let i = 1; i < t.length; i++) if (t[i]! < t[i - 1]!) monotone = false;
-  if (!monotone) return t.reduce((a, b) => a + b, 0);
   const span = t[t.length - 1]! - t[0]!;
-  return t[0]! > 1e11 ? span / 1000 : span;
+  return span >= 0 ? span : undefined; // a clock set back mid-stage: no duration rather than a wrong one
 }
 
 // ---- small building blocks -------------------------------------------------------------------

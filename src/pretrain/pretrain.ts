@@ -12,14 +12,15 @@
 //   config.json model.safetensors vocab.txt tokenizer_config.json ...  the latest model (HF, BertForMaskedLM)
 //   checkpoint/            resumable state (state.ts), rewritten atomically
 //   snapshots/step-NNNNNNN/ HF folders kept along the way (fp16) for curves by tokens seen
-//   run.json               the run's options;  log.jsonl  the JSON Lines log;  data/  token cache
+//   run.json               the run's options;  data/  token cache
+//   log.jsonl              the run log (src/engine/run-log.ts; records in docs/run-format.md)
 //
 // Exact resume: the data order is a per-epoch permutation of the packed sequences drawn from
 // the seed, masking and dropout have their own RNG streams saved in the checkpoint, and the
 // held-out evaluation uses a fixed seed and no dropout, so it never touches training state.
 //
 // Shape legend: B sequences per micro-batch, T max length, V vocab.
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkNewOutputDir, writeJsonAtomic, recoverDir } from '../io/atomic.js';
 import { lockDir } from '../io/lock.js';
@@ -37,6 +38,7 @@ import { checkpointDir, readOptimizerTensors, readTrainerState, saveCheckpoint, 
 import { CliProgress, type ProgressMode, type ProgressSink } from '../engine/progress.js';
 import { formatCount } from '../engine/format.js';
 import { StopRequest, yieldToEventLoop } from '../engine/signals.js';
+import { RUN_LOG_NAME, RunLog, type RunLogEntry } from '../engine/run-log.js';
 
 export interface PretrainOptions {
   /** Output folder. */
@@ -138,7 +140,6 @@ export interface PretrainResult {
 }
 
 const RUN_FILE = 'run.json';
-const LOG_FILE = 'log.jsonl';
 const MLM_HEAD = 'mlm';
 
 function checkInt(name: string, v: number, min: number): void {
@@ -208,28 +209,6 @@ export function heldoutLoss(model: AdapterModel, head: string, p: PackedCorpus, 
     model.train(wasTraining);
   }
   return { loss: sum / count, predictions: count };
-}
-
-function log(out: string, obj: Record<string, unknown>): void {
-  appendFileSync(join(out, LOG_FILE), JSON.stringify({ time: new Date().toISOString(), ...obj }) + '\n');
-}
-
-/** On resume: drop log lines written after the checkpoint (the resumed run writes them again). */
-function truncateLog(out: string, step: number): void {
-  const file = join(out, LOG_FILE);
-  if (!existsSync(file)) return;
-  const keep = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => {
-      if (l.trim() === '') return false;
-      try {
-        const o = JSON.parse(l) as { step?: number; event?: string };
-        return o.event === 'start' || o.event === 'resume' || o.event === 'stop' || typeof o.step !== 'number' || o.step <= step;
-      } catch {
-        return false;
-      }
-    });
-  writeFileSync(file, keep.join('\n') + (keep.length > 0 ? '\n' : ''));
 }
 
 /** Publish the checkpoint's HF files at OUT's top level (file by file, each rename atomic). */
@@ -392,6 +371,8 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   let start: DataPosition = { epoch: 0, cursor: 0 };
   const maskRng = new Rng((o.seed + 1) >>> 0);
   let elapsedBefore = 0;
+  const runLog = new RunLog(join(out, RUN_LOG_NAME));
+  const log = ({ type, ...fields }: RunLogEntry): void => runLog.append({ type, stage: 'pretrain', step, tokens: tokensSeen, ...fields });
   if (state !== null) {
     opt.loadStateDict({ meta: state.optimizer, tensors: readOptimizerTensors(out) });
     step = state.step;
@@ -400,17 +381,16 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     maskRng.setState(state.maskRng);
     model.rng.setState(state.modelRng);
     elapsedBefore = state.elapsedSeconds;
-    truncateLog(out, step);
-    log(out, { event: 'resume', step, tokens: tokensSeen });
+    runLog.truncate(state.logLines);
+    log({ type: 'resume' });
     print(`pretrain: resumed ${out} at step ${step} (${tokensSeen} tokens seen, epoch ${start.epoch})`);
   } else {
-    log(out, {
-      event: 'start',
-      step: 0,
+    log({
+      type: 'start',
       config: model.config,
       parameters: params.reduce((a, p) => a + p.data.length, 0),
-      train_tokens: train.info.tokens,
-      train_sequences: corpus.numSequences,
+      trainTokens: train.info.tokens,
+      trainSequences: corpus.numSequences,
       options: { ...o, out: undefined },
     });
   }
@@ -422,7 +402,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
       const r = heldoutLoss(model, mlmHead, h.corpus, tok, masker, o.heldoutSequences, o.batchSize);
       return { file: h.file, loss: r.loss, perplexity: Math.exp(r.loss), predictions: r.predictions };
     });
-    for (const r of res) log(out, { event: 'eval', step, tokens: tokensSeen, file: r.file, loss: r.loss, perplexity: r.perplexity, predictions: r.predictions });
+    for (const r of res) log({ type: 'heldout', file: r.file, loss: r.loss, perplexity: r.perplexity, predictions: r.predictions });
     if (res.length > 0) print(`eval step ${step} tokens ${formatCount(tokensSeen)}: ` + res.map((r) => `${shortName(r.file)} loss ${r.loss.toFixed(4)} ppl ${r.perplexity.toFixed(1)}`).join(' | '));
     return res;
   };
@@ -430,14 +410,14 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   const sessionStart = Date.now();
   const elapsed = () => elapsedBefore + (Date.now() - sessionStart) / 1000;
   const checkpoint = (why: string) => {
-    const tc = Date.now();
     for (const p of params) {
       const i = firstNonFinite(p.data);
       if (i >= 0) throw new Error(`pretrain: after step ${step} a weight of shape [${p.shape.join(', ')}] holds ${p.data[i]} at index ${i}; the checkpoint was not written (diverged: lower --lr or raise --warmup-steps)`);
     }
-    saveCheckpoint(out, model, tok, opt, { step, tokensSeen, position: batches.position, maskRng: maskRng.getState(), modelRng: model.rng.getState(), elapsedSeconds: elapsed() }, mlmHead);
+    // logged first, so the checkpoint's log length includes its own record
+    log({ type: 'checkpoint', reason: why });
+    saveCheckpoint(out, model, tok, opt, { step, tokensSeen, position: batches.position, maskRng: maskRng.getState(), modelRng: model.rng.getState(), elapsedSeconds: elapsed(), logLines: runLog.lines }, mlmHead);
     publishModel(out);
-    log(out, { event: 'checkpoint', step, tokens: tokensSeen, reason: why, seconds: (Date.now() - tc) / 1000 });
   };
 
   // one signal policy (src/engine/signals.ts); a caller may hand its own StopRequest in
@@ -500,7 +480,8 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
         const tps = windowTokens / secs;
         const mean = windowLoss / windowSteps;
         losses.push({ step, loss: mean });
-        log(out, { event: 'train', step, tokens: tokensSeen, epoch: batches.position.epoch, loss: mean, lr, grad_norm: gradNorm, tokens_per_s: tps, elapsed_s: elapsed() });
+        // `loss`: mean over the `steps` steps since the last step record; the other fields are this step's
+        log({ type: 'step', epoch: batches.position.epoch, loss: mean, steps: windowSteps, lr, gradNorm, tokensPerSecond: tps, elapsedSeconds: elapsed() });
         bar.update(step, { loss: mean, lr, tok_s: tps, epoch: batches.position.epoch });
         windowLoss = 0;
         windowSteps = 0;
@@ -512,7 +493,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
       if (o.evalEvery > 0 && step % o.evalEvery === 0 && held.length > 0) lastEval = evaluate();
       if (o.snapshotEvery > 0 && step % o.snapshotEvery === 0) {
         saveModel(model, join(out, 'snapshots', `step-${String(step).padStart(7, '0')}`), { mainHead: mlmHead, tokenizer: tok, dtype: 'F16' });
-        log(out, { event: 'snapshot', step, tokens: tokensSeen });
+        log({ type: 'snapshot' });
       }
       const byStep = o.checkpointEvery > 0 && step % o.checkpointEvery === 0;
       const byTime = o.checkpointMinutes > 0 && (Date.now() - lastCheckpointAt) / 60000 >= o.checkpointMinutes;
@@ -527,7 +508,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     bar.end();
     if (held.length > 0 && (o.evalEvery === 0 || step % o.evalEvery !== 0)) lastEval = evaluate();
     checkpoint('stop');
-    log(out, { event: 'stop', step, tokens: tokensSeen, reason: stopReason, elapsed_s: elapsed() });
+    log({ type: 'stop', reason: stopReason, elapsedSeconds: elapsed() });
     print(`pretrain: stopped (${stopReason}) at step ${step}, ${formatCount(tokensSeen)} tokens; model in ${out}, resumable with --resume ${out}`);
   } finally {
     if (hooks.stop === undefined) stop.dispose();

@@ -2,7 +2,8 @@
 //   OUT/checkpoint/model/              HF folder (config, model.safetensors F32, tokenizer)
 //   OUT/checkpoint/optimizer.safetensors   AdamW moments (`<param>.exp_avg`, `.exp_avg_sq`)
 //   OUT/checkpoint/trainer_state.json  format/version, step, tokens seen, data position,
-//                                      RNG states (masking, dropout), elapsed time, optimizer meta
+//                                      RNG states (masking, dropout), elapsed time, log length,
+//                                      optimizer meta
 // The folder is written atomically (built aside, renamed into place), so a crash leaves the
 // previous checkpoint intact. Everything needed to continue *exactly* is in it; the run's
 // options are in OUT/run.json.
@@ -16,7 +17,8 @@ import type { Tokenizer } from '../text/index.js';
 import { parseJson } from '../io/validate.js';
 
 export const STATE_FORMAT = 'adaptext.pretrain';
-export const STATE_VERSION = 1;
+// 2: the run log moved to the shared schema (src/engine/run-log.ts) and the state records its length
+export const STATE_VERSION = 2;
 
 export interface DataPosition {
   /** Passes over the training sequences completed. */
@@ -38,6 +40,8 @@ export interface TrainerState {
   modelRng: number[];
   /** Training seconds across all sessions of the run. */
   elapsedSeconds: number;
+  /** log.jsonl lines when this checkpoint was taken (a resumed run cuts the log back to them). */
+  logLines: number;
   optimizer: AdamWStateMeta;
 }
 
@@ -64,10 +68,15 @@ export function readTrainerState(out: string): TrainerState {
   const file = join(checkpointDir(out), 'trainer_state.json');
   if (!existsSync(file)) throw new Error(`--resume ${out}: no checkpoint (${file} is missing); nothing to resume`);
   const s = parseJson(readFileSync(file, 'utf8'), file) as TrainerState;
-  if (s.format !== STATE_FORMAT || s.version !== STATE_VERSION) {
-    throw new Error(`${file}: not an adaptext pretraining state (format ${JSON.stringify(s.format)}, version ${JSON.stringify(s.version)})`);
+  if (s.format !== STATE_FORMAT) throw new Error(`${file}: not an adaptext pretraining state (format ${JSON.stringify(s.format)})`);
+  if ((s.version as number) === 1) {
+    throw new Error(
+      `${file}: written by an earlier adaptext (pretraining state version 1, an older log format) and cannot be resumed; ` +
+        `its weights are in ${out}: continue from them with adaptext pretrain --model ${out} --out NEW_FOLDER`,
+    );
   }
-  for (const k of ['step', 'tokensSeen', 'elapsedSeconds'] as const) {
+  if ((s.version as number) !== STATE_VERSION) throw new Error(`${file}: pretraining state version ${JSON.stringify(s.version)} is not supported (expected ${STATE_VERSION})`);
+  for (const k of ['step', 'tokensSeen', 'elapsedSeconds', 'logLines'] as const) {
     if (typeof s[k] !== 'number' || !(s[k] >= 0)) throw new Error(`${file}: field '${k}' must be a non-negative number`);
   }
   return s;

@@ -3,15 +3,14 @@
 // in-stage checkpoints; removed when the stage folder is published).
 //
 // Crash rules: run.json, metrics.json and every checkpoint folder are written atomically
-// (temp + fsync + rename). log.jsonl is appended line by line; each checkpoint records how many
-// lines the log had when it was taken, and a resumed run first cuts the log back to that count,
-// so the final log holds each step once.
-import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, truncateSync, openSync, readSync, closeSync, mkdirSync } from 'node:fs';
+// (temp + fsync + rename); log.jsonl follows the run log's rule (src/engine/run-log.ts).
+import { existsSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkNewOutputDir, writeJsonAtomic } from '../io/atomic.js';
 import { lockDir, type DirLock } from '../io/lock.js';
 import type { LogRecord, RunInfo, RunMetrics } from '../eval/types.js';
 import { parseJson } from '../io/validate.js';
+import { RUN_LOG_NAME, RunLog, type RunLogEntry } from '../engine/run-log.js';
 
 export const RUN_FORMAT_VERSION = 1;
 export const ADAPTEXT_VERSION = '0.1.0';
@@ -44,21 +43,21 @@ export type StageName = (typeof STAGES)[number] | 'fewshot_only';
 
 export class RunFolder {
   readonly dir: string;
-  private lines: number;
+  private readonly runLog: RunLog;
 
   private constructor(
     dir: string,
     private readonly lock: DirLock | null = null,
   ) {
     this.dir = resolve(dir);
-    this.lines = existsSync(this.logPath) ? countLines(this.logPath) : 0;
+    this.runLog = new RunLog(this.logPath);
   }
 
   get runJsonPath(): string {
     return join(this.dir, 'run.json');
   }
   get logPath(): string {
-    return join(this.dir, 'log.jsonl');
+    return join(this.dir, RUN_LOG_NAME);
   }
   get metricsPath(): string {
     return join(this.dir, 'metrics.json');
@@ -121,32 +120,21 @@ export class RunFolder {
   }
 
   get logLines(): number {
-    return this.lines;
+    return this.runLog.lines;
   }
 
-  log(record: LogRecord | Record<string, unknown>): void {
-    appendFileSync(this.logPath, JSON.stringify(record) + '\n');
-    this.lines += 1;
+  /** Append a record; its `time` is stamped as it is written (src/engine/run-log.ts). */
+  log(record: RunLogEntry): void {
+    this.runLog.append(record);
   }
 
   /** Cut log.jsonl back to its first `n` lines (what the checkpoint we resume from had seen). */
   truncateLog(n: number): void {
-    if (!existsSync(this.logPath)) {
-      if (n > 0) throw new Error(`${this.logPath}: missing, but the checkpoint expects ${n} log lines`);
-      return;
-    }
-    const bytes = byteOffsetOfLine(this.logPath, n);
-    if (bytes === null) throw new Error(`${this.logPath}: has fewer than the ${n} lines the checkpoint expects`);
-    truncateSync(this.logPath, bytes);
-    this.lines = n;
+    this.runLog.truncate(n);
   }
 
   readLog(): LogRecord[] {
-    if (!existsSync(this.logPath)) return [];
-    return readFileSync(this.logPath, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as LogRecord);
+    return this.runLog.read() as unknown as LogRecord[];
   }
 
   writeMetrics(m: RunMetrics): void {
@@ -161,33 +149,5 @@ export class RunFolder {
     const root = join(this.dir, 'progress');
     rmSync(join(root, stage), { recursive: true, force: true });
     if (existsSync(root) && readdirSync(root).length === 0) rmSync(root, { recursive: true, force: true });
-  }
-}
-
-function countLines(path: string): number {
-  const text = readFileSync(path, 'utf8');
-  let n = 0;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
-  return n;
-}
-
-/** Byte offset just after the n-th newline (0 → 0), or null when the file has fewer lines. */
-function byteOffsetOfLine(path: string, n: number): number | null {
-  if (n === 0) return 0;
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(1 << 16);
-    let pos = 0;
-    let seen = 0;
-    for (;;) {
-      const got = readSync(fd, buf, 0, buf.length, pos);
-      if (got === 0) return null;
-      for (let i = 0; i < got; i++) {
-        if (buf[i] === 10 && ++seen === n) return pos + i + 1;
-      }
-      pos += got;
-    }
-  } finally {
-    closeSync(fd);
   }
 }

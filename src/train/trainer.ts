@@ -184,7 +184,6 @@ export async function runStage(o: TrainerOptions, hooks: StageHooks): Promise<Tr
         lr: lrs['adapters'] ?? 0,
         lrs,
         gradNorm,
-        time: Date.now() / 1000, // wall clock, seconds (a stage's duration = last − first)
       });
       o.progress.update(st.step, { loss: out.loss, ...(out.discAcc !== undefined ? { discAcc: out.discAcc } : {}) });
       if (st.step % o.saveEvery === 0) save(lastDir);

@@ -11,6 +11,7 @@ import { pretrain, PRETRAIN_DEFAULTS, buildStream, packStream, writeSequence, re
 import { loadModel, readModelTensors } from '../../src/models/index.js';
 import { loadTokenizer } from '../../src/text/index.js';
 import { lockDir } from '../../src/io/lock.js';
+import { RunLog } from '../../src/engine/run-log.js';
 
 const BOOKS = join(import.meta.dirname, '../../data/amazon/books.unlabeled.jsonl.gz');
 const KITCHEN = join(import.meta.dirname, '../../data/amazon/kitchen.unlabeled.jsonl.gz');
@@ -115,7 +116,7 @@ test('pretrain from scratch: loss goes down, output loads back as BertForMaskedL
   const last = r.losses[r.losses.length - 1]!.loss;
   assert.ok(first > Math.log(1000) - 0.5, `initial loss ${first} should be near ln(V)=${Math.log(1000).toFixed(2)}`);
   assert.ok(last < first - 0.5, `training loss should drop by > 0.5 nats: ${first.toFixed(3)} → ${last.toFixed(3)}`);
-  const evals = readFileSync(join(fullOut, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.event === 'eval');
+  const evals = readFileSync(join(fullOut, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.type === 'heldout');
   assert.deepEqual(evals.map((e) => e.step), [0, 20, 40]);
   assert.ok(evals[2].loss < evals[0].loss - 0.5, `held-out loss should drop: ${evals[0].loss} → ${evals[2].loss}`);
   assert.ok(Math.abs(evals[2].perplexity - Math.exp(evals[2].loss)) < 1e-9);
@@ -156,7 +157,7 @@ test('resume after an interruption ends bit-identical to the uninterrupted run',
   cpSync(saved, join(out, 'checkpoint'), { recursive: true });
   const state = JSON.parse(readFileSync(join(out, 'checkpoint', 'trainer_state.json'), 'utf8'));
   assert.equal(state.step, 10);
-  const trainSteps = () => readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.event === 'train').map((o) => o.step);
+  const trainSteps = () => readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.type === 'step').map((o) => o.step);
   assert.deepEqual(trainSteps(), [5, 10, 15], 'the lost steps were logged before the crash');
   const second = await pretrain({ resume: out }, quiet);
   assert.equal(second.step, 40);
@@ -166,6 +167,22 @@ test('resume after an interruption ends bit-identical to the uninterrupted run',
   const resumedLosses = second.losses;
   assert.deepEqual(resumedLosses, fullLosses.filter((l) => l.step > 10), 'same loss sequence after the resume point');
   assert.deepEqual(trainSteps(), [5, 10, 15, 20, 25, 30, 35, 40], 'log holds each step once (the lost step 15 replayed, not repeated)');
+  // the shared run-log schema: every record has type, stage, step, tokens and a Unix time in seconds
+  const now = Date.now() / 1000;
+  const records = new RunLog(join(out, 'log.jsonl')).read();
+  for (const r of records) {
+    assert.equal(r['stage'], 'pretrain', JSON.stringify(r));
+    assert.equal(typeof r['step'], 'number', JSON.stringify(r));
+    assert.equal(typeof r['tokens'], 'number', JSON.stringify(r));
+    assert.ok(r.time > now - 3600 && r.time <= now, `time ${r.time} is not Unix seconds of this run`);
+  }
+  assert.deepEqual([...new Set(records.map((r) => r.type))].sort(), ['checkpoint', 'heldout', 'resume', 'start', 'step', 'stop']);
+  // a checkpoint of the earlier state format (version 1, older log schema) is refused with a way on
+  const file = join(out, 'checkpoint', 'trainer_state.json');
+  const v2 = readFileSync(file, 'utf8');
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(v2), version: 1, logLines: undefined }));
+  await assert.rejects(pretrain({ resume: out }, quiet), /version 1, an older log format\) and cannot be resumed; .*adaptext pretrain --model .* --out NEW_FOLDER/);
+  writeFileSync(file, v2);
 });
 
 test('continued pretraining from an HF folder, and refusals', async () => {
@@ -223,6 +240,6 @@ test('SIGTERM stops a run at the end of the step with a checkpoint', async () =>
   assert.equal(r.stopReason, 'signal SIGTERM');
   assert.ok(r.step >= 3 && r.step <= 4, `stopped at step ${r.step}`);
   const events = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(events.slice(-2).map((e) => [e.event, e.reason]), [['checkpoint', 'stop'], ['stop', 'signal SIGTERM']]);
+  assert.deepEqual(events.slice(-2).map((e) => [e.type, e.reason]), [['checkpoint', 'stop'], ['stop', 'signal SIGTERM']]);
   assert.equal(process.listenerCount('SIGTERM'), 0, 'handlers removed after the run');
 });

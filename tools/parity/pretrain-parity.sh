@@ -5,7 +5,7 @@
 # in adaptext and once in plain PyTorch, side by side, one thread each; then the table.
 #
 #   tools/parity/pretrain-parity.sh DIR [STEPS=977]      (977 steps × 4,096 = 4.0 M tokens)
-#   node tools/parity/compare.mjs DIR                     the table again
+#   node --import tsx tools/parity/compare.ts DIR         the table again
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DIR="${1:?usage: pretrain-parity.sh DIR [STEPS]}"
@@ -26,4 +26,4 @@ t=$!
 trap 'kill -TERM $a $t 2>/dev/null || true' INT TERM
 wait $a
 wait $t
-node tools/parity/compare.mjs "$DIR"
+node --import tsx tools/parity/compare.ts "$DIR"

@@ -9,7 +9,7 @@ recipe of tools/pretrain-backbone.sh: torch.optim.AdamW (betas 0.9/0.98, eps 1e-
 (LambdaLR, as transformers' get_linear_schedule_with_warmup), global grad-norm clip, mean MLM
 cross-entropy over the masked positions (logits computed only there, as adaptext does). Held-out loss every --eval-every steps, in eval mode, as
 a mean over all masked positions of each held-out set (adaptext's heldoutLoss). One JSON line per
-event in DIR/torch/log.jsonl (DIR/NAME with --name), in adaptext's pretrain log schema (event train/eval).
+event in DIR/torch/log.jsonl (DIR/NAME with --name), in adaptext's run-log schema (src/engine/run-log.ts: type step/heldout, Unix time in seconds).
 
   /usr/bin/python3 tools/parity/pretrain_torch.py DIR [--threads 1] [--warmup-steps 300]
       [--total-steps 8000] [--eval-every 50] [--log-every 10] [--seed 42] [--max-steps N] [--name torch]
@@ -89,7 +89,7 @@ def main():
         return ce(logits, y.reshape(-1)[rows]), int(rows.sum())
 
     def emit(obj):
-        log.write(json.dumps(obj) + "\n")
+        log.write(json.dumps({**obj, "time": time.time()}) + "\n")
         log.flush()
 
     def evaluate(step):
@@ -104,11 +104,11 @@ def main():
                     loss, n = mlm_loss(x, y)
                     total += float(loss) * n
                     count += n
-                emit({"event": "eval", "step": step, "tokens": step * B * T, "file": f, "loss": total / count, "predictions": count})
+                emit({"type": "heldout", "stage": "pretrain", "step": step, "tokens": step * B * T, "file": f, "loss": total / count, "predictions": count})
                 print(f"eval step {step}: {os.path.basename(f)} loss {total / count:.4f}", flush=True)
         model.train()
 
-    emit({"event": "start", "step": 0, "torch": torch.__version__, "threads": a.threads, "steps": steps})
+    emit({"type": "start", "stage": "pretrain", "step": 0, "torch": torch.__version__, "threads": a.threads, "steps": steps})
     evaluate(0)
     model.train()
     t0 = time.time()
@@ -126,14 +126,14 @@ def main():
         win_n += 1
         if step % a.log_every == 0:
             secs = time.time() - win_t
-            emit({"event": "train", "step": step, "tokens": step * B * T, "loss": win_loss / win_n, "lr": lr, "grad_norm": gn,
-                  "tokens_per_s": win_n * B * T / secs, "elapsed_s": time.time() - t0})
+            emit({"type": "step", "stage": "pretrain", "step": step, "tokens": step * B * T, "loss": win_loss / win_n, "steps": win_n, "lr": lr,
+                  "gradNorm": gn, "tokensPerSecond": win_n * B * T / secs, "elapsedSeconds": time.time() - t0})
             win_loss, win_n, win_t = 0.0, 0, time.time()
         te = time.time()
         if step % a.eval_every == 0:
             evaluate(step)
         win_t += time.time() - te
-    emit({"event": "stop", "step": steps, "elapsed_s": time.time() - t0})
+    emit({"type": "stop", "stage": "pretrain", "step": steps, "elapsedSeconds": time.time() - t0})
 
 
 if __name__ == "__main__":
