@@ -6,5 +6,5 @@ export { expandInputs, readRecords, readText, isJsonLines } from './corpus.js';
 export { buildStream, packStream, writeSequence } from './packing.js';
 export type { PackedCorpus } from './packing.js';
 export { loadStream, tokeniseRecord, vocabHash } from './data.js';
-export { readTrainerState, checkpointDir, STATE_FORMAT, STATE_VERSION } from './state.js';
-export type { TrainerState, DataPosition } from './state.js';
+export { readPretrainState, checkpointDir, STATE_FORMAT, STATE_VERSION } from './state.js';
+export type { PretrainState, DataPosition } from './state.js';

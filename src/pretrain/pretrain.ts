@@ -34,7 +34,7 @@ import { expandInputs, readRecords } from './corpus.js';
 import { loadStream } from './data.js';
 import { packStream, type PackedCorpus } from './packing.js';
 import { TrainBatches, heldoutBatches } from './batches.js';
-import { checkpointDir, readOptimizerTensors, readTrainerState, saveCheckpoint, type DataPosition } from './state.js';
+import { checkpointDir, readOptimizerTensors, readPretrainState, saveCheckpoint, type DataPosition } from './state.js';
 import { CliProgress, type ProgressMode, type ProgressSink } from '../engine/progress.js';
 import { formatCount } from '../engine/format.js';
 import { StopRequest, yieldToEventLoop } from '../engine/signals.js';
@@ -305,7 +305,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   let tok: Tokenizer;
   let model: AdapterModel;
   let mlmHead: string;
-  const state = resuming ? readTrainerState(out) : null;
+  const state = resuming ? readPretrainState(out) : null;
   if (state !== null) {
     const dir = join(checkpointDir(out), 'model');
     tok = loadTokenizer(dir);

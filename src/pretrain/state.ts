@@ -27,7 +27,7 @@ export interface DataPosition {
   cursor: number;
 }
 
-export interface TrainerState {
+export interface PretrainState {
   format: typeof STATE_FORMAT;
   version: typeof STATE_VERSION;
   /** Optimizer steps taken. */
@@ -49,9 +49,9 @@ export function checkpointDir(out: string): string {
   return join(out, 'checkpoint');
 }
 
-export function saveCheckpoint(out: string, model: AdapterModel, tok: Tokenizer, opt: AdamW, st: Omit<TrainerState, 'format' | 'version' | 'optimizer'>, mlmHead: string): void {
+export function saveCheckpoint(out: string, model: AdapterModel, tok: Tokenizer, opt: AdamW, st: Omit<PretrainState, 'format' | 'version' | 'optimizer'>, mlmHead: string): void {
   const sd = opt.stateDict();
-  const state: TrainerState = { format: STATE_FORMAT, version: STATE_VERSION, ...st, optimizer: sd.meta };
+  const state: PretrainState = { format: STATE_FORMAT, version: STATE_VERSION, ...st, optimizer: sd.meta };
   writeDirAtomic(checkpointDir(out), (tmp) => {
     saveModel(model, join(tmp, 'model'), { mainHead: mlmHead, tokenizer: tok });
     writeSafetensors(join(tmp, 'optimizer.safetensors'), new Map(Object.entries(sd.tensors).map(([k, v]) => [k, { shape: [v.length], data: v }])));
@@ -64,10 +64,10 @@ function writeFileSyncJson(path: string, v: unknown): void {
   writeFileSync(path, JSON.stringify(v, null, 2) + '\n');
 }
 
-export function readTrainerState(out: string): TrainerState {
+export function readPretrainState(out: string): PretrainState {
   const file = join(checkpointDir(out), 'trainer_state.json');
   if (!existsSync(file)) throw new Error(`--resume ${out}: no checkpoint (${file} is missing); nothing to resume`);
-  const s = parseJson(readFileSync(file, 'utf8'), file) as TrainerState;
+  const s = parseJson(readFileSync(file, 'utf8'), file) as PretrainState;
   if (s.format !== STATE_FORMAT) throw new Error(`${file}: not an adaptext pretraining state (format ${JSON.stringify(s.format)})`);
   if ((s.version as number) === 1) {
     throw new Error(

@@ -15,7 +15,7 @@ const LAYER: Record<string, number> = {
   models: 2, data: 2, eval: 2,
   baselines: 3,
   train: 4, pretrain: 4,
-  demo: 5,
+  demo: 5, tasks: 5, // tasks: what each command does, as library calls
   cli: 6,
 };
 

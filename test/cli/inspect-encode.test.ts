@@ -13,8 +13,8 @@ import { AdapterModel, loadModel, saveAdapter, saveHead, saveModel } from '../..
 import type { BertFamilyConfig, Pooling } from '../../src/models/index.js';
 import { noGrad } from '../../src/tensor/index.js';
 import { loadTokenizer } from '../../src/text/index.js';
-import { encodeFile, float32Text } from '../../src/cli/commands/encode.js';
-import { formatInspect, inspectModel, layerRanges } from '../../src/cli/commands/inspect.js';
+import { encodeFile, float32Text, inspectModel } from '../../src/tasks/index.js';
+import { formatInspect, layerRanges } from '../../src/cli/commands/inspect.js';
 import { arrayDiff } from '../support/close.js';
 
 const CFG: BertFamilyConfig = {
