@@ -5,6 +5,7 @@ export * from './lock.js';
 export * from './hash.js';
 export * from './read.js';
 export * from './config.js';
+export * from './config-file.js';
 export * from './float16.js';
 export * from './jsonl.js';
 export * from './pickle.js';

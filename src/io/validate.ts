@@ -54,6 +54,10 @@ export interface Schema<T, O extends boolean = false> {
   readonly fallback?: () => T;
   /** @internal check and convert; pushes issues into ctx and returns INVALID on failure. */
   readonly run: (value: unknown, path: string, ctx: Ctx) => Out<T>;
+  /** What the field means, for generated docs and flag help (v.doc). */
+  readonly description?: string;
+  /** An object schema's fields, in declaration order (for generated docs and flags). */
+  readonly fields?: Readonly<Record<string, Schema<unknown, boolean>>>;
 }
 
 export type Infer<S> = S extends Schema<infer T, boolean> ? T : never;
@@ -253,6 +257,10 @@ export interface ObjectOpts {
 
 function object<F extends Fields>(fields: F, opts: ObjectOpts = {}): Schema<InferObject<F>> {
   const keys = Object.keys(fields);
+  return { ...objectRun(fields, keys, opts), fields };
+}
+
+function objectRun<F extends Fields>(fields: F, keys: string[], opts: ObjectOpts): Schema<InferObject<F>> {
   return make('an object', (value, p, ctx) => {
     if (!isPlainObject(value)) return typeError(ctx, p, 'an object', value);
     const out: Record<string, unknown> = {};
@@ -333,17 +341,17 @@ function union<const S extends readonly AnySchema[]>(options: S): Schema<UnionOu
 }
 
 function optional<T>(s: Schema<T, boolean>): Schema<T | undefined, true> {
-  return { expected: s.expected, optional: true, run: s.run };
+  return { expected: s.expected, optional: true, run: s.run, description: s.description, fields: s.fields };
 }
 
 /** Optional in the input, always present in the output (so typed as required). */
 function withDefault<T>(s: Schema<T, boolean>, dflt: T | (() => T)): Schema<T> {
   const fallback = typeof dflt === 'function' ? (dflt as () => T) : () => structuredClone(dflt);
-  return { expected: s.expected, optional: false, fallback, run: s.run };
+  return { expected: s.expected, optional: false, fallback, run: s.run, description: s.description, fields: s.fields };
 }
 
 function nullable<T>(s: Schema<T, boolean>): Schema<T | null> {
-  return make(`${s.expected} or null`, (value, p, ctx) => (value === null ? null : s.run(value, p, ctx)));
+  return { ...make(`${s.expected} or null`, (value, p, ctx) => (value === null ? null : s.run(value, p, ctx))), description: s.description, fields: s.fields };
 }
 
 /** Extra check on an already valid value; return a message to reject it. */
@@ -357,6 +365,18 @@ function refine<T, O extends boolean>(s: Schema<T, O>, check: (value: T) => stri
       return msg === undefined ? r : bad(ctx, p, msg);
     },
   };
+}
+
+/** The same schema with what the field means (shown in generated docs and flag help). */
+function doc<T, O extends boolean>(s: Schema<T, O>, description: string): Schema<T, O> {
+  return { ...s, description };
+}
+
+/** An object schema with the meaning of every field (all keys required, so a new field needs one). */
+function docFields<T extends object>(s: Schema<T>, docs: { readonly [K in keyof T & string]-?: string }): Schema<T> {
+  if (s.fields === undefined) throw new Error('v.docFields: not an object schema');
+  const d = docs as Record<string, string>;
+  return { ...s, fields: Object.fromEntries(Object.entries(s.fields).map(([k, f]) => [k, { ...f, description: d[k] }])) };
 }
 
 /** Any JSON value, unchecked (for opaque pass-through fields). */
@@ -380,6 +400,8 @@ export const v = {
   withDefault,
   nullable,
   refine,
+  doc,
+  docFields,
   unknown: unknownValue,
 };
 

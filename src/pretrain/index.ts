@@ -1,7 +1,10 @@
 // Masked-LM pretraining (`adaptext pretrain`): corpora, FULL-SENTENCES packing, the resumable trainer.
-export { pretrain, heldoutLoss, scratchConfig, PRETRAIN_DEFAULTS, RESUME_OVERRIDABLE } from './pretrain.js';
+export { pretrain, heldoutLoss, scratchConfig } from './pretrain.js';
+export { PretrainSchema, PRETRAIN_DEFAULTS, RESUME_OVERRIDABLE, resolvePretrainConfig, checkPretrainOptions, loadPretrainConfig, pretrainFlags } from './options.js';
+export type { PretrainConfig, FieldFlag } from './options.js';
 export { TrainBatches, heldoutBatches, makeBatch, epochPermutation, EVAL_SEED } from './batches.js';
-export type { PretrainOptions, PretrainResult, PretrainHooks, EvalResult } from './pretrain.js';
+export type { PretrainOptions } from './options.js';
+export type { PretrainResult, PretrainHooks, EvalResult } from './pretrain.js';
 export { expandInputs, readRecords, readText, isJsonLines } from './corpus.js';
 export { buildStream, packStream, writeSequence } from './packing.js';
 export type { PackedCorpus } from './packing.js';

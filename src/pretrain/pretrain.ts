@@ -35,90 +35,11 @@ import { loadStream } from './data.js';
 import { packStream, type PackedCorpus } from './packing.js';
 import { TrainBatches, heldoutBatches } from './batches.js';
 import { checkpointDir, readOptimizerTensors, readPretrainState, saveCheckpoint, type DataPosition } from './state.js';
-import { CliProgress, type ProgressMode, type ProgressSink } from '../engine/progress.js';
+import { CliProgress, type ProgressSink } from '../engine/progress.js';
 import { formatCount } from '../engine/format.js';
 import { StopRequest, yieldToEventLoop } from '../engine/signals.js';
 import { RUN_LOG_NAME, RunLog, type RunLogEntry } from '../engine/run-log.js';
-
-export interface PretrainOptions {
-  /** Output folder. */
-  out: string;
-  /** Training corpus files / globs (.txt, .jsonl, optionally .gz). */
-  inputs: string[];
-  /** Held-out files, each evaluated separately. */
-  heldout: string[];
-  textField: string;
-  /** Continue from this HF folder instead of starting from scratch. */
-  model: string | null;
-  // architecture (from scratch)
-  layers: number;
-  hidden: number;
-  heads: number;
-  intermediate: number;
-  vocabSize: number;
-  maxLength: number;
-  dropout: number;
-  lowercase: boolean;
-  // optimisation
-  batchSize: number;
-  gradAccum: number;
-  lr: number;
-  warmupSteps: number;
-  weightDecay: number;
-  /** Schedule horizon: lr decays linearly to 0 here. */
-  totalSteps: number;
-  clip: number;
-  mlmProbability: number;
-  seed: number;
-  // stop conditions (0 = none)
-  maxSteps: number;
-  maxMinutes: number;
-  maxTokens: number;
-  // cadence
-  evalEvery: number;
-  heldoutSequences: number;
-  checkpointEvery: number;
-  checkpointMinutes: number;
-  snapshotEvery: number;
-  logEvery: number;
-  progress: ProgressMode;
-}
-
-export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, 'out' | 'inputs'> = {
-  heldout: [],
-  textField: 'text',
-  model: null,
-  layers: 4,
-  hidden: 256,
-  heads: 4,
-  intermediate: 1024,
-  vocabSize: 16000,
-  maxLength: 128,
-  dropout: 0.1,
-  lowercase: true,
-  batchSize: 32,
-  gradAccum: 1,
-  lr: 5e-4,
-  warmupSteps: 500,
-  weightDecay: 0.01,
-  totalSteps: 10000,
-  clip: 1.0,
-  mlmProbability: 0.15,
-  seed: 42,
-  maxSteps: 0,
-  maxMinutes: 0,
-  maxTokens: 0,
-  evalEvery: 250,
-  heldoutSequences: 200,
-  checkpointEvery: 0,
-  checkpointMinutes: 10,
-  snapshotEvery: 0,
-  logEvery: 10,
-  progress: 'auto',
-};
-
-/** Options a resumed run may change (everything else comes from OUT/run.json). */
-export const RESUME_OVERRIDABLE = ['maxSteps', 'maxMinutes', 'maxTokens', 'checkpointEvery', 'checkpointMinutes', 'snapshotEvery', 'logEvery', 'progress', 'evalEvery'] as const;
+import { checkPretrainOptions, type PretrainOptions, type RESUME_OVERRIDABLE } from './options.js';
 
 export interface EvalResult {
   file: string;
@@ -141,26 +62,6 @@ export interface PretrainResult {
 
 const RUN_FILE = 'run.json';
 const MLM_HEAD = 'mlm';
-
-function checkInt(name: string, v: number, min: number): void {
-  if (!Number.isInteger(v) || v < min) throw new Error(`pretrain: --${name} must be an integer >= ${min}, got ${v}`);
-}
-
-function checkOptions(o: PretrainOptions): void {
-  for (const [k, min] of [
-    ['layers', 1], ['hidden', 1], ['heads', 1], ['intermediate', 1], ['vocabSize', 10], ['maxLength', 8], ['batchSize', 1], ['gradAccum', 1],
-    ['warmupSteps', 0], ['totalSteps', 1], ['maxSteps', 0], ['maxTokens', 0], ['evalEvery', 0], ['heldoutSequences', 1],
-    ['checkpointEvery', 0], ['snapshotEvery', 0], ['logEvery', 1], ['seed', 0],
-  ] as const) {
-    checkInt(k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), o[k], min);
-  }
-  if (o.hidden % o.heads !== 0) throw new Error(`pretrain: --hidden ${o.hidden} is not a multiple of --heads ${o.heads}`);
-  if (!(o.lr > 0)) throw new Error(`pretrain: --lr must be > 0, got ${o.lr}`);
-  if (!(o.mlmProbability > 0 && o.mlmProbability < 1)) throw new Error(`pretrain: --mlm-probability must be in (0, 1), got ${o.mlmProbability}`);
-  if (!(o.dropout >= 0 && o.dropout < 1)) throw new Error(`pretrain: --dropout must be in [0, 1), got ${o.dropout}`);
-  if (!(o.maxMinutes >= 0) || !(o.checkpointMinutes >= 0)) throw new Error('pretrain: --max-minutes and --checkpoint-minutes must be >= 0');
-  if (!(o.clip > 0)) throw new Error(`pretrain: --clip must be > 0, got ${o.clip}`);
-}
 
 function mlmHeadOf(model: AdapterModel): string | null {
   for (const n of model.headNames()) if (model.getHead(n).type === 'masked_lm') return n;
@@ -260,7 +161,7 @@ export async function pretrain(
     if (given.model !== null && resolve(given.model) === o.out) throw new Error(`--out ${given.out} is the --model folder; pretraining writes a new folder and never replaces its starting model`);
     checkNewOutputDir(o.out, 'choose a new --out (pretraining only writes into a folder it creates)');
   }
-  checkOptions(o);
+  checkPretrainOptions(o, resuming ? join(o.out, RUN_FILE) : 'pretrain options');
   const bar = hooks.progress ?? new CliProgress(process.stderr, { mode: o.progress });
   progress = bar;
   const out = o.out;

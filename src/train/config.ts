@@ -8,9 +8,9 @@
 // by `resolveModelDependent` once the model's layer count is known: freeze floor(L/2) lower
 // layers (6 of 12), adapters in the layers above.
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { parseJson, v, validate, type Infer, type Schema } from '../io/validate.js';
-import { READ_LIMITS, readInputText } from '../io/read.js';
+import { parse as parseYaml } from 'yaml';
+import { v, validate, type Infer, type Schema } from '../io/validate.js';
+import { readConfigFile } from '../io/config-file.js';
 
 /** An object field that may be absent: its default is the object schema applied to {} (nested defaults filled). */
 function section<T>(s: Schema<T, boolean>): Schema<T> {
@@ -214,7 +214,9 @@ const Stage3 = v.object({
   shots: v.withDefault(v.integer({ min: 1 }), 500),
 });
 
-export const PipelineSchema = v.object({
+export const LR_DEFAULTS = Object.freeze({ adapters: 5e-4, heads: 2e-5, backbone: 1e-5 });
+
+const PipelineFields = v.object({
   /** Hugging Face model folder (config.json, model.safetensors, tokenizer). */
   model: v.path(),
   /** Run folder (created; an existing run there is only continued with --resume). */
@@ -285,6 +287,30 @@ export const PipelineSchema = v.object({
   baselines: v.withDefault(v.boolean(), true),
 });
 
+// The meaning of every top-level key: the generated table of src/train/README.md (npm run docs).
+const lrText = (Object.entries(LR_DEFAULTS) as Array<[string, number]>).map(([k, x]) => `${k} ${x}`).join(', ');
+export const PipelineSchema = v.docFields(PipelineFields, {
+  model: 'Hugging Face model folder (config.json, model.safetensors, tokenizer)',
+  output: 'run folder: created new or empty; an existing run there is only continued with `adaptext train --resume`',
+  seed: 'every random stream derives from it: splits, data order per epoch, dropout, MLM masks, the mixed sampler',
+  max_length: 'tokens per example (longer: truncated, keeping the final [SEP]); a stage\'s `max_length` overrides it',
+  features: 'what the discriminator, domain confusion and the projection read: `pooled`, `cls`, `mean`; `auto` = what the source task head reads',
+  tasks: 'per task name: `type` (sequence_classification | token_classification), `labels` in id order, `pooling` (auto = the pooler when the checkpoint trained it, else mean; or pooler, cls, mean), `classifier_dropout` (null = the model\'s)',
+  source: 'the labelled domain: `name` (its adapter), `task`, `train`/`validation`/`test` files or `labelled` + `split` {validation, test}, `unlabelled` (file or list), `reader` {format, text_field, label_field, tokens_field, tags_field, id_field, on_malformed: fail | skip | replace, header, delimiter, limit}',
+  target: 'the new domain, as `source`, plus `few_shot` (its labelled file for stage 3)',
+  freeze_layers: 'lower encoder layers (and the embeddings) frozen in stages 1–2; null = floor(L/2)',
+  adapters: 'bottleneck adapters (AdapterHub `BnConfig`): `config` seq_bn | double_seq_bn, `reduction_factor`, `leave_out` (null = the frozen layers), `non_linearity`, `target_init` copy_source | fresh',
+  optimizer: `AdamW with linear warm-up and decay; \`lr\` per group (unset: ${lrText}; embeddings = backbone, discriminator = adapters), weight decay not on biases/LayerNorm`,
+  stage1: 'source warm-up; every stage also takes `enabled`, `max_length`, `max_steps`, `lr` {per group}, `warmup_ratio`',
+  stage2: 'alignment on mixed batches: `adversary` grl | confusion, `source_adapter` target | own, `source_ratio`, MLM (`mlm_probability`, `whole_word_mask`), `loss_weights` (target_task > 0 = multi-task on few-shot rows), `lambda` schedule, `discriminator` {hidden_sizes, dropout, standardize}',
+  stage3: 'few-shot target tuning of the target adapter and head (and the few-shot-only ablation): `shots`, `refit_head` never | auto | always',
+  vocab: 'vocabulary expansion before stage 2 (WordPiece models): `top_k`, `min_frequency`, `candidate_vocab_size`, `train_embeddings`',
+  checkpoint: 'resumable checkpoint cadence (also at every epoch end)',
+  evaluation: 'batch size and the sample sizes of domain confusion and the 2-D projection',
+  ablation: 'also train few-shot only from the raw backbone and write the ablation table',
+  baselines: 'TF-IDF + logistic regression rows (when both domains share a sequence task)',
+});
+
 export type PipelineConfig = Infer<typeof PipelineSchema>;
 export type DomainConfig = PipelineConfig['source'];
 export type ReaderConfig = DomainConfig['reader'];
@@ -293,26 +319,6 @@ export type LrConfig = Infer<typeof LrGroups>;
 export type StageCommon = Omit<PipelineConfig['stage1'], 'head_init' | 'validate_at_start'> & { validate_at_start?: boolean };
 export type Stage2Config = PipelineConfig['stage2'];
 export type Stage3Config = PipelineConfig['stage3'];
-
-export const LR_DEFAULTS = Object.freeze({ adapters: 5e-4, heads: 2e-5, backbone: 1e-5 });
-
-/** Parse YAML or JSON text (by extension; .yml/.yaml → YAML, else JSON, falling back to YAML). */
-export function parseConfigText(text: string, file: string): unknown {
-  const isYaml = /\.ya?ml$/i.test(file);
-  if (!isYaml) return parseJson(text, file);
-  try {
-    return parseYaml(text, { uniqueKeys: true });
-  } catch (e) {
-    if (e instanceof YAMLParseError) {
-      const pos = e.linePos?.[0];
-      const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-      throw new Error(`${where}: invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, { cause: e });
-    }
-    // the yaml package reports some problems (an alias to an unset anchor, too many alias
-    // expansions) as plain errors while building the value: still the user's file, in one line
-    throw new Error(`${file}: invalid YAML: ${String((e as Error).message ?? e).split('\n')[0]}`, { cause: e });
-  }
-}
 
 /** One `--set key.path=value` override; the value is read as a YAML scalar/flow value (2, true, [1,2], "x"). */
 export interface Override {
@@ -391,9 +397,7 @@ export function validateConfig(raw: unknown, source: string, baseDir: string, ov
 
 /** Read, parse and validate a config file, with overrides (flags win over the file). */
 export function loadPipelineConfig(file: string, overrides: readonly Override[] = []): PipelineConfig {
-  const text = readInputText(file, 'config', READ_LIMITS.config);
-  if (text.trim() === '') throw new Error(`${file}: the config file is empty`);
-  return validateConfig(parseConfigText(text, file), file, dirname(resolve(file)), overrides);
+  return validateConfig(readConfigFile(file), file, dirname(resolve(file)), overrides);
 }
 
 /** The learning rate of each optimizer group for a stage: stage override → optimizer.lr → defaults. */

@@ -1,5 +1,5 @@
 // Public API of the transfer pipeline (what `adaptext train / eval / predict / vocab` use).
-export { PipelineSchema, loadPipelineConfig, validateConfig, parseConfigText, parseSetFlag, stageLrs, resolveModelDependent, LR_DEFAULTS } from './config.js';
+export { PipelineSchema, loadPipelineConfig, validateConfig, parseSetFlag, stageLrs, resolveModelDependent, LR_DEFAULTS } from './config.js';
 export type { PipelineConfig, DomainConfig, ReaderConfig, TaskConfig, StageCommon, Stage2Config, Stage3Config, LrConfig, Override } from './config.js';
 export { trainPipeline, resumePipeline, fingerprintOf } from './pipeline.js';
 export type { PipelineOptions, PipelineResult } from './pipeline.js';

@@ -16,7 +16,8 @@ import { parseSafetensors, writeSafetensors } from '../../src/io/safetensors.js'
 import { configFromJson } from '../../src/io/config.js';
 import { parseJson } from '../../src/io/validate.js';
 import { parseDataset } from '../../src/data/readers.js';
-import { parseConfigText, validateConfig } from '../../src/train/config.js';
+import { validateConfig } from '../../src/train/config.js';
+import { parseConfigText } from '../../src/io/config-file.js';
 import { loadTokenizer, trainWordPiece } from '../../src/text/index.js';
 import { readTrainerState } from '../../src/train/checkpoint.js';
 

@@ -193,7 +193,7 @@ test('continued pretraining from an HF folder, and refusals', async () => {
   await assert.rejects(pretrain(tinyOptions(out, { model: fullOut, inputs: [KITCHEN] }), quiet), /already holds a pretraining run.*--resume/);
   await assert.rejects(pretrain({ resume: join(tmp, 'nothing-here') }, quiet), /run\.json is missing/);
   await assert.rejects(pretrain(tinyOptions(join(tmp, 'bad1'), { heldout: [BOOKS] }), quiet), /held-out file .* is also a training input/);
-  await assert.rejects(pretrain(tinyOptions(join(tmp, 'bad2'), { hidden: 30, heads: 4 }), quiet), /--hidden 30 is not a multiple of --heads 4/);
+  await assert.rejects(pretrain(tinyOptions(join(tmp, 'bad2'), { hidden: 30, heads: 4 }), quiet), /hidden 30 is not a multiple of heads 4/);
   await assert.rejects(pretrain(tinyOptions(join(tmp, 'bad3'), { model: fullOut, maxLength: 128 }), quiet), /--max-length 128 exceeds the model's max_position_embeddings 64/);
 });
 

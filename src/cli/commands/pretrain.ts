@@ -1,149 +1,77 @@
 // `adaptext pretrain`: masked-LM pretraining from scratch (a WordPiece vocabulary is learned on
 // the corpus) or continued pretraining of an HF folder (--model DIR), with checkpoints and
-// --resume. See src/pretrain/pretrain.ts for the recipe and the output folder layout.
+// --resume. The flags are generated from the options schema (src/pretrain/options.ts: `batch_size`
+// ↔ `--batch-size`, help and defaults from there); `--config FILE` reads the same options from
+// YAML/JSON, and flags override the file. See src/pretrain/README.md for the table.
 //
 //   adaptext pretrain --out runs/mini corpus/*.jsonl.gz --heldout held.jsonl --layers 4 --hidden 256 \
 //     --heads 4 --intermediate 1024 --vocab-size 16000 --max-length 128 --max-minutes 120
+//   adaptext pretrain --config pretrain.yaml [--max-minutes 60]
 //   adaptext pretrain --resume runs/mini [--max-minutes 60]
+import { Option, type Command } from 'commander';
 import { StopRequest, StoppedBySignal } from '../../engine/signals.js';
-import type { Command } from 'commander';
-import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from '../../pretrain/index.js';
-import { PROGRESS_MODES, type ProgressMode } from '../../engine/progress.js';
+import { loadPretrainConfig, pretrain, pretrainFlags, RESUME_OVERRIDABLE, type FieldFlag } from '../../pretrain/index.js';
 import { UsageError, countArg, intArg, numArg, progressArg } from '../args.js';
 
 function collect(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
 }
 
-interface Flags {
-  out?: string;
-  resume?: string;
-  model?: string;
-  heldout?: string[];
-  textField?: string;
-  layers?: number;
-  hidden?: number;
-  heads?: number;
-  intermediate?: number;
-  vocabSize?: number;
-  maxLength?: number;
-  dropout?: number;
-  lowercase?: boolean;
-  batchSize?: number;
-  gradAccum?: number;
-  lr?: number;
-  warmupSteps?: number;
-  weightDecay?: number;
-  totalSteps?: number;
-  clip?: number;
-  mlmProbability?: number;
-  seed?: number;
-  maxSteps?: number;
-  maxMinutes?: number;
-  tokens?: number;
-  evalEvery?: number;
-  heldoutSequences?: number;
-  checkpointEvery?: number;
-  checkpointMinutes?: number;
-  snapshotEvery?: number;
-  logEvery?: number;
-  progress?: ProgressMode;
+/** Commander's name for a flag's value (`--batch-size` → batchSize). */
+const attr = (f: FieldFlag) => f.flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function optionOf(f: FieldFlag): Option {
+  const shown = f.fallback === undefined || f.fallback === null || (Array.isArray(f.fallback) && f.fallback.length === 0) ? '' : ` (default: ${String(f.fallback)})`;
+  if (f.kind === 'boolean') return new Option(`--no-${f.flag.slice(2)}`, f.description); // the only boolean defaults to true
+  const meta = f.kind === 'number' ? 'n' : f.kind === 'list' ? 'file' : f.expected.startsWith('a path') ? 'path' : 'value';
+  const o = new Option(`${f.flag} <${meta}>`, `${f.description}${shown}`);
+  // defaults are the schema's, applied when the options are validated (a config file may set them)
+  if (f.kind === 'list') return o.argParser(collect);
+  if (f.key === 'max_tokens') return o.argParser(countArg(f.flag));
+  if (f.key === 'progress') return o.argParser(progressArg);
+  if (f.kind === 'number') return o.argParser(/^an integer/.test(f.expected) ? intArg(f.flag, Number(/>= (\d+)/.exec(f.expected)?.[1] ?? 0)) : numArg(f.flag, 0));
+  return o;
 }
 
 export function register(program: Command): void {
-  const d = PRETRAIN_DEFAULTS;
-  program
+  const flags = pretrainFlags().filter((f) => f.key !== 'inputs');
+  const cmd = program
     .command('pretrain')
     .description('masked-LM pretraining: from scratch (learns a WordPiece vocabulary) or continued from --model DIR; resumable')
-    .argument('[inputs...]', 'training corpus: .txt (one record per line) or .jsonl (a `text` field) files or globs; .gz is read transparently')
-    .option('--out <dir>', 'output folder (HF model folder + checkpoint/ + log.jsonl)')
-    .option('--resume <dir>', 'continue the run in <dir> from its last checkpoint (stop conditions and cadence flags may be changed)')
-    .option('--model <dir>', 'continue pretraining this HF folder (domain-adaptive pretraining) instead of starting from scratch')
-    .option('--heldout <file>', 'held-out corpus for MLM loss/perplexity (repeatable; each reported separately)', collect)
-    .option('--text-field <name>', 'JSON Lines field holding the text', d.textField)
-    .option('--layers <n>', 'encoder layers (from scratch)', intArg('--layers', 1), d.layers)
-    .option('--hidden <n>', 'hidden size', intArg('--hidden', 1), d.hidden)
-    .option('--heads <n>', 'attention heads', intArg('--heads', 1), d.heads)
-    .option('--intermediate <n>', 'feed-forward size', intArg('--intermediate', 1), d.intermediate)
-    .option('--vocab-size <n>', 'WordPiece vocabulary size to learn', intArg('--vocab-size', 10), d.vocabSize)
-    .option('--max-length <n>', 'sequence length (packed; also max_position_embeddings from scratch)', intArg('--max-length', 8), d.maxLength)
-    .option('--dropout <p>', 'hidden and attention dropout (from scratch)', numArg('--dropout', 0), d.dropout)
-    .option('--no-lowercase', 'keep case (from scratch; default lower-cases like bert-base-uncased)')
-    .option('--batch-size <n>', 'sequences per micro-batch', intArg('--batch-size', 1), d.batchSize)
-    .option('--grad-accum <n>', 'micro-batches per optimizer step', intArg('--grad-accum', 1), d.gradAccum)
-    .option('--lr <x>', 'peak learning rate', numArg('--lr', 0), d.lr)
-    .option('--warmup-steps <n>', 'linear warm-up steps', intArg('--warmup-steps', 0), d.warmupSteps)
-    .option('--weight-decay <x>', 'AdamW weight decay (not on biases/LayerNorm)', numArg('--weight-decay', 0), d.weightDecay)
-    .option('--total-steps <n>', 'schedule horizon: lr decays linearly to 0 at this step (default: --max-steps, or --tokens / tokens per step, else 10000)', intArg('--total-steps', 1))
-    .option('--clip <x>', 'global gradient-norm clip', numArg('--clip', 0), d.clip)
-    .option('--mlm-probability <p>', 'share of tokens selected for MLM (80/10/10)', numArg('--mlm-probability', 0), d.mlmProbability)
-    .option('--seed <n>', 'seed (init, data order, masking, dropout)', intArg('--seed', 0), d.seed)
-    .option('--max-steps <n>', 'stop after this many optimizer steps (0 = no limit)', intArg('--max-steps', 0), d.maxSteps)
-    .option('--max-minutes <x>', 'stop cleanly at a checkpoint after this many minutes of this session (0 = no limit)', numArg('--max-minutes', 0), d.maxMinutes)
-    .option('--tokens <n>', 'stop after this many training tokens, e.g. 20M (0 = no limit)', countArg('--tokens'), d.maxTokens)
-    .option('--eval-every <n>', 'held-out evaluation every n steps (0 = only at start and end)', intArg('--eval-every', 0), d.evalEvery)
-    .option('--heldout-sequences <n>', 'sequences scored per held-out file', intArg('--heldout-sequences', 1), d.heldoutSequences)
-    .option('--checkpoint-every <n>', 'checkpoint every n steps (0 = off)', intArg('--checkpoint-every', 0), d.checkpointEvery)
-    .option('--checkpoint-minutes <x>', 'checkpoint every x minutes (0 = off)', numArg('--checkpoint-minutes', 0), d.checkpointMinutes)
-    .option('--snapshot-every <n>', 'keep an fp16 HF snapshot in snapshots/ every n steps (0 = off)', intArg('--snapshot-every', 0), d.snapshotEvery)
-    .option('--log-every <n>', 'log/progress line every n steps', intArg('--log-every', 1), d.logEvery)
-    .option('--progress <mode>', `${PROGRESS_MODES.join(' | ')}: a bar on a terminal, lines otherwise (auto), or nothing`, progressArg, d.progress)
-    .action(async (inputs: string[], f: Flags, cmd: Command) => {
-      if (f.resume !== undefined) {
-        if (inputs.length > 0 || f.out !== undefined || f.model !== undefined) {
-          throw new UsageError('--resume takes its inputs and options from the run folder; give only stop conditions (--max-steps, --max-minutes, --tokens) and cadence flags with it');
-        }
-        // Only flags the user actually typed override the saved run.
-        const given = (k: string) => cmd.getOptionValueSource(k) === 'cli';
-        const overrides: Record<string, unknown> = {};
-        for (const [flag, key] of [['maxSteps', 'maxSteps'], ['maxMinutes', 'maxMinutes'], ['tokens', 'maxTokens'], ['checkpointEvery', 'checkpointEvery'], ['checkpointMinutes', 'checkpointMinutes'], ['snapshotEvery', 'snapshotEvery'], ['logEvery', 'logEvery'], ['progress', 'progress'], ['evalEvery', 'evalEvery']] as const) {
-          if (given(flag)) overrides[key] = f[flag];
-        }
-        const others = cmd.options.map((o) => o.attributeName()).filter((k) => given(k) && !['resume', 'maxSteps', 'maxMinutes', 'tokens', 'checkpointEvery', 'checkpointMinutes', 'snapshotEvery', 'logEvery', 'progress', 'evalEvery'].includes(k));
-        if (others.length > 0) throw new UsageError(`--resume continues the saved run; these flags cannot change: ${others.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`);
-        await runWithStop({ resume: f.resume, overrides });
-        return;
+    .argument('[inputs...]', pretrainFlags().find((f) => f.key === 'inputs')!.description)
+    .option('--config <file>', 'YAML or JSON file of these options (snake_case keys, paths relative to the file); flags override it')
+    .option('--resume <dir>', 'continue the run in <dir> from its last checkpoint (stop conditions and cadence flags may be changed)');
+  for (const f of flags) cmd.addOption(optionOf(f));
+  cmd.action(async (inputs: string[], given: Record<string, unknown> & { config?: string; resume?: string }, c: Command) => {
+    const typed = (k: string) => c.getOptionValueSource(k) === 'cli';
+    if (given.resume !== undefined) {
+      if (inputs.length > 0 || given.config !== undefined) throw new UsageError('--resume takes its inputs and options from the run folder; give only stop conditions and cadence flags with it');
+      // Only flags the user actually typed override the saved run.
+      const overrides: Record<string, unknown> = {};
+      const others: string[] = [];
+      for (const f of flags) {
+        if (!typed(attr(f))) continue;
+        const key = f.key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+        if ((RESUME_OVERRIDABLE as readonly string[]).includes(key)) overrides[key] = given[attr(f)];
+        else others.push(f.flag);
       }
-      if (f.out === undefined) throw new UsageError('--out <dir> is required (or --resume <dir>)');
-      if (inputs.length === 0) throw new UsageError('no training corpus given (pass .txt / .jsonl files or globs)');
-      const tokensPerStep = f.batchSize! * f.maxLength! * f.gradAccum!;
-      const totalSteps = f.totalSteps ?? (f.maxSteps! > 0 ? f.maxSteps! : f.tokens! > 0 ? Math.ceil(f.tokens! / tokensPerStep) : d.totalSteps);
-      const o: PretrainOptions = {
-        out: f.out,
-        inputs,
-        heldout: f.heldout ?? [],
-        textField: f.textField!,
-        model: f.model ?? null,
-        layers: f.layers!,
-        hidden: f.hidden!,
-        heads: f.heads!,
-        intermediate: f.intermediate!,
-        vocabSize: f.vocabSize!,
-        maxLength: f.maxLength!,
-        dropout: f.dropout!,
-        lowercase: f.lowercase !== false,
-        batchSize: f.batchSize!,
-        gradAccum: f.gradAccum!,
-        lr: f.lr!,
-        warmupSteps: Math.min(f.warmupSteps!, totalSteps),
-        weightDecay: f.weightDecay!,
-        totalSteps,
-        clip: f.clip!,
-        mlmProbability: f.mlmProbability!,
-        seed: f.seed!,
-        maxSteps: f.maxSteps!,
-        maxMinutes: f.maxMinutes!,
-        maxTokens: f.tokens!,
-        evalEvery: f.evalEvery!,
-        heldoutSequences: f.heldoutSequences!,
-        checkpointEvery: f.checkpointEvery!,
-        checkpointMinutes: f.checkpointMinutes!,
-        snapshotEvery: f.snapshotEvery!,
-        logEvery: f.logEvery!,
-        progress: f.progress!,
-      };
-      await runWithStop(o);
-    });
+      if (others.length > 0) throw new UsageError(`--resume continues the saved run; these flags cannot change: ${others.join(', ')}`);
+      await runWithStop({ resume: given.resume, overrides });
+      return;
+    }
+    // the typed flags (and the positional inputs) on top of the config file, by schema key
+    const values: Record<string, unknown> = {};
+    if (inputs.length > 0) values['inputs'] = inputs;
+    for (const f of flags) {
+      const a = f.kind === 'boolean' ? f.flag.slice(2) : attr(f);
+      if (typed(a)) values[f.key] = given[a];
+    }
+    if (given.config === undefined) {
+      if (values['out'] === undefined) throw new UsageError('--out <dir> is required (or --config FILE, or --resume <dir>)');
+      if (values['inputs'] === undefined) throw new UsageError('no training corpus given (pass .txt / .jsonl files or globs)');
+    }
+    await runWithStop(loadPretrainConfig(given.config ?? null, values));
+  });
 }
 
 /** Run with the CLI's signal policy: a signal-stopped run exits 130/143 and says how to resume. */
