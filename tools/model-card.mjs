@@ -160,7 +160,7 @@ const updated = text.slice(0, a) + block + text.slice(b + '<!-- model-card:end -
 
 if (copy) {
   const run = runs[runs.length - 1];
-  const src = existsSync(join(run, 'model.safetensors')) ? run : join(run, 'checkpoint', 'model');
+  const src = existsSync(join(run, 'model.safetensors')) ? run : join(run, 'checkpoint');
   if (!existsSync(join(src, 'model.safetensors'))) throw new Error(`${run}: no model.safetensors yet (no checkpoint written)`);
   const tensors = readSafetensors(join(src, 'model.safetensors'));
   const keep = ['config.json', 'vocab.txt', 'tokenizer_config.json', 'tokenizer.json', 'special_tokens_map.json', 'adaptext.json'];

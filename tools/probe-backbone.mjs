@@ -9,7 +9,7 @@
 //   node --import tsx tools/probe-backbone.mjs CHECKPOINT_DIR [--json-out FILE] [--train-layers 2]
 //        [--epochs 3] [--lr 2e-4] [--max-length 128] [--batch-size 32] [--seed 1]
 //
-// CHECKPOINT_DIR: any HF folder (a pretraining output, its checkpoint/model, snapshots/step-N).
+// CHECKPOINT_DIR: any HF folder (a pretraining output, its checkpoint/, snapshots/step-N).
 // Prints one JSON line; --json-out appends it to a JSON Lines file (tools/model-card.mjs
 // reads it). Takes a few minutes on 2 cores for the 4-layer/256 backbone.
 import { appendFileSync } from 'node:fs';

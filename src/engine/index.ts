@@ -7,4 +7,6 @@ export { StopRequest, StoppedBySignal, signalExitCode, yieldToEventLoop } from '
 export type { StopSignalName } from './signals.js';
 export { deriveSeed } from './seeds.js';
 export { RUN_LOG_NAME, RunLog } from './run-log.js';
+export { runLoop } from './loop.js';
+export type { LoopEnd, LoopHooks, LoopPosition } from './loop.js';
 export type { RunLogEntry, RunLogRecord } from './run-log.js';

@@ -3,6 +3,7 @@ export type { AdamWOptions, AdamWStateDict, AdamWStateMeta, ParamGroup, ParamGro
 export { SGD } from './sgd.js';
 export type { SgdGroupSpec } from './sgd.js';
 export { clipGradNorm } from './clip.js';
+export { optimizerUpdate, type UpdateResult } from './step.js';
 export type { ClipOptions } from './clip.js';
 export {
   constantSchedule,

@@ -9,5 +9,5 @@ export { expandInputs, readRecords, readText, isJsonLines } from './corpus.js';
 export { buildStream, packStream, writeSequence } from './packing.js';
 export type { PackedCorpus } from './packing.js';
 export { loadStream, tokeniseRecord, vocabHash } from './data.js';
-export { readPretrainState, checkpointDir, STATE_FORMAT, STATE_VERSION } from './state.js';
+export { readPretrainState, savePretrainCheckpoint, checkpointDir, STATE_FORMAT, STATE_VERSION } from './state.js';
 export type { PretrainState, DataPosition } from './state.js';

@@ -10,7 +10,7 @@
 //
 // Output folder OUT:
 //   config.json model.safetensors vocab.txt tokenizer_config.json ...  the latest model (HF, BertForMaskedLM)
-//   checkpoint/            resumable state (state.ts), rewritten atomically
+//   checkpoint/            resumable state: the shared checkpoint store (state.ts), rewritten atomically
 //   snapshots/step-NNNNNNN/ HF folders kept along the way (fp16) for curves by tokens seen
 //   run.json               the run's options;  data/  token cache
 //   log.jsonl              the run log (src/engine/run-log.ts; records in docs/run-format.md)
@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { checkNewOutputDir, writeJsonAtomic, recoverDir } from '../io/atomic.js';
 import { lockDir } from '../io/lock.js';
 import { AdapterModel, loadModel, saveModel, type BertFamilyConfig } from '../models/index.js';
-import { AdamW, clipGradNorm, linearWarmupDecaySchedule } from '../optim/index.js';
+import { AdamW, linearWarmupDecaySchedule, optimizerUpdate, type UpdateResult } from '../optim/index.js';
 import { MlmMasker } from '../data/index.js';
 import { IGNORE_INDEX } from '../data/examples.js';
 import { Rng, firstNonFinite, noGrad, scale, kernels } from '../tensor/index.js';
@@ -34,10 +34,12 @@ import { expandInputs, readRecords } from './corpus.js';
 import { loadStream } from './data.js';
 import { packStream, type PackedCorpus } from './packing.js';
 import { TrainBatches, heldoutBatches } from './batches.js';
-import { checkpointDir, readOptimizerTensors, readPretrainState, saveCheckpoint, type DataPosition } from './state.js';
+import { checkpointDir, readPretrainState, savePretrainCheckpoint, type DataPosition } from './state.js';
+import { loadOptimizerState, MANIFEST_NAME, OPTIMIZER_NAME, TRAINER_STATE_NAME } from '../checkpoint/index.js';
 import { CliProgress, type ProgressSink } from '../engine/progress.js';
 import { formatCount } from '../engine/format.js';
-import { StopRequest, yieldToEventLoop } from '../engine/signals.js';
+import { StopRequest } from '../engine/signals.js';
+import { runLoop, type LoopPosition } from '../engine/loop.js';
 import { RUN_LOG_NAME, RunLog, type RunLogEntry } from '../engine/run-log.js';
 import { checkPretrainOptions, type PretrainOptions, type RESUME_OVERRIDABLE } from './options.js';
 
@@ -112,13 +114,14 @@ export function heldoutLoss(model: AdapterModel, head: string, p: PackedCorpus, 
   return { loss: sum / count, predictions: count };
 }
 
-/** Publish the checkpoint's HF files at OUT's top level (file by file, each rename atomic). */
+/** Publish the checkpoint's HF model files at OUT's top level (file by file, each rename atomic). */
 function publishModel(out: string): void {
-  const src = join(checkpointDir(out), 'model');
+  const src = checkpointDir(out);
   const stage = join(out, '.publish-tmp');
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
-  for (const f of readdirSync(src)) copyFileSync(join(src, f), join(stage, f));
+  const notModel = new Set([OPTIMIZER_NAME, TRAINER_STATE_NAME, MANIFEST_NAME]);
+  for (const f of readdirSync(src, { withFileTypes: true })) if (f.isFile() && !notModel.has(f.name)) copyFileSync(join(src, f.name), join(stage, f.name));
   for (const f of readdirSync(stage)) renameSync(join(stage, f), join(out, f));
   rmSync(stage, { recursive: true, force: true });
 }
@@ -208,7 +211,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   let mlmHead: string;
   const state = resuming ? readPretrainState(out) : null;
   if (state !== null) {
-    const dir = join(checkpointDir(out), 'model');
+    const dir = checkpointDir(out);
     tok = loadTokenizer(dir);
     model = loadModel(dir, { seed: o.seed }).model;
     mlmHead = mlmHeadOf(model) ?? (() => { throw new Error(`${dir}: checkpoint has no masked_lm head`); })();
@@ -267,24 +270,25 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     schedule: linearWarmupDecaySchedule(o.warmupSteps, o.totalSteps),
   });
   const masker = MlmMasker.fromTokenizer(tok, { probability: o.mlmProbability });
-  let step = 0;
+  // a stream of batches: the loop's one endless epoch; the data position is the batch stream's own
+  const pos: LoopPosition = { step: 0, epoch: 0, batchInEpoch: 0 };
   let tokensSeen = 0;
   let start: DataPosition = { epoch: 0, cursor: 0 };
   const maskRng = new Rng((o.seed + 1) >>> 0);
   let elapsedBefore = 0;
   const runLog = new RunLog(join(out, RUN_LOG_NAME));
-  const log = ({ type, ...fields }: RunLogEntry): void => runLog.append({ type, stage: 'pretrain', step, tokens: tokensSeen, ...fields });
+  const log = ({ type, ...fields }: RunLogEntry): void => runLog.append({ type, stage: 'pretrain', step: pos.step, tokens: tokensSeen, ...fields });
   if (state !== null) {
-    opt.loadStateDict({ meta: state.optimizer, tensors: readOptimizerTensors(out) });
-    step = state.step;
+    loadOptimizerState(checkpointDir(out), opt);
+    pos.step = state.step;
     tokensSeen = state.tokensSeen;
     start = state.position;
-    maskRng.setState(state.maskRng);
-    model.rng.setState(state.modelRng);
+    maskRng.setState(state.rng.mlm);
+    model.rng.setState(state.rng.model);
     elapsedBefore = state.elapsedSeconds;
     runLog.truncate(state.logLines);
     log({ type: 'resume' });
-    print(`pretrain: resumed ${out} at step ${step} (${tokensSeen} tokens seen, epoch ${start.epoch})`);
+    print(`pretrain: resumed ${out} at step ${pos.step} (${tokensSeen} tokens seen, epoch ${start.epoch})`);
   } else {
     log({
       type: 'start',
@@ -304,7 +308,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
       return { file: h.file, loss: r.loss, perplexity: Math.exp(r.loss), predictions: r.predictions };
     });
     for (const r of res) log({ type: 'heldout', file: r.file, loss: r.loss, perplexity: r.perplexity, predictions: r.predictions });
-    if (res.length > 0) print(`eval step ${step} tokens ${formatCount(tokensSeen)}: ` + res.map((r) => `${shortName(r.file)} loss ${r.loss.toFixed(4)} ppl ${r.perplexity.toFixed(1)}`).join(' | '));
+    if (res.length > 0) print(`eval step ${pos.step} tokens ${formatCount(tokensSeen)}: ` + res.map((r) => `${shortName(r.file)} loss ${r.loss.toFixed(4)} ppl ${r.perplexity.toFixed(1)}`).join(' | '));
     return res;
   };
 
@@ -313,17 +317,16 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   const checkpoint = (why: string) => {
     for (const p of params) {
       const i = firstNonFinite(p.data);
-      if (i >= 0) throw new Error(`pretrain: after step ${step} a weight of shape [${p.shape.join(', ')}] holds ${p.data[i]} at index ${i}; the checkpoint was not written (diverged: lower --lr or raise --warmup-steps)`);
+      if (i >= 0) throw new Error(`pretrain: after step ${pos.step} a weight of shape [${p.shape.join(', ')}] holds ${p.data[i]} at index ${i}; the checkpoint was not written (diverged: lower --lr or raise --warmup-steps)`);
     }
     // logged first, so the checkpoint's log length includes its own record
     log({ type: 'checkpoint', reason: why });
-    saveCheckpoint(out, model, tok, opt, { step, tokensSeen, position: batches.position, maskRng: maskRng.getState(), modelRng: model.rng.getState(), elapsedSeconds: elapsed(), logLines: runLog.lines }, mlmHead);
+    savePretrainCheckpoint(out, model, tok, opt, { step: pos.step, tokensSeen, position: batches.position, rng: { model: model.rng.getState(), mlm: maskRng.getState() }, elapsedSeconds: elapsed(), logLines: runLog.lines });
     publishModel(out);
   };
 
   // one signal policy (src/engine/signals.ts); a caller may hand its own StopRequest in
   const stop = hooks.stop ?? new StopRequest(print).install('pretrain');
-  let stopHook = false;
 
   const stepTokens = o.batchSize * o.maxLength * o.gradAccum;
   const losses: Array<{ step: number; loss: number }> = [];
@@ -335,86 +338,85 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   let windowTokens = 0;
   let lastLoss: number | null = null;
   let stopReason: string;
-  if (step === 0 && held.length > 0) lastEval = evaluate();
+  let update: UpdateResult = { gradNorm: 0, lrs: {} };
+  if (pos.step === 0 && held.length > 0) lastEval = evaluate();
   windowStart = Date.now();
 
   const stopCheck = (): string | null => {
     if (stop.signal !== null) return `signal ${stop.signal}`;
-    if (stopHook) return 'hook';
-    if (o.maxSteps > 0 && step >= o.maxSteps) return `max steps ${o.maxSteps}`;
+    if (o.maxSteps > 0 && pos.step >= o.maxSteps) return `max steps ${o.maxSteps}`;
     if (o.maxTokens > 0 && tokensSeen >= o.maxTokens) return `max tokens ${o.maxTokens}`;
     if (o.maxMinutes > 0 && (Date.now() - t0) / 60000 >= o.maxMinutes) return `max minutes ${o.maxMinutes}`;
     return null;
   };
   // the bar runs to the nearest step-based stop condition (a --max-minutes stop may come first)
   const lastStep = Math.min(o.totalSteps, o.maxSteps > 0 ? o.maxSteps : Infinity, o.maxTokens > 0 ? Math.ceil(o.maxTokens / stepTokens) : Infinity);
-  bar.start('pretrain', lastStep, step);
+  bar.start('pretrain', lastStep, pos.step);
 
   try {
-    for (;;) {
-      const why = stopCheck();
-      if (why !== null) {
-        stopReason = why;
-        break;
-      }
-      opt.zeroGrad();
-      let stepLoss = 0;
-      for (let micro = 0; micro < o.gradAccum; micro++) {
-        const batch = batches.next(o.batchSize);
-        const outp = model.forward({ inputIds: batch.inputIds, shape: [batch.B, batch.T] }, { heads: [mlmHead], labels: { [mlmHead]: batch.mlmLabels! } });
-        const loss = outp.loss!;
-        if (!Number.isFinite(loss.data[0]!)) throw new Error(`pretrain: loss is ${loss.data[0]} at step ${step + 1} (diverged; lower --lr or raise --warmup-steps)`);
-        stepLoss += loss.data[0]! / o.gradAccum;
-        (o.gradAccum === 1 ? loss : scale(loss, 1 / o.gradAccum)).backward();
-      }
-      const gradNorm = clipGradNorm(params, o.clip);
-      const lr = opt.currentLr('all');
-      opt.step();
-      step += 1;
-      tokensSeen += stepTokens;
-      windowLoss += stepLoss;
-      windowSteps += 1;
-      windowTokens += stepTokens;
-      lastLoss = stepLoss;
-      if (step % o.logEvery === 0) {
-        const secs = (Date.now() - windowStart) / 1000;
-        const tps = windowTokens / secs;
-        const mean = windowLoss / windowSteps;
-        losses.push({ step, loss: mean });
-        // `loss`: mean over the `steps` steps since the last step record; the other fields are this step's
-        log({ type: 'step', epoch: batches.position.epoch, loss: mean, steps: windowSteps, lr, gradNorm, tokensPerSecond: tps, elapsedSeconds: elapsed() });
-        bar.update(step, { loss: mean, lr, tok_s: tps, epoch: batches.position.epoch });
-        windowLoss = 0;
-        windowSteps = 0;
-        windowTokens = 0;
-        windowStart = Date.now();
-      }
-      // tokens/s measures training only: time spent below (eval, snapshot, checkpoint) is taken out of the window
-      const afterStep = Date.now();
-      if (o.evalEvery > 0 && step % o.evalEvery === 0 && held.length > 0) lastEval = evaluate();
-      if (o.snapshotEvery > 0 && step % o.snapshotEvery === 0) {
-        saveModel(model, join(out, 'snapshots', `step-${String(step).padStart(7, '0')}`), { mainHead: mlmHead, tokenizer: tok, dtype: 'F16' });
-        log({ type: 'snapshot' });
-      }
-      const byStep = o.checkpointEvery > 0 && step % o.checkpointEvery === 0;
-      const byTime = o.checkpointMinutes > 0 && (Date.now() - lastCheckpointAt) / 60000 >= o.checkpointMinutes;
-      if (byStep || byTime) {
-        checkpoint(byStep ? 'every' : 'minutes');
-        lastCheckpointAt = Date.now();
-      }
-      windowStart += Date.now() - afterStep;
-      if (hooks.afterStep?.(step) === true) stopHook = true;
-      await yieldToEventLoop(); // lets a signal handler run
-    }
+    const end = await runLoop('pretrain', pos, {
+      planEpoch: () => Infinity,
+      stopBeforeStep: stopCheck,
+      step: () => {
+        let stepLoss = 0;
+        for (let micro = 0; micro < o.gradAccum; micro++) {
+          const batch = batches.next(o.batchSize);
+          const outp = model.forward({ inputIds: batch.inputIds, shape: [batch.B, batch.T] }, { heads: [mlmHead], labels: { [mlmHead]: batch.mlmLabels! } });
+          const loss = outp.loss!;
+          if (!Number.isFinite(loss.data[0]!)) throw new Error(`pretrain: loss is ${loss.data[0]} at step ${pos.step + 1} (diverged; lower --lr or raise --warmup-steps)`);
+          stepLoss += loss.data[0]! / o.gradAccum;
+          (o.gradAccum === 1 ? loss : scale(loss, 1 / o.gradAccum)).backward();
+        }
+        update = optimizerUpdate(opt, params, o.clip, stepLoss, `pretrain: training diverged at step ${pos.step + 1}`);
+        tokensSeen += stepTokens;
+        windowLoss += stepLoss;
+        windowSteps += 1;
+        windowTokens += stepTokens;
+        lastLoss = stepLoss;
+      },
+      afterStep: () => {
+        const step = pos.step;
+        if (step % o.logEvery === 0) {
+          const secs = (Date.now() - windowStart) / 1000;
+          const tps = windowTokens / secs;
+          const mean = windowLoss / windowSteps;
+          const lr = update.lrs['all']!;
+          losses.push({ step, loss: mean });
+          // `loss`: mean over the `steps` steps since the last step record; the other fields are this step's
+          log({ type: 'step', epoch: batches.position.epoch, loss: mean, steps: windowSteps, lr, gradNorm: update.gradNorm, tokensPerSecond: tps, elapsedSeconds: elapsed() });
+          bar.update(step, { loss: mean, lr, tok_s: tps, epoch: batches.position.epoch });
+          windowLoss = 0;
+          windowSteps = 0;
+          windowTokens = 0;
+          windowStart = Date.now();
+        }
+        // tokens/s measures training only: time spent below (eval, snapshot, checkpoint) is taken out of the window
+        const afterStep = Date.now();
+        if (o.evalEvery > 0 && step % o.evalEvery === 0 && held.length > 0) lastEval = evaluate();
+        if (o.snapshotEvery > 0 && step % o.snapshotEvery === 0) {
+          saveModel(model, join(out, 'snapshots', `step-${String(step).padStart(7, '0')}`), { mainHead: mlmHead, tokenizer: tok, dtype: 'F16' });
+          log({ type: 'snapshot' });
+        }
+        const byStep = o.checkpointEvery > 0 && step % o.checkpointEvery === 0;
+        const byTime = o.checkpointMinutes > 0 && (Date.now() - lastCheckpointAt) / 60000 >= o.checkpointMinutes;
+        if (byStep || byTime) {
+          checkpoint(byStep ? 'every' : 'minutes');
+          lastCheckpointAt = Date.now();
+        }
+        windowStart += Date.now() - afterStep;
+        return hooks.afterStep?.(step) === true ? 'hook' : null;
+      },
+    }, stop);
+    stopReason = end.kind === 'signal' ? `signal ${end.signal}` : end.reason;
     bar.end();
-    if (held.length > 0 && (o.evalEvery === 0 || step % o.evalEvery !== 0)) lastEval = evaluate();
+    if (held.length > 0 && (o.evalEvery === 0 || pos.step % o.evalEvery !== 0)) lastEval = evaluate();
     checkpoint('stop');
     log({ type: 'stop', reason: stopReason, elapsedSeconds: elapsed() });
-    print(`pretrain: stopped (${stopReason}) at step ${step}, ${formatCount(tokensSeen)} tokens; model in ${out}, resumable with --resume ${out}`);
+    print(`pretrain: stopped (${stopReason}) at step ${pos.step}, ${formatCount(tokensSeen)} tokens; model in ${out}, resumable with --resume ${out}`);
   } finally {
     if (hooks.stop === undefined) stop.dispose();
   }
-  return { out, step, tokensSeen, stopReason, lastLoss, heldout: lastEval, losses };
+  return { out, step: pos.step, tokensSeen, stopReason, lastLoss, heldout: lastEval, losses };
 }
 
 

@@ -10,7 +10,7 @@
 // - weights and AdamW moments are saved as float32, bit for bit; the schedule is rebuilt from the
 //   config and the optimizer's step count;
 // - validation runs in eval mode and draws no random numbers.
-import { clipGradNorm, type AdamW } from '../optim/index.js';
+import { optimizerUpdate, type AdamW } from '../optim/index.js';
 import { firstNonFinite } from '../tensor/index.js';
 import type { AdapterModel } from '../models/index.js';
 import type { Tokenizer } from '../text/index.js';
@@ -19,7 +19,8 @@ import { loadOptimizerState, saveCheckpoint, type TrainerState } from './checkpo
 import type { ModelFingerprint, RunFolder, StageName } from './run-folder.js';
 import { CHECKPOINT_FORMAT_VERSION } from './checkpoint.js';
 import type { ProgressSink } from '../engine/progress.js';
-import { StoppedBySignal, yieldToEventLoop, type StopRequest } from '../engine/signals.js';
+import { StoppedBySignal, type StopRequest } from '../engine/signals.js';
+import { runLoop } from '../engine/loop.js';
 
 /** Thrown by `stopAfterSteps` to simulate a crash (nothing is saved at that moment). */
 export class InterruptedError extends Error {
@@ -149,86 +150,67 @@ export async function runStage(o: TrainerOptions, hooks: StageHooks): Promise<Tr
     }
   }
   o.progress.start(stage, o.totalSteps, st.step);
-  while (!st.trainingDone) {
-    if (st.epoch >= o.epochs) {
-      st.stopped ??= 'epochs';
-      break;
-    }
-    if (st.sampler === undefined && hooks.samplerState) st.sampler = hooks.samplerState();
-    const nb = hooks.planEpoch(st.epoch, st.sampler);
-    if (st.batchInEpoch > nb) {
-      throw new Error(`${stage}: the checkpoint is at batch ${st.batchInEpoch} of epoch ${st.epoch + 1}, which has ${nb} batches: it does not belong to this run's data`);
-    }
-    model.train();
-    for (let b = st.batchInEpoch; b < nb; b++) {
-      if (st.step >= o.totalSteps) {
+  if (!st.trainingDone && st.epoch >= o.epochs) st.stopped ??= 'epochs';
+  else if (!st.trainingDone) {
+    let out: StepOutput | null = null;
+    let update = { gradNorm: 0, lrs: {} as Record<string, number> };
+    let batchesInEpoch = 0;
+    const end = await runLoop(stage, st, {
+      planEpoch: () => {
+        if (st.sampler === undefined && hooks.samplerState) st.sampler = hooks.samplerState();
+        batchesInEpoch = hooks.planEpoch(st.epoch, st.sampler);
+        model.train();
+        return batchesInEpoch;
+      },
+      stopBeforeStep: () => {
+        if (st.step < o.totalSteps) return null;
         st.stopped = 'max_steps';
-        break;
-      }
-      const out = hooks.step(b, st.step);
-      const gradNorm = clipGradNorm(params, o.clipNorm);
-      if (!Number.isFinite(out.loss) || !Number.isFinite(gradNorm)) {
-        throw new Error(`${stage}: training diverged at step ${st.step + 1} (loss ${out.loss}, gradient norm ${gradNorm}); lower the learning rates`);
-      }
-      const lrs = optimizer.currentLrs();
-      optimizer.step();
-      optimizer.zeroGrad();
-      st.step += 1;
-      st.batchInEpoch = b + 1;
-      run.log({
-        type: 'step',
-        stage,
-        step: st.step,
-        epoch: st.epoch + (b + 1) / nb,
-        ...out,
-        lr: lrs['adapters'] ?? 0,
-        lrs,
-        gradNorm,
-      });
-      o.progress.update(st.step, { loss: out.loss, ...(out.discAcc !== undefined ? { discAcc: out.discAcc } : {}) });
-      if (st.step % o.saveEvery === 0) save(lastDir);
-      o.budget.stepsDone += 1;
-      if (o.budget.stopAfterSteps !== null && o.budget.stepsDone >= o.budget.stopAfterSteps) {
-        o.progress.end();
-        throw new InterruptedError(o.budget.stepsDone);
-      }
-      await yieldToEventLoop(); // lets a signal handler run
-      if (o.stop?.signal != null) {
+        return 'max_steps';
+      },
+      step: (b) => {
+        out = hooks.step(b, st.step);
+        update = optimizerUpdate(optimizer, params, o.clipNorm, out.loss, `${stage}: training diverged at step ${st.step + 1}`);
+      },
+      afterStep: () => {
+        const r = out!;
+        run.log({ type: 'step', stage, step: st.step, epoch: st.epoch + st.batchInEpoch / batchesInEpoch, ...r, lr: update.lrs['adapters'] ?? 0, lrs: update.lrs, gradNorm: update.gradNorm });
+        o.progress.update(st.step, { loss: r.loss, ...(r.discAcc !== undefined ? { discAcc: r.discAcc } : {}) });
+        if (st.step % o.saveEvery === 0) save(lastDir);
+        o.budget.stepsDone += 1;
+        if (o.budget.stopAfterSteps !== null && o.budget.stepsDone >= o.budget.stopAfterSteps) {
+          o.progress.end();
+          throw new InterruptedError(o.budget.stepsDone);
+        }
+        return null;
+      },
+      endEpoch: () => {
+        const metric = hooks.validate(st.step, st.epoch);
+        if (metric !== null && (st.best === null || metric > st.best.metric)) {
+          st.best = { metric, step: st.step, epoch: st.epoch + 1 };
+          st.badEpochs = 0;
+          st.epoch += 1;
+          st.batchInEpoch = 0;
+          save(bestDir);
+        } else {
+          if (metric !== null) st.badEpochs += 1;
+          st.epoch += 1;
+          st.batchInEpoch = 0;
+        }
+        // the sampler's state after planning this epoch is the state at the start of the next
+        if (hooks.samplerState) st.sampler = hooks.samplerState();
+        if (st.epoch >= o.epochs) st.stopped = 'epochs';
+        else if (st.stopped === 'max_steps' || st.step >= o.totalSteps) st.stopped = 'max_steps';
+        else if (o.patience !== null && st.badEpochs >= o.patience) st.stopped = 'early_stopping';
+        st.trainingDone = st.stopped !== null;
         save(lastDir);
-        o.progress.end();
-        throw new StoppedBySignal(o.stop.signal, `${stage} stopped by ${o.stop.signal} after step ${st.step} (checkpoint written)`);
-      }
+        return st.trainingDone ? st.stopped : null;
+      },
+    }, o.stop ?? null);
+    if (end.kind === 'signal') {
+      save(lastDir);
+      o.progress.end();
+      throw new StoppedBySignal(end.signal, `${stage} stopped by ${end.signal} after step ${st.step} (checkpoint written)`);
     }
-    const metric = hooks.validate(st.step, st.epoch);
-    if (metric !== null) {
-      if (st.best === null || metric > st.best.metric) {
-        st.best = { metric, step: st.step, epoch: st.epoch + 1 };
-        st.badEpochs = 0;
-        st.epoch += 1;
-        st.batchInEpoch = 0;
-        save(bestDir);
-      } else {
-        st.badEpochs += 1;
-        st.epoch += 1;
-        st.batchInEpoch = 0;
-      }
-    } else {
-      st.epoch += 1;
-      st.batchInEpoch = 0;
-    }
-    // the sampler's state after planning this epoch is the state at the start of the next
-    if (hooks.samplerState) st.sampler = hooks.samplerState();
-    if (st.epoch >= o.epochs) {
-      st.stopped = 'epochs';
-      st.trainingDone = true;
-    } else if (st.stopped === 'max_steps' || st.step >= o.totalSteps) {
-      st.stopped = 'max_steps';
-      st.trainingDone = true;
-    } else if (o.patience !== null && st.badEpochs >= o.patience) {
-      st.stopped = 'early_stopping';
-      st.trainingDone = true;
-    }
-    save(lastDir);
   }
   o.progress.end();
   return { finalDir: st.best !== null ? bestDir : lastDir, state: st };

@@ -13,7 +13,7 @@ const LAYER: Record<string, number> = {
   tensor: 0, io: 0, engine: 0, // the tensor core, file formats and bounded reads, what every loop shares
   nn: 1, optim: 1, text: 1, // text: tokenizers (read their files through io)
   models: 2, data: 2, eval: 2,
-  baselines: 3,
+  baselines: 3, checkpoint: 3, // checkpoint: the store every training run writes
   train: 4, pretrain: 4,
   demo: 5, tasks: 5, // tasks: what each command does, as library calls
   cli: 6,

@@ -131,7 +131,7 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
     await usage(['train', '--resume', existingRun, '--seed', '3'], `adaptext train: --seed: a resumed run keeps the settings it started with (see ${join(existingRun, 'run.json')})`);
     await usage(['train'], 'adaptext train: missing --config FILE (or --resume RUN)');
     await usage(['train', '--config', config('usage.json'), '--resume', existingRun], 'adaptext train: give either --config FILE (a new run) or --resume RUN (continue one), not both');
-    await usage(['pretrain', 'corpus.txt'], 'adaptext pretrain: --out <dir> is required (or --resume <dir>)');
+    await usage(['pretrain', 'corpus.txt'], 'adaptext pretrain: --out <dir> is required (or --config FILE, or --resume <dir>)');
   });
 
   it('resuming after a data file changed', async () => {

@@ -181,7 +181,7 @@ test('resume after an interruption ends bit-identical to the uninterrupted run',
   const file = join(out, 'checkpoint', 'trainer_state.json');
   const v2 = readFileSync(file, 'utf8');
   writeFileSync(file, JSON.stringify({ ...JSON.parse(v2), version: 1, logLines: undefined }));
-  await assert.rejects(pretrain({ resume: out }, quiet), /version 1, an older log format\) and cannot be resumed; .*adaptext pretrain --model .* --out NEW_FOLDER/);
+  await assert.rejects(pretrain({ resume: out }, quiet), /version 1, an older checkpoint layout and log format\) and cannot be resumed; .*adaptext pretrain --model .* --out NEW_FOLDER/);
   writeFileSync(file, v2);
 });
 
