@@ -4,21 +4,12 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AddedTokenSplitter, type AddedToken } from './added-tokens.js';
+import type { AddedToken } from './added-tokens.js';
+import { BaseTokenizer } from './base-tokenizer.js';
 import { bertPreTokenize } from './bert-pretokenizer.js';
 import { formatVocabTxt, orderedJsonObject, writeJson } from './hf-files.js';
 import { BertNormalizer, originalRange } from './normalizer.js';
-import {
-  clipForTokens,
-  emptyPieces,
-  finishEncoding,
-  type DecodeOptions,
-  type EncodeOptions,
-  type Encoding,
-  type Pieces,
-  type SpecialIds,
-  type Tokenizer,
-} from './tokenizer.js';
+import type { DecodeOptions, Pieces, Tokenizer } from './tokenizer.js';
 import { WordPieceModel, type WordPieces } from './wordpiece.js';
 
 export interface BertTokenizerOptions {
@@ -49,19 +40,10 @@ type Resolved = Required<Omit<BertTokenizerOptions, 'stripAccents' | 'modelMaxLe
   addedTokens: readonly AddedToken[];
 };
 
-export class BertTokenizer implements Tokenizer {
+export class BertTokenizer extends BaseTokenizer<WordPieceModel> implements Tokenizer {
   readonly kind = 'wordpiece' as const;
   readonly options: Readonly<Resolved>;
-  readonly model: WordPieceModel;
   readonly normalizer: BertNormalizer;
-  readonly specialIds: SpecialIds;
-  readonly vocabSize: number;
-  readonly modelMaxLength: number | undefined;
-  private readonly splitter: AddedTokenSplitter;
-  private readonly addedById = new Map<number, AddedToken>();
-  private readonly addedByContent = new Map<string, AddedToken>();
-  private readonly cls: { id: number; token: string };
-  private readonly sep: { id: number; token: string };
 
   constructor(o: BertTokenizerOptions) {
     const base = {
@@ -80,69 +62,26 @@ export class BertTokenizer implements Tokenizer {
       modelMaxLength: o.modelMaxLength,
       cleanupDecode: o.cleanupDecode ?? true,
     };
-    this.model = new WordPieceModel({
+    const model = new WordPieceModel({
       idToToken: base.vocab,
       unkToken: base.unkToken,
       continuingSubwordPrefix: base.continuingSubwordPrefix,
       maxInputCharsPerWord: base.maxInputCharsPerWord,
     });
-    const specials = [base.padToken, base.unkToken, base.clsToken, base.sepToken, base.maskToken];
+    const specials = { pad: base.padToken, unk: base.unkToken, cls: base.clsToken, sep: base.sepToken, mask: base.maskToken };
     const added =
       o.addedTokens ??
-      specials
-        .filter((t) => this.model.vocab.has(t))
-        .map((t) => ({ id: this.model.vocab.get(t)!, content: t, special: true, lstrip: false, rstrip: false, singleWord: false, normalized: false }));
+      Object.values(specials)
+        .filter((t) => model.vocab.has(t))
+        .map((t) => ({ id: model.vocab.get(t)!, content: t, special: true, lstrip: false, rstrip: false, singleWord: false, normalized: false }));
+    super('BertTokenizer', model, added, specials, base.lowercase, base.modelMaxLength);
     this.options = Object.freeze({ ...base, addedTokens: added });
-    for (const t of added) {
-      this.addedById.set(t.id, t);
-      this.addedByContent.set(t.content, t);
-    }
     this.normalizer = new BertNormalizer({
       cleanText: base.cleanText,
       handleChineseChars: base.handleChineseChars,
       stripAccents: base.stripAccents ?? base.lowercase,
       lowercase: base.lowercase,
     });
-    this.splitter = new AddedTokenSplitter(added, base.lowercase);
-    const idOf = (t: string, role: string): number => {
-      const id = this.tokenToId(t);
-      if (id === undefined) throw new Error(`BertTokenizer: ${role} token ${JSON.stringify(t)} is not in the vocabulary`);
-      return id;
-    };
-    this.specialIds = Object.freeze({
-      pad: idOf(base.padToken, 'pad'),
-      unk: idOf(base.unkToken, 'unk'),
-      cls: idOf(base.clsToken, 'cls'),
-      sep: idOf(base.sepToken, 'sep'),
-      mask: idOf(base.maskToken, 'mask'),
-    });
-    this.cls = { id: this.specialIds.cls, token: base.clsToken };
-    this.sep = { id: this.specialIds.sep, token: base.sepToken };
-    let size = this.model.size;
-    for (const t of added) size = Math.max(size, t.id + 1);
-    this.vocabSize = size;
-    this.modelMaxLength = base.modelMaxLength;
-  }
-
-  tokenToId(token: string): number | undefined {
-    return this.addedByContent.get(token)?.id ?? this.model.vocab.get(token);
-  }
-
-  idToToken(id: number): string | undefined {
-    return this.addedById.get(id)?.content ?? this.model.idToToken[id];
-  }
-
-  encode(text: string, opts?: EncodeOptions): Encoding {
-    const p = emptyPieces();
-    this.appendText(clipForTokens(text, opts?.maxLength), p, { next: 0 }, null);
-    return finishEncoding('BertTokenizer.encode', p, opts, this.cls, this.sep);
-  }
-
-  encodeWords(words: readonly string[], opts?: EncodeOptions): Encoding {
-    const p = emptyPieces();
-    const counter = { next: 0 };
-    for (let i = 0; i < words.length; i++) this.appendText(words[i]!, p, counter, i);
-    return finishEncoding('BertTokenizer.encodeWords', p, opts, this.cls, this.sep);
   }
 
   /**
@@ -160,48 +99,31 @@ export class BertTokenizer implements Tokenizer {
     return out;
   }
 
-  private appendText(text: string, p: Pieces, counter: { next: number }, fixedWord: number | null): void {
-    for (const seg of this.splitter.split(text)) {
-      if (seg.added) {
-        p.ids.push(seg.added.id);
-        p.tokens.push(seg.surface ?? seg.added.content);
-        p.wordIds.push(fixedWord ?? counter.next++);
-        p.offsets.push([seg.start, seg.end]);
-        continue;
-      }
-      const sub = seg.start === 0 && seg.end === text.length ? text : text.slice(seg.start, seg.end);
-      const norm = this.normalizer.normalize(sub);
-      const nt = norm.text;
-      const r = bertPreTokenize(nt);
-      for (let k = 0; k < r.length; k += 2) {
-        const ws = r[k]!;
-        const we = r[k + 1]!;
-        const wp: WordPieces = this.model.tokenize(nt.slice(ws, we));
-        const wid = fixedWord ?? counter.next++;
-        let ps = ws;
-        for (let j = 0; j < wp.ids.length; j++) {
-          const id = wp.ids[j]!;
-          const pe = ws + wp.ends[j]!;
-          const [a, b] = originalRange(norm, ps, pe);
-          p.ids.push(id);
-          p.tokens.push(this.model.idToToken[id]!);
-          p.wordIds.push(wid);
-          p.offsets.push([a + seg.start, b + seg.start]);
-          ps = pe;
-        }
+  protected appendSegment(text: string, at: number, p: Pieces, nextWord: () => number): void {
+    const norm = this.normalizer.normalize(text);
+    const nt = norm.text;
+    const r = bertPreTokenize(nt);
+    for (let k = 0; k < r.length; k += 2) {
+      const ws = r[k]!;
+      const we = r[k + 1]!;
+      const wp: WordPieces = this.model.tokenize(nt.slice(ws, we));
+      const wid = nextWord();
+      let ps = ws;
+      for (let j = 0; j < wp.ids.length; j++) {
+        const id = wp.ids[j]!;
+        const pe = ws + wp.ends[j]!;
+        const [a, b] = originalRange(norm, ps, pe);
+        p.ids.push(id);
+        p.tokens.push(this.model.idToToken[id]!);
+        p.wordIds.push(wid);
+        p.offsets.push([a + at, b + at]);
+        ps = pe;
       }
     }
   }
 
   decode(ids: readonly number[], opts?: DecodeOptions): string {
-    const skip = opts?.skipSpecialTokens ?? true;
-    const toks: string[] = [];
-    for (const id of ids) {
-      const t = this.idToToken(id);
-      if (t === undefined) throw new Error(`BertTokenizer.decode: id ${id} is outside the vocabulary [0, ${this.vocabSize})`);
-      if (skip && this.addedById.get(id)?.special) continue;
-      toks.push(t);
-    }
+    const toks = this.decodeTokens(ids, opts);
     const prefix = this.options.continuingSubwordPrefix;
     let out = '';
     for (let i = 0; i < toks.length; i++) {
@@ -250,17 +172,7 @@ export class BertTokenizer implements Tokenizer {
       version: '1.0',
       truncation: null,
       padding: null,
-      added_tokens: [...o.addedTokens]
-        .sort((a, b) => a.id - b.id)
-        .map((t) => ({
-          id: t.id,
-          content: t.content,
-          single_word: t.singleWord,
-          lstrip: t.lstrip,
-          rstrip: t.rstrip,
-          normalized: t.normalized,
-          special: t.special,
-        })),
+      added_tokens: this.addedTokensJson(o.addedTokens),
       normalizer: {
         type: 'BertNormalizer',
         clean_text: o.cleanText,

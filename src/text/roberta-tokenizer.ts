@@ -5,20 +5,11 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AddedTokenSplitter, type AddedToken } from './added-tokens.js';
+import type { AddedToken } from './added-tokens.js';
+import { BaseTokenizer } from './base-tokenizer.js';
 import { BpeModel } from './bpe.js';
 import { formatMergesTxt, orderedJsonObject, writeJson } from './hf-files.js';
-import {
-  clipForTokens,
-  emptyPieces,
-  finishEncoding,
-  type DecodeOptions,
-  type EncodeOptions,
-  type Encoding,
-  type Pieces,
-  type SpecialIds,
-  type Tokenizer,
-} from './tokenizer.js';
+import type { DecodeOptions, Pieces, Tokenizer } from './tokenizer.js';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE } from './unicode.js';
 
 // GPT-2 pre-tokenizer regex; Oniguruma's Unicode \s is the White_Space property.
@@ -50,18 +41,9 @@ type Resolved = Required<Omit<RobertaTokenizerOptions, 'modelMaxLength' | 'added
 const utf8 = new TextEncoder();
 const utf8Lossy = new TextDecoder('utf-8', { fatal: false });
 
-export class RobertaTokenizer implements Tokenizer {
+export class RobertaTokenizer extends BaseTokenizer<BpeModel> implements Tokenizer {
   readonly kind = 'bpe' as const;
   readonly options: Readonly<Resolved>;
-  readonly model: BpeModel;
-  readonly specialIds: SpecialIds;
-  readonly vocabSize: number;
-  readonly modelMaxLength: number | undefined;
-  private readonly splitter: AddedTokenSplitter;
-  private readonly addedById = new Map<number, AddedToken>();
-  private readonly addedByContent = new Map<string, AddedToken>();
-  private readonly cls: { id: number; token: string };
-  private readonly sep: { id: number; token: string };
 
   constructor(o: RobertaTokenizerOptions) {
     const base = {
@@ -78,7 +60,6 @@ export class RobertaTokenizer implements Tokenizer {
       trimOffsets: o.trimOffsets ?? true,
       modelMaxLength: o.modelMaxLength,
     };
-    this.model = new BpeModel(o.vocab, o.merges, null);
     const specials = [base.bosToken, base.padToken, base.eosToken, base.unkToken, base.maskToken];
     const added =
       o.addedTokens ??
@@ -93,74 +74,21 @@ export class RobertaTokenizer implements Tokenizer {
           singleWord: false,
           normalized: t !== base.maskToken,
         }));
+    const roles = { pad: base.padToken, unk: base.unkToken, cls: base.clsToken, sep: base.sepToken, mask: base.maskToken, bos: base.bosToken, eos: base.eosToken };
+    super('RobertaTokenizer', new BpeModel(o.vocab, o.merges, null), added, roles, false, base.modelMaxLength);
     this.options = Object.freeze({ ...base, addedTokens: added });
-    for (const t of added) {
-      this.addedById.set(t.id, t);
-      this.addedByContent.set(t.content, t);
-    }
-    this.splitter = new AddedTokenSplitter(added, false);
-    const idOf = (t: string, role: string): number => {
-      const id = this.tokenToId(t);
-      if (id === undefined) throw new Error(`RobertaTokenizer: ${role} token ${JSON.stringify(t)} is not in the vocabulary`);
-      return id;
-    };
-    this.specialIds = Object.freeze({
-      pad: idOf(base.padToken, 'pad'),
-      unk: idOf(base.unkToken, 'unk'),
-      cls: idOf(base.clsToken, 'cls'),
-      sep: idOf(base.sepToken, 'sep'),
-      mask: idOf(base.maskToken, 'mask'),
-      bos: idOf(base.bosToken, 'bos'),
-      eos: idOf(base.eosToken, 'eos'),
-    });
-    this.cls = { id: this.specialIds.cls, token: base.clsToken };
-    this.sep = { id: this.specialIds.sep, token: base.sepToken };
-    let size = this.model.size;
-    for (const t of added) size = Math.max(size, t.id + 1);
-    this.vocabSize = size;
-    this.modelMaxLength = base.modelMaxLength;
   }
 
-  tokenToId(token: string): number | undefined {
-    return this.addedByContent.get(token)?.id ?? this.model.vocab.get(token);
-  }
-
-  idToToken(id: number): string | undefined {
-    return this.addedById.get(id)?.content ?? this.model.idToToken[id];
-  }
-
-  encode(text: string, opts?: EncodeOptions): Encoding {
-    const p = emptyPieces();
-    this.appendText(clipForTokens(text, opts?.maxLength), p, { next: 0 }, null, this.options.addPrefixSpace);
-    return finishEncoding('RobertaTokenizer.encode', p, opts, this.cls, this.sep);
-  }
-
-  /** Every word gets a leading space (HF requires add_prefix_space=True for pre-tokenized input). */
-  encodeWords(words: readonly string[], opts?: EncodeOptions): Encoding {
-    const p = emptyPieces();
-    const counter = { next: 0 };
-    for (let i = 0; i < words.length; i++) this.appendText(words[i]!, p, counter, i, true);
-    return finishEncoding('RobertaTokenizer.encodeWords', p, opts, this.cls, this.sep);
-  }
-
-  private appendText(text: string, p: Pieces, counter: { next: number }, fixedWord: number | null, prefixSpace: boolean): void {
-    for (const seg of this.splitter.split(text)) {
-      if (seg.added) {
-        p.ids.push(seg.added.id);
-        p.tokens.push(seg.surface ?? seg.added.content);
-        p.wordIds.push(fixedWord ?? counter.next++);
-        p.offsets.push([seg.start, seg.end]);
-        continue;
-      }
-      let sub = text.slice(seg.start, seg.end);
-      // a synthetic leading space has no source text: it maps to the empty range at the start
-      const synthetic = prefixSpace && !sub.startsWith(' ') ? 1 : 0;
-      if (synthetic) sub = ' ' + sub;
-      const base = seg.start - synthetic;
-      GPT2_SPLIT.lastIndex = 0;
-      for (let m = GPT2_SPLIT.exec(sub); m !== null; m = GPT2_SPLIT.exec(sub)) {
-        this.appendPiece(m[0], base + m.index, synthetic > 0 && m.index === 0, seg.start, p, fixedWord ?? counter.next++);
-      }
+  /** A pre-tokenized word always gets a leading space (HF requires add_prefix_space=True for pre-tokenized input). */
+  protected appendSegment(text: string, at: number, p: Pieces, nextWord: () => number, pretokenized: boolean): void {
+    let sub = text;
+    // a synthetic leading space has no source text: it maps to the empty range at the start
+    const synthetic = (pretokenized || this.options.addPrefixSpace) && !sub.startsWith(' ') ? 1 : 0;
+    if (synthetic) sub = ' ' + sub;
+    const base = at - synthetic;
+    GPT2_SPLIT.lastIndex = 0;
+    for (let m = GPT2_SPLIT.exec(sub); m !== null; m = GPT2_SPLIT.exec(sub)) {
+      this.appendPiece(m[0], base + m.index, synthetic > 0 && m.index === 0, at, p, nextWord());
     }
   }
 
@@ -206,12 +134,8 @@ export class RobertaTokenizer implements Tokenizer {
   }
 
   decode(ids: readonly number[], opts?: DecodeOptions): string {
-    const skip = opts?.skipSpecialTokens ?? true;
     const out: number[] = [];
-    for (const id of ids) {
-      const t = this.idToToken(id);
-      if (t === undefined) throw new Error(`RobertaTokenizer.decode: id ${id} is outside the vocabulary [0, ${this.vocabSize})`);
-      if (skip && this.addedById.get(id)?.special) continue;
+    for (const t of this.decodeTokens(ids, opts)) {
       const bs: number[] = [];
       let ok = true;
       for (const c of t) {
@@ -271,17 +195,7 @@ export class RobertaTokenizer implements Tokenizer {
       version: '1.0',
       truncation: null,
       padding: null,
-      added_tokens: [...o.addedTokens]
-        .sort((a, b) => a.id - b.id)
-        .map((t) => ({
-          id: t.id,
-          content: t.content,
-          single_word: t.singleWord,
-          lstrip: t.lstrip,
-          rstrip: t.rstrip,
-          normalized: t.normalized,
-          special: t.special,
-        })),
+      added_tokens: this.addedTokensJson(o.addedTokens),
       normalizer: null,
       pre_tokenizer: { type: 'ByteLevel', add_prefix_space: o.addPrefixSpace, trim_offsets: o.trimOffsets, use_regex: true },
       post_processor: {
