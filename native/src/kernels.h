@@ -17,8 +17,8 @@ namespace adaptext {
 
 // ---- GEMM (gemm.cc) --------------------------------------------------------------------
 // Auto (the default when BLAS is linked): the built-in kernel for shapes >= 64 in every dim
-// when it has a wider ISA than the BLAS (AVX-512 here vs OpenBLAS' Haswell kernels: it
-// measured 1.6-1.9x faster at BERT shapes), BLAS for everything else. See gemm.cc.
+// when it has a wider ISA than the BLAS (AVX-512 vs OpenBLAS' Haswell kernels; measured in
+// native/README.md and bench/model/RESULTS.md), BLAS for everything else. See gemm.cc.
 enum class GemmImpl { Blas, Builtin, Auto };
 
 // Row-major C[M,N] = alpha*op(A)@op(B) + beta*C, multi-threaded (BLAS pool or ours).

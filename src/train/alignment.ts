@@ -7,8 +7,8 @@
 // (stage2.source_adapter = target: the adapter being aligned sees both domains, as in
 // single-adapter DANN) or the source domain's own adapter (= own). With two adapters, MLM on the
 // target adapter alone moves it away from the source adapter by an offset the discriminator and
-// a held-out domain classifier pick up (measured on the bundled backbone: 100% separable after
-// stage 2 on all 12 pairs), which the reversed gradient did not undo within one epoch.
+// a held-out domain classifier pick up, which the reversed gradient does not undo (the measurement:
+// src/train/README.md, "Adapters per domain").
 //   1. source rows, source.adapter:  task loss (source head, source labels)
 //                                     + discriminator (label 0) through the GRL
 //   2. target rows, target adapter:  discriminator (label 1) through the GRL

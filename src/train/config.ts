@@ -145,8 +145,8 @@ const Stage2 = v.object({
   /**
    * Which adapter the SOURCE rows run through in stage 2 (target rows always use the target one).
    * own: the source adapter — two adapters, DANN must pull them together; any drift between them
-   *   (e.g. from MLM on the target adapter alone) is a domain cue (measured: the held-out domain
-   *   classifier reaches 100%).
+   *   (e.g. from MLM on the target adapter alone) is a domain cue a held-out domain classifier
+   *   finds (src/train/README.md, "Adapters per domain").
    * target: the target adapter (initialised from the source one) sees both domains, as in
    *   single-adapter DANN; the source adapter keeps its stage-1 weights. After stage 2 the source
    *   rows are also evaluated through the target adapter.
