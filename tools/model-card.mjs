@@ -7,7 +7,7 @@
 // Several RUN_DIRs = phases in order (phase 2 continued phase 1's weights with `--model`, e.g.
 // domain-adaptive pretraining on the reviews); tokens seen are cumulative; the last run is shipped.
 // Reads each RUN_DIR/log.jsonl (written by `adaptext pretrain`; the run-log schema of src/engine/run-log.ts) and RUN_DIR/probe.jsonl (JSON lines
-// of tools/probe-backbone.mjs / linear-probe.mjs --json-out, if any), and rewrites the part of
+// of tools/probe-backbone.ts / linear-probe.ts --json-out, if any), and rewrites the part of
 // <model-dir>/README.md between `<!-- model-card:begin -->` and `<!-- model-card:end -->`:
 // summary (steps, tokens seen, passes over the corpus, hours), held-out MLM loss/perplexity
 // by tokens seen, training loss, downstream probe accuracy by tokens seen.
@@ -125,10 +125,10 @@ const fine = probes.filter((r) => r.probe !== 'linear');
 const linear = probes.filter((r) => r.probe === 'linear');
 const byTokens = (a, b) => (a.tokens ?? 1e15) - (b.tokens ?? 1e15);
 if (probes.length === 0) {
-  lines.push('Not measured yet: run `tools/linear-probe.mjs` / `tools/probe-backbone.mjs RUN/snapshots/step-N --json-out RUN/probe.jsonl` per snapshot, then this script again.');
+  lines.push('Not measured yet: run `tools/linear-probe.ts` / `tools/probe-backbone.ts RUN/snapshots/step-N --json-out RUN/probe.jsonl` per snapshot, then this script again.');
 }
 if (linear.length > 0) {
-  lines.push('`tools/linear-probe.mjs`: the checkpoint frozen; logistic regression (sklearn-style, C = 1, standardised) on its features of 1,600 labelled books reviews; accuracy on 200 held-out books reviews (in domain) and 400 kitchen reviews (cross-domain, no kitchen labels used).');
+  lines.push('`tools/linear-probe.ts`: the checkpoint frozen; logistic regression (sklearn-style, C = 1, standardised) on its features of 1,600 labelled books reviews; accuracy on 200 held-out books reviews (in domain) and 400 kitchen reviews (cross-domain, no kitchen labels used).');
   lines.push('');
   lines.push('| phase | step | tokens seen | [CLS] books / kitchen | mean-pooled books / kitchen |');
   lines.push('|---:|---:|---:|---:|---:|');
@@ -139,7 +139,7 @@ if (linear.length > 0) {
   lines.push('');
 }
 if (fine.length > 0) {
-  lines.push('`tools/probe-backbone.mjs`: fresh classification head + top layers fine-tuned on 1,600 labelled books reviews, accuracy on 400 kitchen reviews (no kitchen labels used).');
+  lines.push('`tools/probe-backbone.ts`: fresh classification head + top layers fine-tuned on 1,600 labelled books reviews, accuracy on 400 kitchen reviews (no kitchen labels used).');
   lines.push('');
   lines.push('| phase | checkpoint | step | tokens seen | accuracy | macro-F1 | trained layers / epochs |');
   lines.push('|---:|---|---:|---:|---:|---:|---|');

@@ -6,8 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AdapterModel, loadModel, saveAdapter, saveHead, saveModel } from '../../src/models/index.js';
 import type { BertFamilyConfig, Pooling } from '../../src/models/index.js';
@@ -16,6 +15,7 @@ import { loadTokenizer } from '../../src/text/index.js';
 import { encodeFile, float32Text, inspectModel } from '../../src/tasks/index.js';
 import { formatInspect, layerRanges } from '../../src/cli/commands/inspect.js';
 import { arrayDiff } from '../support/close.js';
+import { tmp } from '../support/tmp.js';
 
 const CFG: BertFamilyConfig = {
   model_type: 'bert',
@@ -31,7 +31,7 @@ const CFG: BertFamilyConfig = {
 const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...'abcdefghijklmnopqrstuvw'.split(''), '##s', '##ing'];
 const vocabWriter = { save: (d: string) => writeFileSync(join(d, 'vocab.txt'), VOCAB.join('\n') + '\n') };
 
-const root = mkdtempSync(join(tmpdir(), 'adaptext-cli-'));
+const root = tmp('adaptext-cli-');
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
 
 function adaptextModel(): AdapterModel {

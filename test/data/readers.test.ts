@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync, existsSync, symlinkSync } from 'node:fs';
+import { writeFileSync, mkdirSync, existsSync, symlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readDataset, parseDataset } from '../../src/data/readers.js';
 import { parseDelimited } from '../../src/data/csv.js';
 import { READ_LIMITS } from '../../src/io/read.js';
 import type { TaggedExample, TextExample } from '../../src/data/examples.js';
+import { tmp } from '../support/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'adaptext-readers-'));
+const dir = tmp('adaptext-readers-');
 function file(name: string, content: string | Buffer): string {
   const p = join(dir, name);
   writeFileSync(p, content);

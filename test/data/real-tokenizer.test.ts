@@ -3,8 +3,7 @@
 // whole-word masking.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { loadTokenizer } from '../../src/text/load.js';
@@ -13,12 +12,13 @@ import { encodeExamples } from '../../src/data/encode.js';
 import { collate } from '../../src/data/batching.js';
 import { MlmMasker } from '../../src/data/mlm.js';
 import type { TokenizerLike } from '../../src/data/tokenizer-like.js';
+import { tmp } from '../support/tmp.js';
 
 const FIX = new URL('../fixtures/tokenizers/', import.meta.url).pathname;
 
 /** The fixture folder with its .gz files expanded, as a user's downloaded checkpoint looks. */
 function tokenizerFolder(model: string): string {
-  const dst = mkdtempSync(join(tmpdir(), `adaptext-data-tok-`));
+  const dst = tmp(`adaptext-data-tok-`);
   for (const f of readdirSync(join(FIX, model))) {
     const bytes = readFileSync(join(FIX, model, f));
     writeFileSync(join(dst, f.replace(/\.gz$/, '')), f.endsWith('.gz') ? gunzipSync(bytes) : bytes);

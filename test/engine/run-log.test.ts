@@ -3,13 +3,13 @@
 // count, and a damaged line is refused naming the file and line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunLog } from '../../src/engine/run-log.js';
+import { tmp } from '../support/tmp.js';
 
 function withLog(fn: (path: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'adaptext-runlog-'));
+  const dir = tmp('adaptext-runlog-');
   try {
     fn(join(dir, 'log.jsonl'));
   } finally {

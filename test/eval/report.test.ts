@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderReport, writeReport, parseLog, type ReportInput } from '../../src/eval/report.js';
 import { niceTicks, tickLabel } from '../../src/eval/report/charts.js';
 import { classificationMetrics } from '../../src/eval/metrics.js';
 import { makeSampleRun } from './fixtures/sample-run.js';
+import { tmp } from '../support/tmp.js';
 
 const VOID = new Set(['meta', 'br', 'img', 'input', 'hr', 'link', 'wbr', 'col', 'source']);
 
@@ -118,7 +118,7 @@ test('a minimal run (one stage, no log, no run.json) still renders, saying what 
 });
 
 test('writeReport reads a run folder and replaces report.html atomically; bad files are named', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'adaptext-report-'));
+  const dir = tmp('adaptext-report-');
   try {
     const s = makeSampleRun();
     writeFileSync(join(dir, 'run.json'), JSON.stringify(s.run));

@@ -8,8 +8,7 @@
 // Inputs are random bytes / text and mutations (byte flips, truncations, splices) of valid files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
@@ -20,11 +19,12 @@ import { validateConfig } from '../../src/train/config.js';
 import { parseConfigText } from '../../src/io/config-file.js';
 import { loadTokenizer, trainWordPiece } from '../../src/text/index.js';
 import { readTrainerState } from '../../src/train/checkpoint.js';
+import { tmp } from '../support/tmp.js';
 
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 200);
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20261203);
 const CASE_MS = 2000;
-const dir = mkdtempSync(join(tmpdir(), 'adaptext-fuzz-'));
+const dir = tmp('adaptext-fuzz-');
 
 /** Runs `f`; passes when it returns or throws a one-line Error naming `source`. */
 function oneLineOrValue(source: string, f: () => unknown): void {

@@ -2,16 +2,16 @@
 // and no temp litter; crash leftovers are repaired by recoverDir.
 import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync, openSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { recoverDir, writeDirAtomic, writeDirAtomicAsync, writeFileAtomic, writeJsonAtomic } from '../../src/io/atomic.js';
 import { writeSafetensors, readSafetensors } from '../../src/io/safetensors.js';
+import { tmp as tempFolder } from '../support/tmp.js';
 
 let tmp: string;
 before(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'adaptext-atomic-'));
+  tmp = tempFolder('adaptext-atomic-');
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

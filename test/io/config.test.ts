@@ -2,14 +2,14 @@
 // load -> save -> load round trip that keeps fields adaptext does not model.
 import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_DEFAULTS, configFromJson, configToJson, isRobertaFamily, loadConfig, makeConfig, saveConfig, type BertConfig } from '../../src/io/config.js';
+import { tmp as tempFolder } from '../support/tmp.js';
 
 let tmp: string;
 before(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'adaptext-cfg-'));
+  tmp = tempFolder('adaptext-cfg-');
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -3,14 +3,14 @@
 // characters, over-long lines; and the atomic writer.
 import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonlError, JsonlWriter, parseJsonl, readJsonl, readJsonlAll, readJsonlSync, type JsonlRecord } from '../../src/io/jsonl.js';
+import { tmp as tempFolder } from '../support/tmp.js';
 
 let tmp: string;
 before(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'adaptext-jsonl-'));
+  tmp = tempFolder('adaptext-jsonl-');
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

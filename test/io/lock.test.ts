@@ -3,12 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LOCK_NAME, lockDir } from '../../src/io/lock.js';
+import { tmp } from '../support/tmp.js';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'adaptext-lock-'));
+const dir = () => tmp('adaptext-lock-');
 
 test('one holder at a time; the second is told who holds it; release frees it', () => {
   const d = dir();

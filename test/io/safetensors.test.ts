@@ -4,8 +4,7 @@
 // kind of corrupted header (each must be a one-line error naming the file and the tensor).
 import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   parseSafetensors,
@@ -17,11 +16,12 @@ import {
 } from '../../src/io/safetensors.js';
 import { decodeF16, encodeBF16, encodeF16, f16BitsToF32Bits, f8e4m3Table } from '../../src/io/float16.js';
 import { refusePickle } from '../../src/io/pickle.js';
+import { tmp as tempFolder } from '../support/tmp.js';
 
 const FIX = 'test/fixtures/io';
 let tmp: string;
 before(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'adaptext-st-'));
+  tmp = tempFolder('adaptext-st-');
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -460,7 +460,7 @@ describe('safetensors: conversion one-liners are valid Python', () => {
   it('a real shell passes the path through literally (no code from the folder name runs), and the code compiles with python3', async (t) => {
     const { pickleConversionCommand } = await import('../../src/io/pickle.js');
     const { spawnSync } = await import('node:child_process');
-    const dir = mkdtempSync(join(tmpdir(), 'adaptext-quote-'));
+    const dir = tempFolder('adaptext-quote-');
     const hostile = [join(dir, "it's", 'p$(touch pwned)x`touch pwned2`"\\n', 'pytorch_model.bin'), join(dir, 'x y', 'pytorch_model.bin.index.json')];
     for (const path of hostile) {
       const cmd = pickleConversionCommand(path);

@@ -2,8 +2,7 @@
 // whole models, adapter folders (AdapterHub layout) and head folders.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad } from '../../src/tensor/index.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
@@ -12,9 +11,10 @@ import { saveAdapter, saveHead, saveModel } from '../../src/models/save.js';
 import { AdapterModel } from '../../src/models/model.js';
 import { FIXTURES, TINY, batch, inputOf, readGolden } from './helpers.js';
 import { arrayDiff } from '../support/close.js';
+import { tmp as tempFolder } from '../support/tmp.js';
 
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'adaptext-models-'));
+  return tempFolder('adaptext-models-');
 }
 
 /** Copy a fixture folder, rewriting its model.safetensors through `edit`. */

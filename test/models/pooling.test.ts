@@ -2,8 +2,7 @@
 // pooler_trained flag of adaptext.json, and the pipeline's default pooling from the checkpoint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad, Tensor } from '../../src/tensor/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
@@ -14,8 +13,9 @@ import { DomainDiscriminatorHead, SequenceClassificationHead, specFromHeadConfig
 import { featureKind, taskPooling } from '../../src/train/setup.js';
 import { validateConfig } from '../../src/train/config.js';
 import { FIXTURES, TINY, batch } from './helpers.js';
+import { tmp as tempFolder } from '../support/tmp.js';
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'adaptext-pooling-'));
+const tmp = (): string => tempFolder('adaptext-pooling-');
 
 test('each pooling reads its own vector: logits differ between pooler, cls and mean on the same weights', () => {
   const model = new AdapterModel(TINY, { seed: 3 });

@@ -1,11 +1,11 @@
 // Shared helpers of the pipeline tests: a tiny BERT (hidden 32, 2 layers) whose WordPiece
 // vocabulary is learned on the fixture reviews, built once per test process in a temp folder,
 // and a config for the books → kitchen fixture (test/fixtures/pipeline/README.md).
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AdapterModel, saveModel } from '../../src/models/index.js';
-import { trainWordPiece } from '../../src/text/index.js';
-import { runCli, tmp as tmpDir } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { tmp as tmpDir } from '../support/tmp.js';
+import { tinyBertFolder } from '../support/tiny-model.js';
 
 export const FIXTURES = resolve('test', 'fixtures', 'pipeline');
 
@@ -25,36 +25,9 @@ export function tmp(prefix = 'adaptext-pipeline-'): string {
 
 export { runCli };
 
-const built = new Map<string, string>();
-
-/** A tiny random-init BERT folder (config + safetensors + vocab) — built once per (hidden, layers, vocab). */
+/** A tiny random-init BERT folder whose vocabulary is learned on the fixture reviews (built once per settings). */
 export function tinyModel(opts: { hidden?: number; layers?: number; vocab?: number; seed?: number } = {}): string {
-  const hidden = opts.hidden ?? 32;
-  const layers = opts.layers ?? 2;
-  const vocab = opts.vocab ?? 700;
-  const key = `${hidden}-${layers}-${vocab}-${opts.seed ?? 3}`;
-  const hit = built.get(key);
-  if (hit !== undefined && existsSync(hit)) return hit;
-  const dir = join(tmp('adaptext-tiny-model-'), 'model');
-  const tok = trainWordPiece(fixtureTexts(), { vocabSize: vocab });
-  const model = new AdapterModel(
-    {
-      model_type: 'bert',
-      vocab_size: tok.vocabSize,
-      hidden_size: hidden,
-      num_hidden_layers: layers,
-      num_attention_heads: 2,
-      intermediate_size: hidden * 2,
-      max_position_embeddings: 64,
-      type_vocab_size: 2,
-      hidden_dropout_prob: 0.1,
-      attention_probs_dropout_prob: 0.1,
-    },
-    { seed: opts.seed ?? 3 },
-  );
-  saveModel(model, dir, { tokenizer: tok, mainHead: null });
-  built.set(key, dir);
-  return dir;
+  return tinyBertFolder({ corpus: 'pipeline-fixture', texts: fixtureTexts, ...opts });
 }
 
 /** books → kitchen on the fixture, sized to run in seconds on a tiny model. */

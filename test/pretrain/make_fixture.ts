@@ -2,12 +2,12 @@
 // bundled books reviews), the HF folder only. torch_golden.py then loads it in plain PyTorch
 // (HF BertForMaskedLM names, strict) and writes the MLM logits it computes.
 //   node --import tsx test/pretrain/make_fixture.ts && /usr/bin/python3 test/pretrain/torch_golden.py
-import { mkdtempSync, rmSync, copyFileSync, mkdirSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pretrain, PRETRAIN_DEFAULTS } from '../../src/pretrain/index.js';
+import { tmp as tempFolder } from '../support/tmp.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'adaptext-fixture-'));
+const tmp = tempFolder('adaptext-fixture-');
 const out = join(tmp, 'run');
 await pretrain(
   {

@@ -1,13 +1,5 @@
-// Helpers shared by the test folders that run the CLI or write files: a fresh temp folder, and
-// the `adaptext` CLI run in this process with stdout/stderr captured.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-/** A new empty folder under the OS temp dir. */
-export function tmp(prefix = 'adaptext-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+// The `adaptext` CLI run in this process with stdout/stderr captured (and the temp-folder helper).
+export { tmp } from './tmp.js';
 
 /** Run the `adaptext` CLI in this process (main()), capturing stdout and stderr. */
 export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -2,11 +2,11 @@
 // large files stored gzipped) as a plain HF folder in a temp dir, so the tests exercise the
 // same loadTokenizer path users hit with a downloaded checkpoint.
 
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { tmp } from '../support/tmp.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tokenizers');
 
@@ -16,7 +16,7 @@ export type FixtureModel = (typeof MODELS)[number];
 /** Copy `model`'s fixture files into a fresh temp folder, gunzipping *.gz; `omit` drops files by their final name. */
 export function materialize(model: string, omit: readonly string[] = [], extra: Record<string, string | Buffer> = {}): string {
   const src = join(FIXTURES, model);
-  const dst = mkdtempSync(join(tmpdir(), `adaptext-tok-${model}-`));
+  const dst = tmp(`adaptext-tok-${model}-`);
   for (const f of readdirSync(src)) {
     const gz = f.endsWith('.gz');
     const name = gz ? f.slice(0, -3) : f;

@@ -1,12 +1,13 @@
 // Bad tokenizer folders and files give one-line errors naming the folder/file and what is wrong.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadTokenizer } from '../../src/text/load.js';
 import { materialize } from './fixtures.js';
+import { tmp } from '../support/tmp.js';
 
 function oneLineError(f: () => unknown, ...mustContain: (string | RegExp)[]): string {
   let msg = '';
@@ -24,7 +25,7 @@ function oneLineError(f: () => unknown, ...mustContain: (string | RegExp)[]): st
 }
 
 function folder(files: Record<string, string>): string {
-  const d = mkdtempSync(join(tmpdir(), 'adaptext-bad-'));
+  const d = tmp('adaptext-bad-');
   for (const [n, c] of Object.entries(files)) writeFileSync(join(d, n), c);
   return d;
 }

@@ -2,8 +2,7 @@
 // special tokens, decode, save → load round trips, and HF-format output.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BertTokenizer } from '../../src/text/bert-tokenizer.js';
@@ -11,6 +10,7 @@ import { loadTokenizer } from '../../src/text/load.js';
 import { RobertaTokenizer } from '../../src/text/roberta-tokenizer.js';
 import type { Tokenizer } from '../../src/text/tokenizer.js';
 import { fixtureFile, materialize, MODELS } from './fixtures.js';
+import { tmp } from '../support/tmp.js';
 
 const cache = new Map<string, Tokenizer>();
 function tok(model: string): Tokenizer {
@@ -169,7 +169,7 @@ test('save → load round trip gives identical encodings and HF file layout', ()
   const probe = [...SAMPLES, 'Ça va? Très bien.', '[CLS] x [SEP]', 'don\'t stop', 'x'.repeat(150)];
   for (const m of MODELS) {
     const t = tok(m);
-    const dir = mkdtempSync(join(tmpdir(), `adaptext-save-${m}-`));
+    const dir = tmp(`adaptext-save-${m}-`);
     t.save(dir);
     const files = t.kind === 'wordpiece'
       ? ['vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.json']
@@ -197,11 +197,11 @@ test('saved vocabulary files are byte-identical to the Hub originals', () => {
     ['bert-base-chinese', 'vocab.txt'],
     ['roberta-base', 'merges.txt'],
   ] as const) {
-    const dir = mkdtempSync(join(tmpdir(), 'adaptext-bytes-'));
+    const dir = tmp('adaptext-bytes-');
     tok(m).save(dir);
     assert.ok(readFileSync(join(dir, f)).equals(fixtureFile(m, f)), `${m}/${f}`);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'adaptext-bytes-'));
+  const dir = tmp('adaptext-bytes-');
   tok('roberta-base').save(dir);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'vocab.json'), 'utf8')), JSON.parse(fixtureFile('roberta-base', 'vocab.json').toString('utf8')));
   // integer-like tokens ("0", "1", …) keep their id order in the written JSON

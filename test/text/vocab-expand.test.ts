@@ -4,14 +4,14 @@
 // survive save → load.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadTokenizer } from '../../src/text/load.js';
 import type { Tokenizer } from '../../src/text/tokenizer.js';
 import { decomposeToken, expandVocabulary, extendTokenizer, fragmentation } from '../../src/text/vocab-expand.js';
 import { materialize } from './fixtures.js';
+import { tmp } from '../support/tmp.js';
 
 // A clinical-notes-like target domain: terms bert-base-uncased splits into many pieces.
 const TERMS = [
@@ -87,7 +87,7 @@ test('new ids, decompositions (FVT rows) and scores are consistent', () => {
 
 test('extended tokenizer saves with the new tokens appended to vocab.txt and reloads identically', () => {
   const r = expandVocabulary(base(), corpus(4, 200), { topK: 10 });
-  const dir = mkdtempSync(join(tmpdir(), 'adaptext-extended-'));
+  const dir = tmp('adaptext-extended-');
   r.tokenizer.save(dir);
   const lines = readFileSync(join(dir, 'vocab.txt'), 'utf8').split('\n');
   assert.equal(lines.length, base().vocabSize + r.newTokens.length + 1); // trailing newline

@@ -2,12 +2,10 @@
 // trainer's own unit test, plus the properties `adaptext pretrain` relies on.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadTokenizer } from '../../src/text/load.js';
 import { trainWordPiece, WordPieceTrainer } from '../../src/text/wordpiece-trainer.js';
+import { tmp } from '../support/tmp.js';
 
 test('reproduces the Rust BpeTrainer unit test (tokenizers models/bpe/trainer.rs test_train)', () => {
   const t = new WordPieceTrainer({ specialTokens: [], continuingSubwordPrefix: '', minFrequency: 2, lowercase: false, stripAccents: false });
@@ -96,7 +94,7 @@ test('trained tokenizer encodes the corpus without [UNK], shorter than character
   }
   assert.ok(pieces < chars * 0.5, `pieces ${pieces} vs chars ${chars}`);
   assert.deepEqual(tok.encode('the fox').tokens, ['[CLS]', 'the', 'fox', '[SEP]']);
-  const dir = mkdtempSync(join(tmpdir(), 'adaptext-trained-'));
+  const dir = tmp('adaptext-trained-');
   tok.save(dir);
   const back = loadTokenizer(dir);
   assert.equal(back.modelMaxLength, 128);

@@ -20,11 +20,27 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const root = dirname(import.meta.dirname);
 
-const T = {
+interface Mutation {
+  id: string;
+  what: string;
+  /** Rebuild the addon before testing. */
+  native?: boolean;
+  file: string;
+  /** Exact text → replacement; each text must occur once. */
+  edits: Array<[string, string]>;
+  tests: string[];
+}
+
+interface Outcome {
+  status: 'killed' | 'SURVIVED' | 'error';
+  detail: string;
+  seconds: number;
+}
+
+const T: Record<'grl' | 'attention' | 'adapter' | 'clip' | 'adamw', string[]> = {
   grl: ['test/tensor/gradcheck.test.ts', 'test/tensor/autograd.test.ts', 'test/models/model.test.ts', 'test/models/golden.test.ts'],
   attention: ['test/tensor/kernel-reference.test.ts', 'test/tensor/golden-composite.test.ts', 'test/models/golden.test.ts', 'test/tensor/kernels.test.ts'],
   adapter: ['test/models/golden.test.ts', 'test/models/model.test.ts'],
@@ -33,7 +49,7 @@ const T = {
 };
 
 /** id, what the defect is, where (file + exact text → replacement), which tests should catch it. */
-const MUTATIONS = [
+const MUTATIONS: Mutation[] = [
   {
     id: 'grl-sign', what: 'gradient reversal passes +λ·g (sign not flipped)',
     file: 'src/tensor/ops/gradient-reversal.ts', edits: [['gx[i]! -= lambda * g[i]!;', 'gx[i]! += lambda * g[i]!;']], tests: T.grl,
@@ -104,7 +120,7 @@ if (unknown.length > 0) {
 }
 const selected = only.length > 0 ? MUTATIONS.filter((m) => only.includes(m.id)) : MUTATIONS;
 
-const git = (args) => {
+const git = (args: string[]): string => {
   const r = spawnSync('git', args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
@@ -144,17 +160,17 @@ const restoreAddon = () => {
 };
 restoreAddon();
 
-const env = { ...process.env, ADAPTEXT_REQUIRE_NATIVE: '1' };
-delete env.ADAPTEXT_BACKEND;
-delete env.ADAPTEXT_NATIVE_PATH;
+const env: NodeJS.ProcessEnv = { ...process.env, ADAPTEXT_REQUIRE_NATIVE: '1' };
+delete env['ADAPTEXT_BACKEND'];
+delete env['ADAPTEXT_NATIVE_PATH'];
 
-function runTests(tests) {
+function runTests(tests: string[]) {
   const t0 = Date.now();
-  const list = allTests ? ['test'] : tests;
+  const list = allTests ? ['--all'] : ['--all', ...tests];
   const r = spawnSync(process.execPath, ['scripts/run-tests.mjs', ...list], { cwd: scratch, env, encoding: 'utf8', maxBuffer: 256 << 20 });
   const out = (r.stdout ?? '') + (r.stderr ?? '');
-  const failed = [...out.matchAll(/^\s*not ok \d+ - (.*)$/gm)].map((x) => x[1].replace(/ # .*$/, ''));
-  const counts = Object.fromEntries([...out.matchAll(/^# (pass|fail|skipped) (\d+)$/gm)].map((x) => [x[1], Number(x[2])]));
+  const failed = [...out.matchAll(/^\s*not ok \d+ - (.*)$/gm)].map((x) => x[1]!.replace(/ # .*$/, ''));
+  const counts: Record<string, number> = Object.fromEntries([...out.matchAll(/^# (pass|fail|skipped) (\d+)$/gm)].map((x) => [x[1]!, Number(x[2])]));
   return { ok: r.status === 0, failed, counts, seconds: (Date.now() - t0) / 1000 };
 }
 
@@ -164,7 +180,7 @@ function buildNative() {
   return { built, line: (r.stdout ?? '').trim().split('\n').at(-1) ?? '' };
 }
 
-const results = [];
+const results: Array<Mutation & Outcome> = [];
 let exitCode = 0;
 try {
   // The unmutated copy must be green on the union of the test files, or no result means anything.
@@ -175,7 +191,7 @@ try {
     console.error(`mutation-check: the unmutated copy is not green (${base.failed.join('; ')}): fix that first`);
     process.exit(1);
   }
-  console.log(`  green: ${base.counts.pass ?? '?'} passed, ${base.counts.skipped ?? 0} skipped, ${base.seconds.toFixed(0)} s`);
+  console.log(`  green: ${base.counts['pass'] ?? '?'} passed, ${base.counts['skipped'] ?? 0} skipped, ${base.seconds.toFixed(0)} s`);
 
   for (const m of selected) {
     const path = join(scratch, m.file);
@@ -183,7 +199,7 @@ try {
     let mutated = original;
     for (const [from, to] of m.edits) mutated = mutated.replace(from, to);
     writeFileSync(path, mutated);
-    let res;
+    let res: Outcome | undefined;
     try {
       if (m.native) {
         const b = buildNative();
@@ -194,7 +210,7 @@ try {
       if (res === undefined) {
         const r = runTests(m.tests);
         res = r.ok
-          ? { status: 'SURVIVED', detail: `${r.counts.pass ?? '?'} tests passed`, seconds: r.seconds }
+          ? { status: 'SURVIVED', detail: `${r.counts['pass'] ?? '?'} tests passed`, seconds: r.seconds }
           : { status: 'killed', detail: r.failed.filter((f) => !/^(stage mechanics|.* end to end|.*subtests? failed)$/.test(f)).slice(0, 3).join(' | '), seconds: r.seconds };
       }
     } finally {

@@ -3,15 +3,15 @@
 // pretraining works, and an interrupted + resumed run ends bit-identical to an uninterrupted one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pretrain, PRETRAIN_DEFAULTS, buildStream, packStream, writeSequence, readRecords, expandInputs, epochPermutation, type PretrainOptions } from '../../src/pretrain/index.js';
 import { loadModel, readModelTensors } from '../../src/models/index.js';
 import { loadTokenizer } from '../../src/text/index.js';
 import { lockDir } from '../../src/io/lock.js';
 import { RunLog } from '../../src/engine/run-log.js';
+import { tmp as tempFolder } from '../support/tmp.js';
 
 const BOOKS = join(import.meta.dirname, '../../data/amazon/books.unlabeled.jsonl.gz');
 const KITCHEN = join(import.meta.dirname, '../../data/amazon/kitchen.unlabeled.jsonl.gz');
@@ -43,7 +43,7 @@ function tinyOptions(out: string, over: Partial<PretrainOptions> = {}): Pretrain
   };
 }
 
-const tmp = mkdtempSync(join(tmpdir(), 'adaptext-pretrain-'));
+const tmp = tempFolder('adaptext-pretrain-');
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('packing: every sequence is [CLS] + T-2 stream tokens + [SEP], full, in stream order', () => {

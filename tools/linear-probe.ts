@@ -1,29 +1,27 @@
-#!/usr/bin/env node
 // Linear probe of a checkpoint's frozen features: books (1,600 labelled, seed 42) → kitchen
 // (400, seed 7), logistic regression on [CLS], pooler output and masked mean of the last layer.
 // Forward passes only (≈1 minute on 2 cores for the 4-layer backbone), so it can be run on every
 // pretraining snapshot.
-//   node --import tsx tools/linear-probe.mjs CHECKPOINT_DIR [--json-out FILE] [--max-length 128] [--step N]
+//   node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [--json-out FILE] [--max-length 128] [--step N]
 // (--step: the pretraining step of CHECKPOINT_DIR when its name is not snapshots/step-N)
 import { appendFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadModel } from '../src/models/index.ts';
-import { loadTokenizer } from '../src/text/index.ts';
-import { splitDataset } from '../src/data/index.ts';
-import { noGrad } from '../src/tensor/index.ts';
-import { labelledReviews, padBatch } from './probe-data.mjs';
-import { fitLogisticRegression } from '../src/eval/logreg.ts';
+import { basename, join, resolve } from 'node:path';
+import { loadModel } from '../src/models/index.js';
+import { loadTokenizer } from '../src/text/index.js';
+import { splitDataset } from '../src/data/index.js';
+import { noGrad } from '../src/tensor/index.js';
+import { fitLogisticRegression, type LogisticRegressionModel } from '../src/eval/index.js';
+import { labelledReviews, padBatch, type Review } from './probe-data.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = import.meta.dirname;
 const args = process.argv.slice(2);
 const dir = args[0];
-const flag = (name, dflt) => {
+const flag = <D extends string | undefined>(name: string, dflt: D): string | D => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
 if (dir === undefined || dir.startsWith('--')) {
-  process.stderr.write('usage: node --import tsx tools/linear-probe.mjs CHECKPOINT_DIR [--json-out FILE] [--max-length N]\n');
+  process.stderr.write('usage: node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [--json-out FILE] [--max-length N]\n');
   process.exit(2);
 }
 const maxLength = Number(flag('max-length', '128'));
@@ -31,8 +29,8 @@ const dataDir = resolve(flag('data', join(here, '..', 'data', 'amazon')));
 const jsonOut = flag('json-out', undefined);
 const t0 = Date.now();
 
-const labelled = (domain) => labelledReviews(dataDir, domain);
-const labelOf = (x) => x.label;
+const labelled = (domain: string) => labelledReviews(dataDir, domain);
+const labelOf = (x: Review) => x.label;
 const booksSplit = splitDataset(labelled('books'), { seed: 42, sizes: { validation: 0, test: 200, train: 1600 }, labelOf });
 const kitchen = splitDataset(labelled('kitchen'), { seed: 7, sizes: { validation: 0, test: 400 }, labelOf }).test;
 
@@ -40,11 +38,12 @@ const tok = loadTokenizer(dir);
 const { model } = loadModel(dir, { seed: 1 });
 model.train(false);
 const maxLen = Math.min(maxLength, model.cfg.maxPositions);
-const KINDS = ['cls', 'pooler', 'mean'];
+const KINDS = ['cls', 'pooler', 'mean'] as const;
+type Kind = (typeof KINDS)[number];
 
 // One encoder pass per batch; [CLS], pooler output and masked mean taken from it.
-function feats(xs) {
-  const out = Object.fromEntries(KINDS.map((k) => [k, []]));
+function feats(xs: readonly Review[]): Record<Kind, Float32Array[]> {
+  const out: Record<Kind, Float32Array[]> = { cls: [], pooler: [], mean: [] };
   noGrad(() => {
     for (let s = 0; s < xs.length; s += 32) {
       const items = xs.slice(s, s + 32).map((x) => tok.encode(x.text, { maxLength: maxLen }).ids);
@@ -52,12 +51,13 @@ function feats(xs) {
       const [B, T] = input.shape;
       const o = model.forward(input);
       const h = o.lastHiddenState.data; // [B,T,H]
-      const H = o.lastHiddenState.shape[2];
+      const H = o.lastHiddenState.shape[2]!;
       for (let b = 0; b < B; b++) {
         out.cls.push(h.slice(b * T * H, b * T * H + H));
         out.pooler.push(o.pooledOutput.data.slice(b * H, (b + 1) * H));
         const m = new Float32Array(H);
-        for (let t = 0; t < items[b].length; t++) for (let j = 0; j < H; j++) m[j] += h[(b * T + t) * H + j] / items[b].length;
+        const n = items[b]!.length;
+        for (let t = 0; t < n; t++) for (let j = 0; j < H; j++) m[j]! += h[(b * T + t) * H + j]! / n;
         out.mean.push(m);
       }
     }
@@ -67,14 +67,21 @@ function feats(xs) {
 const fTrain = feats(booksSplit.train);
 const fBooks = feats(booksSplit.test);
 const fKitchen = feats(kitchen);
-const acc = (m, X, ys) => { const p = m.predict(X); let ok = 0; ys.forEach((y, i) => { if (p[i] === y.label) ok++; }); return ok / ys.length; };
+const acc = (m: LogisticRegressionModel, X: Float32Array[], ys: readonly Review[]) => {
+  const p = m.predict(X);
+  let ok = 0;
+  ys.forEach((y, i) => {
+    if (p[i] === y.label) ok++;
+  });
+  return ok / ys.length;
+};
 const stepOf = flag('step', /step-(\d+)/.exec(basename(resolve(dir)))?.[1]);
-const result = { checkpoint: resolve(dir), step: stepOf === undefined ? null : Number(stepOf), probe: 'linear', task: 'books->kitchen' };
+const result: Record<string, unknown> = { checkpoint: resolve(dir), step: stepOf === undefined ? null : Number(stepOf), probe: 'linear', task: 'books->kitchen' };
 for (const k of KINDS) {
   const m = fitLogisticRegression(fTrain[k], booksSplit.train.map((x) => x.label), { C: 1.0 });
   result[k] = { books_test: acc(m, fBooks[k], booksSplit.test), kitchen_test: acc(m, fKitchen[k], kitchen) };
 }
-result.seconds = (Date.now() - t0) / 1000;
+result['seconds'] = (Date.now() - t0) / 1000;
 const line = JSON.stringify(result);
 process.stdout.write(line + '\n');
-if (jsonOut) appendFileSync(jsonOut, line + '\n');
+if (jsonOut !== undefined) appendFileSync(jsonOut, line + '\n');

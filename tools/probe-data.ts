@@ -1,24 +1,30 @@
-// Shared by the backbone probes (tools/probe-backbone.mjs, tools/linear-probe.mjs): the bundled
+// Shared by the backbone probes (tools/probe-backbone.ts, tools/linear-probe.ts): the bundled
 // Amazon labelled reviews as {text, label: 0 negative | 1 positive}, and right-padding of id lists.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readText } from '../src/pretrain/corpus.ts';
+import { readText } from '../src/pretrain/index.js';
 
-export function labelledReviews(dataDir, domain) {
+export interface Review {
+  text: string;
+  /** 0 negative, 1 positive. */
+  label: number;
+}
+
+export function labelledReviews(dataDir: string, domain: string): Review[] {
   const file = join(dataDir, `${domain}.labeled.jsonl.gz`);
   if (!existsSync(file)) throw new Error(`${file}: missing (the bundled Amazon data)`);
   return readText(file)
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l, i) => {
-      const o = JSON.parse(l);
+      const o = JSON.parse(l) as { text: string; label: unknown };
       if (o.label !== 'positive' && o.label !== 'negative') throw new Error(`${file}:${i + 1}: label must be positive/negative`);
       return { text: o.text, label: o.label === 'positive' ? 1 : 0 };
     });
 }
 
 /** Right-pads token-id lists into one model input: inputIds/attentionMask [B*T], T = longest. */
-export function padBatch(idLists, padId) {
+export function padBatch(idLists: ReadonlyArray<readonly number[]>, padId: number): { inputIds: Int32Array; attentionMask: Float32Array; shape: [number, number] } {
   const B = idLists.length;
   const T = Math.max(...idLists.map((ids) => ids.length));
   const inputIds = new Int32Array(B * T).fill(padId);

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Downstream probe of a pretrained checkpoint: how useful are its features for cross-domain
 // sentiment? Fine-tunes a fresh sequence-classification head + the top encoder layers on
 // Amazon *books* (1,600 labelled reviews, stratified, seed 42) and reports accuracy and
@@ -6,31 +5,30 @@
 // transfer direction of the demo, zero target labels. Same data, seeds and budget for every
 // checkpoint, so accuracy can be plotted against tokens seen in pretraining.
 //
-//   node --import tsx tools/probe-backbone.mjs CHECKPOINT_DIR [--json-out FILE] [--train-layers 2]
+//   node --import tsx tools/probe-backbone.ts CHECKPOINT_DIR [--json-out FILE] [--train-layers 2]
 //        [--epochs 3] [--lr 2e-4] [--max-length 128] [--batch-size 32] [--seed 1]
 //
 // CHECKPOINT_DIR: any HF folder (a pretraining output, its checkpoint/, snapshots/step-N).
 // Prints one JSON line; --json-out appends it to a JSON Lines file (tools/model-card.mjs
 // reads it). Takes a few minutes on 2 cores for the 4-layer/256 backbone.
 import { appendFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadModel } from '../src/models/index.ts';
-import { loadTokenizer } from '../src/text/index.ts';
-import { splitDataset } from '../src/data/index.ts';
-import { AdamW, clipGradNorm, linearWarmupDecaySchedule } from '../src/optim/index.ts';
-import { Rng, noGrad } from '../src/tensor/index.ts';
-import { labelledReviews, padBatch } from './probe-data.mjs';
+import { basename, join, resolve } from 'node:path';
+import { loadModel } from '../src/models/index.js';
+import { loadTokenizer } from '../src/text/index.js';
+import { splitDataset } from '../src/data/index.js';
+import { AdamW, linearWarmupDecaySchedule, optimizerUpdate } from '../src/optim/index.js';
+import { Rng, noGrad } from '../src/tensor/index.js';
+import { labelledReviews, padBatch, type Review } from './probe-data.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = import.meta.dirname;
 const args = process.argv.slice(2);
-const dir = args.find((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--')));
-const flag = (name, dflt) => {
+const dir = args.find((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1]!.startsWith('--')));
+const flag = <D extends string | undefined>(name: string, dflt: D): string | D => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
 if (dir === undefined) {
-  process.stderr.write('usage: node --import tsx tools/probe-backbone.mjs CHECKPOINT_DIR [--json-out FILE] [--train-layers N] [--epochs N] [--lr X]\n');
+  process.stderr.write('usage: node --import tsx tools/probe-backbone.ts CHECKPOINT_DIR [--json-out FILE] [--train-layers N] [--epochs N] [--lr X]\n');
   process.exit(2);
 }
 const trainLayers = Number(flag('train-layers', '2'));
@@ -43,9 +41,9 @@ const dataDir = resolve(flag('data', join(here, '..', 'data', 'amazon')));
 const jsonOut = flag('json-out', undefined);
 const t0 = Date.now();
 
-const labelled = (domain) => labelledReviews(dataDir, domain);
+const labelled = (domain: string) => labelledReviews(dataDir, domain);
 
-const labelOf = (x) => x.label;
+const labelOf = (x: Review) => x.label;
 const train = splitDataset(labelled('books'), { seed: 42, sizes: { validation: 0, test: 0, train: 1600 }, labelOf }).train;
 const test = splitDataset(labelled('kitchen'), { seed: 7, sizes: { validation: 0, test: 400 }, labelOf }).test;
 
@@ -59,11 +57,15 @@ model.unfreezeAll();
 model.freezeLayers(Math.max(0, L - trainLayers));
 const params = model.parameters().filter((p) => p.requiresGrad);
 
-const encode = (xs) => xs.map((x) => ({ ids: tok.encode(x.text, { maxLength: maxLen }).ids, label: x.label }));
+interface Item {
+  ids: number[];
+  label: number;
+}
+const encode = (xs: readonly Review[]): Item[] => xs.map((x) => ({ ids: tok.encode(x.text, { maxLength: maxLen }).ids, label: x.label }));
 const trainEnc = encode(train);
 const testEnc = encode(test);
 
-function batchOf(items) {
+function batchOf(items: readonly Item[]) {
   return { input: padBatch(items.map((e) => e.ids), tok.specialIds.pad), labels: Int32Array.from(items, (e) => e.label) };
 }
 
@@ -76,31 +78,29 @@ let lastLoss = NaN;
 for (let ep = 0; ep < epochs; ep++) {
   const order = rng.shuffle(trainEnc.map((_, i) => i));
   for (let s = 0; s < order.length; s += batchSize) {
-    const b = batchOf(order.slice(s, s + batchSize).map((i) => trainEnc[i]));
-    opt.zeroGrad();
+    const b = batchOf(order.slice(s, s + batchSize).map((i) => trainEnc[i]!));
     const out = model.forward(b.input, { labels: { probe: b.labels } });
-    lastLoss = out.loss.data[0];
-    out.loss.backward();
-    clipGradNorm(params, 1.0);
-    opt.step();
+    lastLoss = out.loss!.data[0]!;
+    out.loss!.backward();
+    optimizerUpdate(opt, params, 1.0, lastLoss, `probe: training diverged at epoch ${ep + 1}`);
   }
 }
 model.train(false);
 let correct = 0;
-const conf = [[0, 0], [0, 0]]; // [gold][pred]
+const conf: [[number, number], [number, number]] = [[0, 0], [0, 0]]; // [gold][pred]
 noGrad(() => {
   for (let s = 0; s < testEnc.length; s += 64) {
     const items = testEnc.slice(s, s + 64);
     const b = batchOf(items);
-    const logits = model.forward(b.input).heads.probe.logits.data; // [B,2]
+    const logits = model.forward(b.input).heads['probe']!.logits.data; // [B,2]
     items.forEach((e, i) => {
-      const pred = logits[i * 2 + 1] > logits[i * 2] ? 1 : 0;
-      conf[e.label][pred] += 1;
+      const pred = logits[i * 2 + 1]! > logits[i * 2]! ? 1 : 0;
+      conf[e.label as 0 | 1][pred] += 1;
       if (pred === e.label) correct += 1;
     });
   }
 });
-const f1 = (c) => {
+const f1 = (c: 0 | 1) => {
   const tp = conf[c][c];
   const fp = conf[1 - c][c];
   const fn = conf[c][1 - c];
