@@ -10,7 +10,7 @@
 #   tools/pretrain-backbone.sh --dapt PHASE1 OUT [flags]
 #                                                        phase 2: domain-adaptive pretraining of PHASE1's
 #                                                        weights on the unlabelled reviews only
-#   node tools/model-card.mjs PHASE1 [OUT]             card tables + copy the last phase into models/ (fp16)
+#   node tools/model-card.ts PHASE1 [OUT]             card tables + copy the last phase into models/ (fp16)
 #
 # Why a phase 2: the downstream task is reviews, which are ≈ 8% of the phase-1 corpus; continued
 # MLM on in-domain text (Gururangan et al. 2020, "Don't Stop Pretraining") is the cheapest way to

@@ -9,7 +9,7 @@
 //        [--epochs 3] [--lr 2e-4] [--max-length 128] [--batch-size 32] [--seed 1]
 //
 // CHECKPOINT_DIR: any HF folder (a pretraining output, its checkpoint/, snapshots/step-N).
-// Prints one JSON line; --json-out appends it to a JSON Lines file (tools/model-card.mjs
+// Prints one JSON line; --json-out appends it to a JSON Lines file (tools/model-card.ts
 // reads it). Takes a few minutes on 2 cores for the 4-layer/256 backbone.
 import { appendFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';

@@ -1,8 +1,7 @@
-#!/usr/bin/env node
 // Regenerates the measured tables of a backbone's model card from its pretraining run, and
 // (with --copy) ships the run's latest checkpoint into the model folder as fp16 safetensors.
 //
-//   node --import tsx tools/model-card.mjs RUN_DIR [RUN_DIR2 ...] [--model-dir models/adaptext-mini-en] [--copy]
+//   node --import tsx tools/model-card.ts RUN_DIR [RUN_DIR2 ...] [--model-dir models/adaptext-mini-en] [--copy]
 //
 // Several RUN_DIRs = phases in order (phase 2 continued phase 1's weights with `--model`, e.g.
 // domain-adaptive pretraining on the reviews); tokens seen are cumulative; the last run is shipped.
@@ -15,31 +14,51 @@
 // to F16, written atomically into <model-dir>/ (README.md is kept), then loaded back to check.
 import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readSafetensors, writeSafetensors } from '../src/io/safetensors.ts';
-import { writeDirAtomic } from '../src/io/atomic.ts';
-import { loadModel } from '../src/models/index.ts';
-import { loadTokenizer } from '../src/text/index.ts';
+import { readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
+import { writeDirAtomic } from '../src/io/atomic.js';
+import { loadModel } from '../src/models/index.js';
+import { loadTokenizer } from '../src/text/index.js';
+import { RunLog, type RunLogRecord } from '../src/engine/index.js';
+import type { PretrainOptions } from '../src/pretrain/index.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = import.meta.dirname;
 const args = process.argv.slice(2);
 const runs = args.filter((a, i) => !a.startsWith('--') && (i === 0 || args[i - 1] !== '--model-dir'));
 if (runs.length === 0) {
-  process.stderr.write('usage: node --import tsx tools/model-card.mjs RUN_DIR [RUN_DIR2 ...] [--model-dir DIR] [--copy]\n');
+  process.stderr.write('usage: node --import tsx tools/model-card.ts RUN_DIR [RUN_DIR2 ...] [--model-dir DIR] [--copy]\n');
   process.exit(2);
 }
 const mi = args.indexOf('--model-dir');
-const modelDir = resolve(mi >= 0 ? args[mi + 1] : join(here, '..', 'models', 'adaptext-mini-en'));
+const modelDir = resolve(mi >= 0 ? args[mi + 1]! : join(here, '..', 'models', 'adaptext-mini-en'));
 const copy = args.includes('--copy');
 const MAX_BYTES = 25 * 1024 * 1024;
 
-function readJsonLines(file) {
+// The pretraining log records this card reads (docs/run-format.md).
+interface Start extends RunLogRecord { options: PretrainOptions; trainTokens: number; parameters: number }
+interface Step extends RunLogRecord { step: number; tokens: number; loss: number; lr: number; tokensPerSecond: number; elapsedSeconds: number }
+interface Heldout extends RunLogRecord { step: number; tokens: number; file: string; loss: number; perplexity: number }
+interface Stop extends RunLogRecord { step: number; tokens: number; elapsedSeconds: number }
+/** A line of probe.jsonl (tools/linear-probe.ts or tools/probe-backbone.ts). */
+interface Probe {
+  probe?: 'linear';
+  checkpoint: string;
+  step: number | null;
+  tokens?: number | null;
+  cls: { books_test: number; kitchen_test: number };
+  mean: { books_test: number; kitchen_test: number };
+  accuracy: number;
+  macro_f1: number;
+  train_layers: number;
+  epochs: number;
+}
+
+function readJsonLines<T>(file: string): T[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l, i) => {
       try {
-        return JSON.parse(l);
+        return JSON.parse(l) as T;
       } catch {
         throw new Error(`${file}:${i + 1}: invalid JSON`);
       }
@@ -52,34 +71,35 @@ let offset = 0;
 const phases = runs.map((run, i) => {
   const logFile = join(run, 'log.jsonl');
   if (!existsSync(logFile)) throw new Error(`${logFile}: missing (not an adaptext pretrain output folder)`);
-  const events = readJsonLines(logFile);
-  const start = events.find((e) => e.type === 'start');
+  const events = new RunLog(logFile).read();
+  const start = events.find((e): e is Start => e.type === 'start');
   if (start === undefined) throw new Error(`${logFile}: no 'start' record`);
-  const train = events.filter((e) => e.type === 'step');
-  const evals = events.filter((e) => e.type === 'heldout');
-  const last = train[train.length - 1];
-  const probes = existsSync(join(run, 'probe.jsonl')) ? readJsonLines(join(run, 'probe.jsonl')) : [];
+  const train = events.filter((e): e is Step => e.type === 'step');
+  const evals = events.filter((e): e is Heldout => e.type === 'heldout');
+  const last: Step | undefined = train[train.length - 1];
+  const probes = existsSync(join(run, 'probe.jsonl')) ? readJsonLines<Probe>(join(run, 'probe.jsonl')) : [];
   const tokensPerStep = start.options.batchSize * start.options.maxLength * start.options.gradAccum;
-  const stops = events.filter((e) => e.type === 'stop');
+  const stops = events.filter((e): e is Stop => e.type === 'stop');
   // Where the phase stands: its last checkpointed stop can be a few steps past the last log line.
-  const end = [last, ...stops].filter(Boolean).reduce((a, e) => (e.step > a.step ? e : a), { step: 0, tokens: 0 });
+  const end = [last, ...stops].reduce<{ step: number; tokens: number }>((a, e) => (e !== undefined && e.step > a.step ? e : a), { step: 0, tokens: 0 });
   const phase = { n: i + 1, run: resolve(run), start, train, evals, stops, last, end, probes, tokensPerStep, offset };
   offset += end.tokens;
   return phase;
 });
-const fmtM = (n) => `${(n / 1e6).toFixed(2)}M`;
-const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+type Phase = (typeof phases)[number];
+const fmtM = (n: number) => `${(n / 1e6).toFixed(2)}M`;
+const fmt = (x: number | undefined, d = 3) => (x !== undefined && Number.isFinite(x) ? x.toFixed(d) : '–');
 const evalFiles = [...new Set(phases.flatMap((p) => p.evals.map((e) => e.file)))];
-const label = (f) => (/gutenberg/.test(f) ? `held-out books (${basename(f)})` : /amazon/.test(f) ? `held-out reviews (${basename(f)})` : basename(f));
-const corpusOf = (p) => {
+const label = (f: string) => (/gutenberg/.test(f) ? `held-out books (${basename(f)})` : /amazon/.test(f) ? `held-out reviews (${basename(f)})` : basename(f));
+const corpusOf = (p: Phase) => {
   const ins = p.start.options.inputs.map((f) => basename(dirname(f)));
   const g = ins.filter((d) => d === 'gutenberg').length;
   const a = ins.filter((d) => d === 'amazon').length;
   return [g ? `Gutenberg (${g} files)` : '', a ? `Amazon unlabelled reviews (${a} files)` : ''].filter(Boolean).join(' + ') || ins.join(', ');
 };
-const lines = [];
+const lines: string[] = [];
 lines.push('<!-- model-card:begin -->');
-lines.push(`<!-- generated by tools/model-card.mjs from ${runs.map((r) => `${basename(r)}/log.jsonl`).join(', ')} on ${new Date().toISOString()}; do not edit by hand -->`);
+lines.push(`<!-- generated by tools/model-card.ts from ${runs.map((r) => `${basename(r)}/log.jsonl`).join(', ')} on ${new Date().toISOString()}; do not edit by hand -->`);
 lines.push('');
 lines.push('### Training so far');
 lines.push('');
@@ -113,7 +133,7 @@ for (const p of phases) {
       return e ? `${fmt(e.loss)} / ${fmt(e.perplexity, 1)}` : '–';
     });
     const tl = p.train.filter((t) => t.step <= s).pop();
-    const tokens = p.offset + p.evals.find((x) => x.step === s).tokens;
+    const tokens = p.offset + p.evals.find((x) => x.step === s)!.tokens;
     lines.push(`| ${p.n} | ${s} | ${fmtM(tokens)} | ${row.join(' | ')} | ${s === 0 ? '–' : fmt(tl?.loss)} |`);
   }
 }
@@ -123,7 +143,7 @@ lines.push('');
 const probes = phases.flatMap((p) => p.probes.map((r) => ({ ...r, phase: p, tokens: r.step !== null ? p.offset + r.step * p.tokensPerStep : r.tokens ?? null })));
 const fine = probes.filter((r) => r.probe !== 'linear');
 const linear = probes.filter((r) => r.probe === 'linear');
-const byTokens = (a, b) => (a.tokens ?? 1e15) - (b.tokens ?? 1e15);
+const byTokens = (a: { tokens: number | null }, b: { tokens: number | null }) => (a.tokens ?? 1e15) - (b.tokens ?? 1e15);
 if (probes.length === 0) {
   lines.push('Not measured yet: run `tools/linear-probe.ts` / `tools/probe-backbone.ts RUN/snapshots/step-N --json-out RUN/probe.jsonl` per snapshot, then this script again.');
 }
@@ -133,7 +153,7 @@ if (linear.length > 0) {
   lines.push('| phase | step | tokens seen | [CLS] books / kitchen | mean-pooled books / kitchen |');
   lines.push('|---:|---:|---:|---:|---:|');
   for (const r of [...linear].sort(byTokens)) {
-    const pc = (x) => `${fmt(x * 100, 1)}%`;
+    const pc = (x: number) => `${fmt(x * 100, 1)}%`;
     lines.push(`| ${r.phase.n} | ${r.step ?? '–'} | ${r.tokens !== null ? fmtM(r.tokens) : '–'} | ${pc(r.cls.books_test)} / ${pc(r.cls.kitchen_test)} | ${pc(r.mean.books_test)} / ${pc(r.mean.kitchen_test)} |`);
   }
   lines.push('');
