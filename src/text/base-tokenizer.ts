@@ -119,10 +119,32 @@ export abstract class BaseTokenizer<M extends VocabModel> {
     return toks;
   }
 
-  /** tokenizer.json's `added_tokens`, in id order. */
-  protected addedTokensJson(added: readonly AddedToken[]): object[] {
-    return [...added]
-      .sort((a, b) => a.id - b.id)
-      .map((t) => ({ id: t.id, content: t.content, single_word: t.singleWord, lstrip: t.lstrip, rstrip: t.rstrip, normalized: t.normalized, special: t.special }));
+  /**
+   * The HF `tokenizers` serialization (tokenizer.json): the shared header and `added_tokens` (in
+   * id order), the model-specific parts, and the model's vocabulary written in id order
+   * (`vocabJson(indent)`: a JSON object text, so key order is the file's, unlike JSON.stringify).
+   */
+  protected serializeTokenizerJson(
+    added: readonly AddedToken[],
+    parts: { normalizer: object | null; pre_tokenizer: object; post_processor: object; decoder: object; model: Record<string, unknown> },
+    vocabJson: (indent: string) => string,
+  ): string {
+    const VOCAB = '__ADAPTEXT_VOCAB_PLACEHOLDER__';
+    const { merges, ...model } = parts.model; // HF writes the vocabulary before the merges
+    const doc = {
+      version: '1.0',
+      truncation: null,
+      padding: null,
+      added_tokens: [...added]
+        .sort((a, b) => a.id - b.id)
+        .map((t) => ({ id: t.id, content: t.content, single_word: t.singleWord, lstrip: t.lstrip, rstrip: t.rstrip, normalized: t.normalized, special: t.special })),
+      normalizer: parts.normalizer,
+      pre_tokenizer: parts.pre_tokenizer,
+      post_processor: parts.post_processor,
+      decoder: parts.decoder,
+      model: { ...model, vocab: VOCAB, ...(merges !== undefined ? { merges } : {}) },
+    };
+    const text = JSON.stringify(doc, null, 2);
+    return text.replace(JSON.stringify(VOCAB), () => vocabJson('      ').replace(/\n}$/, '\n    }')) + '\n';
   }
 }

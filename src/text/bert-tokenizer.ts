@@ -167,54 +167,52 @@ export class BertTokenizer extends BaseTokenizer<WordPieceModel> implements Toke
   /** The HF `tokenizers` serialization (tokenizer.json) of this tokenizer. */
   tokenizerJson(): string {
     const o = this.options;
-    const VOCAB = '__ADAPTEXT_VOCAB_PLACEHOLDER__';
-    const doc = {
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: this.addedTokensJson(o.addedTokens),
-      normalizer: {
-        type: 'BertNormalizer',
-        clean_text: o.cleanText,
-        handle_chinese_chars: o.handleChineseChars,
-        strip_accents: o.stripAccents,
-        lowercase: o.lowercase,
-      },
-      pre_tokenizer: { type: 'BertPreTokenizer' },
-      post_processor: {
-        type: 'TemplateProcessing',
-        single: [
-          { SpecialToken: { id: o.clsToken, type_id: 0 } },
-          { Sequence: { id: 'A', type_id: 0 } },
-          { SpecialToken: { id: o.sepToken, type_id: 0 } },
-        ],
-        pair: [
-          { SpecialToken: { id: o.clsToken, type_id: 0 } },
-          { Sequence: { id: 'A', type_id: 0 } },
-          { SpecialToken: { id: o.sepToken, type_id: 0 } },
-          { Sequence: { id: 'B', type_id: 1 } },
-          { SpecialToken: { id: o.sepToken, type_id: 1 } },
-        ],
-        special_tokens: {
-          [o.clsToken]: { id: o.clsToken, ids: [this.specialIds.cls], tokens: [o.clsToken] },
-          [o.sepToken]: { id: o.sepToken, ids: [this.specialIds.sep], tokens: [o.sepToken] },
+    return this.serializeTokenizerJson(
+      o.addedTokens,
+      {
+        normalizer: {
+          type: 'BertNormalizer',
+          clean_text: o.cleanText,
+          handle_chinese_chars: o.handleChineseChars,
+          strip_accents: o.stripAccents,
+          lowercase: o.lowercase,
+        },
+        pre_tokenizer: { type: 'BertPreTokenizer' },
+        post_processor: {
+          type: 'TemplateProcessing',
+          single: [
+            { SpecialToken: { id: o.clsToken, type_id: 0 } },
+            { Sequence: { id: 'A', type_id: 0 } },
+            { SpecialToken: { id: o.sepToken, type_id: 0 } },
+          ],
+          pair: [
+            { SpecialToken: { id: o.clsToken, type_id: 0 } },
+            { Sequence: { id: 'A', type_id: 0 } },
+            { SpecialToken: { id: o.sepToken, type_id: 0 } },
+            { Sequence: { id: 'B', type_id: 1 } },
+            { SpecialToken: { id: o.sepToken, type_id: 1 } },
+          ],
+          special_tokens: {
+            [o.clsToken]: { id: o.clsToken, ids: [this.specialIds.cls], tokens: [o.clsToken] },
+            [o.sepToken]: { id: o.sepToken, ids: [this.specialIds.sep], tokens: [o.sepToken] },
+          },
+        },
+        decoder: { type: 'WordPiece', prefix: o.continuingSubwordPrefix, cleanup: o.cleanupDecode },
+        model: {
+          type: 'WordPiece',
+          unk_token: o.unkToken,
+          continuing_subword_prefix: o.continuingSubwordPrefix,
+          max_input_chars_per_word: o.maxInputCharsPerWord,
         },
       },
-      decoder: { type: 'WordPiece', prefix: o.continuingSubwordPrefix, cleanup: o.cleanupDecode },
-      model: {
-        type: 'WordPiece',
-        unk_token: o.unkToken,
-        continuing_subword_prefix: o.continuingSubwordPrefix,
-        max_input_chars_per_word: o.maxInputCharsPerWord,
-        vocab: VOCAB,
+      (indent) => {
+        const entries: [string, number][] = [];
+        this.model.idToToken.forEach((t, id) => {
+          if (t !== undefined && this.model.vocab.get(t) === id) entries.push([t, id]);
+        });
+        return orderedJsonObject(entries, indent);
       },
-    };
-    const entries: [string, number][] = [];
-    this.model.idToToken.forEach((t, id) => {
-      if (t !== undefined && this.model.vocab.get(t) === id) entries.push([t, id]);
-    });
-    const text = JSON.stringify(doc, null, 2);
-    return text.replace(JSON.stringify(VOCAB), () => orderedJsonObject(entries, '      ').replace(/\n}$/, '\n    }')) + '\n';
+    );
   }
 }
 

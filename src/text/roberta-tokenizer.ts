@@ -190,34 +190,30 @@ export class RobertaTokenizer extends BaseTokenizer<BpeModel> implements Tokeniz
   /** The HF `tokenizers` serialization (tokenizer.json) of this tokenizer. */
   tokenizerJson(): string {
     const o = this.options;
-    const VOCAB = '__ADAPTEXT_VOCAB_PLACEHOLDER__';
-    const doc = {
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: this.addedTokensJson(o.addedTokens),
-      normalizer: null,
-      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: o.addPrefixSpace, trim_offsets: o.trimOffsets, use_regex: true },
-      post_processor: {
-        type: 'RobertaProcessing',
-        sep: [o.sepToken, this.specialIds.sep],
-        cls: [o.clsToken, this.specialIds.cls],
-        trim_offsets: o.trimOffsets,
-        add_prefix_space: o.addPrefixSpace,
+    return this.serializeTokenizerJson(
+      o.addedTokens,
+      {
+        normalizer: null,
+        pre_tokenizer: { type: 'ByteLevel', add_prefix_space: o.addPrefixSpace, trim_offsets: o.trimOffsets, use_regex: true },
+        post_processor: {
+          type: 'RobertaProcessing',
+          sep: [o.sepToken, this.specialIds.sep],
+          cls: [o.clsToken, this.specialIds.cls],
+          trim_offsets: o.trimOffsets,
+          add_prefix_space: o.addPrefixSpace,
+        },
+        decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+        model: {
+          type: 'BPE',
+          dropout: null,
+          unk_token: null,
+          continuing_subword_prefix: '',
+          end_of_word_suffix: '',
+          fuse_unk: false,
+          merges: o.merges.map(([a, b]) => `${a} ${b}`),
+        },
       },
-      decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-      model: {
-        type: 'BPE',
-        dropout: null,
-        unk_token: null,
-        continuing_subword_prefix: '',
-        end_of_word_suffix: '',
-        fuse_unk: false,
-        vocab: VOCAB,
-        merges: o.merges.map(([a, b]) => `${a} ${b}`),
-      },
-    };
-    const text = JSON.stringify(doc, null, 2);
-    return text.replace(JSON.stringify(VOCAB), () => this.vocabJson('      ').replace(/\n}$/, '\n    }')) + '\n';
+      (indent) => this.vocabJson(indent),
+    );
   }
 }
