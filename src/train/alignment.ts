@@ -18,7 +18,8 @@
 // only in target rows and would hand it a trivial domain cue (and the encoder a reason to
 // hide [MASK], not the domain). Gradients of the passes add up before one clip + AdamW step.
 //
-// Loss = w.task·L_task + w.domain·L_domain + w.mlm·L_mlm + w.target_task·L_target_task, with
+// Loss = w.task·L_task + w.domain·L_domain + w.mlm·L_mlm + w.target_task·L_target_task
+//        [+ λ·w.mmd·‖mean(f_source) − mean(f_target)‖², the batch's features of passes 1 and 2], with
 // L_domain = (CE_source + CE_target) / 2: domain-balanced, so the 70/30 mix does not make the
 // discriminator's job "always say source". λ follows the Ganin schedule over the stage's progress
 // (lambda.ts) and weighs the encoder's adversarial term: the reversed gradient (stage2.adversary
@@ -27,7 +28,8 @@
 import { collate, MlmMasker, MixedDomainSampler, type EncodedExample, type MixedBatchPlan } from '../data/index.js';
 import type { AdapterModel, HeadResult } from '../models/index.js';
 import type { Tokenizer } from '../text/index.js';
-import { IGNORE_INDEX, Rng } from '../tensor/index.js';
+import { IGNORE_INDEX, Rng, add, matmul, meanPool, mul, scale, sub, sum, Tensor } from '../tensor/index.js';
+import { firstToken, type ModelOutput } from '../models/index.js';
 import type { Stage2Config, TaskConfig } from './config.js';
 import { batchInput, evaluateTask, taskLabels } from './evaluate.js';
 import { grlLambda, progressOf } from '../optim/lambda.js';
@@ -47,6 +49,8 @@ export interface AlignmentArgs {
   target: { adapter: string; head: string | null; task: TaskConfig; stream: readonly EncodedExample[] };
   mlmHead: string;
   discriminator: string;
+  /** The features the discriminator reads (the MMD term compares them too). */
+  features: 'pooled' | 'cls' | 'mean';
   totalSteps: number;
   evalBatchSize: number;
   padId: number;
@@ -67,6 +71,25 @@ function hasLabel(a: Int32Array): boolean {
 /** The discriminator's cross-entropy on the true domains (with adversary 'confusion' the head's loss also holds the encoder's confusion term). */
 function domainLoss(r: HeadResult): number {
   return r.parts?.['domain'] ?? r.loss!.data[0]!;
+}
+
+/** The [B,H] features of a forward pass, as the discriminator reads them. */
+function featuresOf(o: ModelOutput, kind: 'pooled' | 'cls' | 'mean'): Tensor {
+  if (kind === 'pooled') return o.pooledOutput;
+  if (kind === 'cls') return firstToken(o.lastHiddenState);
+  return meanPool(o.lastHiddenState, o.attentionMask);
+}
+
+/** Mean over the rows of [B,H] → [1,H]. */
+function rowMean(f: Tensor): Tensor {
+  const B = f.shape[0]!;
+  return matmul(new Tensor(new Float32Array(B).fill(1 / B), [1, B]), f);
+}
+
+/** Linear-kernel MMD²: ‖mean(fs) − mean(ft)‖² (a scalar). */
+export function linearMmd(fs: Tensor, ft: Tensor): Tensor {
+  const d = sub(rowMean(fs), rowMean(ft));
+  return sum(mul(d, d));
 }
 
 function argmaxCount(logits: Float32Array, rows: number, want: number): number {
@@ -133,7 +156,11 @@ export function alignmentHooks(a: AlignmentArgs): StageHooks {
       }
       let ceSource = 0;
       let o1Parts: Record<string, number> | undefined;
-      if (heads1.length > 0) {
+      // with the MMD term both passes' graphs stay alive until one backward over all three terms
+      const mmdOn = w.mmd > 0;
+      let pending: Tensor | null = null;
+      let fSource: Tensor | null = null;
+      if (heads1.length > 0 || mmdOn) {
         const o1 = model.forward(batchInput(src), { heads: heads1, labels: labels1, lossWeights: { [source.head]: w.task, [disc]: w.domain / 2 }, grlLambda: lambda });
         if (w.task > 0) out.lossTask = o1.heads[source.head]!.loss!.data[0]!;
         if (w.domain > 0) {
@@ -141,8 +168,12 @@ export function alignmentHooks(a: AlignmentArgs): StageHooks {
           o1Parts = o1.heads[disc]!.parts;
           discOk += argmaxCount(o1.heads[disc]!.logits.data, src.B, 0);
         }
-        out.loss += o1.loss!.data[0]!;
-        o1.loss!.backward();
+        if (o1.loss !== null) {
+          out.loss += o1.loss.data[0]!;
+          if (mmdOn) pending = o1.loss;
+          else o1.loss.backward();
+        }
+        if (mmdOn) fSource = featuresOf(o1, a.features);
       }
 
       // 2. target rows (clean) through the target adapter
@@ -158,7 +189,7 @@ export function alignmentHooks(a: AlignmentArgs): StageHooks {
         heads2.push(target.head!);
         labels2[target.head!] = tl;
       }
-      if (heads2.length > 0) {
+      if (heads2.length > 0 || mmdOn) {
         const weights: Record<string, number> = { [disc]: w.domain / 2 };
         if (target.head !== null) weights[target.head] = w.target_task;
         const o2 = model.forward(batchInput(tgt), { heads: heads2, labels: labels2, lossWeights: weights, grlLambda: lambda });
@@ -171,8 +202,17 @@ export function alignmentHooks(a: AlignmentArgs): StageHooks {
           if (cs !== undefined && ct !== undefined) out.lossConfusion = (cs + ct) / 2;
           out.discAcc = discOk / (src.B + tgt.B);
         }
-        out.loss += o2.loss!.data[0]!;
-        o2.loss!.backward();
+        let total: Tensor | null = o2.loss;
+        if (total !== null) out.loss += total.data[0]!;
+        if (mmdOn) {
+          const mmd = linearMmd(fSource!, featuresOf(o2, a.features));
+          out.lossMmd = mmd.data[0]!;
+          out.loss += lambda * w.mmd * out.lossMmd;
+          const weighted = scale(mmd, lambda * w.mmd);
+          total = total === null ? weighted : add(total, weighted);
+          if (pending !== null) total = add(pending, total);
+        }
+        total?.backward();
       }
 
       // 3. target rows, masked, through the target adapter: masked LM

@@ -173,6 +173,12 @@ const Stage2 = v.object({
       domain: v.withDefault(v.number({ min: 0 }), 1),
       /** Multi-task: the target task's loss on target few-shot rows mixed into the target stream (0 = off). */
       target_task: v.withDefault(v.number({ min: 0 }), 0),
+      /**
+       * Linear-kernel MMD between the source and target features of each batch (the features the
+       * discriminator reads), ‖mean_source − mean_target‖², weighed by λ too (Long et al. 2015, DAN;
+       * 0 = off): it removes the mean shift a linear domain classifier reads, with no adversary to invert.
+       */
+      mmd: v.withDefault(v.number({ min: 0 }), 0),
     }),
   ),
   lambda: section(
@@ -302,7 +308,7 @@ export const PipelineSchema = v.docFields(PipelineFields, {
   adapters: 'bottleneck adapters (AdapterHub `BnConfig`): `config` seq_bn | double_seq_bn, `reduction_factor`, `leave_out` (null = the frozen layers), `non_linearity`, `target_init` copy_source | fresh',
   optimizer: `AdamW with linear warm-up and decay; \`lr\` per group (unset: ${lrText}; embeddings = backbone, discriminator = adapters), weight decay not on biases/LayerNorm`,
   stage1: 'source warm-up; every stage also takes `enabled`, `max_length`, `max_steps`, `lr` {per group}, `warmup_ratio`',
-  stage2: 'alignment on mixed batches: `adversary` grl | confusion, `source_adapter` target | own, `source_ratio`, MLM (`mlm_probability`, `whole_word_mask`), `loss_weights` (target_task > 0 = multi-task on few-shot rows), `lambda` schedule, `discriminator` {hidden_sizes, dropout, standardize}',
+  stage2: 'alignment on mixed batches: `adversary` grl | confusion, `source_adapter` target | own, `source_ratio`, MLM (`mlm_probability`, `whole_word_mask`), `loss_weights` (target_task > 0 = multi-task on few-shot rows; mmd > 0 = linear MMD between the batch features of the two domains), `lambda` schedule, `discriminator` {hidden_sizes, dropout, standardize}',
   stage3: 'few-shot target tuning of the target adapter and head (and the few-shot-only ablation): `shots`, `refit_head` never | auto | always',
   vocab: 'vocabulary expansion before stage 2 (WordPiece models): `top_k`, `min_frequency`, `candidate_vocab_size`, `train_embeddings`',
   checkpoint: 'resumable checkpoint cadence (also at every epoch end)',

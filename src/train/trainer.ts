@@ -40,6 +40,8 @@ export interface StepOutput {
   lossDomain?: number;
   /** Stage 2 with adversary 'confusion': CE of the discriminator's output against the uniform distribution. */
   lossConfusion?: number;
+  /** Stage 2 with loss_weights.mmd > 0: the linear-kernel MMD² between the batch's source and target features. */
+  lossMmd?: number;
   discAcc?: number;
   lambda?: number;
 }

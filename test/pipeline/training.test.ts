@@ -13,13 +13,14 @@ import { validateConfig, type PipelineConfig } from '../../src/train/config.js';
 import { RunFolder } from '../../src/train/run-folder.js';
 import { runStage, type StageHooks } from '../../src/train/trainer.js';
 import { supervisedHooks } from '../../src/train/supervised.js';
-import { alignmentHooks } from '../../src/train/alignment.js';
+import { alignmentHooks, linearMmd } from '../../src/train/alignment.js';
 import { adapterSpec, buildOptimizer, copyAdapter, ensureDiscriminator, ensureMlmHead, ensureTaskHead, setTrainable, type GroupLrs } from '../../src/train/setup.js';
 import { readTrainerState } from '../../src/train/checkpoint.js';
 import { silentProgress } from '../../src/engine/progress.js';
 import { fingerprintOf } from '../../src/train/pipeline.js';
 import { FIXTURES, fixtureConfig, tinyModel, tmp } from './helpers.js';
-import { arrayDiff } from '../support/close.js';
+import { arrayDiff, assertClose } from '../support/close.js';
+import { Tensor } from '../../src/tensor/index.js';
 
 let modelDir: string;
 let tok: Tokenizer;
@@ -86,10 +87,10 @@ describe('stage mechanics', () => {
     const optimizer = buildOptimizer(model, lrs, { totalSteps: 1000, warmupRatio: 0, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 });
     const hooks = alignmentHooks({
       run: newRun(), model, tokenizer: tok,
-      stage2: { ...cfg.stage2, batch_size: 10, loss_weights: { task: 1, mlm: 1, domain: 1, target_task: 0 } },
+      stage2: { ...cfg.stage2, batch_size: 10, loss_weights: { task: 1, mlm: 1, domain: 1, target_task: 0, mmd: 0 } },
       source: { adapter: 'books', head: 'sentiment', task: TASK, train: books, validation: [] },
       target: { adapter: 'kitchen', head: null, task: TASK, stream: kitchen },
-      mlmHead: mlm, discriminator: disc, totalSteps: 11, evalBatchSize: 16, padId: tok.specialIds.pad, seed: 1, progress: silentProgress,
+      mlmHead: mlm, discriminator: disc, features: 'mean', totalSteps: 11, evalBatchSize: 16, padId: tok.specialIds.pad, seed: 1, progress: silentProgress,
     });
     hooks.planEpoch(0);
     model.zeroGrad();
@@ -139,10 +140,10 @@ describe('stage mechanics', () => {
     const disc = ensureDiscriminator(model, cfg, ['books', 'kitchen']);
     setTrainable(model, { freezeLayers: 2, adapters: ['books', 'kitchen'], heads: ['sentiment', mlm, disc] });
     const run = newRun();
-    const grads = (weights: { task: number; mlm: number; domain: number }, step: number) => {
+    const grads = (weights: { task: number; mlm: number; domain: number; mmd?: number }, step: number) => {
       const hooks = alignmentHooks({
-        run, model, tokenizer: tok,
-        stage2: { ...cfg.stage2, batch_size: 10, loss_weights: { ...weights, target_task: 0 } },
+        run, model, tokenizer: tok, features: 'mean',
+        stage2: { ...cfg.stage2, batch_size: 10, loss_weights: { mmd: 0, ...weights, target_task: 0 } },
         source: { adapter: 'books', head: 'sentiment', task: TASK, train: books, validation: [] },
         target: { adapter: 'kitchen', head: null, task: TASK, stream: kitchen },
         mlmHead: mlm, discriminator: disc, totalSteps: 11, evalBatchSize: 16, padId: tok.specialIds.pad, seed: 1, progress: silentProgress,
@@ -177,6 +178,27 @@ describe('stage mechanics', () => {
     const d5 = grads({ task: 0, mlm: 0, domain: 1 }, 5);
     assert.ok(Math.abs(d5.out.lambda! - 0.9866142981514303) < 1e-12 && d5.source > 0 && d5.target > 0 && d5.upper > 0, 'λ > 0: reversed gradient reaches both adapters and the encoder');
     assert.ok(d5.out.discAcc! >= 0 && d5.out.discAcc! <= 1 && d5.out.lossDomain! > 0);
+    // the linear-MMD term alone: no discriminator or task head involved, its gradient reaches both
+    // adapters and the encoder through the features (one backward over the graphs of passes 1 and 2)
+    const m5 = grads({ task: 0, mlm: 0, domain: 0, mmd: 1 }, 5);
+    assert.ok(m5.out.lossMmd! > 0 && m5.source > 0 && m5.target > 0 && m5.upper > 0, `MMD: ${m5.out.lossMmd}, source ${m5.source}, target ${m5.target}`);
+    assert.ok(m5.disc === 0 && m5.task === 0 && m5.out.lossDomain === undefined, 'MMD trains no head');
+    const m0 = grads({ task: 0, mlm: 0, domain: 0, mmd: 1 }, 0);
+    assert.ok(m0.out.lossMmd! > 0 && m0.source === 0 && m0.target === 0, 'λ = 0 weighs the MMD term out too');
+    // and with the other terms on, the total loss adds λ·w·MMD
+    const all = grads({ task: 1, mlm: 0, domain: 1, mmd: 2 }, 5);
+    assert.ok(all.out.lossMmd! > 0 && all.out.lossTask! > 0 && all.out.lossDomain! > 0);
+  });
+
+  it('linear MMD² is the squared distance of the row means, with the gradient of that', () => {
+    const fs = new Tensor(Float32Array.from([1, 2, 3, 4]), [2, 2], true);
+    const ft = new Tensor(Float32Array.from([0, 0, 2, 2, 1, 1]), [3, 2], true);
+    const m = linearMmd(fs, ft); // means (2, 3) and (1, 1): d = (1, 2), ‖d‖² = 5
+    assert.ok(Math.abs(m.data[0]! - 5) < 1e-6);
+    m.backward();
+    // ∂/∂fs_i = 2d/Bs = (1, 2) per row; ∂/∂ft_j = −2d/Bt = (−2/3, −4/3) per row
+    assertClose(fs.grad!, [1, 2, 1, 2], 'd mmd / d fs', { atol: 1e-6 });
+    assertClose(ft.grad!, [-2 / 3, -4 / 3, -2 / 3, -4 / 3, -2 / 3, -4 / 3], 'd mmd / d ft', { atol: 1e-6 });
   });
 
   it('non-finite weights after the last update of a stage are never saved (issue 13 item 4), and never loaded', async () => {
