@@ -1,8 +1,8 @@
 // Flag value parsers shared by the subcommands: a bad value is a usage error (exit 2) that names
 // the flag and repeats what was given. UsageError is the same for flag combinations a command
 // checks itself (a missing --config, --config with --resume, ...).
-import { InvalidArgumentError } from 'commander';
-import { parseProgressMode, type ProgressMode } from '../engine/progress.js';
+import { InvalidArgumentError, Option } from 'commander';
+import { parseProgressMode, PROGRESS_MODES, type ProgressMode } from '../engine/progress.js';
 
 /** Bad usage found by a command (not by commander): one line and exit code 2, like commander's own. */
 export class UsageError extends Error {
@@ -46,4 +46,9 @@ export function progressArg(v: string): ProgressMode {
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
+}
+
+/** The `--progress` option itself, one definition for every long command (pretrain's comes from its schema). */
+export function progressOption(): Option {
+  return new Option('--progress <mode>', `${PROGRESS_MODES.join(' | ')}: a bar on a terminal, lines otherwise (auto), or nothing`).argParser(progressArg).default('auto');
 }

@@ -1,4 +1,4 @@
-// Progress of long work, one way for every command (`train`, `demo`, `pretrain`): the loops call a
+// Progress of long work, one way for every command (`train`, `demo`, `pretrain`, `encode`, `predict`): the loops call a
 // ProgressSink; the CLI's implementation writes to stderr — on a terminal (or `--progress bar`) one
 // bar redrawn in place with rate and ETA; otherwise (`--progress lines`: CI logs, pipes, files)
 // plain lines, one every 10% of the work or every 30 s, whichever comes first, so logs stay
@@ -13,8 +13,8 @@ import { formatDuration } from './format.js';
 export { formatDuration };
 
 export interface ProgressSink {
-  /** A unit of work begins: `total` steps, `done` already done (a resumed stage). */
-  start(label: string, total: number, done?: number): void;
+  /** A unit of work begins: `total` steps (0: not known in advance), `done` already done (a resumed stage); `unit` names them. */
+  start(label: string, total: number, done?: number, unit?: string): void;
   update(done: number, info?: Record<string, number>): void;
   end(): void;
   /** A one-line message (stage finished, metrics, notes). */
@@ -81,7 +81,7 @@ export class CliProgress implements ProgressSink {
     this.width = opts.width ?? 24;
   }
 
-  start(label: string, total: number, done = 0): void {
+  start(label: string, total: number, done = 0, unit = 'steps'): void {
     this.label = label;
     this.total = Math.max(0, total);
     this.startDone = done;
@@ -94,7 +94,7 @@ export class CliProgress implements ProgressSink {
     this.active = true;
     if (!this.enabled) return;
     if (this.tty) this.draw(true);
-    else this.out.write(`${label}: ${done}/${total} steps${done > 0 ? ' (resumed)' : ''}\n`);
+    else this.out.write(`${label}: ${done}${total > 0 ? `/${total}` : ''} ${unit}${done > 0 ? ' (resumed)' : ''}\n`);
   }
 
   /** Seconds left, from the rate since start() (steps done before a resume do not count). */
@@ -106,8 +106,9 @@ export class CliProgress implements ProgressSink {
   }
 
   line(): string {
-    const frac = this.total > 0 ? Math.min(1, this.done / this.total) : 1;
     const elapsed = (this.now() - this.t0) / 1000;
+    if (this.total === 0) return `${this.label} ${this.done} elapsed ${formatDuration(elapsed)}${formatInfo(this.info)}`; // total not known
+    const frac = Math.min(1, this.done / this.total);
     return `${this.label} ${this.done}/${this.total} (${(frac * 100).toFixed(0)}%) elapsed ${formatDuration(elapsed)} ETA ${formatDuration(this.eta())}${formatInfo(this.info)}`;
   }
 
@@ -122,7 +123,8 @@ export class CliProgress implements ProgressSink {
     if (!force && t - this.lastDraw < 100) return;
     this.lastDraw = t;
     const elapsed = (t - this.t0) / 1000;
-    this.out.write(`\r\x1b[2K${this.label} ${this.bar()} ${this.done}/${this.total} ${formatDuration(elapsed)} ETA ${formatDuration(this.eta())}${formatInfo(this.info)}`);
+    if (this.total === 0) this.out.write(`\r\x1b[2K${this.label} ${this.done} ${formatDuration(elapsed)}${formatInfo(this.info)}`);
+    else this.out.write(`\r\x1b[2K${this.label} ${this.bar()} ${this.done}/${this.total} ${formatDuration(elapsed)} ETA ${formatDuration(this.eta())}${formatInfo(this.info)}`);
   }
 
   update(done: number, info?: Record<string, number>): void {
@@ -130,12 +132,13 @@ export class CliProgress implements ProgressSink {
     if (info !== undefined) this.info = info;
     if (!this.enabled || !this.active) return;
     if (this.tty) {
-      this.draw(done >= this.total);
+      this.draw(this.total > 0 && done >= this.total);
       return;
     }
     const t = this.now();
-    const step = Math.max(1, Math.ceil(this.total / 10));
-    if (done - this.lastLineDone >= step || t - this.lastLineAt >= 30_000 || done === this.total) {
+    // every 10% of a known total, at its end, and every 30 s (the only cadence when the total is not known)
+    const step = this.total > 0 ? Math.max(1, Math.ceil(this.total / 10)) : Infinity;
+    if (done - this.lastLineDone >= step || t - this.lastLineAt >= 30_000 || (this.total > 0 && done === this.total)) {
       this.lastLineAt = t;
       this.lastLineDone = done;
       this.out.write(this.line() + '\n');

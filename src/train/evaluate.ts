@@ -66,13 +66,14 @@ function argmax(p: Float32Array): number {
 export function predict(
   model: AdapterModel,
   examples: readonly EncodedExample[],
-  opts: { adapter: string | null; head: string; task: TaskConfig; batchSize: number; padId: number },
+  opts: { adapter: string | null; head: string; task: TaskConfig; batchSize: number; padId: number; onBatch?: (rowsDone: number) => void },
 ): Predictions {
   const L = opts.task.labels.length;
   const probs: Float32Array[] = new Array(examples.length);
   const pred: Int32Array[] = new Array(examples.length);
   evalMode(model, opts.adapter, () => {
     const plan = planBatches(examples.map((e) => e.ids.length), { batchSize: opts.batchSize, shuffle: false });
+    let rowsDone = 0;
     for (const idx of plan) {
       const b = collate(idx.map((i) => examples[i]!), opts.padId);
       const out = model.forward(batchInput(b), { heads: [opts.head] });
@@ -95,6 +96,8 @@ export function predict(
           pred[ex] = Int32Array.of(argmax(row));
         }
       });
+      rowsDone += idx.length;
+      opts.onBatch?.(rowsDone);
     }
   });
   return { probs, pred };

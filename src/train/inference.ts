@@ -20,6 +20,7 @@ import { RunFolder } from './run-folder.js';
 import { latestFinishedStage } from './checkpoint.js';
 import { existsSync } from 'node:fs';
 import { READ_LIMITS, isStdin, readInputText } from '../io/read.js';
+import { silentProgress, type ProgressSink } from '../engine/progress.js';
 
 export interface InferenceModel {
   model: AdapterModel;
@@ -94,7 +95,11 @@ function taskOfHead(model: AdapterModel, head: string, where: string): TaskConfi
 }
 
 /** `adaptext eval`: metrics of the model on a labelled file (same readers and rules as training). */
-export function evaluateFile(m: InferenceModel, file: string, opts: { batchSize?: number; onMalformed?: 'fail' | 'skip' } = {}): { metrics: Metrics; examples: number; skipped: number } {
+export function evaluateFile(
+  m: InferenceModel,
+  file: string,
+  opts: { batchSize?: number; onMalformed?: 'fail' | 'skip'; progress?: ProgressSink } = {},
+): { metrics: Metrics; examples: number; skipped: number } {
   const r = m.reader;
   const ds = readDataset(file, {
     task: readerTask(m.task),
@@ -109,7 +114,10 @@ export function evaluateFile(m: InferenceModel, file: string, opts: { batchSize?
     onMalformed: opts.onMalformed ?? r?.on_malformed ?? 'fail',
   });
   const { encoded } = encodeExamples(ds.examples, m.tokenizer, { maxLength: m.maxLength });
-  const p = predict(m.model, encoded, { adapter: m.adapter, head: m.head, task: m.task, batchSize: opts.batchSize ?? 32, padId: m.tokenizer.specialIds.pad });
+  const progress = opts.progress ?? silentProgress;
+  progress.start('eval', encoded.length, 0, 'rows');
+  const p = predict(m.model, encoded, { adapter: m.adapter, head: m.head, task: m.task, batchSize: opts.batchSize ?? 32, padId: m.tokenizer.specialIds.pad, onBatch: (n) => progress.update(n) });
+  progress.end();
   return { metrics: scorePredictions(encoded, p, m.task), examples: encoded.length, skipped: ds.stats.skippedEmpty + ds.stats.skippedMalformed };
 }
 
@@ -173,7 +181,7 @@ const round = (x: number) => Math.round(x * 1e6) / 1e6;
 export function predictFile(
   m: InferenceModel,
   input: string,
-  opts: { output?: string; batchSize?: number; write?: (line: string) => void } = {},
+  opts: { output?: string; batchSize?: number; write?: (line: string) => void; progress?: ProgressSink } = {},
 ): { lines: number } {
   const r = m.reader;
   const items = readInput(input, m.task, r?.text_field ?? 'text', r?.tokens_field ?? 'tokens');
@@ -182,7 +190,10 @@ export function predictFile(
     m.tokenizer,
     { maxLength: m.maxLength },
   );
-  const p = predict(m.model, encoded, { adapter: m.adapter, head: m.head, task: m.task, batchSize: opts.batchSize ?? 32, padId: m.tokenizer.specialIds.pad });
+  const progress = opts.progress ?? silentProgress;
+  progress.start('predict', encoded.length, 0, 'rows');
+  const p = predict(m.model, encoded, { adapter: m.adapter, head: m.head, task: m.task, batchSize: opts.batchSize ?? 32, padId: m.tokenizer.specialIds.pad, onBatch: (n) => progress.update(n) });
+  progress.end();
   const L = m.task.labels;
   const writer = opts.output !== undefined ? new JsonlWriter(opts.output) : null;
   try {

@@ -27,6 +27,24 @@ describe('CLI progress', () => {
     assert.match(p.line(), /^stage1 50\/100 \(50%\) elapsed 0:10 ETA 0:50$/);
   });
 
+  it('a count not known in advance (encode streams its input): the unit, no percentage or ETA, a line every 30 s', () => {
+    const { p, chunks, advance } = sink(false);
+    p.start('encode', 0, 0, 'lines');
+    for (let i = 1; i <= 100; i++) {
+      advance(1000);
+      p.update(i * 50);
+    }
+    p.end();
+    const lines = chunks.join('').trim().split('\n');
+    assert.equal(lines[0], 'encode: 0 lines');
+    assert.deepEqual(lines.slice(1), ['encode 1500 elapsed 0:30', 'encode 3000 elapsed 1:00', 'encode 4500 elapsed 1:30']);
+    const bar = sink(true);
+    bar.p.start('encode', 0, 0, 'lines');
+    bar.advance(200);
+    bar.p.update(7);
+    assert.match(bar.chunks.join(''), /encode 7 0:00$/);
+  });
+
   it('prints plain lines about every 10% when not on a terminal, no carriage returns', () => {
     const { p, chunks, advance } = sink(false);
     p.start('stage2', 100);

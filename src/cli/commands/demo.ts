@@ -5,9 +5,9 @@
 import { Option, type Command } from 'commander';
 import { parseSetFlag } from '../../train/config.js';
 import { DEMO_DOMAINS, formatTimings, runDemo } from '../../demo/index.js';
-import { CliProgress, PROGRESS_MODES, type ProgressMode } from '../../engine/progress.js';
+import { CliProgress, type ProgressMode } from '../../engine/progress.js';
 import { StopRequest } from '../../engine/signals.js';
-import { intArg, progressArg } from '../args.js';
+import { intArg, progressOption } from '../args.js';
 
 interface DemoFlags {
   source: string;
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('--split-seed <n>', 'seed of the data splits and the few-shot draw (default 42 = the documented splits)', intArg('--split-seed', 0))
     .option('--shots <n>', 'target few-shot labels drawn from the target train split (default 200)', intArg('--shots', 2))
     .option('--set <key=value>', 'override any pipeline config key, e.g. --set stage1.epochs=1 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--progress <mode>', `${PROGRESS_MODES.join(' | ')}: a bar on a terminal, lines otherwise (auto), or nothing`, progressArg, 'auto' as ProgressMode)
+    .addOption(progressOption())
     .option('--quiet', 'same as --progress none (the table is still printed)')
     .action(async (o: DemoFlags) => {
       const progress = new CliProgress(process.stderr, { mode: o.quiet === true ? 'none' : o.progress });

@@ -2,7 +2,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Pooling } from '../../models/index.js';
 import { encodeFile, POOLINGS } from '../../tasks/index.js';
-import { intArg } from '../args.js';
+import { intArg, progressOption } from '../args.js';
+import { CliProgress, type ProgressMode } from '../../engine/progress.js';
 
 export function register(program: Command): void {
   program
@@ -18,13 +19,23 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'sequences per forward pass', intArg('--batch-size', 1), 32)
     .option('--max-length <n>', 'tokens per sequence incl. special tokens (text is truncated; default: the model limit)', intArg('--max-length', 2))
     .option('--adapter <name>', "adapter to run ('none' = no adapter; default: the folder's active adapter)")
-    .action((opts: { model: string; input: string; output: string; pooling: Pooling; batchSize: number; maxLength?: number; adapter?: string }) => {
-      const tty = process.stderr.isTTY === true;
-      const r = encodeFile({
-        ...opts,
-        onProgress: tty ? (n) => process.stderr.write(`\rencode: ${n} lines`) : undefined,
-      });
-      if (tty) process.stderr.write('\r');
+    .addOption(progressOption())
+    .action((opts: { model: string; input: string; output: string; pooling: Pooling; batchSize: number; maxLength?: number; adapter?: string; progress: ProgressMode }) => {
+      const progress = new CliProgress(process.stderr, { mode: opts.progress });
+      let started = false; // from the first encoded chunk on: a bad input line stays a one-line error
+      let r: ReturnType<typeof encodeFile>;
+      try {
+        r = encodeFile({
+          ...opts,
+          onProgress: (n) => {
+            if (!started) progress.start('encode', 0, 0, 'lines'); // streamed in chunks: the line count is not known in advance
+            started = true;
+            progress.update(n);
+          },
+        });
+      } finally {
+        progress.end();
+      }
       if (r.note !== null) process.stderr.write(`encode: note: ${r.note}\n`);
       process.stderr.write(
         `encode: ${r.lines} vectors (dim ${r.dim}, ${opts.pooling} pooling, adapter ${r.adapter ?? 'none'}, max length ${r.maxLength}, ` +

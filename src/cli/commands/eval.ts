@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { writeJsonAtomic } from '../../io/atomic.js';
 import type { Metrics } from '../../eval/types.js';
 import { evaluateFile, openForInference } from '../../train/inference.js';
+import { CliProgress, type ProgressMode } from '../../engine/progress.js';
+import { progressOption } from '../args.js';
 
 export function formatMetrics(m: Metrics): string {
   const p = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -30,10 +32,11 @@ export function register(program: Command): void {
     .option('--head <name>', 'task head to use (default: the domain\'s task / the folder\'s main head)')
     .option('--output <file>', 'also write the metrics as JSON')
     .option('--json', 'print the metrics as JSON')
-    .action((o: { model: string; data: string; domain?: string; head?: string; output?: string; json?: boolean }) => {
+    .addOption(progressOption())
+    .action((o: { model: string; data: string; domain?: string; head?: string; output?: string; json?: boolean; progress: ProgressMode }) => {
       const m = openForInference(o.model, { domain: o.domain, head: o.head });
       for (const n of m.notes) process.stderr.write(`note: ${n}\n`);
-      const r = evaluateFile(m, o.data);
+      const r = evaluateFile(m, o.data, { progress: new CliProgress(process.stderr, { mode: o.progress }) });
       if (o.output !== undefined) writeJsonAtomic(o.output, r.metrics);
       if (o.json === true) process.stdout.write(JSON.stringify(r.metrics, null, 2) + '\n');
       else {

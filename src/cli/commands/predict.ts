@@ -5,6 +5,8 @@
 // file is written atomically (a failure leaves an existing file untouched).
 import type { Command } from 'commander';
 import { openForInference, predictFile } from '../../train/inference.js';
+import { CliProgress, type ProgressMode } from '../../engine/progress.js';
+import { progressOption } from '../args.js';
 
 let epipeHandled = false;
 
@@ -17,7 +19,8 @@ export function register(program: Command): void {
     .option('--domain <name>', 'domain whose adapter (and task head) to use (run default: the target domain)')
     .option('--head <name>', 'task head to use')
     .option('--output <file>', 'write JSON Lines here (default: stdout)')
-    .action((o: { model: string; input: string; domain?: string; head?: string; output?: string }) => {
+    .addOption(progressOption())
+    .action((o: { model: string; input: string; domain?: string; head?: string; output?: string; progress: ProgressMode }) => {
       // `adaptext predict ... | head`: a closed pipe ends the output quietly, not with a stack trace.
       if (o.output === undefined && !epipeHandled) {
         epipeHandled = true;
@@ -28,7 +31,8 @@ export function register(program: Command): void {
       }
       const m = openForInference(o.model, { domain: o.domain, head: o.head });
       for (const n of m.notes) process.stderr.write(`note: ${n}\n`);
-      const r = predictFile(m, o.input, { output: o.output, write: (l) => process.stdout.write(l + '\n') });
+      const progress = new CliProgress(process.stderr, { mode: o.progress });
+      const r = predictFile(m, o.input, { output: o.output, write: (l) => process.stdout.write(l + '\n'), progress });
       if (o.output !== undefined) process.stderr.write(`${r.lines} predictions (adapter ${m.adapter ?? 'none'}, head ${m.head}) -> ${o.output}\n`);
     });
 }

@@ -11,8 +11,8 @@ import { resumePipeline, trainPipeline, type PipelineResult } from '../../train/
 import { InterruptedError } from '../../train/trainer.js';
 import { StopRequest } from '../../engine/signals.js';
 import type { Metrics, RunMetrics } from '../../eval/types.js';
-import { CliProgress, PROGRESS_MODES, type ProgressMode } from '../../engine/progress.js';
-import { UsageError, intArg, progressArg } from '../args.js';
+import { CliProgress, type ProgressMode } from '../../engine/progress.js';
+import { UsageError, intArg, progressOption } from '../args.js';
 
 interface TrainFlags {
   config?: string;
@@ -87,7 +87,7 @@ export function register(program: Command): void {
     .option('--ablation', 'also train few-shot-only from the raw backbone and write the ablation table')
     .option('--vocab-top-k <n>', 'expand the vocabulary with the top N target sub-words before stage 2', intArg('--vocab-top-k', 1))
     .option('--set <key=value>', 'override any config key, e.g. --set stage1.epochs=2 (repeatable; relative paths resolve against the config file folder)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--progress <mode>', `${PROGRESS_MODES.join(' | ')}: a bar on a terminal, lines otherwise (auto), or nothing`, progressArg, 'auto' as ProgressMode)
+    .addOption(progressOption())
     .option('--quiet', 'same as --progress none (the summary is still printed)')
     .addOption(new Option('--stop-after-steps <n>', 'simulate a crash after N optimizer steps (tests of --resume)').argParser(intArg('--stop-after-steps', 1)).hideHelp())
     .action(async (o: TrainFlags) => {
