@@ -5,28 +5,16 @@
 //   node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [--json-out FILE] [--max-length 128] [--step N]
 // (--step: the pretraining step of CHECKPOINT_DIR when its name is not snapshots/step-N)
 import { appendFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { loadModel } from '../src/models/index.js';
 import { loadTokenizer } from '../src/text/index.js';
 import { splitDataset } from '../src/data/index.js';
 import { noGrad } from '../src/tensor/index.js';
 import { fitLogisticRegression, type LogisticRegressionModel } from '../src/eval/index.js';
-import { labelledReviews, padBatch, type Review } from './probe-data.js';
+import { labelledReviews, padBatch, probeArgs, type Review } from './probe-data.js';
 
-const here = import.meta.dirname;
-const args = process.argv.slice(2);
-const dir = args[0];
-const flag = <D extends string | undefined>(name: string, dflt: D): string | D => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-if (dir === undefined || dir.startsWith('--')) {
-  process.stderr.write('usage: node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [--json-out FILE] [--max-length N]\n');
-  process.exit(2);
-}
-const maxLength = Number(flag('max-length', '128'));
-const dataDir = resolve(flag('data', join(here, '..', 'data', 'amazon')));
-const jsonOut = flag('json-out', undefined);
+const { dir, dataDir, jsonOut, opt } = probeArgs('node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [--json-out FILE] [--max-length N] [--step N] [--data DIR]', ['max-length', 'step']);
+const maxLength = Number(opt['max-length'] ?? '128');
 const t0 = Date.now();
 
 const labelled = (domain: string) => labelledReviews(dataDir, domain);
@@ -75,7 +63,7 @@ const acc = (m: LogisticRegressionModel, X: Float32Array[], ys: readonly Review[
   });
   return ok / ys.length;
 };
-const stepOf = flag('step', /step-(\d+)/.exec(basename(resolve(dir)))?.[1]);
+const stepOf = opt['step'] ?? /step-(\d+)/.exec(basename(resolve(dir)))?.[1];
 const result: Record<string, unknown> = { checkpoint: resolve(dir), step: stepOf === undefined ? null : Number(stepOf), probe: 'linear', task: 'books->kitchen' };
 for (const k of KINDS) {
   const m = fitLogisticRegression(fTrain[k], booksSplit.train.map((x) => x.label), { C: 1.0 });

@@ -12,33 +12,24 @@
 // Prints one JSON line; --json-out appends it to a JSON Lines file (tools/model-card.ts
 // reads it). Takes a few minutes on 2 cores for the 4-layer/256 backbone.
 import { appendFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { loadModel } from '../src/models/index.js';
 import { loadTokenizer } from '../src/text/index.js';
 import { splitDataset } from '../src/data/index.js';
 import { AdamW, linearWarmupDecaySchedule, optimizerUpdate } from '../src/optim/index.js';
 import { Rng, noGrad } from '../src/tensor/index.js';
-import { labelledReviews, padBatch, type Review } from './probe-data.js';
+import { labelledReviews, padBatch, probeArgs, type Review } from './probe-data.js';
 
-const here = import.meta.dirname;
-const args = process.argv.slice(2);
-const dir = args.find((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1]!.startsWith('--')));
-const flag = <D extends string | undefined>(name: string, dflt: D): string | D => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-if (dir === undefined) {
-  process.stderr.write('usage: node --import tsx tools/probe-backbone.ts CHECKPOINT_DIR [--json-out FILE] [--train-layers N] [--epochs N] [--lr X]\n');
-  process.exit(2);
-}
-const trainLayers = Number(flag('train-layers', '2'));
-const epochs = Number(flag('epochs', '3'));
-const lr = Number(flag('lr', '2e-4'));
-const maxLength = Number(flag('max-length', '128'));
-const batchSize = Number(flag('batch-size', '32'));
-const seed = Number(flag('seed', '1'));
-const dataDir = resolve(flag('data', join(here, '..', 'data', 'amazon')));
-const jsonOut = flag('json-out', undefined);
+const { dir, dataDir, jsonOut, opt: args } = probeArgs(
+  'node --import tsx tools/probe-backbone.ts CHECKPOINT_DIR [--json-out FILE] [--train-layers N] [--epochs N] [--lr X] [--max-length N] [--batch-size N] [--seed N] [--data DIR]',
+  ['train-layers', 'epochs', 'lr', 'max-length', 'batch-size', 'seed'],
+);
+const trainLayers = Number(args['train-layers'] ?? '2');
+const epochs = Number(args['epochs'] ?? '3');
+const lr = Number(args['lr'] ?? '2e-4');
+const maxLength = Number(args['max-length'] ?? '128');
+const batchSize = Number(args['batch-size'] ?? '32');
+const seed = Number(args['seed'] ?? '1');
 const t0 = Date.now();
 
 const labelled = (domain: string) => labelledReviews(dataDir, domain);

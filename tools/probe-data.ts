@@ -1,7 +1,9 @@
 // Shared by the backbone probes (tools/probe-backbone.ts, tools/linear-probe.ts): the bundled
-// Amazon labelled reviews as {text, label: 0 negative | 1 positive}, and right-padding of id lists.
+// Amazon labelled reviews as {text, label: 0 negative | 1 positive}, the probes' command line
+// (node:util parseArgs), and right-padding of id lists.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { readText } from '../src/pretrain/index.js';
 
 export interface Review {
@@ -34,4 +36,24 @@ export function padBatch(idLists: ReadonlyArray<readonly number[]>, padId: numbe
     attentionMask.fill(1, b * T, b * T + ids.length);
   });
   return { inputIds, attentionMask, shape: [B, T] };
+}
+
+/** CHECKPOINT_DIR and the `--name value` options of a probe; bad usage prints `usage` and exits 2. */
+export function probeArgs<K extends string>(usage: string, names: readonly K[]): { dir: string; dataDir: string; jsonOut: string | undefined; opt: Record<K, string | undefined> } {
+  const options = Object.fromEntries([...names, 'data', 'json-out'].map((n) => [n, { type: 'string' as const }]));
+  let parsed;
+  try {
+    parsed = parseArgs({ args: process.argv.slice(2), options, allowPositionals: true });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\nusage: ${usage}\n`);
+    process.exit(2);
+  }
+  const dir = parsed.positionals[0];
+  if (dir === undefined || parsed.positionals.length > 1) {
+    process.stderr.write(`usage: ${usage}\n`);
+    process.exit(2);
+  }
+  const v = parsed.values as Record<string, string | undefined>;
+  const opt = Object.fromEntries(names.map((n) => [n, v[n]])) as Record<K, string | undefined>;
+  return { dir, dataDir: resolve(v['data'] ?? join(import.meta.dirname, '..', 'data', 'amazon')), jsonOut: v['json-out'], opt };
 }
