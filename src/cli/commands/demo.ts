@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .description('run the full pipeline with ablation on the bundled Amazon reviews and backbone (offline) and print the table')
     .addOption(new Option('--source <domain>', 'labelled source domain').choices([...DEMO_DOMAINS]).default('books'))
     .addOption(new Option('--target <domain>', 'target domain (unlabelled text + few-shot labels)').choices([...DEMO_DOMAINS]).default('kitchen'))
-    .option('--quick', 'a ~2-minute version: fewer steps, 64 tokens per review')
+    .option('--quick', 'a version of about a minute on 2 cores: fewer steps, 64 tokens per review')
     .option('--model <dir>', 'HF BERT/RoBERTa folder to use instead of the bundled models/adaptext-mini-en')
     .option('--out <dir>', 'output folder (default ./adaptext-demo-runs/<source>-<target>-<time>)')
     .option('--seed <n>', 'training seed (default 42)', intArg('--seed', 0))
