@@ -29,7 +29,7 @@ export const PretrainSchema = v.object(
     vocab_size: v.doc(v.withDefault(int(10), 16000), 'WordPiece vocabulary size learned on the corpus (from scratch)'),
     max_length: v.doc(v.withDefault(int(8), 128), 'tokens per packed sequence (from scratch also max_position_embeddings)'),
     dropout: v.doc(v.withDefault(v.number({ min: 0, max: 1, exclusiveMax: true }), 0.1), 'hidden and attention dropout (from scratch)'),
-    lowercase: v.doc(v.withDefault(v.boolean(), true), 'lower-case like bert-base-uncased (from scratch; --no-lowercase keeps case)'),
+    lowercase: v.doc(v.withDefault(v.boolean(), true), 'lower-case like bert-base-uncased (from scratch); the flag --no-lowercase keeps case'),
     // ---- optimisation
     batch_size: v.doc(v.withDefault(int(1), 32), 'sequences per micro-batch'),
     grad_accum: v.doc(v.withDefault(int(1), 1), 'micro-batches per optimizer step'),

@@ -280,6 +280,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   const log = ({ type, ...fields }: RunLogEntry): void => runLog.append({ type, stage: 'pretrain', step: pos.step, tokens: tokensSeen, ...fields });
   if (state !== null) {
     loadOptimizerState(checkpointDir(out), opt);
+    if (opt.stepCount !== state.step) throw new Error(`${checkpointDir(out)}: optimizer has ${opt.stepCount} steps but the trainer state says ${state.step}`);
     pos.step = state.step;
     tokensSeen = state.tokensSeen;
     start = state.position;
@@ -410,8 +411,9 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     stopReason = end.kind === 'signal' ? `signal ${end.signal}` : end.reason;
     bar.end();
     if (held.length > 0 && (o.evalEvery === 0 || pos.step % o.evalEvery !== 0)) lastEval = evaluate();
-    checkpoint('stop');
+    // the stop record first, so the checkpoint's log length keeps it when the run is resumed
     log({ type: 'stop', reason: stopReason, elapsedSeconds: elapsed() });
+    checkpoint('stop');
     print(`pretrain: stopped (${stopReason}) at step ${pos.step}, ${formatCount(tokensSeen)} tokens; model in ${out}, resumable with --resume ${out}`);
   } finally {
     if (hooks.stop === undefined) stop.dispose();

@@ -240,6 +240,10 @@ test('SIGTERM stops a run at the end of the step with a checkpoint', async () =>
   assert.equal(r.stopReason, 'signal SIGTERM');
   assert.ok(r.step >= 3 && r.step <= 4, `stopped at step ${r.step}`);
   const events = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(events.slice(-2).map((e) => [e.type, e.reason]), [['checkpoint', 'stop'], ['stop', 'signal SIGTERM']]);
+  assert.deepEqual(events.slice(-2).map((e) => [e.type, e.reason]), [['stop', 'signal SIGTERM'], ['checkpoint', 'stop']]);
   assert.equal(process.listenerCount('SIGTERM'), 0, 'handlers removed after the run');
+  // resumed: the first session's stop record survives the cut back to the checkpoint's log length
+  await pretrain({ resume: out, overrides: { maxSteps: r.step + 2 } }, quiet);
+  const after = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; reason?: string });
+  assert.deepEqual(after.filter((e) => e.type === 'stop').map((e) => e.reason), ['signal SIGTERM', `max steps ${r.step + 2}`]);
 });

@@ -53,7 +53,7 @@ export function register(program: Command): void {
         if (!typed(attr(f))) continue;
         const key = f.key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
         if ((RESUME_OVERRIDABLE as readonly string[]).includes(key)) overrides[key] = given[attr(f)];
-        else others.push(f.flag);
+        else others.push(f.kind === 'boolean' ? `--no-${f.flag.slice(2)}` : f.flag);
       }
       if (others.length > 0) throw new UsageError(`--resume continues the saved run; these flags cannot change: ${others.join(', ')}`);
       await runWithStop({ resume: given.resume, overrides });
