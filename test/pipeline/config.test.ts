@@ -43,7 +43,7 @@ describe('pipeline config', () => {
     assert.equal(c.stage2.source_ratio, 0.7);
     assert.equal(c.stage2.source_adapter, 'target');
     assert.equal(c.stage2.mlm_probability, 0.15);
-    assert.deepEqual(c.stage2.loss_weights, { task: 1, mlm: 1, domain: 1, target_task: 0 });
+    assert.deepEqual(c.stage2.loss_weights, { task: 1, mlm: 1, domain: 1, target_task: 0, mmd: 0 });
     assert.deepEqual(c.stage2.lambda, { schedule: 'ganin', gamma: 10, max: 1 });
     assert.equal(c.optimizer.clip_norm, 1.0);
     assert.equal(c.optimizer.warmup_ratio, 0.1);
