@@ -132,7 +132,7 @@ export abstract class Head extends Module {
 }
 
 /** The [B,H] vector a sequence-level head reads. */
-export function poolSequence(ctx: HeadContext, pooling: HeadPooling): Tensor {
+export function poolSequence(ctx: Pick<HeadContext, 'sequenceOutput' | 'pooledOutput' | 'attentionMask'>, pooling: HeadPooling): Tensor {
   if (pooling === 'pooler') return ctx.pooledOutput;
   if (pooling === 'cls') return firstToken(ctx.sequenceOutput);
   return meanPool(ctx.sequenceOutput, ctx.attentionMask);

@@ -24,6 +24,7 @@ export {
   alignLabelsToFirstSubtoken,
   specFromHeadConfig,
   HEAD_POOLINGS,
+  poolSequence,
 } from './heads.js';
 export type { HeadSpec, HeadType, HeadResult, HeadContext, HeadPooling } from './heads.js';
 export { modelFromTensors, hfTensors, sidecarOf, SIDECAR_NAME } from './checkpoint.js';

@@ -26,10 +26,9 @@
 // = grl) or the confusion loss towards a uniform discriminator output (= confusion; then
 // L_domain trains only the discriminator). Discriminator accuracy on the batch is logged.
 import { collate, MlmMasker, MixedDomainSampler, type EncodedExample, type MixedBatchPlan } from '../data/index.js';
-import type { AdapterModel, HeadResult } from '../models/index.js';
 import type { Tokenizer } from '../text/index.js';
-import { IGNORE_INDEX, Rng, add, matmul, meanPool, mul, scale, sub, sum, Tensor } from '../tensor/index.js';
-import { firstToken, type ModelOutput } from '../models/index.js';
+import { IGNORE_INDEX, Rng, add, matmul, mul, scale, sub, sum, Tensor } from '../tensor/index.js';
+import { poolSequence, type AdapterModel, type HeadResult, type ModelOutput } from '../models/index.js';
 import type { Stage2Config, TaskConfig } from './config.js';
 import { batchInput, evaluateTask, taskLabels } from './evaluate.js';
 import { grlLambda, progressOf } from '../optim/lambda.js';
@@ -73,11 +72,9 @@ function domainLoss(r: HeadResult): number {
   return r.parts?.['domain'] ?? r.loss!.data[0]!;
 }
 
-/** The [B,H] features of a forward pass, as the discriminator reads them. */
+/** The [B,H] features of a forward pass, as the discriminator reads them (the heads' own pooling). */
 function featuresOf(o: ModelOutput, kind: 'pooled' | 'cls' | 'mean'): Tensor {
-  if (kind === 'pooled') return o.pooledOutput;
-  if (kind === 'cls') return firstToken(o.lastHiddenState);
-  return meanPool(o.lastHiddenState, o.attentionMask);
+  return poolSequence({ sequenceOutput: o.lastHiddenState, pooledOutput: o.pooledOutput, attentionMask: o.attentionMask }, kind === 'pooled' ? 'pooler' : kind);
 }
 
 /** Mean over the rows of [B,H] → [1,H]. */
