@@ -20,6 +20,7 @@ import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { saveAdapter, saveHead, saveModel, type AdapterModel } from '../models/index.js';
 import type { Tokenizer } from '../text/index.js';
 import type { AdamW, AdamWStateDict, AdamWStateMeta } from '../optim/index.js';
+import { firstNonFinite } from '../tensor/index.js';
 
 export const TRAINER_STATE_NAME = 'trainer_state.json';
 export const OPTIMIZER_NAME = 'optimizer.safetensors';
@@ -35,10 +36,22 @@ export interface CheckpointParts<S extends object = object> {
   extra?: Record<string, string | Uint8Array>;
   /** Extra safetensors files (name → tensors). */
   tensors?: Record<string, Map<string, { shape: readonly number[]; data: Float32Array }>>;
+  /** Names the run and step in the error when a weight is not finite, and what to do about it. */
+  diverged: { what: string; step: number; hint: string };
 }
 
+/**
+ * Write a checkpoint folder. Its trainable weights are checked first — the loop checks loss and
+ * gradient norm before each update, not the weights after the last one — so non-finite weights
+ * are never saved as a checkpoint.
+ */
 export function writeCheckpoint<S extends object>(dir: string, parts: CheckpointParts<S>): void {
-  const { model, tokenizer, optimizer, state } = parts;
+  const { model, tokenizer, optimizer, state, diverged: d } = parts;
+  for (const [name, p] of model.namedParameters()) {
+    if (!p.requiresGrad) continue;
+    const i = firstNonFinite(p.data);
+    if (i >= 0) throw new Error(`${d.what}: after step ${d.step} weight ${name}[${i}] is ${p.data[i]}; nothing was saved (training diverged: ${d.hint})`);
+  }
   writeDirAtomic(dir, (tmp) => {
     saveModel(model, tmp, { tokenizer });
     for (const a of model.adapterNames()) saveAdapter(model, a, join(tmp, 'adapters', a));

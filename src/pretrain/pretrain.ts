@@ -28,7 +28,7 @@ import { AdapterModel, loadModel, saveModel, type BertFamilyConfig } from '../mo
 import { AdamW, linearWarmupDecaySchedule, optimizerUpdate, type UpdateResult } from '../optim/index.js';
 import { MlmMasker } from '../data/index.js';
 import { IGNORE_INDEX } from '../data/examples.js';
-import { Rng, firstNonFinite, noGrad, scale, kernels } from '../tensor/index.js';
+import { Rng, noGrad, scale, kernels } from '../tensor/index.js';
 import { loadTokenizer, trainWordPiece, type Tokenizer } from '../text/index.js';
 import { expandInputs, readRecords } from './corpus.js';
 import { loadStream } from './data.js';
@@ -316,11 +316,8 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   const sessionStart = Date.now();
   const elapsed = () => elapsedBefore + (Date.now() - sessionStart) / 1000;
   const checkpoint = (why: string) => {
-    for (const p of params) {
-      const i = firstNonFinite(p.data);
-      if (i >= 0) throw new Error(`pretrain: after step ${pos.step} a weight of shape [${p.shape.join(', ')}] holds ${p.data[i]} at index ${i}; the checkpoint was not written (diverged: lower --lr or raise --warmup-steps)`);
-    }
-    // logged first, so the checkpoint's log length includes its own record
+    // logged first, so the checkpoint's log length includes its own record (the store then refuses
+    // non-finite weights before writing anything)
     log({ type: 'checkpoint', reason: why });
     savePretrainCheckpoint(out, model, tok, opt, { step: pos.step, tokensSeen, position: batches.position, rng: { model: model.rng.getState(), mlm: maskRng.getState() }, elapsedSeconds: elapsed(), logLines: runLog.lines });
     publishModel(out);

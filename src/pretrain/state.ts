@@ -57,7 +57,13 @@ export function checkpointDir(out: string): string {
 }
 
 export function savePretrainCheckpoint(out: string, model: AdapterModel, tokenizer: Tokenizer, optimizer: AdamW, st: Omit<PretrainState, 'format' | 'version' | 'savedAt'>): void {
-  writeCheckpoint(checkpointDir(out), { model, tokenizer, optimizer, state: { format: STATE_FORMAT, version: STATE_VERSION, ...st, savedAt: new Date().toISOString() } });
+  writeCheckpoint(checkpointDir(out), {
+    model,
+    tokenizer,
+    optimizer,
+    state: { format: STATE_FORMAT, version: STATE_VERSION, ...st, savedAt: new Date().toISOString() },
+    diverged: { what: 'pretrain', step: st.step, hint: 'lower --lr or raise --warmup-steps' },
+  });
 }
 
 /** The checkpoint's state, after its files were checked against the manifest. */

@@ -11,7 +11,6 @@
 //   config and the optimizer's step count;
 // - validation runs in eval mode and draws no random numbers.
 import { optimizerUpdate, type AdamW } from '../optim/index.js';
-import { firstNonFinite } from '../tensor/index.js';
 import type { AdapterModel } from '../models/index.js';
 import type { Tokenizer } from '../text/index.js';
 import type { MixedSamplerState } from '../data/index.js';
@@ -129,18 +128,11 @@ export async function runStage(o: TrainerOptions, hooks: StageHooks): Promise<Tr
       savedAt: '',
     };
   }
-  const trainable = model.namedParameters().filter(([, p]) => p.requiresGrad);
   const save = (dir: string): void => {
-    // the last update of a stage is checked too (the loop checks loss and gradient norm before each
-    // update, not the weights after it): non-finite weights are never saved as a checkpoint
-    for (const [name, p] of trainable) {
-      const i = firstNonFinite(p.data);
-      if (i >= 0) throw new Error(`${stage}: after step ${st.step} weight ${name}[${i}] is ${p.data[i]}; nothing was saved (training diverged: lower the learning rates)`);
-    }
     st.rng = { model: model.rng.getState(), ...(hooks.rngStates?.() ?? {}) };
     st.logLines = run.logLines;
     st.savedAt = new Date().toISOString();
-    saveCheckpoint(dir, { model, tokenizer: o.tokenizer, optimizer, state: st, extra: hooks.extraFiles?.() });
+    saveCheckpoint(dir, { model, tokenizer: o.tokenizer, optimizer, state: st, extra: hooks.extraFiles?.(), diverged: { what: stage, step: st.step, hint: 'lower the learning rates' } });
   };
   const params = optimizer.params();
   if (o.resumeFrom === null && o.validateAtStart === true) {
