@@ -2,8 +2,12 @@
 // (400, seed 7), logistic regression on [CLS], pooler output and masked mean of the last layer.
 // Forward passes only (≈1 minute on 2 cores for the 4-layer backbone), so it can be run on every
 // pretraining snapshot.
-//   node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [--json-out FILE] [--max-length 128] [--step N]
+//   node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [--json-out FILE] [--max-length 128] [--step N] [--eval test|validation]
 // (--step: the pretraining step of CHECKPOINT_DIR when its name is not snapshots/step-N)
+// --eval validation (for choosing a pretraining recipe without looking at any test set): the demo's
+// fixed splits (src/demo/splits.ts) of all four domains; a probe per domain fitted on its 1,600-review
+// train split, scored on its own validation split (in-domain) and on the other three domains'
+// validation splits (cross-domain, the 12 ordered pairs); the means are reported.
 import { appendFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { loadModel } from '../src/models/index.js';
@@ -11,16 +15,15 @@ import { loadTokenizer } from '../src/text/index.js';
 import { splitDataset } from '../src/data/index.js';
 import { noGrad } from '../src/tensor/index.js';
 import { fitLogisticRegression, type LogisticRegressionModel } from '../src/eval/index.js';
-import { labelledReviews, padBatch, probeArgs, type Review } from './probe-data.js';
+import { DEMO_DOMAINS } from '../src/demo/bundled.js';
+import { splitDomain } from '../src/demo/splits.js';
+import { labelledReviews, padBatch, probeArgs } from './probe-data.js';
 
-const { dir, dataDir, jsonOut, opt } = probeArgs('node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [--json-out FILE] [--max-length N] [--step N] [--data DIR]', ['max-length', 'step']);
+const { dir, dataDir, jsonOut, opt } = probeArgs('node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [--json-out FILE] [--max-length N] [--step N] [--data DIR] [--eval test|validation]', ['max-length', 'step', 'eval']);
+const evalOn = opt['eval'] ?? 'test';
+if (evalOn !== 'test' && evalOn !== 'validation') throw new Error(`--eval ${evalOn}: expected test or validation`);
 const maxLength = Number(opt['max-length'] ?? '128');
 const t0 = Date.now();
-
-const labelled = (domain: string) => labelledReviews(dataDir, domain);
-const labelOf = (x: Review) => x.label;
-const booksSplit = splitDataset(labelled('books'), { seed: 42, sizes: { validation: 0, test: 200, train: 1600 }, labelOf });
-const kitchen = splitDataset(labelled('kitchen'), { seed: 7, sizes: { validation: 0, test: 400 }, labelOf }).test;
 
 const tok = loadTokenizer(dir);
 const { model } = loadModel(dir, { seed: 1 });
@@ -30,7 +33,7 @@ const KINDS = ['cls', 'pooler', 'mean'] as const;
 type Kind = (typeof KINDS)[number];
 
 // One encoder pass per batch; [CLS], pooler output and masked mean taken from it.
-function feats(xs: readonly Review[]): Record<Kind, Float32Array[]> {
+function feats(xs: ReadonlyArray<{ text: string }>): Record<Kind, Float32Array[]> {
   const out: Record<Kind, Float32Array[]> = { cls: [], pooler: [], mean: [] };
   noGrad(() => {
     for (let s = 0; s < xs.length; s += 32) {
@@ -52,10 +55,7 @@ function feats(xs: readonly Review[]): Record<Kind, Float32Array[]> {
   });
   return out;
 }
-const fTrain = feats(booksSplit.train);
-const fBooks = feats(booksSplit.test);
-const fKitchen = feats(kitchen);
-const acc = (m: LogisticRegressionModel, X: Float32Array[], ys: readonly Review[]) => {
+const acc = (m: LogisticRegressionModel, X: Float32Array[], ys: ReadonlyArray<{ label: number | null }>) => {
   const p = m.predict(X);
   let ok = 0;
   ys.forEach((y, i) => {
@@ -64,10 +64,35 @@ const acc = (m: LogisticRegressionModel, X: Float32Array[], ys: readonly Review[
   return ok / ys.length;
 };
 const stepOf = opt['step'] ?? /step-(\d+)/.exec(basename(resolve(dir)))?.[1];
-const result: Record<string, unknown> = { checkpoint: resolve(dir), step: stepOf === undefined ? null : Number(stepOf), probe: 'linear', task: 'books->kitchen' };
-for (const k of KINDS) {
-  const m = fitLogisticRegression(fTrain[k], booksSplit.train.map((x) => x.label), { C: 1.0 });
-  result[k] = { books_test: acc(m, fBooks[k], booksSplit.test), kitchen_test: acc(m, fKitchen[k], kitchen) };
+const result: Record<string, unknown> = { checkpoint: resolve(dir), step: stepOf === undefined ? null : Number(stepOf), probe: 'linear' };
+const labelOf = (x: { label: number | null }) => x.label ?? -1;
+if (evalOn === 'test') {
+  const labelled = (domain: string) => labelledReviews(dataDir, domain);
+  const booksSplit = splitDataset(labelled('books'), { seed: 42, sizes: { validation: 0, test: 200, train: 1600 }, labelOf });
+  const kitchen = splitDataset(labelled('kitchen'), { seed: 7, sizes: { validation: 0, test: 400 }, labelOf }).test;
+  result['task'] = 'books->kitchen';
+  const fTrain = feats(booksSplit.train);
+  const fBooks = feats(booksSplit.test);
+  const fKitchen = feats(kitchen);
+  for (const k of KINDS) {
+    const m = fitLogisticRegression(fTrain[k], booksSplit.train.map((x) => x.label), { C: 1.0 });
+    result[k] = { books_test: acc(m, fBooks[k], booksSplit.test), kitchen_test: acc(m, fKitchen[k], kitchen) };
+  }
+} else {
+  result['task'] = 'validation: 4 in-domain, 12 cross-domain pairs';
+  const splits = DEMO_DOMAINS.map((d) => splitDomain(d, { dataDir }));
+  const train = splits.map((s) => feats(s.train));
+  const val = splits.map((s) => feats(s.validation));
+  for (const k of KINDS) {
+    const inDomain: number[] = [];
+    const cross: number[] = [];
+    splits.forEach((s, i) => {
+      const m = fitLogisticRegression(train[i]![k], s.train.map(labelOf), { C: 1.0 });
+      splits.forEach((t, j) => (i === j ? inDomain : cross).push(acc(m, val[j]![k], t.validation)));
+    });
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    result[k] = { in_domain_validation: mean(inDomain), cross_domain_validation: mean(cross) };
+  }
 }
 result['seconds'] = (Date.now() - t0) / 1000;
 const line = JSON.stringify(result);
