@@ -14,6 +14,8 @@
 #   lr1e-3    as base, peak lr 1e-3
 #   bs8       batch 8 × 128 (4× the optimizer steps for the same tokens)
 #   len64     batch 64 × 64 (same tokens per step, shorter sequences)
+#   cooc      as base, word embeddings (and the tied MLM decoder) initialised from PPMI-SVD
+#             co-occurrence vectors of the same corpus (tools/cooc-embeddings.ts, ≈ 1 CPU-minute)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RECIPE="${1:?recipe}"
@@ -22,6 +24,7 @@ TOKENS="${3:-2500000}"
 DATA="${ADAPTEXT_DATA:-/work/shared/data}"
 INIT="$ROOT/init-random"
 [ -f "$INIT/config.json" ] || node --import tsx tools/make-random-checkpoint.ts --from models/adaptext-mini-en --out "$INIT" --seed 42
+CORPUS=("$DATA"/gutenberg/part-*.jsonl "$DATA"/amazon/*.unlabeled.jsonl)
 
 BS=32 LEN=128 LR=5e-4 MASK=0.15 EXTRA=()
 case "$RECIPE" in
@@ -30,6 +33,10 @@ case "$RECIPE" in
   lr1e-3) LR=1e-3 ;;
   bs8) BS=8 ;;
   len64) BS=64 LEN=64 ;;
+  cooc)
+    [ -f "$ROOT/init-cooc/config.json" ] || /usr/bin/time -f "cpu_seconds %U user %S sys, wall %e s" -o "$ROOT/init-cooc.time" \
+      node --import tsx tools/cooc-embeddings.ts --model "$INIT" --out "$ROOT/init-cooc" "${CORPUS[@]}"
+    INIT="$ROOT/init-cooc" ;;
   *) echo "unknown recipe $RECIPE" >&2; exit 2 ;;
 esac
 STEPS=$(( TOKENS / (BS * LEN) ))
@@ -38,7 +45,7 @@ EVAL=$(( STEPS / 10 ))
 OUT="$ROOT/$RECIPE"
 /usr/bin/time -f "cpu_seconds %U user %S sys, wall %e s" -o "$ROOT/$RECIPE.time" \
   node --import tsx --input-type=module -e "const { main } = await import('./src/cli/main.ts'); process.exitCode = await main(process.argv.slice(1));" -- \
-  pretrain --model "$INIT" --out "$OUT" "$DATA"/gutenberg/part-*.jsonl "$DATA"/amazon/*.unlabeled.jsonl \
+  pretrain --model "$INIT" --out "$OUT" "${CORPUS[@]}" \
   --heldout "$DATA/gutenberg/heldout-000.jsonl" --heldout "$DATA/amazon/dvd.labeled.jsonl" \
   --max-length "$LEN" --batch-size "$BS" --lr "$LR" --warmup-steps "$WARM" --total-steps "$STEPS" --max-steps "$STEPS" \
   --mlm-probability "$MASK" --weight-decay 0.01 --clip 1.0 --seed 42 --eval-every "$EVAL" --heldout-sequences 200 \
