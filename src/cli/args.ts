@@ -2,7 +2,9 @@
 // the flag and repeats what was given. UsageError is the same for flag combinations a command
 // checks itself (a missing --config, --config with --resume, ...).
 import { InvalidArgumentError, Option } from 'commander';
-import { parseProgressMode, PROGRESS_MODES, type ProgressMode } from '../engine/progress.js';
+import { existsSync } from 'node:fs';
+import { CliProgress, parseProgressMode, PROGRESS_MODES, type ProgressMode } from '../engine/progress.js';
+import { resolveModelRef } from '../hub/index.js';
 
 /** Bad usage found by a command (not by commander): one line and exit code 2, like commander's own. */
 export class UsageError extends Error {
@@ -51,4 +53,11 @@ export function progressArg(v: string): ProgressMode {
 /** The `--progress` option itself, one definition for every long command (pretrain's comes from its schema). */
 export function progressOption(): Option {
   return new Option('--progress <mode>', `${PROGRESS_MODES.join(' | ')}: a bar on a terminal, lines otherwise (auto), or nothing`).argParser(progressArg).default('auto');
+}
+
+/** A model argument: an existing path as is; a hub model id fetched into the Hugging Face cache
+ * (progress on stderr) and replaced by its snapshot folder. */
+export async function modelArg(ref: string, mode: ProgressMode = 'auto'): Promise<string> {
+  if (existsSync(ref)) return ref;
+  return resolveModelRef(ref, { progress: new CliProgress(process.stderr, { mode }) });
 }

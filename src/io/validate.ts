@@ -12,6 +12,7 @@
 // Every problem is collected; the thrown ValidationError's message is one line naming the
 // file and the first few problems, `.issues` has them all.
 
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
 export interface Issue {
@@ -220,11 +221,13 @@ function literal<const L extends string | number | boolean | null>(lit: L): Sche
 
 /** A file system path; relative paths resolve against the config file's directory
  * (`validate(..., { baseDir })`) so a config means the same from any working directory. */
-function path(opts: { resolve?: boolean } = {}): Schema<string> {
+function path(opts: { resolve?: boolean; keepRaw?: (raw: string) => boolean } = {}): Schema<string> {
   return make('a path (string)', (value, p, ctx) => {
     if (typeof value !== 'string' || value.length === 0) return typeError(ctx, p, 'a path (non-empty string)', value);
     if (opts.resolve === false || ctx.baseDir === undefined || isAbsolute(value)) return value;
-    return resolve(ctx.baseDir, value);
+    const full = resolve(ctx.baseDir, value);
+    // keepRaw: a value that names something else when no such file exists (a hub model id)
+    return opts.keepRaw !== undefined && !existsSync(full) && opts.keepRaw(value) ? value : full;
   });
 }
 

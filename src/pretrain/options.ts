@@ -9,6 +9,7 @@ import { v, validate, type Infer, type Schema } from '../io/validate.js';
 import { readConfigFile } from '../io/config-file.js';
 import type { ProgressMode } from '../engine/progress.js';
 import { PROGRESS_MODES } from '../engine/progress.js';
+import { parseModelId } from '../hub/index.js';
 
 const int = (min: number) => v.integer({ min });
 
@@ -20,7 +21,7 @@ export const PretrainSchema = v.object(
     out: v.doc(v.path(), 'output folder: the latest HF model at its top level, checkpoint/, log.jsonl, snapshots/ (must be new or empty)'),
     heldout: v.doc(v.withDefault(v.array(v.path()), []), 'held-out corpora for masked-LM loss and perplexity, each reported separately (never a training input)'),
     text_field: v.doc(v.withDefault(v.string({ nonEmpty: true }), 'text'), 'JSON Lines field holding the text'),
-    model: v.doc(v.withDefault(v.nullable(v.path()), null), 'continue pretraining this HF folder (domain-adaptive pretraining) instead of starting from scratch'),
+    model: v.doc(v.withDefault(v.nullable(v.path({ keepRaw: (s) => parseModelId(s) !== null })), null), 'continue pretraining this HF folder or hub model id (domain-adaptive pretraining) instead of starting from scratch'),
     // ---- architecture (from scratch)
     layers: v.doc(v.withDefault(int(1), 4), 'encoder layers (from scratch)'),
     hidden: v.doc(v.withDefault(int(1), 256), 'hidden size (from scratch; a multiple of heads)'),

@@ -20,6 +20,7 @@
 // held-out evaluation uses a fixed seed and no dropout, so it never touches training state.
 //
 // Shape legend: B sequences per micro-batch, T max length, V vocab.
+import { resolveModelRef } from '../hub/index.js';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkNewOutputDir, writeJsonAtomic, recoverDir } from '../io/atomic.js';
@@ -156,7 +157,9 @@ export async function pretrain(
     o = { ...(JSON.parse(readFileSync(runFile, 'utf8')) as PretrainOptions), out };
     for (const [k, v] of Object.entries(given.overrides ?? {})) if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
   } else {
-    o = { ...given, out: resolve(given.out) };
+    // a hub model id: its cached snapshot folder (fetched now if needed) is what run.json records
+    const model = given.model !== null ? await resolveModelRef(given.model, { progress: hooks.progress ?? new CliProgress(process.stderr, { mode: given.progress }) }) : null;
+    o = { ...given, model, out: resolve(given.out) };
     if (existsSync(join(o.out, RUN_FILE))) {
       throw new Error(`${given.out}: already holds a pretraining run (run.json); continue it with --resume ${given.out}, or choose another --out`);
     }

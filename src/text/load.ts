@@ -13,12 +13,14 @@ import { BertTokenizer } from './bert-tokenizer.js';
 import { objectEntries, parseJsonFile, parseMergesTxt, parseVocabTxt, readJsonObjectIfExists, readText } from './hf-files.js';
 import { RobertaTokenizer } from './roberta-tokenizer.js';
 import type { Tokenizer } from './tokenizer.js';
+import { localModelDir } from '../hub/model.js';
 
 type Json = Record<string, unknown>;
 
 const BPE_MODEL_TYPES = new Set(['roberta', 'xlm-roberta', 'camembert', 'longformer', 'bart', 'gpt2']);
 
-export function loadTokenizer(dir: string): Tokenizer {
+export function loadTokenizer(ref: string): Tokenizer {
+  const dir = localModelDir(ref); // a hub model id: its cached snapshot
   if (!existsSync(dir)) throw new Error(`loadTokenizer: folder ${dir} does not exist`);
   if (!statSync(dir).isDirectory()) throw new Error(`loadTokenizer: ${dir} is not a folder`);
   const has = (f: string): boolean => existsSync(join(dir, f));

@@ -11,6 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { v, validate, type Infer, type Schema } from '../io/validate.js';
 import { readConfigFile } from '../io/config-file.js';
+import { parseModelId } from '../hub/model-id.js';
 
 /** An object field that may be absent: its default is the object schema applied to {} (nested defaults filled). */
 function section<T>(s: Schema<T, boolean>): Schema<T> {
@@ -223,8 +224,8 @@ const Stage3 = v.object({
 export const LR_DEFAULTS = Object.freeze({ adapters: 5e-4, heads: 2e-5, backbone: 1e-5 });
 
 const PipelineFields = v.object({
-  /** Hugging Face model folder (config.json, model.safetensors, tokenizer). */
-  model: v.path(),
+  /** Hugging Face model folder (config.json, model.safetensors, tokenizer), or a hub model id (org/name[@revision]) fetched into the HF cache. */
+  model: v.path({ keepRaw: (s) => parseModelId(s) !== null }),
   /** Run folder (created; an existing run there is only continued with --resume). */
   output: v.path(),
   seed: v.withDefault(v.integer({ min: 0 }), 42),
@@ -296,7 +297,7 @@ const PipelineFields = v.object({
 // The meaning of every top-level key: the generated table of src/train/README.md (npm run docs).
 const lrText = (Object.entries(LR_DEFAULTS) as Array<[string, number]>).map(([k, x]) => `${k} ${x}`).join(', ');
 export const PipelineSchema = v.docFields(PipelineFields, {
-  model: 'Hugging Face model folder (config.json, model.safetensors, tokenizer)',
+  model: 'Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, tokenizer), or a hub model id `org/name[@revision]` (fetched into the shared Hugging Face cache; `HF_ENDPOINT`, `HF_TOKEN`, `HF_HUB_OFFLINE` apply) when no such folder exists',
   output: 'run folder: created new or empty; an existing run there is only continued with `adaptext train --resume`',
   seed: 'every random stream derives from it: splits, data order per epoch, dropout, MLM masks, the mixed sampler',
   max_length: 'tokens per example (longer: truncated, keeping the final [SEP]); a stage\'s `max_length` overrides it',

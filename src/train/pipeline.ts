@@ -13,6 +13,7 @@
 // → ...), so a run is the same whether it went through in one go or was resumed. Resume:
 // finished stages are skipped; an unfinished one continues from RUN/progress/<stage>/last; the log
 // is cut back to what that checkpoint had seen (run-folder.ts).
+import { resolveModelRef } from '../hub/index.js';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDirAtomic } from '../io/atomic.js';
@@ -145,8 +146,13 @@ function dataSummary(d: PipelineData): Record<string, unknown> {
 }
 
 /** Start a new run. Bad input throws before anything is written. */
-export async function trainPipeline(cfg: PipelineConfig, opts: PipelineOptions = {}): Promise<PipelineResult> {
+export async function trainPipeline(config: PipelineConfig, opts: PipelineOptions = {}): Promise<PipelineResult> {
   const progress = opts.progress ?? silentProgress;
+  // a hub model id becomes its cached snapshot folder (the commit is in its path): run.json
+  // records that folder, so a resume uses the same files, offline too
+  const modelDir = await resolveModelRef(config.model, { progress });
+  if (modelDir !== config.model) progress.note(`model ${config.model}: ${modelDir}`);
+  const cfg: PipelineConfig = modelDir === config.model ? config : Object.freeze({ ...config, model: modelDir });
   const p = prepare(cfg, progress);
   const run = RunFolder.create(cfg.output, {
     config: cfg,

@@ -11,12 +11,13 @@ const SRC = resolve(import.meta.dirname, '..', '..', 'src');
 /** Lower number = lower layer. */
 const LAYER: Record<string, number> = {
   tensor: 0, io: 0, engine: 0, // the tensor core, file formats and bounded reads, what every loop shares
-  nn: 1, optim: 1, text: 1, // text: tokenizers (read their files through io)
-  models: 2, data: 2, eval: 2,
-  baselines: 3, checkpoint: 3, // checkpoint: the store every training run writes
-  train: 4, pretrain: 4,
-  demo: 5, tasks: 5, // tasks: what each command does, as library calls
-  cli: 6,
+  hub: 1, // model ids: the Hugging Face cache and downloads (read through io, report through engine)
+  nn: 2, optim: 2, text: 2, // text: tokenizers (read their files through io; a model id through hub)
+  models: 3, data: 3, eval: 3,
+  baselines: 4, checkpoint: 4, // checkpoint: the store every training run writes
+  train: 5, pretrain: 5,
+  demo: 6, tasks: 6, // tasks: what each command does, as library calls
+  cli: 7,
 };
 
 function files(dir: string): string[] {

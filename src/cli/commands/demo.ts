@@ -7,7 +7,7 @@ import { parseSetFlag } from '../../train/config.js';
 import { DEMO_DOMAINS, formatTimings, runDemo } from '../../demo/index.js';
 import { CliProgress, type ProgressMode } from '../../engine/progress.js';
 import { StopRequest } from '../../engine/signals.js';
-import { intArg, progressOption } from '../args.js';
+import { intArg, modelArg, progressOption } from '../args.js';
 
 interface DemoFlags {
   source: string;
@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .addOption(new Option('--source <domain>', 'labelled source domain').choices([...DEMO_DOMAINS]).default('books'))
     .addOption(new Option('--target <domain>', 'target domain (unlabelled text + few-shot labels)').choices([...DEMO_DOMAINS]).default('kitchen'))
     .option('--quick', 'a version of about a minute on 2 cores: fewer steps, 64 tokens per review')
-    .option('--model <dir>', 'HF BERT/RoBERTa folder to use instead of the bundled models/adaptext-mini-en')
+    .option('--model <dir>', 'HF BERT/RoBERTa folder or hub model id (org/name[@revision]) to use instead of the bundled models/adaptext-mini-en')
     .option('--out <dir>', 'output folder (default ./adaptext-demo-runs/<source>-<target>-<time>)')
     .option('--seed <n>', 'training seed (default 42)', intArg('--seed', 0))
     .option('--split-seed <n>', 'seed of the data splits and the few-shot draw (default 42 = the documented splits)', intArg('--split-seed', 0))
@@ -45,7 +45,7 @@ export function register(program: Command): void {
         source: o.source,
         target: o.target,
         quick: o.quick === true,
-        model: o.model,
+        model: o.model !== undefined ? await modelArg(o.model, o.quiet === true ? 'none' : o.progress) : undefined,
         out: o.out,
         seed: o.seed,
         splitSeed: o.splitSeed,

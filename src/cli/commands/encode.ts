@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Pooling } from '../../models/index.js';
 import { encodeFile, POOLINGS } from '../../tasks/index.js';
-import { intArg, progressOption } from '../args.js';
+import { intArg, modelArg, progressOption } from '../args.js';
 import { CliProgress, type ProgressMode } from '../../engine/progress.js';
 
 export function register(program: Command): void {
@@ -20,7 +20,8 @@ export function register(program: Command): void {
     .option('--max-length <n>', 'tokens per sequence incl. special tokens (text is truncated; default: the model limit)', intArg('--max-length', 2))
     .option('--adapter <name>', "adapter to run ('none' = no adapter; default: the folder's active adapter)")
     .addOption(progressOption())
-    .action((opts: { model: string; input: string; output: string; pooling: Pooling; batchSize: number; maxLength?: number; adapter?: string; progress: ProgressMode }) => {
+    .action(async (opts: { model: string; input: string; output: string; pooling: Pooling; batchSize: number; maxLength?: number; adapter?: string; progress: ProgressMode }) => {
+      opts.model = await modelArg(opts.model, opts.progress);
       const progress = new CliProgress(process.stderr, { mode: opts.progress });
       let started = false; // from the first encoded chunk on: a bad input line stays a one-line error
       let r: ReturnType<typeof encodeFile>;

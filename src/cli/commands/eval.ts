@@ -7,7 +7,7 @@ import { writeJsonAtomic } from '../../io/atomic.js';
 import type { Metrics } from '../../eval/types.js';
 import { evaluateFile, openForInference } from '../../train/inference.js';
 import { CliProgress, type ProgressMode } from '../../engine/progress.js';
-import { progressOption } from '../args.js';
+import { modelArg, progressOption } from '../args.js';
 
 export function formatMetrics(m: Metrics): string {
   const p = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -33,8 +33,8 @@ export function register(program: Command): void {
     .option('--output <file>', 'also write the metrics as JSON')
     .option('--json', 'print the metrics as JSON')
     .addOption(progressOption())
-    .action((o: { model: string; data: string; domain?: string; head?: string; output?: string; json?: boolean; progress: ProgressMode }) => {
-      const m = openForInference(o.model, { domain: o.domain, head: o.head });
+    .action(async (o: { model: string; data: string; domain?: string; head?: string; output?: string; json?: boolean; progress: ProgressMode }) => {
+      const m = openForInference(await modelArg(o.model, o.progress), { domain: o.domain, head: o.head });
       for (const n of m.notes) process.stderr.write(`note: ${n}\n`);
       const r = evaluateFile(m, o.data, { progress: new CliProgress(process.stderr, { mode: o.progress }) });
       if (o.output !== undefined) writeJsonAtomic(o.output, r.metrics);

@@ -1,6 +1,7 @@
 // Subcommand registry: each command lives in its own file and exports `register(program)`.
 import type { Command } from 'commander';
 import { register as registerDemo } from './demo.js';
+import { register as registerDownload } from './download.js';
 import { register as registerEncode } from './encode.js';
 import { register as registerInspect } from './inspect.js';
 import { register as registerPretrain } from './pretrain.js';
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerPredict(program);
   registerVocab(program);
   registerDemo(program);
+  registerDownload(program);
 }

@@ -2,7 +2,7 @@
 // as text, or as JSON.
 import type { Command } from 'commander';
 import { inspectModel, type InspectReport } from '../../tasks/index.js';
-import { intArg } from '../args.js';
+import { intArg, modelArg } from '../args.js';
 import { formatCount } from '../../engine/format.js';
 
 function fmtBytes(n: number): string {
@@ -85,11 +85,11 @@ export function register(program: Command): void {
   program
     .command('inspect')
     .description('show a model folder: architecture, parameter counts per group, adapters, heads, tokenizer')
-    .argument('<model_dir>', 'Hugging Face / adaptext model folder, a run checkpoint, or a run folder (latest stage)')
+    .argument('<model_dir>', 'Hugging Face / adaptext model folder, a run checkpoint, a run folder (latest stage), or a hub model id (org/name[@revision])')
     .option('--json', 'print the report as JSON')
     .option('--freeze-layers <n>', 'count trainable parameters as if embeddings + the lower n layers were frozen', intArg('--freeze-layers', 0))
-    .action((dir: string, o: { json?: boolean; freezeLayers?: number }) => {
-      const report = inspectModel(dir, { freezeLayers: o.freezeLayers });
+    .action(async (dir: string, o: { json?: boolean; freezeLayers?: number }) => {
+      const report = inspectModel(await modelArg(dir), { freezeLayers: o.freezeLayers });
       process.stdout.write(o.json === true ? JSON.stringify(report, null, 2) + '\n' : formatInspect(report));
     });
 }

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { openForInference, predictFile } from '../../train/inference.js';
 import { CliProgress, type ProgressMode } from '../../engine/progress.js';
-import { progressOption } from '../args.js';
+import { modelArg, progressOption } from '../args.js';
 
 let epipeHandled = false;
 
@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .option('--head <name>', 'task head to use')
     .option('--output <file>', 'write JSON Lines here (default: stdout)')
     .addOption(progressOption())
-    .action((o: { model: string; input: string; domain?: string; head?: string; output?: string; progress: ProgressMode }) => {
+    .action(async (o: { model: string; input: string; domain?: string; head?: string; output?: string; progress: ProgressMode }) => {
       // `adaptext predict ... | head`: a closed pipe ends the output quietly, not with a stack trace.
       if (o.output === undefined && !epipeHandled) {
         epipeHandled = true;
@@ -29,7 +29,7 @@ export function register(program: Command): void {
           throw e;
         });
       }
-      const m = openForInference(o.model, { domain: o.domain, head: o.head });
+      const m = openForInference(await modelArg(o.model, o.progress), { domain: o.domain, head: o.head });
       for (const n of m.notes) process.stderr.write(`note: ${n}\n`);
       const progress = new CliProgress(process.stderr, { mode: o.progress });
       const r = predictFile(m, o.input, { output: o.output, write: (l) => process.stdout.write(l + '\n'), progress });

@@ -5,7 +5,9 @@
 // the flag that gave it): --model, --output, --seed, --ablation, --vocab-top-k, and the general
 // --set key.path=value (repeatable), e.g. --set stage1.epochs=2 --set stage2.loss_weights.domain=0.1.
 import { Option, type Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseModelId } from '../../hub/index.js';
 import { loadPipelineConfig, parseSetFlag, type Override } from '../../train/config.js';
 import { resumePipeline, trainPipeline, type PipelineResult } from '../../train/pipeline.js';
 import { InterruptedError } from '../../train/trainer.js';
@@ -62,7 +64,8 @@ export async function runTrain(o: TrainFlags, stop?: StopRequest): Promise<Pipel
   }
   if (o.config === undefined) throw new UsageError('missing --config FILE (or --resume RUN)');
   const overrides: Override[] = [];
-  if (o.model !== undefined) overrides.push({ path: 'model', value: resolve(o.model), origin: '--model' });
+  // a hub model id stays an id (trainPipeline fetches it); a folder becomes absolute
+  if (o.model !== undefined) overrides.push({ path: 'model', value: existsSync(o.model) || parseModelId(o.model) === null ? resolve(o.model) : o.model, origin: '--model' });
   if (o.output !== undefined) overrides.push({ path: 'output', value: resolve(o.output), origin: '--output' });
   if (o.seed !== undefined) overrides.push({ path: 'seed', value: o.seed, origin: '--seed' });
   if (o.ablation === true) overrides.push({ path: 'ablation', value: true, origin: '--ablation' });
@@ -81,7 +84,7 @@ export function register(program: Command): void {
     .description('run the three-stage transfer pipeline (source warm-up, MLM+DANN alignment, few-shot target) from a config file')
     .option('--config <file>', 'pipeline config (YAML or JSON; see examples/)')
     .option('--resume <run>', 'continue an interrupted run from its last checkpoint (same seed => same final metrics)')
-    .option('--model <dir>', 'override `model` (with --resume: refuse to continue if this is not the run\'s model)')
+    .option('--model <dir>', 'override `model`: a folder or a hub model id (with --resume: refuse to continue if this is not the run\'s model)')
     .option('--output <dir>', 'override `output` (the run folder)')
     .option('--seed <n>', 'override `seed`', intArg('--seed', 0))
     .option('--ablation', 'also train few-shot-only from the raw backbone and write the ablation table')
