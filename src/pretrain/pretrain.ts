@@ -90,6 +90,9 @@ export function scratchConfig(o: PretrainOptions, vocabSize: number, padId: numb
   };
 }
 
+/** The masking rate of every held-out evaluation, whatever the training rate. */
+export const HELDOUT_MLM_PROBABILITY = 0.15;
+
 /** Held-out MLM loss with a fixed masking seed and no dropout (comparable across steps and runs). */
 export function heldoutLoss(model: AdapterModel, head: string, p: PackedCorpus, tok: Tokenizer, masker: MlmMasker, maxSequences: number, batchSize: number): { loss: number; predictions: number } {
   if (Math.min(p.numSequences, maxSequences) === 0) return { loss: NaN, predictions: 0 };
@@ -273,6 +276,8 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     schedule: linearWarmupDecaySchedule(o.warmupSteps, o.totalSteps),
   });
   const masker = MlmMasker.fromTokenizer(tok, { probability: o.mlmProbability });
+  // held-out loss always at BERT's 15%, so runs with another training rate stay comparable
+  const heldoutMasker = o.mlmProbability === HELDOUT_MLM_PROBABILITY ? masker : MlmMasker.fromTokenizer(tok, { probability: HELDOUT_MLM_PROBABILITY });
   // a stream of batches: the loop's one endless epoch; the data position is the batch stream's own
   const pos: LoopPosition = { step: 0, epoch: 0, batchInEpoch: 0 };
   let tokensSeen = 0;
@@ -308,7 +313,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
 
   const evaluate = (): EvalResult[] => {
     const res = held.map((h) => {
-      const r = heldoutLoss(model, mlmHead, h.corpus, tok, masker, o.heldoutSequences, o.batchSize);
+      const r = heldoutLoss(model, mlmHead, h.corpus, tok, heldoutMasker, o.heldoutSequences, o.batchSize);
       return { file: h.file, loss: r.loss, perplexity: Math.exp(r.loss), predictions: r.predictions };
     });
     for (const r of res) log({ type: 'heldout', file: r.file, loss: r.loss, perplexity: r.perplexity, predictions: r.predictions });

@@ -197,6 +197,18 @@ test('continued pretraining from an HF folder, and refusals', async () => {
   await assert.rejects(pretrain(tinyOptions(join(tmp, 'bad3'), { model: fullOut, maxLength: 128 }), quiet), /--max-length 128 exceeds the model's max_position_embeddings 64/);
 });
 
+test('held-out loss is measured at 15% masking whatever the training rate (runs with other rates stay comparable)', async () => {
+  const heldout = async (name: string, mlmProbability: number) => {
+    const out = join(tmp, name);
+    await pretrain(tinyOptions(out, { model: fullOut, inputs: [BOOKS], heldout: [KITCHEN], maxSteps: 1, totalSteps: 1, warmupSteps: 0, mlmProbability }), quiet);
+    return readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; step: number; loss: number; predictions: number }).find((o) => o.type === 'heldout' && o.step === 0)!;
+  };
+  const a = await heldout('mask15', 0.15);
+  const b = await heldout('mask40', 0.4);
+  assert.equal(b.predictions, a.predictions);
+  assert.equal(b.loss, a.loss);
+});
+
 test('never writes into a folder it did not create: not over its own --model, not into anything non-empty', async () => {
   assert.ok(fullOut !== '', 'needs the first pretraining test');
   // an HF model folder, as `cp -r models/adaptext-mini-en /tmp/m` gives it (no run.json)
