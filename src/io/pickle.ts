@@ -1,6 +1,10 @@
-// PyTorch checkpoints (`pytorch_model.bin`, `*.pt`, `*.ckpt`) are Python pickles: loading one
-// means running whatever code its author put in it. adaptext never does; it tells the user
-// how to convert the file to safetensors once, in Python, where they chose to trust it.
+// PyTorch checkpoints (`pytorch_model.bin`, `*.pt`, `*.ckpt`) are Python pickles: unpickling one
+// the ordinary way runs whatever code its author put in it. adaptext never does. A model
+// folder's `pytorch_model.bin` in torch.save's zip format is *read* by torch-checkpoint.ts, an
+// interpreter that understands only tensors and dicts (torch.load(weights_only=True)'s
+// contract) and executes nothing; every other pickle (the legacy non-zip format, `*.pt`,
+// `*.ckpt`, adapter and head `.bin` files) is refused, and the user is told how to convert the
+// file to safetensors once, in Python, where they chose to trust it.
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';

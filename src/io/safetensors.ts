@@ -263,11 +263,13 @@ function assertLittleEndianHost(): void {
   if (endianness() !== 'LE') throw new Error('safetensors: big-endian hosts are not supported (the format is little-endian)');
 }
 
-/** Convert `count` elements of `dtype` from `src` into `out[outOff..]`. `src` starts 8-aligned. */
-function convertChunk(path: string, t: SafetensorsInfo, src: Uint8Array, count: number, out: Float32Array, outOff: number): void {
+/** Convert `count` elements of `dtype` from `src` into `out[outOff..]`. `src` starts 8-aligned.
+ * Values float32 cannot hold (F64 overflow, integers above 2^24 that do not round-trip) throw
+ * `${where}: ...` (where names the file and tensor). Also used by the torch checkpoint reader. */
+export function decodeToFloat32(dtype: SafetensorsDtype, src: Uint8Array, count: number, out: Float32Array, outOff: number, where: string): void {
   const buf = src.buffer;
   const at = src.byteOffset;
-  switch (t.dtype) {
+  switch (dtype) {
     case 'F32':
       out.set(new Float32Array(buf, at, count), outOff);
       return;
@@ -295,7 +297,7 @@ function convertChunk(path: string, t: SafetensorsInfo, src: Uint8Array, count: 
         const v = s[i]!;
         const f = Math.fround(v);
         if (!Number.isFinite(f) && Number.isFinite(v)) {
-          fail(path, `tensor ${q(t.name)}: F64 value ${v} at index ${outOff + i} overflows float32`);
+          throw new Error(`${where}: F64 value ${v} at index ${outOff + i} overflows float32`);
         }
         out[outOff + i] = f;
       }
@@ -303,11 +305,11 @@ function convertChunk(path: string, t: SafetensorsInfo, src: Uint8Array, count: 
     }
     case 'I64':
     case 'U64': {
-      const s = t.dtype === 'I64' ? new BigInt64Array(buf, at, count) : new BigUint64Array(buf, at, count);
+      const s = dtype === 'I64' ? new BigInt64Array(buf, at, count) : new BigUint64Array(buf, at, count);
       for (let i = 0; i < count; i++) {
         const v = Number(s[i]!);
         if (Math.fround(v) !== v || BigInt(v) !== s[i]) {
-          fail(path, `tensor ${q(t.name)}: ${t.dtype} value ${s[i]} at index ${outOff + i} is not exactly representable as float32`);
+          throw new Error(`${where}: ${dtype} value ${s[i]} at index ${outOff + i} is not exactly representable as float32`);
         }
         out[outOff + i] = v;
       }
@@ -315,11 +317,11 @@ function convertChunk(path: string, t: SafetensorsInfo, src: Uint8Array, count: 
     }
     case 'I32':
     case 'U32': {
-      const s = t.dtype === 'I32' ? new Int32Array(buf, at, count) : new Uint32Array(buf, at, count);
+      const s = dtype === 'I32' ? new Int32Array(buf, at, count) : new Uint32Array(buf, at, count);
       for (let i = 0; i < count; i++) {
         const v = s[i]!;
         if (Math.fround(v) !== v) {
-          fail(path, `tensor ${q(t.name)}: ${t.dtype} value ${v} at index ${outOff + i} is not exactly representable as float32`);
+          throw new Error(`${where}: ${dtype} value ${v} at index ${outOff + i} is not exactly representable as float32`);
         }
         out[outOff + i] = v;
       }
@@ -341,6 +343,10 @@ function convertChunk(path: string, t: SafetensorsInfo, src: Uint8Array, count: 
       for (let i = 0; i < count; i++) out[outOff + i] = src[i] ? 1 : 0;
       return;
   }
+}
+
+function convertChunk(path: string, t: SafetensorsInfo, src: Uint8Array, count: number, out: Float32Array, outOff: number): void {
+  decodeToFloat32(t.dtype, src, count, out, outOff, `${path}: safetensors: tensor ${q(t.name)}`);
 }
 
 /**

@@ -1,10 +1,14 @@
-// Load a Hugging Face checkpoint folder (config.json + model.safetensors, or a sharded
-// model.safetensors.index.json) into an AdapterModel, plus AdapterHub adapter folders and
-// head folders. Pickle checkpoints (pytorch_model.bin) are refused, never executed.
+// Load a Hugging Face checkpoint folder (config.json + model.safetensors or a sharded
+// model.safetensors.index.json; else pytorch_model.bin or a sharded pytorch_model.bin.index.json)
+// into an AdapterModel, plus AdapterHub adapter folders and head folders. pytorch_model.bin is
+// read by src/io/torch-checkpoint.ts, which interprets the pickle without executing it (the
+// contract of torch.load(weights_only=True)); the legacy non-zip format and other pickles
+// (model.pt, model.ckpt, pytorch_adapter.bin, pytorch_model_head.bin) are refused, never executed.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
 import { refusePickle } from '../io/pickle.js';
+import { readTorchCheckpoint } from '../io/torch-checkpoint.js';
 import { loadConfig, type BertConfig } from '../io/config.js';
 import { shapeStr } from '../tensor/tensor.js';
 import { sameShape } from '../nn/module.js';
@@ -38,29 +42,48 @@ export function readModelConfig(dir: string): BertConfig {
   return loadConfig(dir);
 }
 
-/** The weight files of an HF folder: model.safetensors, or the shards listed in model.safetensors.index.json. */
-export function modelWeightFiles(dir: string): string[] {
-  const single = join(dir, 'model.safetensors');
-  if (existsSync(single)) return [single];
-  const index = join(dir, 'model.safetensors.index.json');
-  if (existsSync(index)) {
-    const obj = readJson(index) as { weight_map?: Record<string, string> };
-    if (typeof obj.weight_map !== 'object' || obj.weight_map === null) throw new Error(`${index}: missing 'weight_map'`);
-    return [...new Set(Object.values(obj.weight_map))].map((f) => join(dir, f));
+/** The shard files an HF `*.index.json` lists in its weight_map (plain names in `dir`). */
+function indexShards(dir: string, index: string): string[] {
+  const obj = readJson(index) as { weight_map?: Record<string, unknown> };
+  if (typeof obj.weight_map !== 'object' || obj.weight_map === null || Array.isArray(obj.weight_map)) throw new Error(`${index}: missing 'weight_map'`);
+  const files = [...new Set(Object.values(obj.weight_map))];
+  for (const f of files) {
+    if (typeof f !== 'string' || f === '' || basename(f) !== f || f === '..') throw new Error(`${index}: weight_map names shard ${JSON.stringify(f)}, expected a file name in the same folder`);
   }
-  for (const name of ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'model.pt', 'model.ckpt']) {
+  return (files as string[]).map((f) => join(dir, f));
+}
+
+/**
+ * The weight files of an HF folder, in order of preference: model.safetensors, the shards of
+ * model.safetensors.index.json, pytorch_model.bin, the shards of pytorch_model.bin.index.json.
+ * model.pt / model.ckpt alone are refused with the conversion command.
+ */
+export function modelWeightFiles(dir: string): string[] {
+  for (const [single, index] of [
+    ['model.safetensors', 'model.safetensors.index.json'],
+    ['pytorch_model.bin', 'pytorch_model.bin.index.json'],
+  ] as const) {
+    if (existsSync(join(dir, single))) return [join(dir, single)];
+    if (existsSync(join(dir, index))) return indexShards(dir, join(dir, index));
+  }
+  for (const name of ['model.pt', 'model.ckpt']) {
     if (existsSync(join(dir, name))) refusePickle(join(dir, name));
   }
   const files = existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir).join(', ') : '(not a directory)';
-  throw new Error(`${dir}: no model.safetensors or model.safetensors.index.json (found: ${files || 'nothing'})`);
+  throw new Error(`${dir}: no model.safetensors, model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json (found: ${files || 'nothing'})`);
 }
 
-/** All weight tensors of an HF folder (see modelWeightFiles). */
+/** One weight file: safetensors, or a torch.save zip checkpoint (read without executing it). */
+function readWeightFile(path: string): Map<string, SafetensorsTensor> {
+  return /\.safetensors$/i.test(path) ? readSafetensors(path) : readTorchCheckpoint(path);
+}
+
+/** All weight tensors of an HF folder (see modelWeightFiles); shards are merged. */
 export function readModelTensors(dir: string): Map<string, SafetensorsTensor> {
   const files = modelWeightFiles(dir);
-  if (files.length === 1) return readSafetensors(files[0]!);
+  if (files.length === 1) return readWeightFile(files[0]!);
   const out = new Map<string, SafetensorsTensor>();
-  for (const f of files) for (const [k, t] of readSafetensors(f)) out.set(k, t);
+  for (const f of files) for (const [k, t] of readWeightFile(f)) out.set(k, t);
   return out;
 }
 

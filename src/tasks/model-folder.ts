@@ -1,6 +1,7 @@
 // Opening what a user points at as "a model": the one rule `inspect`, `encode` and library
 // callers share. Accepted folders:
-//   - a plain Hugging Face folder (config.json + model.safetensors [+ tokenizer files]);
+//   - a plain Hugging Face folder (config.json + model.safetensors, or pytorch_model.bin read
+//     without executing it [+ tokenizer files]);
 //   - an adaptext model/checkpoint folder: the same + adaptext.json (adapters and flex heads
 //     inside model.safetensors) and optionally `adapters/<name>/` (AdapterHub folders) and
 //     `heads/<name>/` (head folders) saved alongside (run checkpoints, docs/run-format.md);
@@ -8,7 +9,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensorsHeader } from '../io/safetensors.js';
-import { ADAPTER_CONFIG_NAME, HEAD_CONFIG_NAME, loadAdapter, loadHead, loadModel } from '../models/index.js';
+import { readTorchCheckpointHeader } from '../io/torch-checkpoint.js';
+import { ADAPTER_CONFIG_NAME, HEAD_CONFIG_NAME, loadAdapter, loadHead, loadModel, modelWeightFiles } from '../models/index.js';
 import type { AdapterModel, LoadInfo } from '../models/index.js';
 import { loadTokenizer, type Tokenizer } from '../text/index.js';
 import { latestFinishedStage } from '../train/checkpoint.js';
@@ -102,6 +104,12 @@ function weightFiles(dir: string): { dtypes: Record<string, number>; bytes: numb
   let bytes = 0;
   for (const f of files) {
     const h = readSafetensorsHeader(join(dir, f));
+    bytes += h.fileBytes;
+    for (const t of h.tensors) dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
+  }
+  // A folder without safetensors was loaded from pytorch_model.bin (or its shards).
+  for (const f of files.length > 0 ? [] : modelWeightFiles(dir)) {
+    const h = readTorchCheckpointHeader(f);
     bytes += h.fileBytes;
     for (const t of h.tensors) dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
   }

@@ -47,14 +47,14 @@ test('missing, unexpected and mis-shaped tensors: ONE error listing each with sh
   assert.ok(msg.startsWith(dir), 'names the folder');
 });
 
-test('pytorch_model.bin is refused with the conversion command; no pickle is executed', () => {
+test('a legacy (non-zip) pytorch_model.bin is refused with the conversion command; no pickle is executed', () => {
   const dir = tmp();
   cpSync(join(FIXTURES, 'bert_tiny', 'config.json'), join(dir, 'config.json'));
   writeFileSync(join(dir, 'pytorch_model.bin'), Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x2e]));
   assert.throws(() => loadModel(dir), (e: Error) => /pytorch_model\.bin is a PyTorch pickle/.test(e.message) && /safetensors/.test(e.message) && !e.message.includes('\n'));
   const empty = tmp();
   cpSync(join(FIXTURES, 'bert_tiny', 'config.json'), join(empty, 'config.json'));
-  assert.throws(() => loadModel(empty), /no model\.safetensors or model\.safetensors\.index\.json \(found: config\.json\)/);
+  assert.throws(() => loadModel(empty), /no model\.safetensors, model\.safetensors\.index\.json, pytorch_model\.bin or pytorch_model\.bin\.index\.json \(found: config\.json\)/);
   assert.throws(() => loadModel(tmp()), /config\.json: not found/);
 });
 
