@@ -8,6 +8,7 @@
 //   <dir>/optimizer.safetensors   AdamW moments; `__metadata__.adamw` = the JSON part (step counts, groups)
 //   <dir>/trainer_state.json      the run's state (its schema is the caller's: src/train/checkpoint.ts
 //                                 for a stage, src/pretrain/state.ts for pretraining)
+//   <dir>/<name>/                 further models of the run (HF folders), e.g. generator/ of ELECTRA
 //   <dir>/<extra files>           e.g. evaluation.json, features.safetensors of a finished stage
 //   <dir>/manifest.json           SHA-1 of every file above, written last; verified on load, so a
 //                                 damaged, truncated or partly deleted checkpoint is refused, not resumed
@@ -34,6 +35,8 @@ export interface CheckpointParts<S extends object = object> {
   state: S;
   /** Extra files (name → text or bytes) written into the same folder. */
   extra?: Record<string, string | Uint8Array>;
+  /** Further models trained with the run (name → model), each saved as an HF folder `<dir>/<name>/` (e.g. ELECTRA's generator). */
+  models?: Record<string, AdapterModel>;
   /** Extra safetensors files (name → tensors). */
   tensors?: Record<string, Map<string, { shape: readonly number[]; data: Float32Array }>>;
   /** Names the run and step in the error when a weight is not finite, and what to do about it. */
@@ -47,13 +50,16 @@ export interface CheckpointParts<S extends object = object> {
  */
 export function writeCheckpoint<S extends object>(dir: string, parts: CheckpointParts<S>): void {
   const { model, tokenizer, optimizer, state, diverged: d } = parts;
-  for (const [name, p] of model.namedParameters()) {
-    if (!p.requiresGrad) continue;
-    const i = firstNonFinite(p.data);
-    if (i >= 0) throw new Error(`${d.what}: after step ${d.step} weight ${name}[${i}] is ${p.data[i]}; nothing was saved (training diverged: ${d.hint})`);
+  for (const [prefix, m] of [['', model], ...Object.entries(parts.models ?? {}).map(([n, x]) => [`${n}/`, x] as const)] as const) {
+    for (const [name, p] of m.namedParameters()) {
+      if (!p.requiresGrad) continue;
+      const i = firstNonFinite(p.data);
+      if (i >= 0) throw new Error(`${d.what}: after step ${d.step} weight ${prefix}${name}[${i}] is ${p.data[i]}; nothing was saved (training diverged: ${d.hint})`);
+    }
   }
   writeDirAtomic(dir, (tmp) => {
     saveModel(model, tmp, { tokenizer });
+    for (const [name, m] of Object.entries(parts.models ?? {})) saveModel(m, join(tmp, name), { tokenizer });
     for (const a of model.adapterNames()) saveAdapter(model, a, join(tmp, 'adapters', a));
     for (const h of model.headNames()) saveHead(model, h, join(tmp, 'heads', h));
     if (optimizer !== null) {

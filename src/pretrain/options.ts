@@ -40,6 +40,9 @@ export const PretrainSchema = v.object(
     total_steps: v.doc(v.withDefault(v.nullable(int(1)), null), 'schedule horizon: the learning rate decays linearly to 0 here (null: max_steps, else max_tokens / tokens per step, else 10000)'),
     clip: v.doc(v.withDefault(v.number({ min: 0, exclusiveMin: true }), 1.0), 'global gradient-norm clip'),
     mlm_probability: v.doc(v.withDefault(v.number({ min: 0, max: 1, exclusiveMin: true, exclusiveMax: true }), 0.15), 'share of tokens selected for masked LM (80% [MASK], 10% random, 10% kept)'),
+    objective: v.doc(v.withDefault(v.enum(['mlm', 'electra'] as const), 'mlm'), 'mlm: masked-LM (BERT); electra: replaced-token detection (Clark et al. 2020) — a small generator fills the masked positions, the model learns to tell every token original or replaced'),
+    generator_scale: v.doc(v.withDefault(v.number({ min: 0, max: 1, exclusiveMin: true }), 0.25), 'electra: the generator\'s hidden size, heads and feed-forward as a share of the model\'s (same layers, own embeddings)'),
+    rtd_weight: v.doc(v.withDefault(v.number({ min: 0, exclusiveMin: true }), 50), 'electra: weight of the replaced-token loss against the generator\'s MLM loss (the paper\'s λ)'),
     seed: v.doc(v.withDefault(int(0), 42), 'seed of the initialisation, data order, masking and dropout'),
     // ---- stop conditions (0 = none); a stopped run resumes on the same schedule
     max_steps: v.doc(v.withDefault(int(0), 0), 'stop after this many optimizer steps (0 = no limit)'),
@@ -85,6 +88,9 @@ export interface PretrainOptions {
   totalSteps: number;
   clip: number;
   mlmProbability: number;
+  objective: 'mlm' | 'electra';
+  generatorScale: number;
+  rtdWeight: number;
   seed: number;
   maxSteps: number;
   maxMinutes: number;

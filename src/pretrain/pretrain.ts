@@ -21,6 +21,7 @@
 //
 // Shape legend: B sequences per micro-batch, T max length, V vocab.
 import { resolveModelRef } from '../hub/index.js';
+import { electraForward, ensureRtdHead, GENERATOR_DIR, GENERATOR_HEAD, newGenerator, RTD_HEAD } from './electra.js';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkNewOutputDir, writeJsonAtomic, recoverDir } from '../io/atomic.js';
@@ -29,7 +30,7 @@ import { AdapterModel, loadModel, saveModel, type BertFamilyConfig } from '../mo
 import { AdamW, linearWarmupDecaySchedule, optimizerUpdate, type UpdateResult } from '../optim/index.js';
 import { MlmMasker } from '../data/index.js';
 import { IGNORE_INDEX } from '../data/examples.js';
-import { Rng, noGrad, scale, kernels } from '../tensor/index.js';
+import { Rng, noGrad, scale, kernels, type Tensor } from '../tensor/index.js';
 import { loadTokenizer, trainWordPiece, type Tokenizer } from '../text/index.js';
 import { expandInputs, readRecords } from './corpus.js';
 import { loadStream } from './data.js';
@@ -42,7 +43,7 @@ import { formatCount } from '../engine/format.js';
 import { StopRequest } from '../engine/signals.js';
 import { runLoop, type LoopPosition } from '../engine/loop.js';
 import { RUN_LOG_NAME, RunLog, type RunLogEntry } from '../engine/run-log.js';
-import { checkPretrainOptions, type PretrainOptions, type RESUME_OVERRIDABLE } from './options.js';
+import { checkPretrainOptions, PRETRAIN_DEFAULTS, type PretrainOptions, type RESUME_OVERRIDABLE } from './options.js';
 
 export interface EvalResult {
   file: string;
@@ -157,7 +158,8 @@ export async function pretrain(
     const out = resolve(given.resume);
     const runFile = join(out, RUN_FILE);
     if (!existsSync(runFile)) throw new Error(`--resume ${given.resume}: ${runFile} is missing (not a pretraining output folder)`);
-    o = { ...(JSON.parse(readFileSync(runFile, 'utf8')) as PretrainOptions), out };
+    // options added to adaptext after the run started take their defaults
+    o = { ...PRETRAIN_DEFAULTS, ...(JSON.parse(readFileSync(runFile, 'utf8')) as PretrainOptions), out };
     for (const [k, v] of Object.entries(given.overrides ?? {})) if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
   } else {
     // a hub model id: its cached snapshot folder (fetched now if needed) is what run.json records
@@ -214,13 +216,16 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   // ---------------------------------------------------------------- tokenizer + model
   let tok: Tokenizer;
   let model: AdapterModel;
-  let mlmHead: string;
+  // electra: the model is the discriminator; its MLM head (if it has one) is left as it is
+  const electra = o.objective === 'electra';
+  let mlmHead: string | null;
   const state = resuming ? readPretrainState(out) : null;
   if (state !== null) {
     const dir = checkpointDir(out);
     tok = loadTokenizer(dir);
     model = loadModel(dir, { seed: o.seed }).model;
-    mlmHead = mlmHeadOf(model) ?? (() => { throw new Error(`${dir}: checkpoint has no masked_lm head`); })();
+    mlmHead = mlmHeadOf(model);
+    if (mlmHead === null && !electra) throw new Error(`${dir}: checkpoint has no masked_lm head`);
   } else if (o.model !== null) {
     tok = loadTokenizer(o.model);
     model = loadModel(o.model, { seed: o.seed }).model;
@@ -228,7 +233,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
       throw new Error(`--model ${o.model}: tokenizer has ${tok.vocabSize} ids but the model's vocab_size is ${model.cfg.vocabSize}`);
     }
     const existing = mlmHeadOf(model);
-    if (existing !== null) mlmHead = existing;
+    if (existing !== null || electra) mlmHead = existing;
     else {
       model.addHead(MLM_HEAD, { type: 'masked_lm' }, { main: true });
       mlmHead = MLM_HEAD;
@@ -242,11 +247,24 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     };
     tok = trainWordPiece(texts(), { vocabSize: o.vocabSize, lowercase: o.lowercase, modelMaxLength: o.maxLength });
     model = new AdapterModel(scratchConfig(o, tok.vocabSize, tok.specialIds.pad), { seed: o.seed });
-    model.addHead(MLM_HEAD, { type: 'masked_lm' }, { main: true });
-    mlmHead = MLM_HEAD;
+    mlmHead = null;
+    if (!electra) {
+      model.addHead(MLM_HEAD, { type: 'masked_lm' }, { main: true });
+      mlmHead = MLM_HEAD;
+    }
   }
-  model.setMainHead(mlmHead);
-  model.setActiveHeads([mlmHead]);
+  let generator: AdapterModel | null = null;
+  if (electra) {
+    ensureRtdHead(model);
+    // an MLM head the model came with gets no gradient from replaced-token detection
+    if (mlmHead !== null) for (const p of model.getHead(mlmHead).parameters()) p.setTrainable(false);
+    generator = state !== null ? loadModel(join(checkpointDir(out), GENERATOR_DIR), { seed: o.seed + 2 }).model : newGenerator(model.config, o.generatorScale, o.seed + 2);
+    generator.assignParameterNames('generator.'); // optimizer state is keyed by name: apart from the model's
+    generator.train(true);
+  }
+  const mainHead = electra ? RTD_HEAD : mlmHead!;
+  model.setMainHead(mainHead);
+  model.setActiveHeads([mainHead]);
   if (!resuming) writeJsonAtomic(join(out, RUN_FILE), { ...o, out: undefined });
 
   // ---------------------------------------------------------------- data
@@ -269,8 +287,11 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   );
 
   // ---------------------------------------------------------------- optimiser
-  const params = model.parameters().filter((p) => p.requiresGrad);
-  const opt = new AdamW([{ name: 'all', params, lr: o.lr, weightDecay: o.weightDecay, noDecayOnBiasAndNorm: true }], {
+  const modelParams = model.parameters().filter((p) => p.requiresGrad);
+  const genParams = generator?.parameters().filter((p) => p.requiresGrad) ?? [];
+  const params = [...modelParams, ...genParams];
+  const group = (name: string, ps: typeof params) => ({ name, params: ps, lr: o.lr, weightDecay: o.weightDecay, noDecayOnBiasAndNorm: true });
+  const opt = new AdamW([group('all', modelParams), ...(generator !== null ? [group('generator', genParams)] : [])], {
     betas: [0.9, 0.98],
     eps: 1e-6,
     schedule: linearWarmupDecaySchedule(o.warmupSteps, o.totalSteps),
@@ -294,6 +315,10 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     start = state.position;
     maskRng.setState(state.rng.mlm);
     model.rng.setState(state.rng.model);
+    if (generator !== null) {
+      if (state.rng.generator === undefined) throw new Error(`${checkpointDir(out)}: an electra run's state has no generator rng`);
+      generator.rng.setState(state.rng.generator);
+    }
     elapsedBefore = state.elapsedSeconds;
     runLog.truncate(state.logLines);
     log({ type: 'resume' });
@@ -302,7 +327,8 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     log({
       type: 'start',
       config: model.config,
-      parameters: params.reduce((a, p) => a + p.data.length, 0),
+      parameters: modelParams.reduce((a, p) => a + p.data.length, 0),
+      ...(generator !== null ? { objective: 'electra', generatorConfig: generator.config, generatorParameters: genParams.reduce((a, p) => a + p.data.length, 0) } : {}),
       trainTokens: train.info.tokens,
       trainSequences: corpus.numSequences,
       options: { ...o, out: undefined },
@@ -313,7 +339,8 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
 
   const evaluate = (): EvalResult[] => {
     const res = held.map((h) => {
-      const r = heldoutLoss(model, mlmHead, h.corpus, tok, heldoutMasker, o.heldoutSequences, o.batchSize);
+      // electra: the generator's masked-LM loss (the discriminator predicts no tokens)
+      const r = generator !== null ? heldoutLoss(generator, GENERATOR_HEAD, h.corpus, tok, heldoutMasker, o.heldoutSequences, o.batchSize) : heldoutLoss(model, mlmHead!, h.corpus, tok, heldoutMasker, o.heldoutSequences, o.batchSize);
       return { file: h.file, loss: r.loss, perplexity: Math.exp(r.loss), predictions: r.predictions };
     });
     for (const r of res) log({ type: 'heldout', file: r.file, loss: r.loss, perplexity: r.perplexity, predictions: r.predictions });
@@ -327,7 +354,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     // logged first, so the checkpoint's log length includes its own record (the store then refuses
     // non-finite weights before writing anything)
     log({ type: 'checkpoint', reason: why });
-    savePretrainCheckpoint(out, model, tok, opt, { step: pos.step, tokensSeen, position: batches.position, rng: { model: model.rng.getState(), mlm: maskRng.getState() }, elapsedSeconds: elapsed(), logLines: runLog.lines });
+    savePretrainCheckpoint(out, model, tok, opt, { step: pos.step, tokensSeen, position: batches.position, rng: { model: model.rng.getState(), mlm: maskRng.getState(), ...(generator !== null ? { generator: generator.rng.getState() } : {}) }, elapsedSeconds: elapsed(), logLines: runLog.lines }, generator !== null ? { [GENERATOR_DIR]: generator } : {});
     publishModel(out);
   };
 
@@ -335,6 +362,9 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   const stop = hooks.stop ?? new StopRequest(print).install('pretrain');
 
   const stepTokens = o.batchSize * o.maxLength * o.gradAccum;
+  // electra: window means of the two losses, the discriminator's accuracy and the replaced share (the step record)
+  const electraWindow = { generatorLoss: 0, rtdLoss: 0, rtdAccuracy: 0, replaced: 0 };
+  const special = new Set([tok.specialIds.cls, tok.specialIds.sep, tok.specialIds.pad]);
   const losses: Array<{ step: number; loss: number }> = [];
   let lastEval: EvalResult[] = [];
   let lastCheckpointAt = Date.now();
@@ -367,8 +397,16 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
         let stepLoss = 0;
         for (let micro = 0; micro < o.gradAccum; micro++) {
           const batch = batches.next(o.batchSize);
-          const outp = model.forward({ inputIds: batch.inputIds, shape: [batch.B, batch.T] }, { heads: [mlmHead], labels: { [mlmHead]: batch.mlmLabels! } });
-          const loss = outp.loss!;
+          let loss: Tensor;
+          if (generator !== null) {
+            // the generator's samples come from the masking stream: resumed runs replay them exactly
+            const e = electraForward(generator, model, batch, special, maskRng, o.rtdWeight);
+            loss = e.loss;
+            electraWindow.generatorLoss += e.generatorLoss / o.gradAccum;
+            electraWindow.rtdLoss += e.rtdLoss / o.gradAccum;
+            electraWindow.rtdAccuracy += e.rtdAccuracy / o.gradAccum;
+            electraWindow.replaced += e.replaced / o.gradAccum;
+          } else loss = model.forward({ inputIds: batch.inputIds, shape: [batch.B, batch.T] }, { heads: [mlmHead!], labels: { [mlmHead!]: batch.mlmLabels! } }).loss!;
           if (!Number.isFinite(loss.data[0]!)) throw new Error(`pretrain: loss is ${loss.data[0]} at step ${pos.step + 1} (diverged; lower --lr or raise --warmup-steps)`);
           stepLoss += loss.data[0]! / o.gradAccum;
           (o.gradAccum === 1 ? loss : scale(loss, 1 / o.gradAccum)).backward();
@@ -389,7 +427,9 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
           const lr = update.lrs['all']!;
           losses.push({ step, loss: mean });
           // `loss`: mean over the `steps` steps since the last step record; the other fields are this step's
-          log({ type: 'step', epoch: batches.position.epoch, loss: mean, steps: windowSteps, lr, gradNorm: update.gradNorm, tokensPerSecond: tps, elapsedSeconds: elapsed() });
+          const rtd = generator !== null ? Object.fromEntries(Object.entries(electraWindow).map(([k, x]) => [k, x / windowSteps])) : {};
+          log({ type: 'step', epoch: batches.position.epoch, loss: mean, steps: windowSteps, lr, gradNorm: update.gradNorm, tokensPerSecond: tps, elapsedSeconds: elapsed(), ...rtd });
+          for (const k of Object.keys(electraWindow) as Array<keyof typeof electraWindow>) electraWindow[k] = 0;
           bar.update(step, { loss: mean, lr, tok_s: tps, epoch: batches.position.epoch });
           windowLoss = 0;
           windowSteps = 0;
@@ -400,7 +440,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
         const afterStep = Date.now();
         if (o.evalEvery > 0 && step % o.evalEvery === 0 && held.length > 0) lastEval = evaluate();
         if (o.snapshotEvery > 0 && step % o.snapshotEvery === 0) {
-          saveModel(model, join(out, 'snapshots', `step-${String(step).padStart(7, '0')}`), { mainHead: mlmHead, tokenizer: tok, dtype: 'F16' });
+          saveModel(model, join(out, 'snapshots', `step-${String(step).padStart(7, '0')}`), { mainHead, tokenizer: tok, dtype: 'F16' });
           log({ type: 'snapshot' });
         }
         const byStep = o.checkpointEvery > 0 && step % o.checkpointEvery === 0;

@@ -1,6 +1,6 @@
 // The resumable state of a pretraining run: OUT/checkpoint/ is a checkpoint of the shared store
-// (src/checkpoint/store.ts — the HF model folder with its MLM head, optimizer.safetensors, a
-// manifest) whose trainer_state.json is this state: format/version, step, tokens seen, data
+// (src/checkpoint/store.ts — the HF model folder with its MLM head, or with ELECTRA its
+// replaced-token head and the generator in generator/, optimizer.safetensors, a manifest) whose trainer_state.json is this state: format/version, step, tokens seen, data
 // position, RNG states (masking, dropout), elapsed time, log length. Everything needed to
 // continue *exactly* is in it; the run's options are in OUT/run.json.
 import { existsSync } from 'node:fs';
@@ -30,8 +30,9 @@ export interface PretrainState {
   /** Tokens fed to the model (incl. [CLS]/[SEP]; packed sequences have no padding). */
   tokensSeen: number;
   position: DataPosition;
-  /** Rng.getState() of the model's generator (dropout) and of the MLM masking stream. */
-  rng: { model: number[]; mlm: number[] };
+  /** Rng.getState() of the model's generator (dropout), of the MLM masking stream (also ELECTRA's
+   * token sampling) and, with objective electra, of the generator model's dropout. */
+  rng: { model: number[]; mlm: number[]; generator?: number[] };
   /** Training seconds across all sessions of the run. */
   elapsedSeconds: number;
   /** log.jsonl lines when this checkpoint was taken (a resumed run cuts the log back to them). */
@@ -46,7 +47,7 @@ const StateSchema = v.object({
   step: v.integer({ min: 0 }),
   tokensSeen: v.integer({ min: 0 }),
   position: v.object({ epoch: v.integer({ min: 0 }), cursor: v.integer({ min: 0 }) }),
-  rng: v.object({ model: RngState, mlm: RngState }),
+  rng: v.object({ model: RngState, mlm: RngState, generator: v.optional(RngState) }),
   elapsedSeconds: v.number({ min: 0 }),
   logLines: v.integer({ min: 0 }),
   savedAt: v.string(),
@@ -56,9 +57,10 @@ export function checkpointDir(out: string): string {
   return join(out, 'checkpoint');
 }
 
-export function savePretrainCheckpoint(out: string, model: AdapterModel, tokenizer: Tokenizer, optimizer: AdamW, st: Omit<PretrainState, 'format' | 'version' | 'savedAt'>): void {
+export function savePretrainCheckpoint(out: string, model: AdapterModel, tokenizer: Tokenizer, optimizer: AdamW, st: Omit<PretrainState, 'format' | 'version' | 'savedAt'>, models: Record<string, AdapterModel> = {}): void {
   writeCheckpoint(checkpointDir(out), {
     model,
+    models,
     tokenizer,
     optimizer,
     state: { format: STATE_FORMAT, version: STATE_VERSION, ...st, savedAt: new Date().toISOString() },

@@ -209,6 +209,38 @@ test('held-out loss is measured at 15% masking whatever the training rate (runs 
   assert.equal(b.loss, a.loss);
 });
 
+test('electra: replaced-token detection from scratch learns, saves the generator with the checkpoint, publishes a BERT encoder, resumes bit-identical', async () => {
+  const full = join(tmp, 'electra-full');
+  const opts = (out: string, over: Partial<PretrainOptions> = {}) => tinyOptions(out, { objective: 'electra', generatorScale: 0.5, maxSteps: 24, totalSteps: 24, evalEvery: 12, ...over });
+  const r = await pretrain(opts(full), quiet);
+  assert.equal(r.step, 24);
+  const steps = readFileSync(join(full, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>).filter((o) => o.type === 'step');
+  const first = steps[0]!;
+  const last = steps.at(-1)!;
+  for (const k of ['generatorLoss', 'rtdLoss', 'rtdAccuracy', 'replaced']) assert.equal(typeof last[k], 'number', `step record has ${k}`);
+  assert.ok((last['rtdLoss'] as number) < (first['rtdLoss'] as number), `rtd loss ${first['rtdLoss']} -> ${last['rtdLoss']}`);
+  assert.ok((last['generatorLoss'] as number) < (first['generatorLoss'] as number), `generator loss ${first['generatorLoss']} -> ${last['generatorLoss']}`);
+  assert.ok((last['replaced'] as number) > 0.05 && (last['replaced'] as number) <= 0.16, `replaced share ${last['replaced']} (at most the 15% masked)`);
+  // the published model: the discriminator, a plain BERT with the 2-way replaced-token head; the generator beside it in the checkpoint
+  const { model } = loadModel(full);
+  assert.deepEqual(model.headNames(), ['rtd']);
+  assert.equal(JSON.parse(readFileSync(join(full, 'config.json'), 'utf8')).architectures[0], 'BertForTokenClassification');
+  const gen = loadModel(join(full, 'checkpoint', 'generator')).model;
+  assert.equal(gen.cfg.hiddenSize, 16);
+  assert.equal(gen.cfg.numLayers, model.cfg.numLayers);
+  // stopped at step 10 and resumed: the same weights (both models) and losses as the uninterrupted run
+  const out = join(tmp, 'electra-resumed');
+  await pretrain(opts(out), { ...quiet, afterStep: (s) => s === 10 });
+  const second = await pretrain({ resume: out }, quiet);
+  assert.equal(second.step, 24);
+  for (const [dir, ref] of [[out, full], [join(out, 'checkpoint', 'generator'), join(full, 'checkpoint', 'generator')]] as const) {
+    const a = readModelTensors(ref);
+    const b = readModelTensors(dir);
+    for (const [k, t] of a) assert.deepEqual(b.get(k)!.data, t.data, `${dir}: ${k} differs after resume`);
+  }
+  assert.deepEqual(second.losses, r.losses.filter((l) => l.step > 10));
+});
+
 test('never writes into a folder it did not create: not over its own --model, not into anything non-empty', async () => {
   assert.ok(fullOut !== '', 'needs the first pretraining test');
   // an HF model folder, as `cp -r models/adaptext-mini-en /tmp/m` gives it (no run.json)
