@@ -25,6 +25,10 @@ export type { PipelineConfig, Override, PipelineOptions, PipelineResult } from '
 export { openForInference, predictFile, evaluateFile } from './train/index.js';
 export type { InferenceModel } from './train/index.js';
 
+// ---- Hugging Face Hub model ids (the shared cache, downloads, offline use)
+export { downloadModel, resolveModelRef, parseModelId } from './hub/index.js';
+export type { DownloadedModel, HubOptions, ModelId } from './hub/index.js';
+
 // ---- model-folder tasks (`adaptext inspect` / `encode` / `vocab extend`)
 export { openModelFolder, inspectModel, encodeFile, vocabExtend } from './tasks/index.js';
 export type { OpenedModel, InspectReport, EncodeFileOptions, EncodeFileResult, VocabExtendOptions } from './tasks/index.js';

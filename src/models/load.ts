@@ -23,6 +23,7 @@ import { specFromHeadConfig } from './heads.js';
 import type { AdapterModel } from './model.js';
 import { READ_LIMITS, readInputText } from '../io/read.js';
 import { parseJson } from '../io/validate.js';
+import { localModelDir } from '../hub/model.js';
 
 export const HEAD_CONFIG_NAME = 'head_config.json';
 export const HEAD_WEIGHTS_NAME = 'model_head.safetensors';
@@ -88,10 +89,11 @@ export function readModelTensors(dir: string): Map<string, SafetensorsTensor> {
 }
 
 /**
- * Load an HF BERT/RoBERTa folder. Returns the model (eval mode off: train() is the default, call
+ * Load an HF BERT/RoBERTa folder (or a hub model id already in the Hugging Face cache). Returns the model (eval mode off: train() is the default, call
  * eval() for inference) and what was skipped or initialised. One error lists every problem.
  */
-export function loadModel(dir: string, opts: LoadModelOptions = {}): { model: AdapterModel; info: LoadInfo } {
+export function loadModel(ref: string, opts: LoadModelOptions = {}): { model: AdapterModel; info: LoadInfo } {
+  const dir = localModelDir(ref); // a hub model id: its cached snapshot (downloadModel fetches it)
   const config = readModelConfig(dir);
   const tensors = readModelTensors(dir);
   const sidecarPath = join(dir, SIDECAR_NAME);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cachedModelDir, downloadModel, hubCacheDir, parseModelId, repoFolderName, resolveHubOptions, resolveModelRef } from '../../src/hub/index.js';
 import { loadModel } from '../../src/models/index.js';
+import { loadTokenizer } from '../../src/text/index.js';
 import { noGrad } from '../../src/tensor/index.js';
 import { gitSha1, sha256, startFakeHub, type FakeHub } from '../support/hub-server.js';
 import { tinyBertFolder } from '../support/tiny-model.js';
@@ -163,5 +164,22 @@ describe('downloadModel against a local hub', () => {
     const cache = tmp();
     assert.equal(await resolveModelRef('org/tiny', opts(cache)), join(cache, 'models--org--tiny', 'snapshots', COMMIT));
     await assert.rejects(resolveModelRef('./no/such/dir', opts(cache)), /no such folder, and not a Hugging Face model id/);
+  });
+});
+
+describe('synchronous loaders with a model id', () => {
+  it('loadModel and loadTokenizer read a cached id; an id not cached says how to fetch it', async () => {
+    const cache = tmp();
+    const saved = process.env['HF_HUB_CACHE'];
+    process.env['HF_HUB_CACHE'] = cache;
+    try {
+      assert.throws(() => loadModel('org/tiny'), /org\/tiny: no such folder, and as a Hugging Face model id it is not in the cache .*; fetch it first: adaptext download org\/tiny/);
+      await downloadModel('org/tiny', opts(cache));
+      assert.deepEqual(forward('org/tiny'), forward(modelDir));
+      assert.equal(loadTokenizer('org/tiny').vocabSize, loadTokenizer(modelDir).vocabSize);
+    } finally {
+      if (saved === undefined) delete process.env['HF_HUB_CACHE'];
+      else process.env['HF_HUB_CACHE'] = saved;
+    }
   });
 });
