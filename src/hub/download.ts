@@ -147,11 +147,14 @@ function hashFilePrefix(hash: Hash, path: string, bytes: number): void {
 }
 
 const ATTEMPTS = 4;
+const PROGRESS_MIN_BYTES = 1 << 20;
 
 /** GET `meta.url` into `blob` via `blob.incomplete` (step 2 of the file header). */
 async function fetchBlob(o: ResolvedHubOptions, meta: Extract<FileMeta, { exists: true }>, blob: string, label: string, shown: string): Promise<void> {
   const part = `${blob}.incomplete`;
-  o.progress.start(`download ${shown}`, meta.size, 0, 'bytes');
+  // a bar for the files worth waiting for (weights, large tokenizer files), not for every config file
+  const progress = meta.size >= PROGRESS_MIN_BYTES ? o.progress : silentProgress;
+  progress.start(`download ${shown}`, meta.size, 0, 'bytes');
   let lastError: unknown = null;
   try {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -170,14 +173,14 @@ async function fetchBlob(o: ResolvedHubOptions, meta: Extract<FileMeta, { exists
       const fd = openSync(part, have > 0 ? 'a' : 'w');
       let done = have;
       try {
-        o.progress.update(done);
+        progress.update(done);
         const reader = res.body!.getReader();
         for (;;) {
           const { done: end, value } = await reader.read();
           if (end) break;
           writeSync(fd, value);
           done += value.byteLength;
-          o.progress.update(done);
+          progress.update(done);
         }
       } catch (e) {
         lastError = e; // a cut connection: resume from what arrived
@@ -194,7 +197,7 @@ async function fetchBlob(o: ResolvedHubOptions, meta: Extract<FileMeta, { exists
       return;
     }
   } finally {
-    o.progress.end();
+    progress.end();
   }
   throw new Error(`${label}: download failed after ${ATTEMPTS} attempts (${(lastError as Error | null)?.message ?? 'unknown error'}); run the command again to resume from ${part}`, { cause: lastError });
 }

@@ -43,7 +43,7 @@ test('adaptext download: cold, warm, offline; inspect and encode take the id', a
   assert.equal(cold.code, 0, cold.stderr);
   assert.equal(cold.stdout, snapshot + '\n');
   assert.match(cold.stderr, new RegExp(`org/tiny: commit ${COMMIT}, (\\d+) files \\(\\1 fetched, 0 cached\\)`));
-  assert.match(cold.stderr, /download org\/tiny\/model\.safetensors: 0\/\d+ bytes/);
+  // (a progress bar only for files of 1 MiB or more: this tiny model has none)
 
   const warm = await cli(['download', 'org/tiny', '--progress', 'none'], env);
   assert.equal(warm.stdout, snapshot + '\n');
