@@ -1,7 +1,8 @@
 // adaptext side of `npm run bench:model` (one scenario per process, so VmHWM is its own):
 //
-//   node --import tsx bench/model/adaptext-side.ts --scenario a|b|c [--warmup 2] [--iters 5]
+//   node --import tsx bench/model/adaptext-side.ts --scenario a|b|c|d [--warmup 2] [--iters 5]
 //        [--breakdown-iters 2] [--zero-grad drop|fill] [--dropout P] [--batch B] [--seq T] [--hidden H --layers L --heads A --intermediate I --vocab V]
+//        [--model-config FILE] [--mlm-decoder masked|full]   (d only)
 //
 // Prints ONE JSON line: per-step times (clean run), median, peak RSS, GC time, and a breakdown
 // from extra steps run with every kernels() method wrapped in a timer (the proxy is installed
@@ -12,17 +13,30 @@
 //   b  seq_bn adapters (reduction 16) in layers 6-11 + classification head trainable, the rest
 //      frozen (trainOnly): no weight gradients, and no backward below layer 6
 //   c  inference: eval(), noGrad, logits only, batch 32
+//   d  pretraining step of the bundled backbone: the architecture of --model-config (default
+//      models/adaptext-mini-en/config.json), the library's own random init (seed 42), a tied
+//      masked_lm head, batch 32 x 128, 15% of positions labelled (mlmBatch(), the same positions
+//      as torch_peer.py), and the per-step calls of `adaptext pretrain` (src/pretrain/pretrain.ts):
+//      model.forward with the MLM labels, loss.backward(), optimizerUpdate() (global grad-norm
+//      clip 1.0, AdamW betas 0.9/0.98, eps 1e-6, weight decay 0.01 except biases/LayerNorm,
+//      linear warm-up/decay schedule, gradients dropped). The decoder is applied as pretraining
+//      applies it: only at the labelled positions (--mlm-decoder full: at every position, the
+//      masked_lm head's sparseLogits: false, a what-if). --zero-grad does not apply to d.
 import { PerformanceObserver } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AdapterModel } from '../../src/models/index.js';
 import type { BertFamilyConfig } from '../../src/models/index.js';
-import { AdamW } from '../../src/optim/index.js';
+import { AdamW, linearWarmupDecaySchedule, optimizerUpdate } from '../../src/optim/index.js';
 import { kernels, noGrad } from '../../src/tensor/index.js';
 import type { Kernels } from '../../src/tensor/index.js';
 import { loadNativeAddon } from '../../src/tensor/kernels/native.js';
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
 interface Args {
-  scenario: 'a' | 'b' | 'c';
+  scenario: 'a' | 'b' | 'c' | 'd';
   warmup: number;
   iters: number;
   breakdownIters: number;
@@ -40,6 +54,10 @@ interface Args {
   zeroGrad: 'drop' | 'fill';
   /** hidden + attention dropout (what-if runs: 0 shows what dropout costs). */
   dropout: number;
+  /** d: the HF config.json whose architecture is pretrained. */
+  modelConfig: string;
+  /** d: decoder over the labelled positions only (pretraining's way) or over all of them (HF's). */
+  mlmDecoder: 'masked' | 'full';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -48,6 +66,8 @@ function parseArgs(argv: string[]): Args {
     hidden: 768, layers: 12, heads: 12, intermediate: 3072, vocab: 21128, frozenLayers: 6, reduction: 16,
     zeroGrad: 'drop',
     dropout: 0.1,
+    modelConfig: join(ROOT, 'models', 'adaptext-mini-en', 'config.json'),
+    mlmDecoder: 'masked',
   };
   const num: Record<string, keyof Args> = {
     '--warmup': 'warmup', '--iters': 'iters', '--breakdown-iters': 'breakdownIters', '--batch': 'batch', '--seq': 'seq',
@@ -59,8 +79,13 @@ function parseArgs(argv: string[]): Args {
     const v = argv[++i];
     if (v === undefined) throw new Error(`adaptext-side: ${k} needs a value`);
     if (k === '--scenario') {
-      if (v !== 'a' && v !== 'b' && v !== 'c') throw new Error(`adaptext-side: --scenario must be a, b or c, got ${v}`);
+      if (v !== 'a' && v !== 'b' && v !== 'c' && v !== 'd') throw new Error(`adaptext-side: --scenario must be a, b, c or d, got ${v}`);
       a.scenario = v;
+    } else if (k === '--model-config') {
+      a.modelConfig = v;
+    } else if (k === '--mlm-decoder') {
+      if (v !== 'masked' && v !== 'full') throw new Error(`adaptext-side: --mlm-decoder must be masked or full, got ${v}`);
+      a.mlmDecoder = v;
     } else if (k === '--dropout') {
       const p = Number(v);
       if (!(p >= 0 && p < 1)) throw new Error(`adaptext-side: --dropout must be in [0, 1), got ${v}`);
@@ -163,13 +188,112 @@ function installTimingProxy(k: Kernels): { stats: Map<string, KernelStat>; gemmS
   };
 }
 
+// ---- scenario d: the pretraining step -------------------------------------------------------
+
+interface Setup {
+  model: AdapterModel;
+  trainable: ReturnType<AdapterModel['parameters']>;
+  step: () => void;
+  B: number;
+  T: number;
+  extra: Record<string, unknown>;
+}
+
+
+/** murmur3 fmix32 of seed + (i+1)*golden ratio: a counter-based stream torch_peer.py reproduces bit for bit. */
+export function hash32(seed: number, i: number): number {
+  let x = (seed + Math.imul(i + 1, 0x9e3779b9)) >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/** The MLM batch of scenario d (same on both sides; torch_peer.py mlm_batch): token ids in
+ * [5, V) (above the special tokens), each position labelled with probability `p` (hash of
+ * position 2i+1 below p * 2^32; label = its token, input = [MASK] id 4), -100 elsewhere. */
+export function mlmBatch(B: number, T: number, V: number, p: number, seed = 2024): { inputIds: Int32Array; labels: Int32Array; labelled: number } {
+  const inputIds = new Int32Array(B * T);
+  const labels = new Int32Array(B * T).fill(-100);
+  let labelled = 0;
+  for (let i = 0; i < B * T; i++) {
+    const tok = 5 + (hash32(seed, 2 * i) % (V - 5));
+    inputIds[i] = tok;
+    if (hash32(seed, 2 * i + 1) < p * 4294967296) {
+      labels[i] = tok;
+      inputIds[i] = 4;
+      labelled++;
+    }
+  }
+  return { inputIds, labels, labelled };
+}
+
+/** Pretraining's defaults (src/pretrain/options.ts) for what the step depends on. */
+const PRETRAIN = { lr: 5e-4, warmupSteps: 500, totalSteps: 10000, weightDecay: 0.01, clip: 1.0, mlmProbability: 0.15, seed: 42 } as const;
+
+function setupPretrainStep(args: Args): Setup {
+  const hf = JSON.parse(readFileSync(args.modelConfig, 'utf8')) as BertFamilyConfig;
+  const config: BertFamilyConfig = { ...hf, hidden_dropout_prob: args.dropout, attention_probs_dropout_prob: args.dropout };
+  const B = args.batch ?? 32;
+  const T = args.seq;
+  if (T > config.max_position_embeddings) throw new Error(`adaptext-side: --seq ${T} exceeds max_position_embeddings ${config.max_position_embeddings}`);
+  // as pretraining from scratch builds it: the library's init, a tied masked_lm head as main head
+  const model = new AdapterModel(config, { seed: PRETRAIN.seed });
+  const head = 'mlm';
+  model.addHead(head, { type: 'masked_lm', ...(args.mlmDecoder === 'full' ? { sparseLogits: false } : {}) }, { main: true });
+  model.setMainHead(head);
+  model.setActiveHeads([head]);
+  const params = model.parameters().filter((p) => p.requiresGrad);
+  const opt = new AdamW([{ name: 'all', params, lr: PRETRAIN.lr, weightDecay: PRETRAIN.weightDecay, noDecayOnBiasAndNorm: true }], {
+    betas: [0.9, 0.98],
+    eps: 1e-6,
+    schedule: linearWarmupDecaySchedule(PRETRAIN.warmupSteps, PRETRAIN.totalSteps),
+  });
+  const batch = mlmBatch(B, T, config.vocab_size, PRETRAIN.mlmProbability);
+  model.train(true);
+  let lastLoss = NaN;
+  let lastGradNorm = NaN;
+  // the body of pretraining's step (gradAccum 1): forward with labels, finite check, backward, update
+  const step = (): void => {
+    const outp = model.forward({ inputIds: batch.inputIds, shape: [B, T] }, { heads: [head], labels: { [head]: batch.labels } });
+    const loss = outp.loss!;
+    if (!Number.isFinite(loss.data[0]!)) throw new Error(`adaptext-side: loss is ${loss.data[0]}`);
+    loss.backward();
+    const u = optimizerUpdate(opt, params, PRETRAIN.clip, loss.data[0]!, 'adaptext-side: diverged');
+    lastLoss = loss.data[0]!;
+    lastGradNorm = u.gradNorm;
+  };
+  return {
+    model,
+    trainable: params,
+    step,
+    B,
+    T,
+    extra: {
+      modelConfig: args.modelConfig,
+      mlmDecoder: args.mlmDecoder,
+      labelledPositions: batch.labelled,
+      tokensPerStep: B * T,
+      get lastLoss() {
+        return lastLoss;
+      },
+      get lastGradNorm() {
+        return lastGradNorm;
+      },
+      recipe: { ...PRETRAIN, betas: [0.9, 0.98], eps: 1e-6, noDecayOnBiasAndNorm: true },
+    },
+  };
+}
+
 // ---- main -----------------------------------------------------------------------------------
 
 /** Lets queued callbacks run (PerformanceObserver delivers GC entries asynchronously). */
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+/** Scenarios a, b, c: BERT-base-shaped classifier. */
+function setupClassifierStep(args: Args): Setup {
   const B = args.batch ?? (args.scenario === 'c' ? 32 : 8);
   const T = args.seq;
   const config: BertFamilyConfig = {
@@ -185,7 +309,6 @@ async function main(): Promise<void> {
     attention_probs_dropout_prob: args.dropout,
     pad_token_id: 0,
   };
-  const tSetup = performance.now();
   const model = new AdapterModel(config, { seed: 1, skipInit: true });
   model.addHead('cls', { type: 'sequence_classification', numLabels: 2 });
   if (args.scenario === 'b') {
@@ -229,6 +352,13 @@ async function main(): Promise<void> {
       opt.step();
     };
   }
+  return { model, trainable, step, B, T, extra: {} };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const tSetup = performance.now();
+  const { model, trainable, step, B, T, extra } = args.scenario === 'd' ? setupPretrainStep(args) : setupClassifierStep(args);
   const setupSeconds = (performance.now() - tSetup) / 1000;
 
   let gcSeconds = 0;
@@ -320,7 +450,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       side: 'adaptext',
       scenario: args.scenario,
-      zeroGrad: args.zeroGrad,
+      zeroGrad: args.scenario === 'd' ? 'drop (optimizerUpdate)' : args.zeroGrad,
       dropout: args.dropout,
       backend: k.description,
       blas: info === null ? null : { blas: info.blas, config: info.blasConfig, threads: info.threads, gemm: info.gemm },
@@ -338,6 +468,7 @@ async function main(): Promise<void> {
       // all threads, whole process (the driver's load accounting)
       cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
       breakdown,
+      ...extra,
     }) + '\n',
   );
 }

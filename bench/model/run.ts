@@ -1,6 +1,7 @@
-// `npm run bench:model [-- --json FILE] [--iters N] [--warmup N] [--scenarios a,b,c]
+// `npm run bench:model [-- --json FILE] [--iters N] [--warmup N] [--scenarios a,b,c,d]
 //                     [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick]
-//                     [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S]`
+//                     [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S]
+//                     [--no-decoder-what-if]`
 //
 // BERT-base (H768, L12, A12, I3072, vocab 21128 = bert-base-chinese), random weights, batch 8,
 // seq 128, adaptext (native addon) against the same model in PyTorch (bench/model/torch_peer.py,
@@ -8,7 +9,17 @@
 //   a  full training step (forward + backward + AdamW, all parameters trainable)
 //   b  seq_bn adapters (layers 6-11, reduction 16) + classification head trainable, rest frozen
 //   c  inference (eval, no grad), batch 32
-// Every measurement runs in its own process (adaptext-side.ts / torch_peer.py), so the peak RSS
+//   d  pretraining step of the bundled backbone (models/adaptext-mini-en's architecture: L4 H256
+//      A4 I1024 V16000, tied MLM decoder), random init, batch 32 x 128, 15% of positions labelled
+//      (the same ones on both sides), dropout 0.1: forward + MLM cross-entropy + backward +
+//      grad-norm clip 1.0 + AdamW (0.9/0.98, eps 1e-6, wd 0.01), through the calls `adaptext
+//      pretrain` makes per step. adaptext applies the MLM decoder only at the labelled positions
+//      (as pretraining does); the PyTorch peer is HF BertForMaskedLM (decoder at every position).
+//      Unless --no-decoder-what-if, d also runs the other way round on each side (adaptext full
+//      decoder; PyTorch decoder at the labelled positions only, as tools/parity/pretrain_torch.py),
+//      so the decoder's share and the like-for-like ratios are printed. Reported as tokens/s
+//      (B*T per step) and adaptext tokens/s ÷ PyTorch tokens/s (> 1: adaptext is faster).
+//// Every measurement runs in its own process (adaptext-side.ts / torch_peer.py), so the peak RSS
 // (VmHWM) is that side's own. Per-step time = median of --iters steps after --warmup steps.
 // PyTorch is reported at its best thread setting (1, 2, its default). adaptext's breakdown comes
 // from extra steps with every kernel wrapped in a timer (GEMM share vs the rest, GEMM GFLOP/s vs
@@ -38,7 +49,7 @@ interface Options {
   iters: number;
   warmup: number;
   breakdownIters: number;
-  scenarios: Array<'a' | 'b' | 'c'>;
+  scenarios: Array<'a' | 'b' | 'c' | 'd'>;
   torchThreads: string[];
   torch: boolean;
   pause: boolean;
@@ -51,15 +62,18 @@ interface Options {
   dropout: number;
   /** Seconds to wait between measurements with everything resumed (lets paused work progress). */
   gap: number;
+  /** d: also run adaptext with the full decoder and PyTorch with the masked-only decoder. */
+  decoderWhatIf: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    json: null, iters: 5, warmup: 2, breakdownIters: 2, scenarios: ['a', 'b', 'c'],
+    json: null, iters: 5, warmup: 2, breakdownIters: 2, scenarios: ['a', 'b', 'c', 'd'],
     torchThreads: ['1', '2', 'default'], torch: true, pause: true, quick: false, variants: ['default'],
     zeroGrad: 'drop',
     dropout: 0.1,
     gap: 0,
+    decoderWhatIf: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -79,13 +93,14 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--breakdown-iters') o.breakdownIters = int(next(), 0);
     else if (a === '--scenarios') {
       const s = next().split(',').map((x) => x.trim());
-      for (const x of s) if (x !== 'a' && x !== 'b' && x !== 'c') throw new Error(`bench:model: --scenarios takes a,b,c; got '${x}'`);
+      for (const x of s) if (x !== 'a' && x !== 'b' && x !== 'c' && x !== 'd') throw new Error(`bench:model: --scenarios takes a,b,c,d; got '${x}'`);
       o.scenarios = s as Options['scenarios'];
     } else if (a === '--torch-threads') {
       o.torchThreads = next().split(',').map((x) => x.trim());
       for (const t of o.torchThreads) if (t !== 'default' && !/^[1-9]\d*$/.test(t)) throw new Error(`bench:model: --torch-threads takes positive integers or 'default', got '${t}'`);
     } else if (a === '--no-torch') o.torch = false;
     else if (a === '--no-pause') o.pause = false;
+    else if (a === '--no-decoder-what-if') o.decoderWhatIf = false;
     else if (a === '--quick') o.quick = true;
     else if (a === '--gap') o.gap = int(next(), 0);
     else if (a === '--dropout') {
@@ -104,7 +119,7 @@ function parseArgs(argv: string[]): Options {
       else throw new Error(`bench:model: --malloc takes default, keep or both; got '${v}'`);
     }
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c] [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick] [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S]');
+      console.log('usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c,d] [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick] [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S] [--no-decoder-what-if]');
       process.exit(0);
     } else throw new Error(`bench:model: unknown option ${a} (try --help)`);
   }
@@ -333,7 +348,21 @@ const SCENARIO_NAMES: Record<string, string> = {
   a: '(a) full training step, B8 T128',
   b: '(b) adapters+head only, 6 frozen, B8 T128',
   c: '(c) inference, no grad, B32 T128',
+  d: '(d) pretraining step, mini BERT, B32 T128',
 };
+
+/** CPU model and the SIMD flags that matter for these kernels (all flags go to the JSON). */
+function machineInfo(): { cpus: number; model: string | null; flags: string[]; simd: string[] } {
+  let flags: string[] = [];
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^flags\s*:/.test(l));
+    if (line !== undefined) flags = line.slice(line.indexOf(':') + 1).trim().split(/\s+/);
+  } catch {
+    // not Linux
+  }
+  const simd = flags.filter((f) => /^(sse4_2|avx|avx2|fma|f16c|avx512.*|avx_vnni|amx.*)$/.test(f));
+  return { cpus: cpus().length, model: cpus()[0]?.model ?? null, flags, simd };
+}
 
 function ms(s: number): string {
   return `${(s * 1000).toFixed(0)} ms`;
@@ -364,6 +393,8 @@ interface Row {
   scenario: string;
   adaptext: Measured;
   torch: Measured[];
+  /** d: adaptext with the full decoder, PyTorch with the decoder at the labelled positions only. */
+  whatIf: { adaptextFull: Measured | null; torchMasked: Measured[] } | null;
 }
 
 async function main(): Promise<void> {
@@ -383,6 +414,7 @@ async function main(): Promise<void> {
   const size = o.quick
     ? ['--hidden', '128', '--layers', '4', '--heads', '4', '--intermediate', '512', '--vocab', '2000', '--frozen-layers', '2', '--reduction', '16']
     : [];
+  const sizeOf = (sc: string): string[] => (sc === 'd' ? (o.quick ? ['--batch', '4', '--seq', '32'] : []) : size);
   const common = ['--warmup', String(o.warmup), '--iters', String(o.iters)];
   const zeroAd = ['--zero-grad', o.zeroGrad, '--dropout', String(o.dropout)];
   const zeroPt = ['--zero-grad', o.zeroGrad === 'drop' ? 'none' : 'zero', '--dropout', String(o.dropout)];
@@ -397,7 +429,10 @@ async function main(): Promise<void> {
       console.log(`PyTorch's default here is ${n} thread(s) = the explicit setting ${n}: 'default' not run separately`);
     }
   }
-  console.log(`bench:model  ${o.quick ? 'QUICK (tiny model) ' : ''}BERT-base shapes H768 L12 A12 I3072 V21128, random weights; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
+  const machine = machineInfo();
+  console.log(`bench:model  ${o.quick ? 'QUICK (tiny model) ' : ''}random weights; ${machine.cpus} CPUs (${machine.model ?? '?'}); SIMD flags: ${machine.simd.join(' ') || '?'}; ADAPTEXT_THREADS=${process.env['ADAPTEXT_THREADS'] ?? '(unset: all cores)'}`);
+  if (o.scenarios.some((sc) => sc !== 'd')) console.log('  a, b, c: BERT-base shapes H768 L12 A12 I3072 V21128');
+  if (o.scenarios.includes('d')) console.log('  d: models/adaptext-mini-en architecture (L4 H256 A4 I1024 V16000, tied MLM decoder), B32 T128, 15% labelled; adaptext: decoder at the labelled positions (pretraining\'s path), PyTorch: HF BertForMaskedLM (decoder at every position)');
   if (o.dropout !== 0.1) console.log(`WHAT-IF: dropout ${o.dropout} on both sides (BERT uses 0.1)`);
   console.log(`median of ${o.iters} steps after ${o.warmup} warm-up; gradients reset by ${o.zeroGrad === 'drop' ? 'dropping them (adaptext zeroGrad, torch set_to_none=True)' : 'zeroing in place'}; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   for (const variant of o.variants) {
@@ -406,17 +441,35 @@ async function main(): Promise<void> {
     else delete env['GLIBC_TUNABLES'];
     console.log(`\n[${variant}]${variant === 'keep-memory' ? ` both sides with GLIBC_TUNABLES=${KEEP_MEMORY_TUNABLES}` : ' glibc malloc defaults'}`);
     for (const sc of o.scenarios) {
-      const ad = await measure(`adaptext ${sc}`, process.execPath, ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', String(o.breakdownIters), ...zeroAd, ...size], o, pauser, env);
-      printOne('adaptext', sc, ad);
+      const ad = await measure(`adaptext ${sc}`, process.execPath, ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', String(o.breakdownIters), ...zeroAd, ...sizeOf(sc)], o, pauser, env);
+      printOne(sc === 'd' ? 'adaptext (masked decoder)' : 'adaptext', sc, ad);
       const tr: Measured[] = [];
       if (o.torch) {
         for (const th of o.torchThreads) {
-          const m = await measure(`pytorch ${sc} threads=${th}`, PYTHON, [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...zeroPt, ...size], o, pauser, env);
-          printOne(`pytorch threads=${th} (${m.result.torchThreads})`, sc, m);
+          const m = await measure(`pytorch ${sc} threads=${th}`, PYTHON, [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...zeroPt, ...sizeOf(sc)], o, pauser, env);
+          printOne(`pytorch threads=${th} (${m.result.torchThreads})${sc === 'd' ? ' full decoder' : ''}`, sc, m);
           tr.push(m);
         }
       }
-      rows.push({ variant, scenario: sc, adaptext: ad, torch: tr });
+      let whatIf: Row['whatIf'] = null;
+      if (sc === 'd' && o.decoderWhatIf) {
+        const full = await measure('adaptext d full decoder', process.execPath, ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', '0', ...zeroAd, ...sizeOf(sc), '--mlm-decoder', 'full'], o, pauser, env);
+        printOne('adaptext (full decoder)', sc, full);
+        const masked: Measured[] = [];
+        if (o.torch) {
+          for (const th of o.torchThreads) {
+            const m = await measure(`pytorch d threads=${th} masked decoder`, PYTHON, [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...zeroPt, ...sizeOf(sc), '--mlm-decoder', 'masked'], o, pauser, env);
+            printOne(`pytorch threads=${th} (${m.result.torchThreads}) masked decoder`, sc, m);
+            masked.push(m);
+          }
+        }
+        whatIf = { adaptextFull: full, torchMasked: masked };
+      }
+      if (sc === 'd') {
+        const counts = new Set([ad, ...tr, ...(whatIf?.torchMasked ?? []), ...(whatIf?.adaptextFull ? [whatIf.adaptextFull] : [])].map((m) => m.result['labelledPositions']));
+        if (counts.size !== 1) console.log(`WARNING: the sides labelled different numbers of positions: ${[...counts].join(', ')}`);
+      }
+      rows.push({ variant, scenario: sc, adaptext: ad, torch: tr, whatIf });
     }
   }
 
@@ -455,6 +508,7 @@ async function main(): Promise<void> {
   for (const c of summary.filter((s) => s.scenario === 'c')) {
     console.log(`inference throughput [${c.variant}]: adaptext ${c.adaptextSeqPerSecond.toFixed(1)} seq/s, PyTorch ${c.torchSeqPerSecond?.toFixed(1) ?? '-'} seq/s`);
   }
+  const pretrainSummary = rows.filter((r) => r.scenario === 'd').map((r) => pretrainReport(r));
   console.log('page faults per step (first touches of fresh memory): ' + summary.map((s) => `${s.scenario}/${s.variant} adaptext ${Math.round(Number(s.adaptextMinorFaultsPerStep))}, PyTorch ${s.torchMinorFaultsPerStep === null ? '-' : Math.round(Number(s.torchMinorFaultsPerStep))}`).join('; '));
 
   // ---- breakdown
@@ -496,9 +550,11 @@ async function main(): Promise<void> {
   // ---- load during measurements
   console.log('\nmachine load during each measurement (other processes paused: ' + (o.pause ? 'yes' : 'no') + ')');
   for (const r of rows) {
-    for (const m of [r.adaptext, ...r.torch]) {
+    const extra = r.whatIf === null ? [] : [...(r.whatIf.adaptextFull === null ? [] : [r.whatIf.adaptextFull]), ...r.whatIf.torchMasked];
+    for (const m of [r.adaptext, ...r.torch, ...extra]) {
+      const dec = typeof m.result['mlmDecoder'] === 'string' ? ` ${String(m.result['mlmDecoder'])}` : '';
       console.log(
-        `  ${pad(`${r.scenario}/${r.variant} ${m.result.side}${m.result.threads !== undefined ? ` t=${m.result.threads}` : ''}`, 36)}load1 ${m.load1.toFixed(2)}, ` +
+        `  ${pad(`${r.scenario}/${r.variant} ${m.result.side}${m.result.threads !== undefined ? ` t=${m.result.threads}` : ''}${dec}`, 42)}load1 ${m.load1.toFixed(2)}, ` +
           `other processes used ${m.otherCores.toFixed(2)} cores during the ${m.wallSeconds.toFixed(0)} s run; paused ${m.paused.length}` +
           (m.paused.length > 0 ? ` (${m.paused.map((p) => `${p.pid}:${p.cpuPct}%`).join(', ')})` : ''),
       );
@@ -510,14 +566,20 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       commit: gitCommit(),
       quick: o.quick,
-      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, loadavgAtEnd: loadavg() },
-      settings: { dropout: o.dropout, zeroGrad: o.zeroGrad, iters: o.iters, warmup: o.warmup, breakdownIters: o.breakdownIters, torchThreads: o.torchThreads, paused: o.pause, variants: o.variants, keepMemoryTunables: KEEP_MEMORY_TUNABLES },
+      machine: { ...machine, loadavgAtEnd: loadavg() },
+      env: { ADAPTEXT_THREADS: process.env['ADAPTEXT_THREADS'] ?? null },
+      settings: { decoderWhatIf: o.decoderWhatIf, dropout: o.dropout, zeroGrad: o.zeroGrad, iters: o.iters, warmup: o.warmup, breakdownIters: o.breakdownIters, torchThreads: o.torchThreads, paused: o.pause, variants: o.variants, keepMemoryTunables: KEEP_MEMORY_TUNABLES },
       summary,
+      pretrainStep: pretrainSummary,
       runs: rows.map((r) => ({
         variant: r.variant,
         scenario: r.scenario,
         adaptext: { ...r.adaptext.result, wallSeconds: r.adaptext.wallSeconds, load1: r.adaptext.load1, otherCores: r.adaptext.otherCores, paused: r.adaptext.paused },
         torch: r.torch.map((m) => ({ ...m.result, wallSeconds: m.wallSeconds, load1: m.load1, otherCores: m.otherCores, paused: m.paused })),
+        whatIf: r.whatIf === null ? null : {
+          adaptextFull: r.whatIf.adaptextFull === null ? null : { ...r.whatIf.adaptextFull.result, wallSeconds: r.whatIf.adaptextFull.wallSeconds, load1: r.whatIf.adaptextFull.load1, otherCores: r.whatIf.adaptextFull.otherCores, paused: r.whatIf.adaptextFull.paused },
+          torchMasked: r.whatIf.torchMasked.map((m) => ({ ...m.result, wallSeconds: m.wallSeconds, load1: m.load1, otherCores: m.otherCores, paused: m.paused })),
+        },
       })),
     };
     writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
@@ -525,10 +587,55 @@ async function main(): Promise<void> {
   }
 }
 
+/** Scenario d: tokens/s of each side and the speed ratio adaptext tok/s ÷ PyTorch tok/s (> 1: adaptext faster). */
+function pretrainReport(r: Row): Record<string, unknown> {
+  const tokens = Number(r.adaptext.result['tokensPerStep']);
+  const tps = (m: Measured): number => tokens / m.result.median;
+  const best = (ms: Measured[]): Measured | null => (ms.length === 0 ? null : ms.reduce((a, b) => (b.result.median < a.result.median ? b : a)));
+  const threadsOf = (m: Measured): number | string | null => (m.result.side === 'adaptext' ? ((m.result['blas'] as { threads?: number } | null)?.threads ?? null) : (m.result.threads ?? null));
+  const side = (m: Measured) => ({ threads: threadsOf(m), mlmDecoder: m.result['mlmDecoder'], msPerStep: m.result.median * 1000, tokensPerSecond: tps(m), peakRssKB: m.result.peakRssKB, otherCores: m.otherCores, load1: m.load1 });
+  const ad = r.adaptext;
+  const adThreads = threadsOf(ad);
+  console.log(`\npretraining step [${r.variant}] (${tokens} tokens per step; ${String(ad.result['labelledPositions'])} labelled positions; speed ratio = adaptext tok/s ÷ PyTorch tok/s, > 1: adaptext faster)`);
+  const line = (label: string, m: Measured, vs: Measured | null): void =>
+    console.log(`  ${pad(label, 52)}${pad(ms(m.result.median), 9, true)}${pad(`${tps(m).toFixed(0)} tok/s`, 13, true)}${vs === null ? '' : `   ratio ${(tps(vs) / tps(m)).toFixed(2)}`}`);
+  line(`adaptext, ${adThreads ?? '?'} thread(s), decoder at labelled positions`, ad, null);
+  for (const t of r.torch) line(`PyTorch ${t.result.threads} thread(s), HF full decoder`, t, ad);
+  const full = r.whatIf?.adaptextFull ?? null;
+  if (full !== null) line(`what-if adaptext, full decoder`, full, null);
+  for (const t of r.whatIf?.torchMasked ?? []) line(`what-if PyTorch ${t.result.threads} thread(s), decoder at labelled`, t, ad);
+  const bestTorch = best(r.torch);
+  const bestMasked = best(r.whatIf?.torchMasked ?? []);
+  const out = {
+    variant: r.variant,
+    tokensPerStep: tokens,
+    labelledPositions: ad.result['labelledPositions'],
+    adaptext: side(ad),
+    adaptextThreads: adThreads,
+    torch: r.torch.map(side),
+    torchBest: bestTorch === null ? null : side(bestTorch),
+    /** adaptext tok/s ÷ best PyTorch (HF full decoder) tok/s: the headline (goal ≥ 1.5). */
+    speedRatio: bestTorch === null ? null : tps(ad) / tps(bestTorch),
+    whatIf: r.whatIf === null ? null : {
+      adaptextFullDecoder: full === null ? null : side(full),
+      torchMaskedDecoder: r.whatIf.torchMasked.map(side),
+      /** decoder at labelled positions on both sides */
+      speedRatioMaskedBoth: bestMasked === null ? null : tps(ad) / tps(bestMasked),
+      /** full decoder on both sides */
+      speedRatioFullBoth: full === null || bestTorch === null ? null : tps(full) / tps(bestTorch),
+    },
+  };
+  if (bestTorch !== null) console.log(`  headline: adaptext ${tps(ad).toFixed(0)} tok/s vs PyTorch best ${tps(bestTorch).toFixed(0)} tok/s (${bestTorch.result.threads} thread(s), HF full decoder): ratio ${out.speedRatio!.toFixed(2)} (goal ≥ 1.5)`);
+  if (out.whatIf?.speedRatioMaskedBoth != null) console.log(`  like for like, decoder at labelled positions on both sides: ratio ${out.whatIf.speedRatioMaskedBoth.toFixed(2)}`);
+  if (out.whatIf?.speedRatioFullBoth != null) console.log(`  like for like, full decoder on both sides: ratio ${out.whatIf.speedRatioFullBoth.toFixed(2)}`);
+  return out;
+}
+
 function printOne(label: string, sc: string, m: Measured): void {
   const r = m.result;
+  const tok = typeof r['tokensPerStep'] === 'number' ? `  ${((r['tokensPerStep']) / r.median).toFixed(0)} tok/s` : '';
   console.log(
-    `${pad(`${sc} ${label}`, 34)} median ${pad(ms(r.median), 8, true)}  [${r.times.map((t) => (t * 1000).toFixed(0)).join(' ')}]  peak RSS ${mib(r.peakRssKB)}` +
+    `${pad(`${sc} ${label}`, 34)} median ${pad(ms(r.median), 8, true)}${tok}  [${r.times.map((t) => (t * 1000).toFixed(0)).join(' ')}]  peak RSS ${mib(r.peakRssKB)}` +
       `  (others: ${m.otherCores.toFixed(2)} cores, paused ${m.paused.length})`,
   );
 }

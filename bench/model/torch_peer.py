@@ -11,6 +11,16 @@ Scenarios (all random weights, N(0, 0.02) like HF init; dropout on in training):
   b  adapters (seq_bn, reduction 16, layers 6-11) + classification head trainable, the rest
      frozen (requires_grad=False), so autograd stops below layer 6
   c  inference: model.eval(), torch.no_grad(), logits only
+  d  pretraining step of the bundled backbone (the architecture of --model-config, default
+     models/adaptext-mini-en/config.json): the plain-torch BertForMaskedLM mirror of
+     tools/golden/mlm_golden.py (decoder tied to the word embeddings), N(0, 0.02) init, batch
+     32 x 128, the same labelled positions as adaptext-side.ts (mlm_batch), and the step of
+     tools/parity/pretrain_torch.py: forward, MLM cross-entropy, zero_grad(set_to_none=True),
+     backward, clip_grad_norm_(1.0), AdamW (betas 0.9/0.98, eps 1e-6, weight decay 0.01 except
+     biases and LayerNorm), LambdaLR linear warm-up/decay. --mlm-decoder full (default) is HF
+     BertForMaskedLM: the decoder over all B*T positions, loss over the labelled ones; masked
+     (a what-if) computes logits only at the labelled positions, as adaptext and
+     pretrain_torch.py do.
 
 Attention mask: inputs are full-length (no padding), so like adaptext (which passes no mask
 when every position is real) no additive mask is built; that is what HF computes too, minus
@@ -28,6 +38,9 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, '..', '..')
 
 
 class Cfg:
@@ -175,6 +188,95 @@ def init_weights(m, std):
         m.bias.data.zero_()
 
 
+def hash32(seed, i):
+    """murmur3 fmix32 of seed + (i+1)*golden ratio (adaptext-side.ts hash32)."""
+    x = (seed + (i + 1) * 0x9e3779b9) & 0xFFFFFFFF
+    x ^= x >> 16
+    x = (x * 0x85EBCA6B) & 0xFFFFFFFF
+    x ^= x >> 13
+    x = (x * 0xC2B2AE35) & 0xFFFFFFFF
+    x ^= x >> 16
+    return x
+
+
+def mlm_batch(B, T, V, p, seed=2024):
+    """adaptext-side.ts mlmBatch: ids in [5, V), position i labelled when hash(2i+1) < p*2^32
+    (label = its token, input = [MASK] id 4), -100 elsewhere."""
+    ids, labels = [0] * (B * T), [-100] * (B * T)
+    for i in range(B * T):
+        tok = 5 + hash32(seed, 2 * i) % (V - 5)
+        ids[i] = tok
+        if hash32(seed, 2 * i + 1) < p * 4294967296:
+            labels[i] = tok
+            ids[i] = 4
+    return torch.tensor(ids).view(B, T), torch.tensor(labels).view(B, T)
+
+
+# pretraining's defaults (src/pretrain/options.ts), as adaptext-side.ts PRETRAIN
+PRETRAIN = {'lr': 5e-4, 'warmup_steps': 500, 'total_steps': 10000, 'weight_decay': 0.01, 'clip': 1.0, 'mlm_probability': 0.15}
+
+
+def setup_pretrain_step(args):
+    """Scenario d; returns (model, trainable params, step, B, T, extra result fields)."""
+    sys.path.insert(0, os.path.join(ROOT, 'tools', 'golden'))
+    import bert_golden as g  # noqa: E402
+    from mlm_golden import BertForMaskedLM  # noqa: E402
+    with open(args.model_config) as f:
+        cfg_json = json.load(f)
+    cfg_json['hidden_dropout_prob'] = args.dropout
+    cfg_json['attention_probs_dropout_prob'] = args.dropout
+    B = args.batch or 32
+    T = args.seq
+    assert T <= cfg_json['max_position_embeddings'], f"--seq {T} exceeds max_position_embeddings"
+    model = BertForMaskedLM(g.Cfg(**cfg_json))
+    model.apply(lambda m: init_weights(m, cfg_json.get('initializer_range', 0.02)))
+    V = cfg_json['vocab_size']
+    ids, labels = mlm_batch(B, T, V, PRETRAIN['mlm_probability'])
+    mask = torch.ones_like(ids)
+    named = list(model.named_parameters())
+    no_decay = [p for n, p in named if n.endswith('bias') or 'LayerNorm' in n]
+    decay = [p for n, p in named if not (n.endswith('bias') or 'LayerNorm' in n)]
+    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': PRETRAIN['weight_decay']}, {'params': no_decay, 'weight_decay': 0.0}],
+                            lr=PRETRAIN['lr'], betas=(0.9, 0.98), eps=1e-6)
+    W, N = PRETRAIN['warmup_steps'], PRETRAIN['total_steps']
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: s / max(1, W) if s < W else max(0.0, (N - s) / max(1, N - W)))
+    rows = (labels != -100).reshape(-1)
+    last = {}
+
+    def loss_full():
+        # HF BertForMaskedLM: prediction_scores [B,T,V] for every position, CrossEntropyLoss over
+        # the flattened labels (ignore_index -100)
+        logits = model(ids, mask)
+        return F.cross_entropy(logits.view(-1, V), labels.view(-1))
+
+    def loss_masked():
+        # tools/parity/pretrain_torch.py mlm_loss: transform + decoder only at the labelled rows
+        seq, _ = model.bert(ids, mask)
+        h = model.cls.predictions.transform(seq.reshape(-1, seq.shape[-1])[rows])
+        logits = F.linear(h, model.bert.embeddings.word_embeddings.weight, model.cls.predictions.bias)
+        return F.cross_entropy(logits, labels.reshape(-1)[rows])
+
+    mlm_loss = loss_full if args.mlm_decoder == 'full' else loss_masked
+    model.train()
+
+    def step():
+        loss = mlm_loss()
+        opt.zero_grad(set_to_none=args.zero_grad == 'none')
+        loss.backward()
+        gn = float(torch.nn.utils.clip_grad_norm_(model.parameters(), PRETRAIN['clip']))
+        l = float(loss)
+        if not (math.isfinite(l) and math.isfinite(gn)):
+            raise RuntimeError(f'loss {l}, grad norm {gn}')
+        opt.step()
+        sched.step()
+        last['lastLoss'] = l
+        last['lastGradNorm'] = gn
+
+    extra = {'modelConfig': os.path.abspath(args.model_config), 'mlmDecoder': args.mlm_decoder, 'labelledPositions': int(rows.sum()),
+             'tokensPerStep': B * T, 'recipe': {**PRETRAIN, 'betas': [0.9, 0.98], 'eps': 1e-6}, 'last': last}
+    return model, [p for p in model.parameters() if p.requires_grad], step, B, T, extra
+
+
 def vm_hwm_kb():
     with open('/proc/self/status') as f:
         for line in f:
@@ -185,7 +287,7 @@ def vm_hwm_kb():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--scenario', choices=['a', 'b', 'c'], required=True)
+    ap.add_argument('--scenario', choices=['a', 'b', 'c', 'd'], required=True)
     ap.add_argument('--threads', default='default', help="1, 2, ... or 'default' (torch's own choice)")
     ap.add_argument('--warmup', type=int, default=2)
     ap.add_argument('--iters', type=int, default=5)
@@ -201,11 +303,53 @@ def main():
     ap.add_argument('--dropout', type=float, default=0.1, help='hidden + attention dropout (what-if: 0)')
     ap.add_argument('--zero-grad', choices=['none', 'zero'], default='none',
                     help="none: zero_grad(set_to_none=True) (torch 2.x default); zero: keep the buffers, zero in place")
+    ap.add_argument('--model-config', default=os.path.join(ROOT, 'models', 'adaptext-mini-en', 'config.json'), help='d: the architecture pretrained')
+    ap.add_argument('--mlm-decoder', choices=['full', 'masked'], default='full',
+                    help='d: full = HF BertForMaskedLM (logits at every position); masked = only at the labelled ones (what-if)')
     args = ap.parse_args()
 
     if args.threads != 'default':
         torch.set_num_threads(int(args.threads))
     torch.manual_seed(0)
+    if args.scenario == 'd':
+        model, trainable, step, B, T, extra = setup_pretrain_step(args)
+    else:
+        model, trainable, step, B, T = setup_classifier_step(args)
+        extra = {}
+
+    for _ in range(args.warmup):
+        step()
+    faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    times = []
+    for _ in range(args.iters):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    last = extra.pop('last', {})
+    print(json.dumps({
+        'side': 'pytorch',
+        'scenario': args.scenario,
+        'threads': args.threads,
+        'zeroGrad': args.zero_grad,
+        'dropout': args.dropout,
+        'torchThreads': torch.get_num_threads(),
+        'torchVersion': torch.__version__,
+        'batch': B,
+        'seq': T,
+        'trainableParams': sum(p.numel() for p in trainable),
+        'totalParams': sum(p.numel() for p in model.parameters()),
+        'times': times,
+        'median': statistics.median(times),
+        'minorFaultsPerStep': (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults0) / max(1, args.iters),
+        'peakRssKB': vm_hwm_kb(),
+        'cpuSeconds': time.process_time(),  # all threads, whole process (the driver's load accounting)
+        **extra,
+        **last,
+    }))
+
+
+def setup_classifier_step(args):
+    """Scenarios a, b, c; returns (model, trainable params, step, B, T)."""
     c = Cfg(args)
     B = args.batch or (32 if args.scenario == 'c' else 8)
     T = args.seq
@@ -241,33 +385,7 @@ def main():
             loss = F.cross_entropy(model(ids, tt, mask), labels)
             loss.backward()
             opt.step()
-
-    for _ in range(args.warmup):
-        step()
-    faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    times = []
-    for _ in range(args.iters):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    print(json.dumps({
-        'side': 'pytorch',
-        'scenario': args.scenario,
-        'threads': args.threads,
-        'zeroGrad': args.zero_grad,
-        'dropout': args.dropout,
-        'torchThreads': torch.get_num_threads(),
-        'torchVersion': torch.__version__,
-        'batch': B,
-        'seq': T,
-        'trainableParams': sum(p.numel() for p in trainable),
-        'totalParams': sum(p.numel() for p in model.parameters()),
-        'times': times,
-        'median': statistics.median(times),
-        'minorFaultsPerStep': (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults0) / max(1, args.iters),
-        'peakRssKB': vm_hwm_kb(),
-        'cpuSeconds': time.process_time(),  # all threads, whole process (the driver's load accounting)
-    }))
+    return model, trainable, step, B, T
 
 
 if __name__ == '__main__':
