@@ -91,7 +91,13 @@ export async function resolveModelRef(ref: string, opts: HubOptions = {}): Promi
   if (existsSync(ref)) return ref;
   const id = parseModelId(ref);
   if (id === null) throw new Error(`${ref}: no such folder, and not a Hugging Face model id (org/name[@revision])`);
-  return (await downloadModel(id, opts)).dir;
+  try {
+    return (await downloadModel(id, opts)).dir;
+  } catch (e) {
+    // a mistyped relative folder reads as a model id too: say both readings
+    if (e instanceof HubError && /no such model/.test(e.message)) throw new HubError(`${ref}: no such folder (from ${process.cwd()}), and ${e.message}`);
+    throw e;
+  }
 }
 
 /**

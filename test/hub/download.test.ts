@@ -164,6 +164,7 @@ describe('downloadModel against a local hub', () => {
     const cache = tmp();
     assert.equal(await resolveModelRef('org/tiny', opts(cache)), join(cache, 'models--org--tiny', 'snapshots', COMMIT));
     await assert.rejects(resolveModelRef('./no/such/dir', opts(cache)), /no such folder, and not a Hugging Face model id/);
+    await assert.rejects(resolveModelRef('models/typo', opts(cache)), /^Error: models\/typo: no such folder \(from .*\), and models\/typo@main\/config\.json: no such model on http/);
   });
 });
 

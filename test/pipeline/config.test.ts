@@ -8,7 +8,7 @@ import { loadPipelineConfig, parseSetFlag, resolveModelDependent, stageLrs, vali
 import { tmp } from './helpers.js';
 
 const minimal = {
-  model: 'models/tiny',
+  model: './models/tiny', // './': a path, never a hub model id
   output: 'runs/x',
   tasks: { sentiment: { type: 'sequence_classification', labels: ['negative', 'positive'] } },
   source: { name: 'books', task: 'sentiment', labelled: 'books.jsonl' },
@@ -38,6 +38,9 @@ describe('pipeline config', () => {
     const c = loadPipelineConfig(file);
     const dir = join(file, '..');
     assert.equal(c.model, join(dir, 'models/tiny'));
+    // a value that is no existing folder but reads as a hub model id stays the id (fetched at run time)
+    const asId = loadPipelineConfig(write('run-id.json', JSON.stringify({ ...minimal, model: 'org/some-model@v1' })));
+    assert.equal(asId.model, 'org/some-model@v1');
     assert.equal(c.source.labelled, join(dir, 'books.jsonl'));
     assert.equal(c.seed, 42);
     assert.equal(c.stage2.source_ratio, 0.7);
@@ -56,7 +59,7 @@ describe('pipeline config', () => {
   });
 
   it('reads YAML the same as JSON', () => {
-    const yaml = `model: models/tiny
+    const yaml = `model: ./models/tiny
 output: runs/x
 tasks:
   sentiment: {type: sequence_classification, labels: [negative, positive]}
