@@ -22,14 +22,21 @@ export function isCommitHash(revision: string): boolean {
   return COMMIT.test(revision);
 }
 
+/** `~` and `$VAR` / `${VAR}` expanded, as huggingface_hub does for its path variables. */
+export function expandPath(p: string, env: Env = process.env): string {
+  const vars = p.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a: string | undefined, b: string | undefined) => env[a ?? b ?? ''] ?? m);
+  return vars === '~' || vars.startsWith('~/') ? join(homedir(), vars.slice(1)) : vars;
+}
+
 /** $HF_HOME, else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface. */
 export function hfHome(env: Env = process.env): string {
-  if (env['HF_HOME']) return env['HF_HOME'];
-  return join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'huggingface');
+  if (env['HF_HOME']) return expandPath(env['HF_HOME'], env);
+  return join(env['XDG_CACHE_HOME'] ? expandPath(env['XDG_CACHE_HOME'], env) : join(homedir(), '.cache'), 'huggingface');
 }
 
 export function hubCacheDir(env: Env = process.env): string {
-  return env['HF_HUB_CACHE'] || env['HUGGINGFACE_HUB_CACHE'] || join(hfHome(env), 'hub');
+  const given = env['HF_HUB_CACHE'] || env['HUGGINGFACE_HUB_CACHE'];
+  return given ? expandPath(given, env) : join(hfHome(env), 'hub');
 }
 
 /** `org/name` → `models--org--name`. */

@@ -18,9 +18,9 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync, copyFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { lockDir } from '../io/lock.js';
+import { lockDir, type DirLock } from '../io/lock.js';
 import { silentProgress, type ProgressSink } from '../engine/progress.js';
-import { cachedCommit, cachedFile, hfHome, hubCacheDir, isCommitHash, repoDir, snapshotDir, type Env } from './cache.js';
+import { cachedCommit, cachedFile, expandPath, hfHome, hubCacheDir, isCommitHash, repoDir, snapshotDir, type Env } from './cache.js';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
@@ -53,16 +53,18 @@ const TRUE = /^(1|true|yes|on)$/i;
 
 export function resolveHubOptions(o: HubOptions = {}): ResolvedHubOptions {
   const env = o.env ?? process.env;
-  let token = o.token === undefined ? env['HF_TOKEN'] || null : o.token;
+  // huggingface_hub's order: HF_TOKEN, the legacy HUGGING_FACE_HUB_TOKEN, then the token file
+  // ($HF_TOKEN_PATH, else $HF_HOME/token) that `hf auth login` writes
+  let token = o.token === undefined ? env['HF_TOKEN'] || env['HUGGING_FACE_HUB_TOKEN'] || null : o.token;
   if (o.token === undefined && token === null) {
-    const file = join(hfHome(env), 'token');
+    const file = expandPath(env['HF_TOKEN_PATH'] || '', env) || join(hfHome(env), 'token');
     if (existsSync(file)) token = readFileSync(file, 'utf8').trim() || null;
   }
   return {
     endpoint: (o.endpoint ?? env['HF_ENDPOINT'] ?? DEFAULT_ENDPOINT).replace(/\/+$/, ''),
     token,
     cacheDir: o.cacheDir ?? hubCacheDir(env),
-    offline: o.offline ?? TRUE.test(env['HF_HUB_OFFLINE'] ?? ''),
+    offline: o.offline ?? (TRUE.test(env['HF_HUB_OFFLINE'] ?? '') || TRUE.test(env['TRANSFORMERS_OFFLINE'] ?? '')),
     progress: o.progress ?? silentProgress,
     fetch: o.fetch ?? globalThis.fetch,
   };
@@ -78,8 +80,10 @@ function fileUrl(o: ResolvedHubOptions, repoId: string, revision: string, file: 
   return `${o.endpoint}/${repoId}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-function headers(o: ResolvedHubOptions, extra: Record<string, string> = {}): Record<string, string> {
-  return { 'user-agent': 'adaptext', 'accept-encoding': 'identity', ...(o.token !== null ? { authorization: `Bearer ${o.token}` } : {}), ...extra };
+/** Request headers; the token only goes to the hub itself, never to the CDN or storage a file redirects to. */
+function headers(o: ResolvedHubOptions, url: string, extra: Record<string, string> = {}): Record<string, string> {
+  const toHub = new URL(url).host === new URL(o.endpoint).host;
+  return { 'user-agent': 'adaptext', 'accept-encoding': 'identity', ...(o.token !== null && toHub ? { authorization: `Bearer ${o.token}` } : {}), ...extra };
 }
 
 function normalizeEtag(etag: string | null): string | null {
@@ -87,7 +91,10 @@ function normalizeEtag(etag: string | null): string | null {
   return etag.replace(/^W\//, '').replace(/^"|"$/g, '');
 }
 
-function hubError(status: number, code: string | null, what: string, o: ResolvedHubOptions): HubError {
+/** What the hub answered: a HubError for answers about the model (missing, gated, no such revision);
+ * a plain Error for outages (5xx, 429 rate limits), after which a cached copy may be used. */
+function hubError(status: number, code: string | null, what: string, o: ResolvedHubOptions): Error {
+  if (status >= 500 || status === 429) return new Error(`${what}: HTTP ${status} from ${o.endpoint} (the hub is unavailable or rate-limiting; try again later)`);
   if (code === 'RepositoryNotFound') return new HubError(`${what}: no such model on ${o.endpoint} (or it is private: set HF_TOKEN)`);
   if (code === 'GatedRepo' || status === 401 || status === 403) {
     const tokenHint = o.token === null ? 'set HF_TOKEN (or run `hf auth login`)' : 'the token in use has no access';
@@ -102,10 +109,10 @@ export async function fileMeta(o: ResolvedHubOptions, repoId: string, revision: 
   let url = fileUrl(o, repoId, revision, file);
   const what = `${repoId}@${revision}/${file}`;
   for (let hop = 0; hop < 5; hop++) {
-    const res = await o.fetch(url, { method: 'HEAD', headers: headers(o), redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+    const res = await o.fetch(url, { method: 'HEAD', headers: headers(o, url), redirect: 'manual', signal: AbortSignal.timeout(30_000) });
     const h = res.headers;
     const location = h.get('location');
-    if (res.status >= 300 && res.status < 400 && location !== null && location.startsWith('/')) {
+    if (res.status >= 300 && res.status < 400 && location !== null && location.startsWith('/') && !location.startsWith('//')) {
       url = new URL(location, url).toString(); // a renamed repo: same hub, follow
       continue;
     }
@@ -113,8 +120,9 @@ export async function fileMeta(o: ResolvedHubOptions, repoId: string, revision: 
     const commit = h.get('x-repo-commit');
     if (res.status === 404 && code === 'EntryNotFound') return { exists: false, commit };
     if (res.status >= 400) throw hubError(res.status, code, what, o);
-    const etag = normalizeEtag(h.get('x-linked-etag') ?? h.get('etag'));
-    const size = Number(h.get('x-linked-size') ?? h.get('content-length'));
+    const etag = normalizeEtag(h.get('x-linked-etag') || h.get('etag'));
+    const sizeText = h.get('x-linked-size') || h.get('content-length');
+    const size = sizeText === null ? NaN : Number(sizeText);
     if (commit === null || !isCommitHash(commit)) throw new HubError(`${what}: the server sent no commit (X-Repo-Commit); is ${o.endpoint} a Hugging Face Hub or mirror?`);
     if (etag === null || etag === '') throw new HubError(`${what}: the server sent no ETag`);
     if (!Number.isSafeInteger(size) || size < 0) throw new HubError(`${what}: the server sent no file size`);
@@ -146,60 +154,80 @@ function hashFilePrefix(hash: Hash, path: string, bytes: number): void {
   }
 }
 
-const ATTEMPTS = 4;
+const ATTEMPTS = 5;
 const PROGRESS_MIN_BYTES = 1 << 20;
+/** A transfer with no byte for this long is cut and resumed (huggingface_hub: 10 s by default). */
+const STALL_MS = 60_000;
 
-/** GET `meta.url` into `blob` via `blob.incomplete` (step 2 of the file header). */
-async function fetchBlob(o: ResolvedHubOptions, meta: Extract<FileMeta, { exists: true }>, blob: string, label: string, shown: string): Promise<void> {
+/**
+ * GET the file into `blob` via `blob.incomplete` (step 2 of the file header). `url` gives the
+ * current download URL (a CDN URL is signed and expires: each retry asks the hub again).
+ */
+async function fetchBlob(o: ResolvedHubOptions, meta: Extract<FileMeta, { exists: true }>, url: () => Promise<string>, blob: string, label: string, shown: string): Promise<void> {
   const part = `${blob}.incomplete`;
   // a bar for the files worth waiting for (weights, large tokenizer files), not for every config file
   const progress = meta.size >= PROGRESS_MIN_BYTES ? o.progress : silentProgress;
   progress.start(`download ${shown}`, meta.size, 0, 'bytes');
   let lastError: unknown = null;
   try {
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    // attempts without progress; a cut connection after some bytes starts the count again
+    for (let failures = 0; failures < ATTEMPTS; ) {
       let have = existsSync(part) ? statSync(part).size : 0;
       if (have > meta.size) {
         rmSync(part);
         have = 0;
       }
-      const res = await o.fetch(meta.url, { headers: headers(o, have > 0 ? { range: `bytes=${have}-` } : {}), redirect: 'follow' });
-      if (res.status === 416) {
-        rmSync(part, { force: true }); // the partial file does not fit this blob: start over
-        continue;
-      }
-      if (res.status >= 400) throw hubError(res.status, res.headers.get('x-error-code'), label, o);
-      if (res.status !== 206) have = 0; // the server ignored the range: the body is the whole file
-      const fd = openSync(part, have > 0 ? 'a' : 'w');
-      let done = have;
+      if (have === meta.size) break; // complete already (a run ended while verifying): verify below
+      const before = have;
       try {
-        progress.update(done);
-        const reader = res.body!.getReader();
-        for (;;) {
-          const { done: end, value } = await reader.read();
-          if (end) break;
-          writeSync(fd, value);
-          done += value.byteLength;
-          progress.update(done);
+        const target = failures === 0 && have === 0 ? meta.url : await url();
+        const stall = new AbortController();
+        let timer = setTimeout(() => stall.abort(new Error(`no data for ${STALL_MS / 1000} s`)), STALL_MS);
+        try {
+          const res = await o.fetch(target, { headers: headers(o, target, have > 0 ? { range: `bytes=${have}-` } : {}), redirect: 'follow', signal: stall.signal });
+          if (res.status === 416) {
+            rmSync(part, { force: true }); // the partial file does not fit this blob: start over
+            throw new Error('HTTP 416 for the partial file');
+          }
+          if (res.status >= 400) throw hubError(res.status, res.headers.get('x-error-code'), label, o);
+          if (res.status !== 206) have = 0; // the server ignored the range: the body is the whole file
+          const fd = openSync(part, have > 0 ? 'a' : 'w');
+          try {
+            progress.update(have);
+            const reader = res.body!.getReader();
+            for (;;) {
+              const { done: end, value } = await reader.read();
+              if (end) break;
+              writeSync(fd, value);
+              have += value.byteLength;
+              progress.update(have);
+              clearTimeout(timer);
+              timer = setTimeout(() => stall.abort(new Error(`no data for ${STALL_MS / 1000} s`)), STALL_MS);
+            }
+          } finally {
+            closeSync(fd);
+          }
+        } finally {
+          clearTimeout(timer);
         }
+        if (have < meta.size) throw new Error(`connection closed after ${have} of ${meta.size} bytes`);
+        break;
       } catch (e) {
-        lastError = e; // a cut connection: resume from what arrived
-        continue;
-      } finally {
-        closeSync(fd);
+        if (e instanceof HubError) throw e;
+        lastError = e; // a network failure: resume from what arrived
+        failures = have > before ? 1 : failures + 1;
+        if (failures < ATTEMPTS) await new Promise((ok) => setTimeout(ok, 1000 * failures));
       }
-      if (done < meta.size) {
-        lastError = new Error(`connection closed after ${done} of ${meta.size} bytes`);
-        continue;
-      }
-      verify(part, meta, label);
-      renameSync(part, blob);
-      return;
     }
+    if (!existsSync(part) || statSync(part).size !== meta.size) {
+      const why = (lastError as Error | null)?.message ?? 'unknown error';
+      throw new Error(`${label}: download failed after ${ATTEMPTS} attempts without progress (${why}); run the command again to resume from ${part}`, { cause: lastError });
+    }
+    verify(part, meta, label);
+    renameSync(part, blob);
   } finally {
     progress.end();
   }
-  throw new Error(`${label}: download failed after ${ATTEMPTS} attempts (${(lastError as Error | null)?.message ?? 'unknown error'}); run the command again to resume from ${part}`, { cause: lastError });
 }
 
 function verify(part: string, meta: Extract<FileMeta, { exists: true }>, label: string): void {
@@ -235,19 +263,37 @@ function writeRef(o: ResolvedHubOptions, repoId: string, revision: string, commi
   writeFileSync(ref, commit);
 }
 
+/** The blob's lock; another process fetching the same blob is waited for (it may finish it for us). */
+async function waitForLock(dir: string, command: string, name: string, progress: ProgressSink): Promise<DirLock> {
+  const until = Date.now() + 60 * 60_000;
+  let said = false;
+  for (;;) {
+    try {
+      return lockDir(dir, command, name);
+    } catch (e) {
+      if (!/in use by/.test((e as Error).message) || Date.now() > until) throw e;
+      if (!said) progress.note(`${(e as Error).message.split(';')[0]}: waiting for it`);
+      said = true;
+      await new Promise((ok) => setTimeout(ok, 500));
+    }
+  }
+}
+
 export type FileResult = { path: string; commit: string; fetched: boolean } | { path: null; commit: string | null; fetched: false };
 
 /**
  * One file of a hub model in the cache, fetched when needed: its snapshot path, or path null
  * when the hub says the file does not exist. Offline (or cache-only), a file not cached throws.
  */
-export async function hubFile(o: ResolvedHubOptions, repoId: string, revision: string, file: string): Promise<FileResult> {
+export async function hubFile(o: ResolvedHubOptions, repoId: string, revision: string, file: string, opts: { optional?: boolean } = {}): Promise<FileResult> {
   const label = `${repoId}@${revision}/${file}`;
   const known = cachedCommit(o.cacheDir, repoId, revision);
   if (known !== null) {
     const c = cachedFile(o.cacheDir, repoId, known, file);
     // a commit never changes: its cached files are final; a branch is re-checked online
     if (c !== null && (o.offline || isCommitHash(revision))) return c === 'missing' ? { path: null, commit: known, fetched: false } : { path: c, commit: known, fetched: false };
+    // offline, an optional file nobody fetched (Python's transformers never asks for some of ours) is absent
+    if (o.offline && opts.optional === true) return { path: null, commit: known, fetched: false };
   }
   if (o.offline) {
     throw new Error(`${label}: not in the cache ${o.cacheDir} and HF_HUB_OFFLINE is set; fetch it once with network (adaptext download ${repoId}${revision === 'main' ? '' : `@${revision}`})`);
@@ -269,10 +315,15 @@ export async function hubFile(o: ResolvedHubOptions, repoId: string, revision: s
   let fetched = false;
   if (!existsSync(blob)) {
     mkdirSync(dirname(blob), { recursive: true });
-    const lock = lockDir(dirname(blob), `adaptext download ${label}`, `${meta.etag}.adaptext-lock`);
+    const lock = await waitForLock(dirname(blob), `adaptext download ${label}`, `${meta.etag}.adaptext-lock`, o.progress);
     try {
       if (!existsSync(blob)) {
-        await fetchBlob(o, meta, blob, label, `${repoId}/${file}`);
+        const fresh = async () => {
+          const m = await fileMeta(o, repoId, meta.commit, file);
+          if (!m.exists || m.etag !== meta.etag) throw new HubError(`${label}: the file changed on the hub during the download`);
+          return m.url;
+        };
+        await fetchBlob(o, meta, fresh, blob, label, `${repoId}/${file}`);
         fetched = true;
       }
     } finally {

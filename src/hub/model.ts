@@ -2,7 +2,7 @@
 // tokenizer files, adaptext's own sidecar), all from one commit, in the shared cache; the
 // snapshot folder is then an ordinary model folder for loadModel/loadTokenizer.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { cachedCommit, snapshotDir } from './cache.js';
 import { HubError, hubFile, resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './download.js';
 import { formatModelId, parseModelId, type ModelId } from './model-id.js';
@@ -29,7 +29,10 @@ export interface DownloadedModel {
 function shardsOf(indexPath: string): string[] {
   const o = JSON.parse(readFileSync(indexPath, 'utf8')) as { weight_map?: Record<string, string> };
   if (typeof o.weight_map !== 'object' || o.weight_map === null) throw new Error(`${indexPath}: missing 'weight_map'`);
-  return [...new Set(Object.values(o.weight_map))].sort();
+  const shards = [...new Set(Object.values(o.weight_map))].sort();
+  // a shard is a file beside the index: never a path out of the snapshot (huggingface_hub refuses those too)
+  for (const s of shards) if (typeof s !== 'string' || s === '' || isAbsolute(s) || s.split(/[\\/]/).includes('..')) throw new HubError(`${indexPath}: weight_map names '${String(s)}', which is not a file beside the index`);
+  return shards;
 }
 
 async function fetchAll(o: ResolvedHubOptions, id: ModelId): Promise<DownloadedModel> {
@@ -41,8 +44,8 @@ async function fetchAll(o: ResolvedHubOptions, id: ModelId): Promise<DownloadedM
   // every other file from the same commit, even if the branch moves meanwhile
   const files = ['config.json'];
   let fetched = config.fetched ? 1 : 0;
-  const get = async (file: string) => {
-    const r = await hubFile(o, id.repoId, commit, file);
+  const get = async (file: string, optional = true) => {
+    const r = await hubFile(o, id.repoId, commit, file, { optional });
     if (r.path !== null) {
       files.push(file);
       if (r.fetched) fetched++;
@@ -51,12 +54,13 @@ async function fetchAll(o: ResolvedHubOptions, id: ModelId): Promise<DownloadedM
   };
   let weights: string | null = null;
   for (const w of WEIGHT_FILES) {
-    const p = await get(w);
+    const p = await get(w); // offline, a weights format not cached counts as absent: the next is tried
     if (p === null) continue;
     weights = w;
-    if (w.endsWith('.index.json')) for (const shard of shardsOf(p)) if ((await get(shard)) === null) throw new HubError(`${name}: ${w} lists ${shard}, which the hub does not have`);
+    if (w.endsWith('.index.json')) for (const shard of shardsOf(p)) if ((await get(shard, false)) === null) throw new HubError(`${name}: ${w} lists ${shard}, which the hub does not have`);
     break;
   }
+  if (weights === null && o.offline) throw new Error(`${name}: no weights in the cache ${o.cacheDir} (looked for ${WEIGHT_FILES.join(', ')}) and HF_HUB_OFFLINE is set; fetch them once with network (adaptext download ${name})`);
   if (weights === null) throw new HubError(`${name}: no weights (looked for ${WEIGHT_FILES.join(', ')})`);
   for (const f of OPTIONAL_FILES) await get(f);
   return { dir: snapshotDir(o.cacheDir, id.repoId, commit), repoId: id.repoId, revision, commit, files, fetched, offline: o.offline };

@@ -183,7 +183,7 @@ async function resumeLocked(run: RunFolder, info: RunJson, runDir: string, opts:
   const progress = opts.progress ?? silentProgress;
   const cfg = validateConfig(info.config, run.runJsonPath, run.dir);
   if (opts.expectModel !== undefined) {
-    const want = fingerprintOf(opts.expectModel);
+    const want = fingerprintOf(await resolveModelRef(opts.expectModel, { progress: opts.progress ?? silentProgress }));
     const had = info.modelFingerprint;
     if (JSON.stringify(want) !== JSON.stringify(had)) {
       throw new Error(`${runDir}: the run was started from ${cfg.model} (${describeFp(had)}); ${opts.expectModel} is a different model (${describeFp(want)})`);

@@ -2,7 +2,8 @@
 // with huggingface_hub, warm and offline use, resume after a cut connection, checksum refusal,
 // gated repos, unknown revisions, mirrors via HF_ENDPOINT.
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cachedModelDir, downloadModel, hubCacheDir, parseModelId, repoFolderName, resolveHubOptions, resolveModelRef } from '../../src/hub/index.js';
@@ -27,6 +28,7 @@ before(async () => {
   hub = await startFakeHub({
     'org/tiny': { commit: COMMIT, refs: { v1: COMMIT }, files },
     'org/gated': { commit: V2, files, token: 'hf_secret' },
+    'org/evil': { commit: V2, files: { 'config.json': files['config.json']!, 'model.safetensors.index.json': Buffer.from(JSON.stringify({ weight_map: { 'a.weight': '../../../escape.safetensors' } })) } },
   }, { renamed: { tiny: 'org/tiny' } });
 });
 after(() => hub.close());
@@ -53,6 +55,13 @@ describe('model ids', () => {
     assert.equal(repoFolderName('hfl/chinese-roberta-wwm-ext'), 'models--hfl--chinese-roberta-wwm-ext');
     const o = resolveHubOptions({ env: { HF_ENDPOINT: 'https://hf-mirror.com/', HF_TOKEN: 't', HF_HUB_OFFLINE: '1' } });
     assert.deepEqual([o.endpoint, o.token, o.offline], ['https://hf-mirror.com', 't', true]);
+    const legacy = resolveHubOptions({ env: { HUGGING_FACE_HUB_TOKEN: 'old', TRANSFORMERS_OFFLINE: '1' } });
+    assert.deepEqual([legacy.token, legacy.offline], ['old', true]);
+    const home = tmp();
+    writeFileSync(join(home, 'my-token'), 'from-file\n');
+    assert.equal(resolveHubOptions({ env: { HF_TOKEN_PATH: join(home, 'my-token') } }).token, 'from-file');
+    assert.equal(hubCacheDir({ HF_HOME: '~/hf' }), join(homedir(), 'hf', 'hub'));
+    assert.equal(hubCacheDir({ HF_HUB_CACHE: '${BASE}/c', BASE: '/b' }), '/b/c');
   });
 });
 
@@ -136,7 +145,7 @@ describe('downloadModel against a local hub', () => {
     assert.deepEqual(readdirSync(join(root, 'blobs')).filter((f) => f.startsWith(sha256(files['model.safetensors']!))), []);
     assert.ok(!existsSync(join(root, 'snapshots', COMMIT, 'model.safetensors')));
     assert.equal(cachedModelDir('org/tiny', { cacheDir: cache }), join(root, 'snapshots', COMMIT), 'config.json is cached; the weights are not');
-    await assert.rejects(downloadModel('org/tiny', opts(cache, { offline: true })), /model\.safetensors: not in the cache/);
+    await assert.rejects(downloadModel('org/tiny', opts(cache, { offline: true })), /org\/tiny: no weights in the cache .* HF_HUB_OFFLINE is set; fetch them once with network/);
   });
 
   it('revisions: a tag and a commit resolve to the snapshot; an unknown one is named', async () => {
@@ -157,6 +166,65 @@ describe('downloadModel against a local hub', () => {
     const renamed = await downloadModel('tiny', opts(tmp()));
     assert.equal(renamed.commit, COMMIT);
     assert.match(renamed.dir, /models--tiny/);
+  });
+
+  it('the token goes to the hub only, never to the CDN the file redirects to', async () => {
+    const n = hub.log.length;
+    await downloadModel('org/gated', opts(tmp(), { token: 'hf_secret' }));
+    const seen = hub.log.slice(n);
+    assert.ok(seen.some((l) => l.path.includes('/resolve/') && l.auth === 'Bearer hf_secret'));
+    const cdn = seen.filter((l) => l.path.startsWith('/cdn/'));
+    assert.ok(cdn.length > 0);
+    assert.deepEqual(cdn.map((l) => l.auth), cdn.map(() => null));
+  });
+
+  it('an outage (503) or a rate limit (429) falls back to a cached snapshot; a model the hub does not know does not', async () => {
+    const cache = tmp();
+    await downloadModel('org/tiny', opts(cache));
+    for (const status of [503, 429]) {
+      hub.failWith = status;
+      try {
+        const notes: string[] = [];
+        const r = await downloadModel('org/tiny', opts(cache, { progress: { start() {}, update() {}, end() {}, note: (m: string) => notes.push(m) } }));
+        assert.equal(r.commit, COMMIT);
+        assert.match(notes.join('\n'), new RegExp(`HTTP ${status} .*using the cached snapshot`));
+        await assert.rejects(downloadModel('org/tiny', opts(tmp())), new RegExp(`HTTP ${status} from .* try again later`));
+      } finally {
+        hub.failWith = null;
+      }
+    }
+  });
+
+  it('offline: a snapshot another tool fetched (no adaptext-only files, no markers for them) is complete enough', async () => {
+    const cache = tmp();
+    await downloadModel('org/tiny', opts(cache));
+    rmSync(join(cache, 'models--org--tiny', '.no_exist'), { recursive: true });
+    rmSync(join(cache, 'models--org--tiny', 'snapshots', COMMIT, 'adaptext.json'));
+    const r = await downloadModel('org/tiny', opts(cache, { offline: true }));
+    assert.ok(!r.files.includes('adaptext.json') && r.files.includes('model.safetensors'));
+  });
+
+  it('two downloads of one model at once: the second waits for the first and both succeed', async () => {
+    const cache = tmp();
+    const [a, b] = await Promise.all([downloadModel('org/tiny', opts(cache)), downloadModel('org/tiny', opts(cache))]);
+    assert.equal(a.dir, b.dir);
+    assert.deepEqual(readFileSync(join(a.dir, 'model.safetensors')), files['model.safetensors']);
+  });
+
+  it('a complete partial file (a run that died while verifying) is verified, not fetched again', async () => {
+    const cache = tmp();
+    const blobs = join(cache, 'models--org--tiny', 'blobs');
+    mkdirSync(blobs, { recursive: true });
+    const w = files['model.safetensors']!;
+    writeFileSync(join(blobs, `${sha256(w)}.incomplete`), w);
+    const n = hub.log.length;
+    await downloadModel('org/tiny', opts(cache));
+    assert.ok(!hub.log.slice(n).some((l) => l.path === `/cdn/${sha256(w)}`));
+    assert.deepEqual(readFileSync(join(blobs, sha256(w))), w);
+  });
+
+  it('a shard index naming a path out of the snapshot is refused before anything is fetched for it', async () => {
+    await assert.rejects(downloadModel('org/evil', opts(tmp())), /weight_map names '\.\.\/\.\.\/\.\.\/escape\.safetensors', which is not a file beside the index/);
   });
 
   it('resolveModelRef: a local folder as is, an id through the cache, anything else named', async () => {

@@ -3,7 +3,8 @@
 // (X-Repo-Commit; ETag = git blob sha1 for small files; LFS files answer 302 to a CDN URL with
 // X-Linked-Etag = sha256 and X-Linked-Size), `X-Error-Code` 404s (RepositoryNotFound,
 // RevisionNotFound, EntryNotFound), 401 GatedRepo without the right token, relative 307s for a
-// renamed repo, and range requests on the CDN. Faults on demand: cut a transfer half-way once,
+// renamed repo, and range requests on the CDN — which is another host (127.0.0.2), as the real
+// hub's CDN and storage are, so a test can see what is sent there. Faults on demand: cut a transfer half-way once,
 // corrupt a file's bytes. Every request is logged for assertions.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -25,6 +26,8 @@ export interface HubLogEntry {
   path: string;
   range: string | null;
   status: number;
+  /** The Authorization header the request carried. */
+  auth: string | null;
 }
 
 export interface FakeHub {
@@ -34,6 +37,8 @@ export interface FakeHub {
   cutOnce: Set<string>;
   /** Serve this file with one byte changed (its announced checksum stays the true one). */
   corrupt: Set<string>;
+  /** Answer every /resolve/ request with this status (an outage: 503, a rate limit: 429); null = normal. */
+  failWith: number | null;
   close(): Promise<void>;
 }
 
@@ -48,9 +53,10 @@ export async function startFakeHub(repos: Record<string, HubRepo>, opts: { renam
   const byHash = new Map<string, { file: string; data: Buffer }>();
   for (const r of Object.values(repos)) for (const [file, data] of Object.entries(r.files)) byHash.set(sha256(data), { file, data });
   let base = '';
+  const state: { failWith: number | null } = { failWith: null };
 
   const send = (req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body?: Buffer) => {
-    log.push({ method: req.method ?? '', path: req.url ?? '', range: req.headers.range ?? null, status });
+    log.push({ method: req.method ?? '', path: req.url ?? '', range: req.headers.range ?? null, status, auth: req.headers.authorization ?? null });
     res.writeHead(status, headers);
     res.end(req.method === 'HEAD' ? undefined : body);
   };
@@ -75,7 +81,7 @@ export async function startFakeHub(repos: Record<string, HubRepo>, opts: { renam
     const status = m !== null ? 206 : 200;
     if (req.method === 'GET' && cutOnce.has(hit.file)) {
       cutOnce.delete(hit.file);
-      log.push({ method: 'GET', path: req.url ?? '', range: req.headers.range ?? null, status: -1 });
+      log.push({ method: 'GET', path: req.url ?? '', range: req.headers.range ?? null, status: -1, auth: req.headers.authorization ?? null });
       res.writeHead(status, headers);
       res.write(body.subarray(0, body.length >> 1), () => res.destroy());
       return;
@@ -83,12 +89,13 @@ export async function startFakeHub(repos: Record<string, HubRepo>, opts: { renam
     send(req, res, status, headers, body);
   };
 
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x');
     const parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
     if (parts[0] === 'cdn') return cdn(req, res, parts[1] ?? '');
     const ri = parts.indexOf('resolve');
     if (ri < 1) return send(req, res, 404, {});
+    if (state.failWith !== null) return send(req, res, state.failWith, {});
     const repoId = parts.slice(0, ri).join('/');
     const revision = parts[ri + 1] ?? '';
     const file = parts.slice(ri + 2).join('/');
@@ -112,18 +119,27 @@ export async function startFakeHub(repos: Record<string, HubRepo>, opts: { renam
       });
     }
     send(req, res, 200, { 'x-repo-commit': commit, etag: `"${gitSha1(data)}"`, 'content-length': String(data.length) }, data);
-  });
+  };
+  const server: Server = createServer(handler);
+  const cdnServer: Server = createServer(handler);
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url: base,
+  await new Promise<void>((ok) => cdnServer.listen(0, '127.0.0.2', ok));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `http://127.0.0.2:${(cdnServer.address() as AddressInfo).port}`;
+  return Object.assign(state, {
+    url,
     log,
     cutOnce,
     corrupt,
     close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
-  };
+      Promise.all(
+        [server, cdnServer].map(
+          (s) =>
+            new Promise<void>((ok) => {
+              s.closeAllConnections();
+              s.close(() => ok());
+            }),
+        ),
+      ).then(() => undefined),
+  });
 }
