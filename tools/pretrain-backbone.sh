@@ -10,6 +10,13 @@
 #   tools/pretrain-backbone.sh --dapt PHASE1 OUT [flags]
 #                                                        phase 2: domain-adaptive pretraining of PHASE1's
 #                                                        weights on the unlabelled reviews only
+#   tools/pretrain-backbone.sh --v2 OUT [--cooc] [flags] the long run of issue 11 with the recipe the lever runs
+#                                                        chose (bench/pretrain-levers/RESULTS.md): the shipped
+#                                                        vocabulary and architecture from a random init (word
+#                                                        embeddings from co-occurrence vectors with --cooc), a
+#                                                        200 M-token horizon; extra flags (e.g. --objective electra,
+#                                                        --max-minutes 60) go to `adaptext pretrain`; continue it
+#                                                        with --resume OUT
 #   node tools/model-card.ts PHASE1 [OUT]             card tables + copy the last phase into models/ (fp16)
 #
 # Why a phase 2: the downstream task is reviews, which are ≈ 8% of the phase-1 corpus; continued
@@ -51,6 +58,29 @@ if [ "${1:-}" = "--dapt" ]; then
     --heldout "$DATA/gutenberg/heldout-000.jsonl" --heldout "$DATA/amazon/dvd.labeled.jsonl" \
     --batch-size 32 --lr 3e-4 --warmup-steps 100 --total-steps 1400 --weight-decay 0.01 --clip 1.0 \
     --seed 43 --eval-every 100 --heldout-sequences 200 --snapshot-every 200 \
+    --checkpoint-minutes 10 --log-every 10 --progress lines "$@"
+  exit $?
+fi
+
+if [ "${1:-}" = "--v2" ]; then
+  shift
+  OUT="${1:?--v2 needs an output folder}"
+  shift
+  INIT="$OUT.init"
+  [ -f "$INIT/random/config.json" ] || node --import tsx tools/make-random-checkpoint.ts --from models/adaptext-mini-en --out "$INIT/random" --seed 42
+  START="$INIT/random"
+  if [ "${1:-}" = "--cooc" ]; then
+    shift
+    [ -f "$INIT/cooc/config.json" ] || node --import tsx tools/cooc-embeddings.ts --model "$INIT/random" --out "$INIT/cooc" \
+      "$DATA"/gutenberg/part-*.jsonl "$DATA"/amazon/*.unlabeled.jsonl
+    START="$INIT/cooc"
+  fi
+  # 48,828 steps × 4,096 tokens = 200 M tokens (≈ 14 passes); warm-up 2%
+  run pretrain --model "$START" --out "$OUT" \
+    "$DATA"/gutenberg/part-*.jsonl "$DATA"/amazon/*.unlabeled.jsonl \
+    --heldout "$DATA/gutenberg/heldout-000.jsonl" --heldout "$DATA/amazon/dvd.labeled.jsonl" \
+    --max-length 128 --batch-size 32 --lr 5e-4 --warmup-steps 1000 --total-steps 48828 --weight-decay 0.01 --clip 1.0 \
+    --seed 42 --eval-every 500 --heldout-sequences 200 --snapshot-every 2000 \
     --checkpoint-minutes 10 --log-every 10 --progress lines "$@"
   exit $?
 fi
