@@ -35,7 +35,7 @@ const MAX_BYTES = 25 * 1024 * 1024;
 
 // The pretraining log records this card reads (docs/run-format.md).
 interface Start extends RunLogRecord { options: PretrainOptions; trainTokens: number; parameters: number }
-interface Step extends RunLogRecord { step: number; tokens: number; loss: number; lr: number; tokensPerSecond: number; elapsedSeconds: number }
+interface Step extends RunLogRecord { step: number; tokens: number; loss: number; lr: number; tokensPerSecond: number; elapsedSeconds: number; cpuSeconds?: number }
 interface Heldout extends RunLogRecord { step: number; tokens: number; file: string; loss: number; perplexity: number }
 interface Stop extends RunLogRecord { step: number; tokens: number; elapsedSeconds: number }
 /** A line of probe.jsonl (tools/linear-probe.ts or tools/probe-backbone.ts). */
@@ -112,7 +112,7 @@ for (const p of phases) {
   const mode = p.n === 1 ? (o.model ? 'continued' : 'from scratch') : 'continued from phase ' + (p.n - 1);
   lines.push(
     `| ${p.n} (${mode}) | ${corpusOf(p)}: ${fmtM(p.start.trainTokens)} tokens | ${p.end.step} (${o.totalSteps}) | ${fmtM(tokens)} | ${fmt(tokens / p.start.trainTokens, 2)} | ` +
-      `${o.lr} / ${p.last ? p.last.lr.toExponential(2) : '–'} | ${fmt((p.last?.elapsedSeconds ?? 0) / 3600, 2)} h, ${Math.max(1, p.stops.length)} session(s) | ${tps.length ? Math.round(tps.reduce((a, b) => a + b, 0) / tps.length) : '–'} |`,
+      `${o.lr} / ${p.last ? p.last.lr.toExponential(2) : '–'} | ${fmt((p.last?.elapsedSeconds ?? 0) / 3600, 2)} h${p.last?.cpuSeconds !== undefined ? ` (${fmt(p.last.cpuSeconds / 3600, 2)} CPU-h)` : ''}, ${Math.max(1, p.stops.length)} session(s) | ${tps.length ? Math.round(tps.reduce((a, b) => a + b, 0) / tps.length) : '–'} |`,
   );
 }
 lines.push(`| **total** | | | **${fmtM(offset)}** | | | ${fmt(phases.reduce((a, p) => a + (p.last?.elapsedSeconds ?? 0), 0) / 3600, 2)} h | |`);

@@ -305,6 +305,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   let start: DataPosition = { epoch: 0, cursor: 0 };
   const maskRng = new Rng((o.seed + 1) >>> 0);
   let elapsedBefore = 0;
+  let cpuBefore = 0;
   const runLog = new RunLog(join(out, RUN_LOG_NAME));
   const log = ({ type, ...fields }: RunLogEntry): void => runLog.append({ type, stage: 'pretrain', step: pos.step, tokens: tokensSeen, ...fields });
   if (state !== null) {
@@ -320,6 +321,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
       generator.rng.setState(state.rng.generator);
     }
     elapsedBefore = state.elapsedSeconds;
+    cpuBefore = state.cpuSeconds ?? 0;
     runLog.truncate(state.logLines);
     log({ type: 'resume' });
     print(`pretrain: resumed ${out} at step ${pos.step} (${tokensSeen} tokens seen, epoch ${start.epoch})`);
@@ -350,11 +352,18 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
 
   const sessionStart = Date.now();
   const elapsed = () => elapsedBefore + (Date.now() - sessionStart) / 1000;
+  // CPU time of this process (all its threads, user + system) across sessions: the cost measure of
+  // a run on a shared machine, where wall time depends on what else runs
+  const cpuStart = process.cpuUsage();
+  const cpuSeconds = () => {
+    const u = process.cpuUsage(cpuStart);
+    return cpuBefore + (u.user + u.system) / 1e6;
+  };
   const checkpoint = (why: string) => {
     // logged first, so the checkpoint's log length includes its own record (the store then refuses
     // non-finite weights before writing anything)
     log({ type: 'checkpoint', reason: why });
-    savePretrainCheckpoint(out, model, tok, opt, { step: pos.step, tokensSeen, position: batches.position, rng: { model: model.rng.getState(), mlm: maskRng.getState(), ...(generator !== null ? { generator: generator.rng.getState() } : {}) }, elapsedSeconds: elapsed(), logLines: runLog.lines }, generator !== null ? { [GENERATOR_DIR]: generator } : {});
+    savePretrainCheckpoint(out, model, tok, opt, { step: pos.step, tokensSeen, position: batches.position, rng: { model: model.rng.getState(), mlm: maskRng.getState(), ...(generator !== null ? { generator: generator.rng.getState() } : {}) }, elapsedSeconds: elapsed(), cpuSeconds: cpuSeconds(), logLines: runLog.lines }, generator !== null ? { [GENERATOR_DIR]: generator } : {});
     publishModel(out);
   };
 
@@ -428,7 +437,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
           losses.push({ step, loss: mean });
           // `loss`: mean over the `steps` steps since the last step record; the other fields are this step's
           const rtd = generator !== null ? Object.fromEntries(Object.entries(electraWindow).map(([k, x]) => [k, x / windowSteps])) : {};
-          log({ type: 'step', epoch: batches.position.epoch, loss: mean, steps: windowSteps, lr, gradNorm: update.gradNorm, tokensPerSecond: tps, elapsedSeconds: elapsed(), ...rtd });
+          log({ type: 'step', epoch: batches.position.epoch, loss: mean, steps: windowSteps, lr, gradNorm: update.gradNorm, tokensPerSecond: tps, elapsedSeconds: elapsed(), cpuSeconds: cpuSeconds(), ...rtd });
           for (const k of Object.keys(electraWindow) as Array<keyof typeof electraWindow>) electraWindow[k] = 0;
           bar.update(step, { loss: mean, lr, tok_s: tps, epoch: batches.position.epoch });
           windowLoss = 0;
@@ -457,7 +466,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     bar.end();
     if (held.length > 0 && (o.evalEvery === 0 || pos.step % o.evalEvery !== 0)) lastEval = evaluate();
     // the stop record first, so the checkpoint's log length keeps it when the run is resumed
-    log({ type: 'stop', reason: stopReason, elapsedSeconds: elapsed() });
+    log({ type: 'stop', reason: stopReason, elapsedSeconds: elapsed(), cpuSeconds: cpuSeconds() });
     checkpoint('stop');
     print(`pretrain: stopped (${stopReason}) at step ${pos.step}, ${formatCount(tokensSeen)} tokens; model in ${out}, resumable with --resume ${out}`);
   } finally {

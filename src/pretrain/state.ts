@@ -35,6 +35,8 @@ export interface PretrainState {
   rng: { model: number[]; mlm: number[]; generator?: number[] };
   /** Training seconds across all sessions of the run. */
   elapsedSeconds: number;
+  /** CPU seconds (user + system, all threads) across all sessions; absent in states written before it was kept. */
+  cpuSeconds?: number;
   /** log.jsonl lines when this checkpoint was taken (a resumed run cuts the log back to them). */
   logLines: number;
   savedAt: string;
@@ -49,6 +51,7 @@ const StateSchema = v.object({
   position: v.object({ epoch: v.integer({ min: 0 }), cursor: v.integer({ min: 0 }) }),
   rng: v.object({ model: RngState, mlm: RngState, generator: v.optional(RngState) }),
   elapsedSeconds: v.number({ min: 0 }),
+  cpuSeconds: v.optional(v.number({ min: 0 })),
   logLines: v.integer({ min: 0 }),
   savedAt: v.string(),
 });

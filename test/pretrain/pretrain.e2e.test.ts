@@ -177,6 +177,9 @@ test('resume after an interruption ends bit-identical to the uninterrupted run',
     assert.ok(r.time > now - 3600 && r.time <= now, `time ${r.time} is not Unix seconds of this run`);
   }
   assert.deepEqual([...new Set(records.map((r) => r.type))].sort(), ['checkpoint', 'heldout', 'resume', 'start', 'step', 'stop']);
+  // CPU time accumulates over the sessions: it never goes down from one step record to the next
+  const cpu = records.filter((r) => r.type === 'step').map((r) => r['cpuSeconds'] as number);
+  assert.ok(cpu.every((c, i) => typeof c === 'number' && c > 0 && (i === 0 || c >= cpu[i - 1]!)), `cpuSeconds ${cpu.join(' ')}`);
   // a checkpoint of the earlier state format (version 1, older log schema) is refused with a way on
   const file = join(out, 'checkpoint', 'trainer_state.json');
   const v2 = readFileSync(file, 'utf8');
