@@ -137,7 +137,11 @@ interface GemmRow {
 
 function benchGemm(addon: NativeAddon, k: Kernels, o: Options): GemmRow[] {
   const T = 1024; // tokens: batch 8 x 128
-  const layers: Array<[string, number, number]> = [['768->768', 768, 768], ['768->3072', 768, 3072], ['3072->768', 3072, 768]];
+  const layers: Array<[string, number, number]> = [
+    ['768->768', 768, 768],
+    ['768->3072', 768, 3072],
+    ['3072->768', 3072, 768],
+  ];
   const info = addon.info();
   const isas = (['avx512', 'avx2+fma', 'generic'] as const).filter((isa) => addon.setBuiltinIsa(isa));
   addon.setBuiltinIsa(info.builtinIsa as 'avx512');
@@ -205,8 +209,15 @@ function benchGemm(addon: NativeAddon, k: Kernels, o: Options): GemmRow[] {
       for (const isa of isas) if (best[isa] !== undefined) builtin[isa] = gf(best[isa]);
       const bestBuiltin = builtin[info.builtinIsa] ?? Object.values(builtin)[0]!;
       rows.push({
-        name: `${lname} ${what}`, op, M, N, K,
-        addonGflops: gf(addonS), defaultGflops: best['default'] === undefined ? null : gf(best['default']), rawBlasGflops: raw, builtinGflops: builtin,
+        name: `${lname} ${what}`,
+        op,
+        M,
+        N,
+        K,
+        addonGflops: gf(addonS),
+        defaultGflops: best['default'] === undefined ? null : gf(best['default']),
+        rawBlasGflops: raw,
+        builtinGflops: builtin,
         addonVsRaw: raw === null ? null : gf(addonS) / raw,
         builtinVsRaw: raw === null ? null : bestBuiltin / raw,
       });
@@ -309,11 +320,17 @@ function opCases(quick: boolean): OpCase[] {
     { name: 'softmaxForward', shape: `[${B * nH * T},${T}]`, bytes: F * 2 * P, run: (k) => k.softmaxForward(sx, B * nH * T, T, sy) },
     { name: 'softmaxBackward', shape: `[${B * nH * T},${T}]`, bytes: F * 4 * P, run: (k) => k.softmaxBackward(sy, sdy, B * nH * T, T, sdx) },
     {
-      name: 'attentionForward', shape: `B${B} T${T} nH${nH} d${d}`, bytes: F * (4 * BTH + B * T + P), flops: 4 * B * nH * T * T * d,
+      name: 'attentionForward',
+      shape: `B${B} T${T} nH${nH} d${d}`,
+      bytes: F * (4 * BTH + B * T + P),
+      flops: 4 * B * nH * T * T * d,
       run: (k) => k.attentionForward(q, kk, v, mask, B, T, nH, d, 0.125, null, probs, aOut),
     },
     {
-      name: 'attentionBackward', shape: `B${B} T${T} nH${nH} d${d}`, bytes: F * (10 * BTH + P), flops: 8 * B * nH * T * T * d,
+      name: 'attentionBackward',
+      shape: `B${B} T${T} nH${nH} d${d}`,
+      bytes: F * (10 * BTH + P),
+      flops: 8 * B * nH * T * T * d,
       run: (k) => k.attentionBackward(aD, q, kk, v, probs, null, B, T, nH, d, 0.125, dq, dk, dv),
     },
     { name: 'crossEntropyForward', shape: `[${Rce},${V}]`, bytes: F * (2 * Rce * V + Rce), run: (k) => void k.crossEntropyForward(logits, targets, Rce, V, -100, ceProbs) },
@@ -333,8 +350,13 @@ function benchOps(native: Kernels, o: Options): OpRow[] {
     let js: number | null = null;
     if (o.js) js = timeCall(() => c.run(jsKernels), 1, 0); // one timed call (plus warm-up): the reference is slow
     rows.push({
-      name: c.name, shape: c.shape, bytes: c.bytes, nativeMs: ns * 1e3, nativeGBs: c.bytes / ns / 1e9,
-      jsMs: js === null ? null : js * 1e3, speedup: js === null ? null : js / ns,
+      name: c.name,
+      shape: c.shape,
+      bytes: c.bytes,
+      nativeMs: ns * 1e3,
+      nativeGBs: c.bytes / ns / 1e9,
+      jsMs: js === null ? null : js * 1e3,
+      speedup: js === null ? null : js / ns,
       ...(c.flops !== undefined ? { gflops: c.flops / ns / 1e9 } : {}),
     });
     process.stderr.write('.');
@@ -370,14 +392,30 @@ function main(): void {
   const gemm = benchGemm(addon, native, o);
   const isas = Object.keys(gemm[0]?.builtinGflops ?? {});
   const showDefault = gemm.some((r) => r.defaultGflops !== null);
-  console.log(`GEMM (GFLOP/s; addon = kernels().gemm from JS through N-API on ${info.blas === 'none' ? 'the built-in kernel' : 'BLAS'};${showDefault ? ` addon auto = the default per-shape choice (${native.description});` : ''} raw BLAS and built-in = C++ loop)`);
-  console.log(table(
-    ['shape', 'op', 'M x N x K', 'addon', ...(showDefault ? ['addon auto'] : []), 'raw BLAS', ...isas.map((i) => `built-in ${i}`), 'addon/raw', 'built-in/raw'],
-    gemm.map((r) => [r.name, r.op, `${r.M}x${r.N}x${r.K}`, f1(r.addonGflops), ...(showDefault ? [f1(r.defaultGflops)] : []), f1(r.rawBlasGflops), ...isas.map((i) => f1(r.builtinGflops[i] ?? null)), f2(r.addonVsRaw), f2(r.builtinVsRaw)]),
-  ));
+  console.log(
+    `GEMM (GFLOP/s; addon = kernels().gemm from JS through N-API on ${info.blas === 'none' ? 'the built-in kernel' : 'BLAS'};${showDefault ? ` addon auto = the default per-shape choice (${native.description});` : ''} raw BLAS and built-in = C++ loop)`,
+  );
+  console.log(
+    table(
+      ['shape', 'op', 'M x N x K', 'addon', ...(showDefault ? ['addon auto'] : []), 'raw BLAS', ...isas.map((i) => `built-in ${i}`), 'addon/raw', 'built-in/raw'],
+      gemm.map((r) => [
+        r.name,
+        r.op,
+        `${r.M}x${r.N}x${r.K}`,
+        f1(r.addonGflops),
+        ...(showDefault ? [f1(r.defaultGflops)] : []),
+        f1(r.rawBlasGflops),
+        ...isas.map((i) => f1(r.builtinGflops[i] ?? null)),
+        f2(r.addonVsRaw),
+        f2(r.builtinVsRaw),
+      ]),
+    ),
+  );
   const ratios = (key: 'addonVsRaw' | 'builtinVsRaw') => gemm.map((r) => r[key]).filter((x): x is number => x !== null);
   if (ratios('addonVsRaw').length > 0) {
-    console.log(`min addon/raw ${Math.min(...ratios('addonVsRaw')).toFixed(2)} (target >= 0.90), min built-in(${info.builtinIsa})/raw ${Math.min(...ratios('builtinVsRaw')).toFixed(2)} (target >= 0.40)`);
+    console.log(
+      `min addon/raw ${Math.min(...ratios('addonVsRaw')).toFixed(2)} (target >= 0.90), min built-in(${info.builtinIsa})/raw ${Math.min(...ratios('builtinVsRaw')).toFixed(2)} (target >= 0.40)`,
+    );
   }
 
   // N-API cost of one call, independent of load bursts: a 1x1x1 GEMM through the addon.
@@ -389,18 +427,39 @@ function main(): void {
 
   const ops = benchOps(native, o);
   console.log('\nFused ops (GB/s = bytes read + written per call / time)');
-  console.log(table(
-    ['op', 'shape', 'native ms', 'GB/s', 'GFLOP/s', 'js ms', 'native/js'],
-    ops.map((r) => [r.name, r.shape, r.nativeMs.toFixed(3), f1(r.nativeGBs), r.gflops === undefined ? '' : f1(r.gflops), r.jsMs === null ? '-' : r.jsMs.toFixed(1), r.speedup === null ? '-' : `${r.speedup.toFixed(0)}x`]),
-  ));
+  console.log(
+    table(
+      ['op', 'shape', 'native ms', 'GB/s', 'GFLOP/s', 'js ms', 'native/js'],
+      ops.map((r) => [
+        r.name,
+        r.shape,
+        r.nativeMs.toFixed(3),
+        f1(r.nativeGBs),
+        r.gflops === undefined ? '' : f1(r.gflops),
+        r.jsMs === null ? '-' : r.jsMs.toFixed(1),
+        r.speedup === null ? '-' : `${r.speedup.toFixed(0)}x`,
+      ]),
+    ),
+  );
   const loadAfter = loadavg();
   console.log(`\nload avg after: ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
 
   if (o.json !== null) {
     const out = {
-      date: new Date().toISOString(), commit, node: process.version, cpu: cpus()[0]?.model ?? '', cores: cpus().length,
-      kernels: native.description, native: info, rounds: o.rounds, quick: o.quick,
-      loadAvgBefore: loadBefore, loadAvgAfter: loadAfter, napiCallMicroseconds: callS * 1e6, gemm, ops,
+      date: new Date().toISOString(),
+      commit,
+      node: process.version,
+      cpu: cpus()[0]?.model ?? '',
+      cores: cpus().length,
+      kernels: native.description,
+      native: info,
+      rounds: o.rounds,
+      quick: o.quick,
+      loadAvgBefore: loadBefore,
+      loadAvgAfter: loadAfter,
+      napiCallMicroseconds: callS * 1e6,
+      gemm,
+      ops,
     };
     writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
     console.log(`wrote ${o.json}`);

@@ -80,7 +80,12 @@ const addon = join(root, 'build', 'Release', 'adaptext.node');
 if (r.status !== 0 || !existsSync(addon)) {
   const lines = output.split('\n');
   const first = lines.find((l) => /(fatal )?error:|No such file|not found|ERR! stack Error/i.test(l) && !/^gyp info/.test(l));
-  const why = first ? first.replace(/^gyp ERR! stack /, '').trim().slice(0, 200) : `node-gyp exited with ${r.status}`;
+  const why = first
+    ? first
+        .replace(/^gyp ERR! stack /, '')
+        .trim()
+        .slice(0, 200)
+    : `node-gyp exited with ${r.status}`;
   notBuilt(`${why}; full log: build/native-build.log`);
 }
 
@@ -93,9 +98,10 @@ if (probe.status !== 0) {
   notBuilt(`the built addon does not load: ${msg.trim().slice(0, 200)}`);
 }
 const info = JSON.parse(probe.stdout);
-const gemm = info.blas === 'none'
-  ? `built-in GEMM ${info.builtinIsa} (no BLAS found at build time)`
-  : info.builtinBeatsBlas
-    ? `${info.blas} + built-in ${info.builtinIsa} GEMM for large shapes (ADAPTEXT_GEMM=blas to use only ${info.blas})`
-    : `${info.blas} GEMM`;
+const gemm =
+  info.blas === 'none'
+    ? `built-in GEMM ${info.builtinIsa} (no BLAS found at build time)`
+    : info.builtinBeatsBlas
+      ? `${info.blas} + built-in ${info.builtinIsa} GEMM for large shapes (ADAPTEXT_GEMM=blas to use only ${info.blas})`
+      : `${info.blas} GEMM`;
 done(`native addon built in ${((Date.now() - started) / 1000).toFixed(0)} s: ${gemm}, ${info.threads} threads`);

@@ -8,7 +8,20 @@
 
 // ---- models: BERT / RoBERTa with AdapterHub bottleneck adapters and switchable heads
 export { AdapterModel, loadModel, saveModel, loadAdapter, saveAdapter, loadHead, saveHead, readModelConfig, SEQ_BN, DOUBLE_SEQ_BN } from './models/index.js';
-export type { AdapterModelOptions, ForwardOptions, ModelOutput, Pooling, BnConfig, AdapterConfigSpec, HeadSpec, HeadType, HeadPooling, LoadInfo, SaveModelOptions, BertFamilyConfig } from './models/index.js';
+export type {
+  AdapterModelOptions,
+  ForwardOptions,
+  ModelOutput,
+  Pooling,
+  BnConfig,
+  AdapterConfigSpec,
+  HeadSpec,
+  HeadType,
+  HeadPooling,
+  LoadInfo,
+  SaveModelOptions,
+  BertFamilyConfig,
+} from './models/index.js';
 
 // ---- tokenizers: Hugging Face-exact WordPiece and byte-level BPE; a WordPiece trainer
 export { loadTokenizer, BertTokenizer, RobertaTokenizer, trainWordPiece } from './text/index.js';

@@ -122,7 +122,11 @@ const { U, S } = noGrad(() => {
   });
   return { U: matmul(new Tensor(Q, [V, K]), new Tensor(W, [K, H])).data, S: order.map((i) => Math.sqrt(Math.max(lambdas[i]!, 0))) };
 });
-log(`top singular values ${S.slice(0, 5).map((x) => x.toFixed(1)).join(' ')} … ${S[H - 1]!.toFixed(1)}`);
+log(
+  `top singular values ${S.slice(0, 5)
+    .map((x) => x.toFixed(1))
+    .join(' ')} … ${S[H - 1]!.toFixed(1)}`,
+);
 
 /** Eigen-decomposition of a symmetric n×n matrix by cyclic Jacobi rotations (n is a few hundred). */
 function jacobiEigen(A: Float64Array, n: number): { vectors: Float64Array; values: Float64Array } {

@@ -19,7 +19,11 @@ import { DEMO_DOMAINS } from '../src/demo/bundled.js';
 import { splitDomain } from '../src/demo/splits.js';
 import { labelledReviews, padBatch, probeArgs } from './probe-data.js';
 
-const { dir, dataDir, jsonOut, opt } = probeArgs('node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [--json-out FILE] [--max-length N] [--step N] [--data DIR] [--eval test|validation]', ['max-length', 'step', 'eval']);
+const { dir, dataDir, jsonOut, opt } = probeArgs('node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [--json-out FILE] [--max-length N] [--step N] [--data DIR] [--eval test|validation]', [
+  'max-length',
+  'step',
+  'eval',
+]);
 const evalOn = opt['eval'] ?? 'test';
 if (evalOn !== 'test' && evalOn !== 'validation') throw new Error(`--eval ${evalOn}: expected test or validation`);
 const maxLength = Number(opt['max-length'] ?? '128');
@@ -75,7 +79,11 @@ if (evalOn === 'test') {
   const fBooks = feats(booksSplit.test);
   const fKitchen = feats(kitchen);
   for (const k of KINDS) {
-    const m = fitLogisticRegression(fTrain[k], booksSplit.train.map((x) => x.label), { C: 1.0 });
+    const m = fitLogisticRegression(
+      fTrain[k],
+      booksSplit.train.map((x) => x.label),
+      { C: 1.0 },
+    );
     result[k] = { books_test: acc(m, fBooks[k], booksSplit.test), kitchen_test: acc(m, fKitchen[k], kitchen) };
   }
 } else {

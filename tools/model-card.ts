@@ -34,10 +34,32 @@ const copy = args.includes('--copy');
 const MAX_BYTES = 25 * 1024 * 1024;
 
 // The pretraining log records this card reads (docs/run-format.md).
-interface Start extends RunLogRecord { options: PretrainOptions; trainTokens: number; parameters: number }
-interface Step extends RunLogRecord { step: number; tokens: number; loss: number; lr: number; tokensPerSecond: number; elapsedSeconds: number; cpuSeconds?: number }
-interface Heldout extends RunLogRecord { step: number; tokens: number; file: string; loss: number; perplexity: number }
-interface Stop extends RunLogRecord { step: number; tokens: number; elapsedSeconds: number }
+interface Start extends RunLogRecord {
+  options: PretrainOptions;
+  trainTokens: number;
+  parameters: number;
+}
+interface Step extends RunLogRecord {
+  step: number;
+  tokens: number;
+  loss: number;
+  lr: number;
+  tokensPerSecond: number;
+  elapsedSeconds: number;
+  cpuSeconds?: number;
+}
+interface Heldout extends RunLogRecord {
+  step: number;
+  tokens: number;
+  file: string;
+  loss: number;
+  perplexity: number;
+}
+interface Stop extends RunLogRecord {
+  step: number;
+  tokens: number;
+  elapsedSeconds: number;
+}
 /** A line of probe.jsonl (tools/linear-probe.ts or tools/probe-backbone.ts). */
 interface Probe {
   probe?: 'linear';
@@ -140,7 +162,7 @@ for (const p of phases) {
 lines.push('');
 lines.push('### Downstream probes by tokens seen (books → kitchen)');
 lines.push('');
-const probes = phases.flatMap((p) => p.probes.map((r) => ({ ...r, phase: p, tokens: r.step !== null ? p.offset + r.step * p.tokensPerStep : r.tokens ?? null })));
+const probes = phases.flatMap((p) => p.probes.map((r) => ({ ...r, phase: p, tokens: r.step !== null ? p.offset + r.step * p.tokensPerStep : (r.tokens ?? null) })));
 const fine = probes.filter((r) => r.probe !== 'linear');
 const linear = probes.filter((r) => r.probe === 'linear');
 const byTokens = (a: { tokens: number | null }, b: { tokens: number | null }) => (a.tokens ?? 1e15) - (b.tokens ?? 1e15);
@@ -148,13 +170,17 @@ if (probes.length === 0) {
   lines.push('Not measured yet: run `tools/linear-probe.ts` / `tools/probe-backbone.ts RUN/snapshots/step-N --json-out RUN/probe.jsonl` per snapshot, then this script again.');
 }
 if (linear.length > 0) {
-  lines.push('`tools/linear-probe.ts`: the checkpoint frozen; logistic regression (sklearn-style, C = 1, standardised) on its features of 1,600 labelled books reviews; accuracy on 200 held-out books reviews (in domain) and 400 kitchen reviews (cross-domain, no kitchen labels used).');
+  lines.push(
+    '`tools/linear-probe.ts`: the checkpoint frozen; logistic regression (sklearn-style, C = 1, standardised) on its features of 1,600 labelled books reviews; accuracy on 200 held-out books reviews (in domain) and 400 kitchen reviews (cross-domain, no kitchen labels used).',
+  );
   lines.push('');
   lines.push('| phase | step | tokens seen | [CLS] books / kitchen | mean-pooled books / kitchen |');
   lines.push('|---:|---:|---:|---:|---:|');
   for (const r of [...linear].sort(byTokens)) {
     const pc = (x: number) => `${fmt(x * 100, 1)}%`;
-    lines.push(`| ${r.phase.n} | ${r.step ?? '–'} | ${r.tokens !== null ? fmtM(r.tokens) : '–'} | ${pc(r.cls.books_test)} / ${pc(r.cls.kitchen_test)} | ${pc(r.mean.books_test)} / ${pc(r.mean.kitchen_test)} |`);
+    lines.push(
+      `| ${r.phase.n} | ${r.step ?? '–'} | ${r.tokens !== null ? fmtM(r.tokens) : '–'} | ${pc(r.cls.books_test)} / ${pc(r.cls.kitchen_test)} | ${pc(r.mean.books_test)} / ${pc(r.mean.kitchen_test)} |`,
+    );
   }
   lines.push('');
 }
@@ -164,7 +190,9 @@ if (fine.length > 0) {
   lines.push('| phase | checkpoint | step | tokens seen | accuracy | macro-F1 | trained layers / epochs |');
   lines.push('|---:|---|---:|---:|---:|---:|---|');
   for (const p of [...fine].sort(byTokens)) {
-    lines.push(`| ${p.phase.n} | ${basename(p.checkpoint)} | ${p.step ?? '–'} | ${p.tokens !== null ? fmtM(p.tokens) : '–'} | ${fmt(p.accuracy * 100, 1)}% | ${fmt(p.macro_f1, 3)} | ${p.train_layers} / ${p.epochs} |`);
+    lines.push(
+      `| ${p.phase.n} | ${basename(p.checkpoint)} | ${p.step ?? '–'} | ${p.tokens !== null ? fmtM(p.tokens) : '–'} | ${fmt(p.accuracy * 100, 1)}% | ${fmt(p.macro_f1, 3)} | ${p.train_layers} / ${p.epochs} |`,
+    );
   }
 }
 lines.push('<!-- model-card:end -->');

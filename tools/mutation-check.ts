@@ -51,49 +51,81 @@ const T: Record<'grl' | 'attention' | 'adapter' | 'clip' | 'adamw', string[]> = 
 /** id, what the defect is, where (file + exact text → replacement), which tests should catch it. */
 const MUTATIONS: Mutation[] = [
   {
-    id: 'grl-sign', what: 'gradient reversal passes +λ·g (sign not flipped)',
-    file: 'src/tensor/ops/gradient-reversal.ts', edits: [['gx[i]! -= lambda * g[i]!;', 'gx[i]! += lambda * g[i]!;']], tests: T.grl,
+    id: 'grl-sign',
+    what: 'gradient reversal passes +λ·g (sign not flipped)',
+    file: 'src/tensor/ops/gradient-reversal.ts',
+    edits: [['gx[i]! -= lambda * g[i]!;', 'gx[i]! += lambda * g[i]!;']],
+    tests: T.grl,
   },
   {
-    id: 'grl-identity', what: 'gradient reversal backward is the identity (no -λ)',
-    file: 'src/tensor/ops/gradient-reversal.ts', edits: [['gx[i]! -= lambda * g[i]!;', 'gx[i]! += g[i]!;']], tests: T.grl,
+    id: 'grl-identity',
+    what: 'gradient reversal backward is the identity (no -λ)',
+    file: 'src/tensor/ops/gradient-reversal.ts',
+    edits: [['gx[i]! -= lambda * g[i]!;', 'gx[i]! += g[i]!;']],
+    tests: T.grl,
   },
   {
-    id: 'attention-mask-js', what: 'attention ignores the padding mask (TypeScript kernel)',
-    file: 'src/tensor/kernels/js.ts', edits: [['if (anyKept && keyMask !== null && keyMask[km + j] === 0) {', 'if (false) {']], tests: T.attention,
+    id: 'attention-mask-js',
+    what: 'attention ignores the padding mask (TypeScript kernel)',
+    file: 'src/tensor/kernels/js.ts',
+    edits: [['if (anyKept && keyMask !== null && keyMask[km + j] === 0) {', 'if (false) {']],
+    tests: T.attention,
   },
   {
-    id: 'attention-mask-native', what: 'attention ignores the padding mask (native kernel)', native: true,
-    file: 'native/src/attention.cc', edits: [['  if (keep != nullptr) {\n    for (size_t j = 0; j < T; ++j)', '  if (false) {\n    for (size_t j = 0; j < T; ++j)']], tests: T.attention,
+    id: 'attention-mask-native',
+    what: 'attention ignores the padding mask (native kernel)',
+    native: true,
+    file: 'native/src/attention.cc',
+    edits: [['  if (keep != nullptr) {\n    for (size_t j = 0; j < T; ++j)', '  if (false) {\n    for (size_t j = 0; j < T; ++j)']],
+    tests: T.attention,
   },
   {
-    id: 'adapter-residual', what: 'bottleneck adapter skips its residual (default: added after the adapter)',
-    file: 'src/models/adapters.ts', edits: [['if (!c.adapter_residual_before_ln) out = add(out, residual!);', '']], tests: T.adapter,
+    id: 'adapter-residual',
+    what: 'bottleneck adapter skips its residual (default: added after the adapter)',
+    file: 'src/models/adapters.ts',
+    edits: [['if (!c.adapter_residual_before_ln) out = add(out, residual!);', '']],
+    tests: T.adapter,
   },
   {
-    id: 'adapter-residual-before-ln', what: 'bottleneck adapter skips its residual (adapter_residual_before_ln variant)',
-    file: 'src/models/adapters.ts', edits: [['if (c.adapter_residual_before_ln) out = add(out, residual!);', '']], tests: T.adapter,
+    id: 'adapter-residual-before-ln',
+    what: 'bottleneck adapter skips its residual (adapter_residual_before_ln variant)',
+    file: 'src/models/adapters.ts',
+    edits: [['if (c.adapter_residual_before_ln) out = add(out, residual!);', '']],
+    tests: T.adapter,
   },
   {
-    id: 'clip-skip', what: 'clipGradNorm computes the norm but never scales the gradients',
-    file: 'src/optim/clip.ts', edits: [['if (coef < 1) for (const g of grads) k.scaleInPlace(g, coef);', '']], tests: T.clip,
+    id: 'clip-skip',
+    what: 'clipGradNorm computes the norm but never scales the gradients',
+    file: 'src/optim/clip.ts',
+    edits: [['if (coef < 1) for (const g of grads) k.scaleInPlace(g, coef);', '']],
+    tests: T.clip,
   },
   {
-    id: 'clip-scale-js', what: 'scaleInPlace does nothing (TypeScript kernel: clipping has no effect)',
-    file: 'src/tensor/kernels/js.ts', edits: [['for (let i = 0; i < x.length; i++) x[i]! *= s;', 'void s;']], tests: T.clip,
+    id: 'clip-scale-js',
+    what: 'scaleInPlace does nothing (TypeScript kernel: clipping has no effect)',
+    file: 'src/tensor/kernels/js.ts',
+    edits: [['for (let i = 0; i < x.length; i++) x[i]! *= s;', 'void s;']],
+    tests: T.clip,
   },
   {
-    id: 'clip-scale-native', what: 'scale_inplace does nothing (native kernel: clipping has no effect)', native: true,
-    file: 'native/src/reduce.cc', edits: [['for (size_t i = b; i < e; ++i) x[i] *= s;', '(void)b; (void)e; (void)s;']], tests: T.clip,
+    id: 'clip-scale-native',
+    what: 'scale_inplace does nothing (native kernel: clipping has no effect)',
+    native: true,
+    file: 'native/src/reduce.cc',
+    edits: [['for (size_t i = b; i < e; ++i) x[i] *= s;', '(void)b; (void)e; (void)s;']],
+    tests: T.clip,
   },
   {
-    id: 'adamw-bias-correction-js', what: 'AdamW without bias correction (TypeScript kernel)',
+    id: 'adamw-bias-correction-js',
+    what: 'AdamW without bias correction (TypeScript kernel)',
     file: 'src/tensor/kernels/js.ts',
     edits: [['const bc1 = 1 - Math.pow(beta1, step);\n    const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));', 'const bc1 = 1;\n    const bc2Sqrt = 1;']],
     tests: T.adamw,
   },
   {
-    id: 'adamw-bias-correction-native', what: 'AdamW without bias correction (native kernel)', native: true,
+    id: 'adamw-bias-correction-native',
+    what: 'AdamW without bias correction (native kernel)',
+    native: true,
     file: 'native/src/adamw.cc',
     edits: [
       ['s.bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(b2, step)));', 's.bc2_sqrt = 1.0f;'],
@@ -147,7 +179,9 @@ if (!existsSync(addon)) {
 
 const scratch = mkdtempSync(join(tmpdir(), 'adaptext-mutation-'));
 console.log(`mutation-check: scratch copy ${scratch}`);
-const files = git(['ls-files', '-z', '--cached', '--others', '--exclude-standard']).split('\0').filter((f) => f !== '' && existsSync(join(root, f)));
+const files = git(['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
+  .split('\0')
+  .filter((f) => f !== '' && existsSync(join(root, f)));
 for (const f of files) {
   mkdirSync(dirname(join(scratch, f)), { recursive: true });
   copyFileSync(join(root, f), join(scratch, f));
@@ -211,7 +245,14 @@ try {
         const r = runTests(m.tests);
         res = r.ok
           ? { status: 'SURVIVED', detail: `${r.counts['pass'] ?? '?'} tests passed`, seconds: r.seconds }
-          : { status: 'killed', detail: r.failed.filter((f) => !/^(stage mechanics|.* end to end|.*subtests? failed)$/.test(f)).slice(0, 3).join(' | '), seconds: r.seconds };
+          : {
+              status: 'killed',
+              detail: r.failed
+                .filter((f) => !/^(stage mechanics|.* end to end|.*subtests? failed)$/.test(f))
+                .slice(0, 3)
+                .join(' | '),
+              seconds: r.seconds,
+            };
       }
     } finally {
       writeFileSync(path, original);

@@ -20,10 +20,19 @@ import { AdamW, linearWarmupDecaySchedule, optimizerUpdate } from '../src/optim/
 import { Rng, noGrad } from '../src/tensor/index.js';
 import { labelledReviews, padBatch, probeArgs, type Review } from './probe-data.js';
 
-const { dir, dataDir, jsonOut, opt: args } = probeArgs(
-  'node --import tsx tools/probe-backbone.ts CHECKPOINT_DIR [--json-out FILE] [--train-layers N] [--epochs N] [--lr X] [--max-length N] [--batch-size N] [--seed N] [--data DIR]',
-  ['train-layers', 'epochs', 'lr', 'max-length', 'batch-size', 'seed'],
-);
+const {
+  dir,
+  dataDir,
+  jsonOut,
+  opt: args,
+} = probeArgs('node --import tsx tools/probe-backbone.ts CHECKPOINT_DIR [--json-out FILE] [--train-layers N] [--epochs N] [--lr X] [--max-length N] [--batch-size N] [--seed N] [--data DIR]', [
+  'train-layers',
+  'epochs',
+  'lr',
+  'max-length',
+  'batch-size',
+  'seed',
+]);
 const trainLayers = Number(args['train-layers'] ?? '2');
 const epochs = Number(args['epochs'] ?? '3');
 const lr = Number(args['lr'] ?? '2e-4');
@@ -57,7 +66,13 @@ const trainEnc = encode(train);
 const testEnc = encode(test);
 
 function batchOf(items: readonly Item[]) {
-  return { input: padBatch(items.map((e) => e.ids), tok.specialIds.pad), labels: Int32Array.from(items, (e) => e.label) };
+  return {
+    input: padBatch(
+      items.map((e) => e.ids),
+      tok.specialIds.pad,
+    ),
+    labels: Int32Array.from(items, (e) => e.label),
+  };
 }
 
 const rng = new Rng(seed);
@@ -78,7 +93,10 @@ for (let ep = 0; ep < epochs; ep++) {
 }
 model.train(false);
 let correct = 0;
-const conf: [[number, number], [number, number]] = [[0, 0], [0, 0]]; // [gold][pred]
+const conf: [[number, number], [number, number]] = [
+  [0, 0],
+  [0, 0],
+]; // [gold][pred]
 noGrad(() => {
   for (let s = 0; s < testEnc.length; s += 64) {
     const items = testEnc.slice(s, s + 64);

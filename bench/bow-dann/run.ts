@@ -161,7 +161,11 @@ function sh(cmd: string): string {
 }
 
 function markdown(args: Args, rs: PairResult[]): string {
-  const short = (p: string): string => p.split(':').map((d) => d[0]!.toUpperCase()).join('→');
+  const short = (p: string): string =>
+    p
+      .split(':')
+      .map((d) => d[0]!.toUpperCase())
+      .join('→');
   const lines: string[] = [];
   lines.push(
     '| pair | NN, all target | DANN, all target | NN, test split | DANN, test split | TF-IDF+LR all / test | paper NN | paper DANN | domain clf on hidden, NN / DANN | source val NN / DANN |',
@@ -185,9 +189,18 @@ function markdown(args: Args, rs: PairResult[]): string {
     const better = (a: (r: PairResult) => number[], b: (r: PairResult) => number[]): number => rs.filter((r) => meanSd(a(r)).mean > meanSd(b(r)).mean).length;
     lines.push(
       '',
-      `DANN > NN (seed mean) on ${better((r) => r.dann.all, (r) => r.nn.all)} of ${rs.length} pairs on all target reviews, ${better((r) => r.dann.test, (r) => r.nn.test)} of ${rs.length} on the test split; ` +
+      `DANN > NN (seed mean) on ${better(
+        (r) => r.dann.all,
+        (r) => r.nn.all,
+      )} of ${rs.length} pairs on all target reviews, ${better(
+        (r) => r.dann.test,
+        (r) => r.nn.test,
+      )} of ${rs.length} on the test split; ` +
         `the paper: ${rs.filter((r) => PAPER[r.pair]!.dann > PAPER[r.pair]!.nn).length} of ${rs.length}. ` +
-        `Hidden features less domain-separable with DANN than with NN on ${better((r) => r.nn.domain, (r) => r.dann.domain)} of ${rs.length} pairs.`,
+        `Hidden features less domain-separable with DANN than with NN on ${better(
+          (r) => r.nn.domain,
+          (r) => r.dann.domain,
+        )} of ${rs.length} pairs.`,
     );
   }
   const cpu = sh("lscpu | sed -n 's/^Model name: *//p'");

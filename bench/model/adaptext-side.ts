@@ -62,17 +62,37 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
-    scenario: 'a', warmup: 2, iters: 5, breakdownIters: 2, batch: null, seq: 128,
-    hidden: 768, layers: 12, heads: 12, intermediate: 3072, vocab: 21128, frozenLayers: 6, reduction: 16,
+    scenario: 'a',
+    warmup: 2,
+    iters: 5,
+    breakdownIters: 2,
+    batch: null,
+    seq: 128,
+    hidden: 768,
+    layers: 12,
+    heads: 12,
+    intermediate: 3072,
+    vocab: 21128,
+    frozenLayers: 6,
+    reduction: 16,
     zeroGrad: 'drop',
     dropout: 0.1,
     modelConfig: join(ROOT, 'models', 'adaptext-mini-en', 'config.json'),
     mlmDecoder: 'masked',
   };
   const num: Record<string, keyof Args> = {
-    '--warmup': 'warmup', '--iters': 'iters', '--breakdown-iters': 'breakdownIters', '--batch': 'batch', '--seq': 'seq',
-    '--hidden': 'hidden', '--layers': 'layers', '--heads': 'heads', '--intermediate': 'intermediate', '--vocab': 'vocab',
-    '--frozen-layers': 'frozenLayers', '--reduction': 'reduction',
+    '--warmup': 'warmup',
+    '--iters': 'iters',
+    '--breakdown-iters': 'breakdownIters',
+    '--batch': 'batch',
+    '--seq': 'seq',
+    '--hidden': 'hidden',
+    '--layers': 'layers',
+    '--heads': 'heads',
+    '--intermediate': 'intermediate',
+    '--vocab': 'vocab',
+    '--frozen-layers': 'frozenLayers',
+    '--reduction': 'reduction',
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
@@ -198,7 +218,6 @@ interface Setup {
   T: number;
   extra: Record<string, unknown>;
 }
-
 
 /** murmur3 fmix32 of seed + (i+1)*golden ratio: a counter-based stream torch_peer.py reproduces bit for bit. */
 export function hash32(seed: number, i: number): number {
@@ -414,9 +433,7 @@ async function main(): Promise<void> {
     }
     // raw BLAS at each GEMM shape used (C++ loop, no N-API): what the same shape could do
     const addon = loadNativeAddon();
-    const shapes = [...proxy.gemmShapes.entries()]
-      .map(([key, g]) => ({ key, g }))
-      .sort((x, y) => y.g.seconds - x.g.seconds);
+    const shapes = [...proxy.gemmShapes.entries()].map(([key, g]) => ({ key, g })).sort((x, y) => y.g.seconds - x.g.seconds);
     const gemmShapes = shapes.map(({ key, g }) => {
       let rawGflops: number | null = null;
       if (addon !== null && k.name === 'native' && g.batch === 1 && g.seconds / n > 0.002) {

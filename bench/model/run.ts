@@ -68,8 +68,16 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    json: null, iters: 5, warmup: 2, breakdownIters: 2, scenarios: ['a', 'b', 'c', 'd'],
-    torchThreads: ['1', '2', 'default'], torch: true, pause: true, quick: false, variants: ['default'],
+    json: null,
+    iters: 5,
+    warmup: 2,
+    breakdownIters: 2,
+    scenarios: ['a', 'b', 'c', 'd'],
+    torchThreads: ['1', '2', 'default'],
+    torch: true,
+    pause: true,
+    quick: false,
+    variants: ['default'],
     zeroGrad: 'drop',
     dropout: 0.1,
     gap: 0,
@@ -92,11 +100,15 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--warmup') o.warmup = int(next(), 0);
     else if (a === '--breakdown-iters') o.breakdownIters = int(next(), 0);
     else if (a === '--scenarios') {
-      const s = next().split(',').map((x) => x.trim());
+      const s = next()
+        .split(',')
+        .map((x) => x.trim());
       for (const x of s) if (x !== 'a' && x !== 'b' && x !== 'c' && x !== 'd') throw new Error(`bench:model: --scenarios takes a,b,c,d; got '${x}'`);
       o.scenarios = s as Options['scenarios'];
     } else if (a === '--torch-threads') {
-      o.torchThreads = next().split(',').map((x) => x.trim());
+      o.torchThreads = next()
+        .split(',')
+        .map((x) => x.trim());
       for (const t of o.torchThreads) if (t !== 'default' && !/^[1-9]\d*$/.test(t)) throw new Error(`bench:model: --torch-threads takes positive integers or 'default', got '${t}'`);
     } else if (a === '--no-torch') o.torch = false;
     else if (a === '--no-pause') o.pause = false;
@@ -117,9 +129,10 @@ function parseArgs(argv: string[]): Options {
       else if (v === 'keep') o.variants = ['keep-memory'];
       else if (v === 'both') o.variants = ['default', 'keep-memory'];
       else throw new Error(`bench:model: --malloc takes default, keep or both; got '${v}'`);
-    }
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c,d] [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick] [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S] [--no-decoder-what-if]');
+    } else if (a === '--help' || a === '-h') {
+      console.log(
+        'usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c,d] [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick] [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S] [--no-decoder-what-if]',
+      );
       process.exit(0);
     } else throw new Error(`bench:model: unknown option ${a} (try --help)`);
   }
@@ -149,7 +162,9 @@ function cmdline(pid: number): string {
 }
 
 function allPids(): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
 }
 
 /** Our own process and its ancestors (npm, shells): never paused. Our measured children do not
@@ -188,7 +203,9 @@ function descendantsOf(roots: readonly number[]): Set<number> {
 async function heavyOthers(ms: number, exclude: readonly number[] = []): Promise<Array<{ pid: number; cmd: string; cpuPct: number }>> {
   const own = ownTree();
   for (const p of descendantsOf(exclude)) own.add(p);
-  const candidates = allPids().filter((p) => !own.has(p)).map((pid) => ({ pid, st: readStat(pid) }))
+  const candidates = allPids()
+    .filter((p) => !own.has(p))
+    .map((pid) => ({ pid, st: readStat(pid) }))
     .filter((x) => x.st !== null && /^(node|python3?(\.\d+)?|MainThread|tsx)$/.test(x.st.comm));
   const before = new Map(candidates.map((x) => [x.pid, x.st!.cpu]));
   await new Promise((r) => setTimeout(r, ms));
@@ -355,8 +372,14 @@ const SCENARIO_NAMES: Record<string, string> = {
 function machineInfo(): { cpus: number; model: string | null; flags: string[]; simd: string[] } {
   let flags: string[] = [];
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^flags\s*:/.test(l));
-    if (line !== undefined) flags = line.slice(line.indexOf(':') + 1).trim().split(/\s+/);
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => /^flags\s*:/.test(l));
+    if (line !== undefined)
+      flags = line
+        .slice(line.indexOf(':') + 1)
+        .trim()
+        .split(/\s+/);
   } catch {
     // not Linux
   }
@@ -411,9 +434,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => bail('SIGTERM'));
   process.on('SIGHUP', () => bail('SIGHUP'));
 
-  const size = o.quick
-    ? ['--hidden', '128', '--layers', '4', '--heads', '4', '--intermediate', '512', '--vocab', '2000', '--frozen-layers', '2', '--reduction', '16']
-    : [];
+  const size = o.quick ? ['--hidden', '128', '--layers', '4', '--heads', '4', '--intermediate', '512', '--vocab', '2000', '--frozen-layers', '2', '--reduction', '16'] : [];
   const sizeOf = (sc: string): string[] => (sc === 'd' ? (o.quick ? ['--batch', '4', '--seq', '32'] : []) : size);
   const common = ['--warmup', String(o.warmup), '--iters', String(o.iters)];
   const zeroAd = ['--zero-grad', o.zeroGrad, '--dropout', String(o.dropout)];
@@ -430,18 +451,34 @@ async function main(): Promise<void> {
     }
   }
   const machine = machineInfo();
-  console.log(`bench:model  ${o.quick ? 'QUICK (tiny model) ' : ''}random weights; ${machine.cpus} CPUs (${machine.model ?? '?'}); SIMD flags: ${machine.simd.join(' ') || '?'}; ADAPTEXT_THREADS=${process.env['ADAPTEXT_THREADS'] ?? '(unset: all cores)'}`);
+  console.log(
+    `bench:model  ${o.quick ? 'QUICK (tiny model) ' : ''}random weights; ${machine.cpus} CPUs (${machine.model ?? '?'}); SIMD flags: ${machine.simd.join(' ') || '?'}; ADAPTEXT_THREADS=${process.env['ADAPTEXT_THREADS'] ?? '(unset: all cores)'}`,
+  );
   if (o.scenarios.some((sc) => sc !== 'd')) console.log('  a, b, c: BERT-base shapes H768 L12 A12 I3072 V21128');
-  if (o.scenarios.includes('d')) console.log('  d: models/adaptext-mini-en architecture (L4 H256 A4 I1024 V16000, tied MLM decoder), B32 T128, 15% labelled; adaptext: decoder at the labelled positions (pretraining\'s path), PyTorch: HF BertForMaskedLM (decoder at every position)');
+  if (o.scenarios.includes('d'))
+    console.log(
+      "  d: models/adaptext-mini-en architecture (L4 H256 A4 I1024 V16000, tied MLM decoder), B32 T128, 15% labelled; adaptext: decoder at the labelled positions (pretraining's path), PyTorch: HF BertForMaskedLM (decoder at every position)",
+    );
   if (o.dropout !== 0.1) console.log(`WHAT-IF: dropout ${o.dropout} on both sides (BERT uses 0.1)`);
-  console.log(`median of ${o.iters} steps after ${o.warmup} warm-up; gradients reset by ${o.zeroGrad === 'drop' ? 'dropping them (adaptext zeroGrad, torch set_to_none=True)' : 'zeroing in place'}; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `median of ${o.iters} steps after ${o.warmup} warm-up; gradients reset by ${o.zeroGrad === 'drop' ? 'dropping them (adaptext zeroGrad, torch set_to_none=True)' : 'zeroing in place'}; load average at start ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   for (const variant of o.variants) {
     const env: NodeJS.ProcessEnv = { ...process.env };
     if (variant === 'keep-memory') env['GLIBC_TUNABLES'] = KEEP_MEMORY_TUNABLES;
     else delete env['GLIBC_TUNABLES'];
     console.log(`\n[${variant}]${variant === 'keep-memory' ? ` both sides with GLIBC_TUNABLES=${KEEP_MEMORY_TUNABLES}` : ' glibc malloc defaults'}`);
     for (const sc of o.scenarios) {
-      const ad = await measure(`adaptext ${sc}`, process.execPath, ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', String(o.breakdownIters), ...zeroAd, ...sizeOf(sc)], o, pauser, env);
+      const ad = await measure(
+        `adaptext ${sc}`,
+        process.execPath,
+        ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', String(o.breakdownIters), ...zeroAd, ...sizeOf(sc)],
+        o,
+        pauser,
+        env,
+      );
       printOne(sc === 'd' ? 'adaptext (masked decoder)' : 'adaptext', sc, ad);
       const tr: Measured[] = [];
       if (o.torch) {
@@ -453,12 +490,26 @@ async function main(): Promise<void> {
       }
       let whatIf: Row['whatIf'] = null;
       if (sc === 'd' && o.decoderWhatIf) {
-        const full = await measure('adaptext d full decoder', process.execPath, ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', '0', ...zeroAd, ...sizeOf(sc), '--mlm-decoder', 'full'], o, pauser, env);
+        const full = await measure(
+          'adaptext d full decoder',
+          process.execPath,
+          ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', '0', ...zeroAd, ...sizeOf(sc), '--mlm-decoder', 'full'],
+          o,
+          pauser,
+          env,
+        );
         printOne('adaptext (full decoder)', sc, full);
         const masked: Measured[] = [];
         if (o.torch) {
           for (const th of o.torchThreads) {
-            const m = await measure(`pytorch d threads=${th} masked decoder`, PYTHON, [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...zeroPt, ...sizeOf(sc), '--mlm-decoder', 'masked'], o, pauser, env);
+            const m = await measure(
+              `pytorch d threads=${th} masked decoder`,
+              PYTHON,
+              [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...zeroPt, ...sizeOf(sc), '--mlm-decoder', 'masked'],
+              o,
+              pauser,
+              env,
+            );
             printOne(`pytorch threads=${th} (${m.result.torchThreads}) masked decoder`, sc, m);
             masked.push(m);
           }
@@ -509,7 +560,15 @@ async function main(): Promise<void> {
     console.log(`inference throughput [${c.variant}]: adaptext ${c.adaptextSeqPerSecond.toFixed(1)} seq/s, PyTorch ${c.torchSeqPerSecond?.toFixed(1) ?? '-'} seq/s`);
   }
   const pretrainSummary = rows.filter((r) => r.scenario === 'd').map((r) => pretrainReport(r));
-  console.log('page faults per step (first touches of fresh memory): ' + summary.map((s) => `${s.scenario}/${s.variant} adaptext ${Math.round(Number(s.adaptextMinorFaultsPerStep))}, PyTorch ${s.torchMinorFaultsPerStep === null ? '-' : Math.round(Number(s.torchMinorFaultsPerStep))}`).join('; '));
+  console.log(
+    'page faults per step (first touches of fresh memory): ' +
+      summary
+        .map(
+          (s) =>
+            `${s.scenario}/${s.variant} adaptext ${Math.round(Number(s.adaptextMinorFaultsPerStep))}, PyTorch ${s.torchMinorFaultsPerStep === null ? '-' : Math.round(Number(s.torchMinorFaultsPerStep))}`,
+        )
+        .join('; '),
+  );
 
   // ---- breakdown
   for (const r of rows) {
@@ -523,7 +582,9 @@ async function main(): Promise<void> {
       const extra = k.gflops !== undefined ? `  ${(k.gflops / k.seconds).toFixed(0)} GFLOP/s` : '';
       console.log(`  ${pad(name, 22)}${pad(ms(k.seconds), 9, true)}${pad(((k.seconds / b.stepSeconds) * 100).toFixed(1) + '%', 8, true)}  ${String(k.calls).padStart(5)} calls${extra}`);
     }
-    console.log(`  ${pad('JS / glue (non-kernel)', 22)}${pad(ms(b.otherSeconds), 9, true)}${pad(((b.otherSeconds / b.stepSeconds) * 100).toFixed(1) + '%', 8, true)}  (of which GC ${ms(b.gcSeconds)})`);
+    console.log(
+      `  ${pad('JS / glue (non-kernel)', 22)}${pad(ms(b.otherSeconds), 9, true)}${pad(((b.otherSeconds / b.stepSeconds) * 100).toFixed(1) + '%', 8, true)}  (of which GC ${ms(b.gcSeconds)})`,
+    );
     // raw-BLAS-weighted ideal: each shape's flops at its own raw rate
     let ideal = 0;
     let covered = 0;
@@ -568,7 +629,18 @@ async function main(): Promise<void> {
       quick: o.quick,
       machine: { ...machine, loadavgAtEnd: loadavg() },
       env: { ADAPTEXT_THREADS: process.env['ADAPTEXT_THREADS'] ?? null },
-      settings: { decoderWhatIf: o.decoderWhatIf, dropout: o.dropout, zeroGrad: o.zeroGrad, iters: o.iters, warmup: o.warmup, breakdownIters: o.breakdownIters, torchThreads: o.torchThreads, paused: o.pause, variants: o.variants, keepMemoryTunables: KEEP_MEMORY_TUNABLES },
+      settings: {
+        decoderWhatIf: o.decoderWhatIf,
+        dropout: o.dropout,
+        zeroGrad: o.zeroGrad,
+        iters: o.iters,
+        warmup: o.warmup,
+        breakdownIters: o.breakdownIters,
+        torchThreads: o.torchThreads,
+        paused: o.pause,
+        variants: o.variants,
+        keepMemoryTunables: KEEP_MEMORY_TUNABLES,
+      },
       summary,
       pretrainStep: pretrainSummary,
       runs: rows.map((r) => ({
@@ -576,10 +648,22 @@ async function main(): Promise<void> {
         scenario: r.scenario,
         adaptext: { ...r.adaptext.result, wallSeconds: r.adaptext.wallSeconds, load1: r.adaptext.load1, otherCores: r.adaptext.otherCores, paused: r.adaptext.paused },
         torch: r.torch.map((m) => ({ ...m.result, wallSeconds: m.wallSeconds, load1: m.load1, otherCores: m.otherCores, paused: m.paused })),
-        whatIf: r.whatIf === null ? null : {
-          adaptextFull: r.whatIf.adaptextFull === null ? null : { ...r.whatIf.adaptextFull.result, wallSeconds: r.whatIf.adaptextFull.wallSeconds, load1: r.whatIf.adaptextFull.load1, otherCores: r.whatIf.adaptextFull.otherCores, paused: r.whatIf.adaptextFull.paused },
-          torchMasked: r.whatIf.torchMasked.map((m) => ({ ...m.result, wallSeconds: m.wallSeconds, load1: m.load1, otherCores: m.otherCores, paused: m.paused })),
-        },
+        whatIf:
+          r.whatIf === null
+            ? null
+            : {
+                adaptextFull:
+                  r.whatIf.adaptextFull === null
+                    ? null
+                    : {
+                        ...r.whatIf.adaptextFull.result,
+                        wallSeconds: r.whatIf.adaptextFull.wallSeconds,
+                        load1: r.whatIf.adaptextFull.load1,
+                        otherCores: r.whatIf.adaptextFull.otherCores,
+                        paused: r.whatIf.adaptextFull.paused,
+                      },
+                torchMasked: r.whatIf.torchMasked.map((m) => ({ ...m.result, wallSeconds: m.wallSeconds, load1: m.load1, otherCores: m.otherCores, paused: m.paused })),
+              },
       })),
     };
     writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
@@ -593,10 +677,20 @@ function pretrainReport(r: Row): Record<string, unknown> {
   const tps = (m: Measured): number => tokens / m.result.median;
   const best = (ms: Measured[]): Measured | null => (ms.length === 0 ? null : ms.reduce((a, b) => (b.result.median < a.result.median ? b : a)));
   const threadsOf = (m: Measured): number | string | null => (m.result.side === 'adaptext' ? ((m.result['blas'] as { threads?: number } | null)?.threads ?? null) : (m.result.threads ?? null));
-  const side = (m: Measured) => ({ threads: threadsOf(m), mlmDecoder: m.result['mlmDecoder'], msPerStep: m.result.median * 1000, tokensPerSecond: tps(m), peakRssKB: m.result.peakRssKB, otherCores: m.otherCores, load1: m.load1 });
+  const side = (m: Measured) => ({
+    threads: threadsOf(m),
+    mlmDecoder: m.result['mlmDecoder'],
+    msPerStep: m.result.median * 1000,
+    tokensPerSecond: tps(m),
+    peakRssKB: m.result.peakRssKB,
+    otherCores: m.otherCores,
+    load1: m.load1,
+  });
   const ad = r.adaptext;
   const adThreads = threadsOf(ad);
-  console.log(`\npretraining step [${r.variant}] (${tokens} tokens per step; ${String(ad.result['labelledPositions'])} labelled positions; speed ratio = adaptext tok/s ÷ PyTorch tok/s, > 1: adaptext faster)`);
+  console.log(
+    `\npretraining step [${r.variant}] (${tokens} tokens per step; ${String(ad.result['labelledPositions'])} labelled positions; speed ratio = adaptext tok/s ÷ PyTorch tok/s, > 1: adaptext faster)`,
+  );
   const line = (label: string, m: Measured, vs: Measured | null): void =>
     console.log(`  ${pad(label, 52)}${pad(ms(m.result.median), 9, true)}${pad(`${tps(m).toFixed(0)} tok/s`, 13, true)}${vs === null ? '' : `   ratio ${(tps(vs) / tps(m)).toFixed(2)}`}`);
   line(`adaptext, ${adThreads ?? '?'} thread(s), decoder at labelled positions`, ad, null);
@@ -616,16 +710,22 @@ function pretrainReport(r: Row): Record<string, unknown> {
     torchBest: bestTorch === null ? null : side(bestTorch),
     /** adaptext tok/s ÷ best PyTorch (HF full decoder) tok/s: the headline (goal ≥ 1.5). */
     speedRatio: bestTorch === null ? null : tps(ad) / tps(bestTorch),
-    whatIf: r.whatIf === null ? null : {
-      adaptextFullDecoder: full === null ? null : side(full),
-      torchMaskedDecoder: r.whatIf.torchMasked.map(side),
-      /** decoder at labelled positions on both sides */
-      speedRatioMaskedBoth: bestMasked === null ? null : tps(ad) / tps(bestMasked),
-      /** full decoder on both sides */
-      speedRatioFullBoth: full === null || bestTorch === null ? null : tps(full) / tps(bestTorch),
-    },
+    whatIf:
+      r.whatIf === null
+        ? null
+        : {
+            adaptextFullDecoder: full === null ? null : side(full),
+            torchMaskedDecoder: r.whatIf.torchMasked.map(side),
+            /** decoder at labelled positions on both sides */
+            speedRatioMaskedBoth: bestMasked === null ? null : tps(ad) / tps(bestMasked),
+            /** full decoder on both sides */
+            speedRatioFullBoth: full === null || bestTorch === null ? null : tps(full) / tps(bestTorch),
+          },
   };
-  if (bestTorch !== null) console.log(`  headline: adaptext ${tps(ad).toFixed(0)} tok/s vs PyTorch best ${tps(bestTorch).toFixed(0)} tok/s (${bestTorch.result.threads} thread(s), HF full decoder): ratio ${out.speedRatio!.toFixed(2)} (goal ≥ 1.5)`);
+  if (bestTorch !== null)
+    console.log(
+      `  headline: adaptext ${tps(ad).toFixed(0)} tok/s vs PyTorch best ${tps(bestTorch).toFixed(0)} tok/s (${bestTorch.result.threads} thread(s), HF full decoder): ratio ${out.speedRatio!.toFixed(2)} (goal ≥ 1.5)`,
+    );
   if (out.whatIf?.speedRatioMaskedBoth != null) console.log(`  like for like, decoder at labelled positions on both sides: ratio ${out.whatIf.speedRatioMaskedBoth.toFixed(2)}`);
   if (out.whatIf?.speedRatioFullBoth != null) console.log(`  like for like, full decoder on both sides: ratio ${out.whatIf.speedRatioFullBoth.toFixed(2)}`);
   return out;
@@ -633,7 +733,7 @@ function pretrainReport(r: Row): Record<string, unknown> {
 
 function printOne(label: string, sc: string, m: Measured): void {
   const r = m.result;
-  const tok = typeof r['tokensPerStep'] === 'number' ? `  ${((r['tokensPerStep']) / r.median).toFixed(0)} tok/s` : '';
+  const tok = typeof r['tokensPerStep'] === 'number' ? `  ${(r['tokensPerStep'] / r.median).toFixed(0)} tok/s` : '';
   console.log(
     `${pad(`${sc} ${label}`, 34)} median ${pad(ms(r.median), 8, true)}${tok}  [${r.times.map((t) => (t * 1000).toFixed(0)).join(' ')}]  peak RSS ${mib(r.peakRssKB)}` +
       `  (others: ${m.otherCores.toFixed(2)} cores, paused ${m.paused.length})`,

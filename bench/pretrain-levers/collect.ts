@@ -27,7 +27,11 @@ interface Probe {
   cls?: { in_domain_validation: number; cross_domain_validation: number };
 }
 const probes = existsSync(join(root, 'probes.jsonl'))
-  ? readFileSync(join(root, 'probes.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Probe)
+  ? readFileSync(join(root, 'probes.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Probe)
   : [];
 const probeOf = (dir: string) => probes.filter((p) => p.checkpoint === dir).at(-1);
 const pct = (x: number | undefined) => (x === undefined ? '–' : (100 * x).toFixed(1));
@@ -35,7 +39,10 @@ const pct = (x: number | undefined) => (x === undefined ? '–' : (100 * x).toFi
 const rows: string[] = [];
 for (const r of ['init-random', 'init-cooc']) {
   const p = probeOf(join(root, r));
-  if (p !== undefined) rows.push(`| ${r} (no training) | 0 | 0 | – | – | ${pct(p.mean?.in_domain_validation)} / ${pct(p.mean?.cross_domain_validation)} | ${pct(p.cls?.in_domain_validation)} / ${pct(p.cls?.cross_domain_validation)} |`);
+  if (p !== undefined)
+    rows.push(
+      `| ${r} (no training) | 0 | 0 | – | – | ${pct(p.mean?.in_domain_validation)} / ${pct(p.mean?.cross_domain_validation)} | ${pct(p.cls?.in_domain_validation)} / ${pct(p.cls?.cross_domain_validation)} |`,
+    );
 }
 for (const r of RECIPES) {
   const dir = join(root, r);

@@ -51,10 +51,7 @@ function pm(xs: Array<number | null>): string {
 }
 
 const table = (metric: 'accuracy' | 'macroF1'): string[] => {
-  const lines = [
-    `| pair | ${rowIds.map((id) => LABELS[id]).join(' | ')} | domain clf before → after |`,
-    `|---|${rowIds.map(() => '---:').join('|')}|---:|`,
-  ];
+  const lines = [`| pair | ${rowIds.map((id) => LABELS[id]).join(' | ')} | domain clf before → after |`, `|---|${rowIds.map(() => '---:').join('|')}|---:|`];
   for (const k of pairKeys) {
     const ps = runs.map((r) => pairOf(r, k));
     lines.push(

@@ -22,7 +22,20 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { DEMO_DOMAINS, ROW_IDS, alignmentConfusion, bundledModelDir, demoSettings, formatTimings, isDemoDomain, packageRoot, rowsFromMetrics, runDemo, type DemoResult, type RowId } from '../../src/demo/index.js';
+import {
+  DEMO_DOMAINS,
+  ROW_IDS,
+  alignmentConfusion,
+  bundledModelDir,
+  demoSettings,
+  formatTimings,
+  isDemoDomain,
+  packageRoot,
+  rowsFromMetrics,
+  runDemo,
+  type DemoResult,
+  type RowId,
+} from '../../src/demo/index.js';
 import type { RunMetrics } from '../../src/eval/types.js';
 import { parseSetFlag, type Override } from '../../src/train/config.js';
 import { CliProgress } from '../../src/engine/progress.js';
@@ -47,7 +60,10 @@ interface Options {
 const ALL_PAIRS: Array<[string, string]> = DEMO_DOMAINS.flatMap((s) => DEMO_DOMAINS.filter((t) => t !== s).map((t) => [s, t] as [string, string]));
 
 function stamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 function parseArgs(argv: string[]): Options {
@@ -99,15 +115,16 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--one') {
       const [x, y] = next().split(':');
       o.one = [x ?? '', y ?? ''];
-    }
-    else throw new Error(`bench:transfer: unknown option ${a} (see the header of bench/transfer/run.ts)`);
+    } else throw new Error(`bench:transfer: unknown option ${a} (see the header of bench/transfer/run.ts)`);
   }
   return o;
 }
 
 function git(cmd: string): string | null {
   try {
-    return execSync(`git ${cmd}`, { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execSync(`git ${cmd}`, { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return null;
   }
@@ -210,7 +227,11 @@ async function main(): Promise<void> {
   process.stderr.write(`bench:transfer: ${o.pairs.length} pairs, ${settings.name} settings, backbone ${o.model}, runs in ${o.out}\n`);
   for (const [source, target] of o.pairs) {
     const t0 = performance.now();
-    process.stderr.write(`\n=== ${source} -> ${target} (${pairs.length + 1}/${o.pairs.length}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+    process.stderr.write(
+      `\n=== ${source} -> ${target} (${pairs.length + 1}/${o.pairs.length}), load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}\n`,
+    );
     const pairOut = join(o.out, `${source}-${target}`);
     const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2), '--out', o.out, '--one', `${source}:${target}`], {
       stdio: ['ignore', 'inherit', 'inherit'],

@@ -285,9 +285,7 @@ export function trainBowDann(args: BowDannArgs): BowDannClassifier {
   labelLayer.assignParameterNames('label');
   disc?.assignParameterNames('discriminator');
 
-  const groups = [
-    { name: 'model', params: [...hiddenLayer.parameters(), ...labelLayer.parameters()], lr: o.lr, weightDecay: o.weightDecay },
-  ];
+  const groups = [{ name: 'model', params: [...hiddenLayer.parameters(), ...labelLayer.parameters()], lr: o.lr, weightDecay: o.weightDecay }];
   if (disc !== null) groups.push({ name: 'discriminator', params: disc.parameters(), lr: o.lr * o.discriminatorLrScale, weightDecay: 0 });
   const opt = o.optimizer === 'sgd' ? new SGD(groups) : new AdamW(groups);
 
@@ -374,7 +372,7 @@ export function trainBowDann(args: BowDannArgs): BowDannClassifier {
           let m = -Infinity;
           for (const v of row) m = Math.max(m, v);
           let sum = 0;
-          for (let k = 0; k < K; k++) sum += (row[k] = Math.exp(row[k]! - m));
+          for (let k = 0; k < K; k++) sum += row[k] = Math.exp(row[k]! - m);
           for (let k = 0; k < K; k++) row[k]! /= sum;
           rows.push(row);
         }

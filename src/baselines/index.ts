@@ -8,14 +8,7 @@ import { trainBowDann, type BowDannOptions } from './bow-dann.js';
 
 export { trainTfidfClassifier, type TfidfClassifier, type TfidfClassifierOptions } from './tfidf.js';
 export { TfidfVectorizer, analyze, type TfidfOptions } from './tfidf-vectorizer.js';
-export {
-  trainBowDann,
-  BOW_DANN_DEFAULTS,
-  type BowDannArgs,
-  type BowDannClassifier,
-  type BowDannEpochLog,
-  type BowDannOptions,
-} from './bow-dann.js';
+export { trainBowDann, BOW_DANN_DEFAULTS, type BowDannArgs, type BowDannClassifier, type BowDannEpochLog, type BowDannOptions } from './bow-dann.js';
 
 export interface LabelledTexts {
   texts: readonly string[];

@@ -178,7 +178,14 @@ export class TfidfVectorizer {
       idf[j] = Math.log((1 + n) / (1 + df[e.slot]!)) + 1;
     });
     firstIds = [];
-    return new TfidfVectorizer(o, kept.map((e) => e.term), idf, n, unigrams, columns);
+    return new TfidfVectorizer(
+      o,
+      kept.map((e) => e.term),
+      idf,
+      n,
+      unigrams,
+      columns,
+    );
   }
 
   /** TF-IDF rows of `texts` (terms not in the vocabulary are ignored). */

@@ -31,11 +31,7 @@ export interface TfidfClassifier {
   predict(texts: readonly string[]): Int32Array;
 }
 
-export function trainTfidfClassifier(
-  texts: readonly string[],
-  labels: ArrayLike<number>,
-  opts: TfidfClassifierOptions = {},
-): TfidfClassifier {
+export function trainTfidfClassifier(texts: readonly string[], labels: ArrayLike<number>, opts: TfidfClassifierOptions = {}): TfidfClassifier {
   if (texts.length !== labels.length) {
     throw new Error(`trainTfidfClassifier: ${texts.length} texts but ${labels.length} labels`);
   }

@@ -17,7 +17,10 @@ let outputGuarded = false;
 function guardOutput(): void {
   if (outputGuarded) return;
   outputGuarded = true;
-  for (const [stream, name] of [[process.stdout, 'standard output'], [process.stderr, 'standard error']] as const) {
+  for (const [stream, name] of [
+    [process.stdout, 'standard output'],
+    [process.stderr, 'standard error'],
+  ] as const) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') process.exit(0);
       if (stream !== process.stderr) {

@@ -69,7 +69,10 @@ function domainArg(flag: string, v: string): DemoDomain {
 }
 
 function timestamp(d = new Date()): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export function defaultOutDir(source: string, target: string): string {

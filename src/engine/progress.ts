@@ -37,7 +37,6 @@ export function parseProgressMode(v: string): ProgressMode {
   return v as ProgressMode;
 }
 
-
 function formatInfo(info: Record<string, number> | undefined): string {
   if (info === undefined) return '';
   return Object.entries(info)

@@ -58,9 +58,7 @@ export class CsrMatrix implements DesignMatrix {
   ) {
     const n = indptr.length - 1;
     if (n < 0 || indptr[0] !== 0 || indptr[n] !== indices.length || indices.length !== values.length) {
-      throw new Error(
-        `CsrMatrix: inconsistent arrays (indptr ${indptr.length}, last ${indptr[n]}, indices ${indices.length}, values ${values.length})`,
-      );
+      throw new Error(`CsrMatrix: inconsistent arrays (indptr ${indptr.length}, last ${indptr[n]}, indices ${indices.length}, values ${values.length})`);
     }
     this.rows = n;
   }

@@ -46,9 +46,7 @@ export function domainConfusion(
   const perDomain = Math.min(sourceFeats.length, targetFeats.length, opts.maxPerDomain ?? Infinity);
   const nTrainEach = Math.floor(perDomain * trainFraction);
   if (nTrainEach < 2 || perDomain - nTrainEach < 1) {
-    throw new Error(
-      `domainConfusion: need at least 4 rows per domain (got source ${sourceFeats.length}, target ${targetFeats.length})`,
-    );
+    throw new Error(`domainConfusion: need at least 4 rows per domain (got source ${sourceFeats.length}, target ${targetFeats.length})`);
   }
   const d = sourceFeats[0]!.length;
   const check = (name: string, rows: ArrayLike<Float32Array | Float64Array>): void => {

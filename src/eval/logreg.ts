@@ -50,12 +50,7 @@ function softplus(z: number): number {
 }
 
 /** Fit on any DesignMatrix; labels are class ids in [0, numClasses). */
-export function fitLinearLogistic(
-  X: DesignMatrix,
-  y: ArrayLike<number>,
-  numClasses: number,
-  opts: LogisticOptions = {},
-): LinearLogistic {
+export function fitLinearLogistic(X: DesignMatrix, y: ArrayLike<number>, numClasses: number, opts: LogisticOptions = {}): LinearLogistic {
   const n = X.rows;
   const d = X.cols;
   const C = opts.C ?? 1;
@@ -181,13 +176,7 @@ export interface FitLogisticRegressionOptions extends LogisticOptions {
   standardize?: boolean;
 }
 
-function toStandardized(
-  fn: string,
-  X: ArrayLike<Float32Array | Float64Array>,
-  d: number,
-  mean: Float64Array,
-  scale: Float64Array,
-): DenseMatrix {
+function toStandardized(fn: string, X: ArrayLike<Float32Array | Float64Array>, d: number, mean: Float64Array, scale: Float64Array): DenseMatrix {
   const n = X.length;
   const data = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
@@ -206,11 +195,7 @@ function toStandardized(
  * Fit multinomial (K > 2) or binary (K = 2) logistic regression on dense rows X[N][D] with
  * labels y[N] in [0, K). Deterministic: same inputs → bit-identical model.
  */
-export function fitLogisticRegression(
-  X: ArrayLike<Float32Array | Float64Array>,
-  y: ArrayLike<number>,
-  opts: FitLogisticRegressionOptions = {},
-): LogisticRegressionModel {
+export function fitLogisticRegression(X: ArrayLike<Float32Array | Float64Array>, y: ArrayLike<number>, opts: FitLogisticRegressionOptions = {}): LogisticRegressionModel {
   const n = X.length;
   if (n === 0) throw new Error('fitLogisticRegression: no training rows');
   if (y.length !== n) throw new Error(`fitLogisticRegression: ${n} rows but ${y.length} labels`);
@@ -247,8 +232,7 @@ export function fitLogisticRegression(
   }
   const Xs = toStandardized('fitLogisticRegression', X, d, mean, scale);
   const linear = fitLinearLogistic(Xs, y, K, opts);
-  const predictProba = (Q: ArrayLike<Float32Array | Float64Array>): Float64Array[] =>
-    linearLogisticProba(linear, toStandardized('LogisticRegressionModel.predictProba', Q, d, mean, scale));
+  const predictProba = (Q: ArrayLike<Float32Array | Float64Array>): Float64Array[] => linearLogisticProba(linear, toStandardized('LogisticRegressionModel.predictProba', Q, d, mean, scale));
   return {
     numClasses: K,
     mean,

@@ -217,24 +217,25 @@ export function projectBeforeAfter(
   const rng = new Rng(opts.seed ?? 0);
   const sample = (len: number): number[] => {
     const idx = Array.from({ length: len }, (_, i) => i);
-    return len <= cap ? idx : rng.shuffle(idx).slice(0, cap).sort((x, y) => x - y);
+    return len <= cap
+      ? idx
+      : rng
+          .shuffle(idx)
+          .slice(0, cap)
+          .sort((x, y) => x - y);
   };
   const take = (snap: FeatureSnapshot) => {
     const si = sample(snap.source.length);
     const ti = sample(snap.target.length);
     const rows = [...si.map((i) => snap.source[i]!), ...ti.map((i) => snap.target[i]!)];
-    const meta: Array<Omit<Point, 'x' | 'y'>> = [
-      ...si.map((i) => withLabel('source', snap.sourceLabels?.[i])),
-      ...ti.map((i) => withLabel('target', snap.targetLabels?.[i])),
-    ];
+    const meta: Array<Omit<Point, 'x' | 'y'>> = [...si.map((i) => withLabel('source', snap.sourceLabels?.[i])), ...ti.map((i) => withLabel('target', snap.targetLabels?.[i]))];
     return { rows, meta };
   };
   const b = take(before);
   const a = take(after);
   const pcaB = opts.sharedAxes ? fitPca2d([...b.rows, ...a.rows], opts) : fitPca2d(b.rows, opts);
   const pcaA = opts.sharedAxes ? pcaB : fitPca2d(a.rows, opts);
-  const pts = (pca: Pca2d, s: { rows: Array<Float32Array | Float64Array>; meta: Array<Omit<Point, 'x' | 'y'>> }): Point[] =>
-    pca.transform(s.rows).map((p, i) => ({ x: p.x, y: p.y, ...s.meta[i]! }));
+  const pts = (pca: Pca2d, s: { rows: Array<Float32Array | Float64Array>; meta: Array<Omit<Point, 'x' | 'y'>> }): Point[] => pca.transform(s.rows).map((p, i) => ({ x: p.x, y: p.y, ...s.meta[i]! }));
   return {
     before: pts(pcaB, b),
     after: pts(pcaA, a),

@@ -106,20 +106,25 @@ function header(input: ReportInput, stages: string[], stepsByStage: Map<string, 
   const cfg = run?.config;
   const src = domainName(cfg, 'source');
   const tgt = domainName(cfg, 'target');
-  const route =
-    src || tgt
-      ? `<div class="route"><b>${esc(src ?? '?')}</b><span class="arrow">→</span><b>${esc(tgt ?? '?')}</b></div>`
-      : '';
-  const durs = stages
-    .map((s) => [s, stageSeconds(stepsByStage.get(s) ?? [])] as const)
-    .filter(([, d]) => d !== undefined) as Array<readonly [string, number]>;
+  const route = src || tgt ? `<div class="route"><b>${esc(src ?? '?')}</b><span class="arrow">→</span><b>${esc(tgt ?? '?')}</b></div>` : '';
+  const durs = stages.map((s) => [s, stageSeconds(stepsByStage.get(s) ?? [])] as const).filter(([, d]) => d !== undefined) as Array<readonly [string, number]>;
   const total = durs.reduce((a, [, d]) => a + d, 0);
   const meta: Array<[string, string]> = [];
   if (run?.model) meta.push(['model', esc(run.model)]);
   if (run?.seed !== undefined) meta.push(['seed', esc(run.seed)]);
   if (run?.createdAt) {
     const d = new Date(run.createdAt);
-    meta.push(['created', esc(Number.isNaN(d.getTime()) ? run.createdAt : d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))]);
+    meta.push([
+      'created',
+      esc(
+        Number.isNaN(d.getTime())
+          ? run.createdAt
+          : d
+              .toISOString()
+              .replace('T', ' ')
+              .replace(/\.\d+Z$/, ' UTC'),
+      ),
+    ]);
   }
   if (durs.length) {
     meta.push(['training time', `${esc(duration(total))} <span class="sub">(${durs.map(([s, d]) => `${esc(s)} ${esc(duration(d))}`).join(' · ')})</span>`]);
@@ -216,10 +221,15 @@ function resultsSection(input: ReportInput, stages: string[]): string {
     ];
     const cols = allCols.filter((c) => withAny.some((s) => c.get(s) !== undefined)); // drop columns this run never measured
     const rows = withAny
-      .map((s) => `<tr><td>${esc(stageTitle(s))}</td>${cols.map((c) => {
-        const v = c.get(s);
-        return `<td class="n${c.best && v !== undefined && v === best ? ' best' : ''}">${c.fmt(v)}</td>`;
-      }).join('')}</tr>`)
+      .map(
+        (s) =>
+          `<tr><td>${esc(stageTitle(s))}</td>${cols
+            .map((c) => {
+              const v = c.get(s);
+              return `<td class="n${c.best && v !== undefined && v === best ? ' best' : ''}">${c.fmt(v)}</td>`;
+            })
+            .join('')}</tr>`,
+      )
       .join('');
     parts.push(
       card(
@@ -244,11 +254,7 @@ function resultsSection(input: ReportInput, stages: string[]): string {
       card(
         `<h3>${ab.length ? 'Ablation' : 'Baselines'} on the target test set</h3><div class="tablewrap"><table><thead><tr><th>Setting</th><th>What it is</th><th class="n">Accuracy</th><th class="n">Macro-F1</th><th class="n">Δ acc.${ref && ab.length ? ' vs ' + esc(ab.find((r) => r.target === ref)?.name ?? '') : ''}</th><th class="n">Domain-clf acc.</th><th class="n">n</th></tr></thead><tbody>${rows}</tbody></table></div>${
           ab.length ? '' : '<p class="note">This run has no ablation (run with --ablation to compare stages side by side).</p>'
-        }${
-          new Set([...ab, ...bl].map((r) => r.target.n)).size > 1
-            ? '<p class="note">Rows were scored on test sets of different sizes (column n): compare them with care.</p>'
-            : ''
-        }`,
+        }${new Set([...ab, ...bl].map((r) => r.target.n)).size > 1 ? '<p class="note">Rows were scored on test sets of different sizes (column n): compare them with care.</p>' : ''}`,
       ),
     );
   } else if (withAny.length) {
@@ -274,7 +280,8 @@ function epochMarks(steps: StepRecord[]): Array<{ x: number; label: string }> {
   const marks: Array<{ x: number; label: string }> = [];
   for (let i = 1; i < steps.length; i++) {
     const e = steps[i]!.epoch;
-    if (typeof e === 'number' && Math.floor(e) !== Math.floor(steps[i - 1]!.epoch)) marks.push({ x: steps[i]!.step, label: `epoch ${Math.floor(e) + (Number.isInteger(steps[0]!.epoch) && steps[0]!.epoch === 0 ? 1 : 0)}` });
+    if (typeof e === 'number' && Math.floor(e) !== Math.floor(steps[i - 1]!.epoch))
+      marks.push({ x: steps[i]!.step, label: `epoch ${Math.floor(e) + (Number.isInteger(steps[0]!.epoch) && steps[0]!.epoch === 0 ? 1 : 0)}` });
   }
   return marks.length <= 12 ? marks : [];
 }
@@ -324,7 +331,12 @@ function curvesSection(input: ReportInput, stages: string[], stepsByStage: Map<s
     blocks.push(card(inner.join('')));
   }
   if (!blocks.length) return section('curves', 'Training curves', '', `<p class="empty">No training steps were logged (log.jsonl missing or empty).</p>`);
-  return section('curves', 'Training curves', 'Loss components per stage, from log.jsonl. The y-axis switches to a log scale when the typical values of the components differ by more than 5×.', `<div class="grid2">${blocks.join('')}</div>`);
+  return section(
+    'curves',
+    'Training curves',
+    'Loss components per stage, from log.jsonl. The y-axis switches to a log scale when the typical values of the components differ by more than 5×.',
+    `<div class="grid2">${blocks.join('')}</div>`,
+  );
 }
 
 function alignmentSection(input: ReportInput, stages: string[], stepsByStage: Map<string, StepRecord[]>): string {
@@ -367,20 +379,14 @@ function alignmentSection(input: ReportInput, stages: string[], stepsByStage: Ma
   // Ablation rows usually repeat a stage's measurement (source-only = stage 1, …): show only
   // those that add a new one (e.g. a run that re-measured, or ablation-only runs).
   const same = (a: DomainConfusion, b: DomainConfusion): boolean => a.accuracy === b.accuracy && a.proxyADistance === b.proxyADistance && a.n === b.n;
-  const dcAbl = m
-    ? (m.ablation ?? []).filter((r) => r.domain_confusion && !dcStages.some((s) => same(m.stages[s]!.domain_confusion!, r.domain_confusion!)))
-    : [];
+  const dcAbl = m ? (m.ablation ?? []).filter((r) => r.domain_confusion && !dcStages.some((s) => same(m.stages[s]!.domain_confusion!, r.domain_confusion!))) : [];
   if (dcStages.length || dcAbl.length) {
-    const dcLabel = (s: string, i: number): string =>
-      `${stageTitle(s).replace(/ ·.*$/, '')}${s === 'stage1' || (i === 0 && s !== 'stage2') ? ' (before)' : s === 'stage2' ? ' (aligned)' : ''}`;
+    const dcLabel = (s: string, i: number): string => `${stageTitle(s).replace(/ ·.*$/, '')}${s === 'stage1' || (i === 0 && s !== 'stage2') ? ' (before)' : s === 'stage2' ? ' (aligned)' : ''}`;
     const bars = [
       ...dcStages.map((s, i) => ({ label: dcLabel(s, i), value: m!.stages[s]!.domain_confusion!.accuracy, color: i === 0 ? PALETTE.vermillion : PALETTE.blue })),
       ...dcAbl.map((r) => ({ label: r.name, value: r.domain_confusion!.accuracy, color: PALETTE.grey })),
     ];
-    const rows = [
-      ...dcStages.map((s, i) => [dcLabel(s, i), m!.stages[s]!.domain_confusion!] as const),
-      ...dcAbl.map((r) => [r.name, r.domain_confusion!] as const),
-    ]
+    const rows = [...dcStages.map((s, i) => [dcLabel(s, i), m!.stages[s]!.domain_confusion!] as const), ...dcAbl.map((r) => [r.name, r.domain_confusion!] as const)]
       .map(([name, d]) => `<tr><td>${esc(name)}</td><td class="n">${fixed(d.accuracy)}</td><td class="n">${fixed(d.proxyADistance)}</td><td class="n">${int(d.n)}</td></tr>`)
       .join('');
     blocks.push(
@@ -430,12 +436,7 @@ function alignmentSection(input: ReportInput, stages: string[], stepsByStage: Ma
     );
   }
   if (!blocks.length) return '';
-  return section(
-    'alignment',
-    'Domain alignment',
-    'How far the encoder separates the two domains, before and after the adversarial alignment stage.',
-    `<div class="grid2">${blocks.join('')}</div>`,
-  );
+  return section('alignment', 'Domain alignment', 'How far the encoder separates the two domains, before and after the adversarial alignment stage.', `<div class="grid2">${blocks.join('')}</div>`);
 }
 
 function confusionTable(mt: Metrics): string {
@@ -488,7 +489,12 @@ function perClassSection(input: ReportInput, stages: string[]): string {
     blocks.push(card(`<h3>${esc(stageTitle(s))}</h3><div class="${wide ? 'stack' : 'grid2'}">${inner.join('')}</div>`));
   }
   if (!blocks.length) return '';
-  return section('per-class', 'Per-class metrics', 'Precision, recall and F1 per class (zero when a class is never predicted), and confusion matrices with counts and row percentages (rows: true class; blue diagonal: correct, orange: errors).', `<div class="stack">${blocks.join('')}</div>`);
+  return section(
+    'per-class',
+    'Per-class metrics',
+    'Precision, recall and F1 per class (zero when a class is never predicted), and confusion matrices with counts and row percentages (rows: true class; blue diagonal: correct, orange: errors).',
+    `<div class="stack">${blocks.join('')}</div>`,
+  );
 }
 
 function vocabSection(input: ReportInput): string {
@@ -546,30 +552,32 @@ export function renderReport(input: ReportInput): string {
   const src = domainName(input.run?.config, 'source');
   const tgt = domainName(input.run?.config, 'target');
   const title = `adaptext report${src || tgt ? ` · ${src ?? '?'} → ${tgt ?? '?'}` : ''}`;
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<meta name="generator" content="adaptext${input.run?.adaptextVersion ? ' ' + esc(input.run.adaptextVersion) : ''}">`,
-    `<title>${esc(title)}</title>`,
-    `<style>${REPORT_CSS}</style>`,
-    '</head>',
-    '<body>',
-    '<main>',
-    header(input, stages, stepsByStage),
-    toc ? `<nav class="toc" aria-label="sections">${toc}</nav>` : '',
-    notes.length ? `<div class="warn">${notes.map((n) => esc(n)).join('<br>')}</div>` : '',
-    kpis(input, stages, stepsByStage),
-    ...sections,
-    `<footer>Generated by adaptext${input.run?.adaptextVersion ? ' ' + esc(input.run.adaptextVersion) : ''} from run.json, metrics.json and log.jsonl. Self-contained page: no scripts, fonts or network requests.</footer>`,
-    '</main>',
-    '</body>',
-    '</html>',
-  ]
-    .filter((s) => s !== '')
-    .join('\n') + '\n';
+  return (
+    [
+      '<!DOCTYPE html>',
+      '<html lang="en">',
+      '<head>',
+      '<meta charset="utf-8">',
+      '<meta name="viewport" content="width=device-width, initial-scale=1">',
+      `<meta name="generator" content="adaptext${input.run?.adaptextVersion ? ' ' + esc(input.run.adaptextVersion) : ''}">`,
+      `<title>${esc(title)}</title>`,
+      `<style>${REPORT_CSS}</style>`,
+      '</head>',
+      '<body>',
+      '<main>',
+      header(input, stages, stepsByStage),
+      toc ? `<nav class="toc" aria-label="sections">${toc}</nav>` : '',
+      notes.length ? `<div class="warn">${notes.map((n) => esc(n)).join('<br>')}</div>` : '',
+      kpis(input, stages, stepsByStage),
+      ...sections,
+      `<footer>Generated by adaptext${input.run?.adaptextVersion ? ' ' + esc(input.run.adaptextVersion) : ''} from run.json, metrics.json and log.jsonl. Self-contained page: no scripts, fonts or network requests.</footer>`,
+      '</main>',
+      '</body>',
+      '</html>',
+    ]
+      .filter((s) => s !== '')
+      .join('\n') + '\n'
+  );
 }
 
 /** Read a run folder and write RUN/report.html atomically (temp file + rename). Returns its path. */

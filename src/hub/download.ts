@@ -171,7 +171,7 @@ async function fetchBlob(o: ResolvedHubOptions, meta: Extract<FileMeta, { exists
   let lastError: unknown = null;
   try {
     // attempts without progress; a cut connection after some bytes starts the count again
-    for (let failures = 0; failures < ATTEMPTS; ) {
+    for (let failures = 0; failures < ATTEMPTS;) {
       let have = existsSync(part) ? statSync(part).size : 0;
       if (have > meta.size) {
         rmSync(part);

@@ -31,7 +31,9 @@ function shardsOf(indexPath: string): string[] {
   if (typeof o.weight_map !== 'object' || o.weight_map === null) throw new Error(`${indexPath}: missing 'weight_map'`);
   const shards = [...new Set(Object.values(o.weight_map))].sort();
   // a shard is a file beside the index: never a path out of the snapshot (huggingface_hub refuses those too)
-  for (const s of shards) if (typeof s !== 'string' || s === '' || isAbsolute(s) || s.split(/[\\/]/).includes('..')) throw new HubError(`${indexPath}: weight_map names '${String(s)}', which is not a file beside the index`);
+  for (const s of shards)
+    if (typeof s !== 'string' || s === '' || isAbsolute(s) || s.split(/[\\/]/).includes('..'))
+      throw new HubError(`${indexPath}: weight_map names '${String(s)}', which is not a file beside the index`);
   return shards;
 }
 
@@ -60,7 +62,8 @@ async function fetchAll(o: ResolvedHubOptions, id: ModelId): Promise<DownloadedM
     if (w.endsWith('.index.json')) for (const shard of shardsOf(p)) if ((await get(shard, false)) === null) throw new HubError(`${name}: ${w} lists ${shard}, which the hub does not have`);
     break;
   }
-  if (weights === null && o.offline) throw new Error(`${name}: no weights in the cache ${o.cacheDir} (looked for ${WEIGHT_FILES.join(', ')}) and HF_HUB_OFFLINE is set; fetch them once with network (adaptext download ${name})`);
+  if (weights === null && o.offline)
+    throw new Error(`${name}: no weights in the cache ${o.cacheDir} (looked for ${WEIGHT_FILES.join(', ')}) and HF_HUB_OFFLINE is set; fetch them once with network (adaptext download ${name})`);
   if (weights === null) throw new HubError(`${name}: no weights (looked for ${WEIGHT_FILES.join(', ')})`);
   for (const f of OPTIONAL_FILES) await get(f);
   return { dir: snapshotDir(o.cacheDir, id.repoId, commit), repoId: id.repoId, revision, commit, files, fetched, offline: o.offline };
@@ -127,5 +130,7 @@ export function localModelDir(ref: string): string {
   if (existsSync(ref) || parseModelId(ref) === null) return ref;
   const cached = cachedModelDir(ref);
   if (cached !== null) return cached;
-  throw new Error(`${ref}: no such folder, and as a Hugging Face model id it is not in the cache ${resolveHubOptions().cacheDir}; fetch it first: adaptext download ${ref} (or await downloadModel('${ref}'))`);
+  throw new Error(
+    `${ref}: no such folder, and as a Hugging Face model id it is not in the cache ${resolveHubOptions().cacheDir}; fetch it first: adaptext download ${ref} (or await downloadModel('${ref}'))`,
+  );
 }

@@ -13,20 +13,7 @@
 // Temp names carry the writer's pid so recovery never touches a folder a live process is
 // still building: `.<name>.tmp-<pid>-<rand>` and `.<name>.old-<pid>-<rand>`.
 
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-  chmodSync,
-} from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync, chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -75,7 +62,14 @@ function fsyncDir(dir: string): void {
 function userPathError(path: string, e: unknown): Error {
   const err = e as NodeJS.ErrnoException;
   if (typeof err?.code !== 'string') return e as Error;
-  const why: Record<string, string> = { ENOSPC: 'no space left on the device', EROFS: 'read-only file system', EACCES: 'permission denied', EDQUOT: 'disk quota exceeded', EIO: 'input/output error', EISDIR: 'is a folder' };
+  const why: Record<string, string> = {
+    ENOSPC: 'no space left on the device',
+    EROFS: 'read-only file system',
+    EACCES: 'permission denied',
+    EDQUOT: 'disk quota exceeded',
+    EIO: 'input/output error',
+    EISDIR: 'is a folder',
+  };
   return new Error(`${path}: cannot write (${err.code}: ${why[err.code] ?? err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')})`);
 }
 

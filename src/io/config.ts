@@ -88,9 +88,7 @@ const prob = v.number({ min: 0, max: 1, exclusiveMax: true });
 const tokenId = v.nullable(v.integer({ min: 0 }));
 
 function supported<T extends string>(field: string, values: readonly T[]) {
-  return v.refine(v.string(), (s) =>
-    (values as readonly string[]).includes(s) ? undefined : `${JSON.stringify(s)} is not supported (supported: ${values.join(', ')})`,
-  );
+  return v.refine(v.string(), (s) => ((values as readonly string[]).includes(s) ? undefined : `${JSON.stringify(s)} is not supported (supported: ${values.join(', ')})`));
 }
 
 /** Checks for fields that are present; absent ones get defaults afterwards. */

@@ -61,15 +61,10 @@ export function pickleConversionCommand(path: string): string {
       `for f in sorted(set(json.load(open(p))['weight_map'].values()))]; ${save}" ${shQuote(path)}`
     );
   }
-  return (
-    `python -c "import os, sys, torch; from safetensors.torch import save_file; p = sys.argv[1]; ` +
-    `sd = torch.load(p, map_location='cpu', weights_only=True); ${save}" ${shQuote(path)}`
-  );
+  return `python -c "import os, sys, torch; from safetensors.torch import save_file; p = sys.argv[1]; ` + `sd = torch.load(p, map_location='cpu', weights_only=True); ${save}" ${shQuote(path)}`;
 }
 
 /** Always throws: `path` is a PyTorch pickle, with the command that converts it. */
 export function refusePickle(path: string): never {
-  throw new Error(
-    `${path} is a PyTorch pickle; adaptext never executes pickles. Convert it to safetensors: ${pickleConversionCommand(path)}`,
-  );
+  throw new Error(`${path} is a PyTorch pickle; adaptext never executes pickles. Convert it to safetensors: ${pickleConversionCommand(path)}`);
 }

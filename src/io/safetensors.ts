@@ -24,23 +24,7 @@ import { decodeBF16, decodeF16, encodeBF16, encodeF16, f8e4m3Table } from './flo
 import { hasPickleMagic, hasPickleName, refusePickle } from './pickle.js';
 
 /** dtypes the reader understands, in the reference's alignment order (used to sort on write). */
-export const SAFETENSORS_DTYPES = [
-  'BOOL',
-  'U8',
-  'I8',
-  'F8_E5M2',
-  'F8_E4M3',
-  'I16',
-  'U16',
-  'F16',
-  'BF16',
-  'I32',
-  'U32',
-  'F32',
-  'F64',
-  'I64',
-  'U64',
-] as const;
+export const SAFETENSORS_DTYPES = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64'] as const;
 export type SafetensorsDtype = (typeof SAFETENSORS_DTYPES)[number];
 /** dtypes the writer produces. */
 export type SafetensorsWriteDtype = 'F32' | 'F16' | 'BF16';
@@ -152,12 +136,7 @@ function validateHeader(path: string, json: unknown, dataBytes: number): { metad
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
       fail(path, `${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
     }
-    if (
-      !Array.isArray(offs) ||
-      offs.length !== 2 ||
-      !offs.every((o) => Number.isSafeInteger(o) && (o as number) >= 0) ||
-      (offs[0] as number) > (offs[1] as number)
-    ) {
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && (o as number) >= 0) || (offs[0] as number) > (offs[1] as number)) {
       fail(path, `${where}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offs)}`);
     }
     const [begin, end] = offs as [number, number];
@@ -166,16 +145,10 @@ function validateHeader(path: string, json: unknown, dataBytes: number): { metad
     const nbytes = numel * DTYPE_BYTES[dtype as SafetensorsDtype];
     if (!Number.isSafeInteger(nbytes)) fail(path, `${where}: shape ${JSON.stringify(shape)} overflows`);
     if (end > dataBytes) {
-      fail(
-        path,
-        `${where}: data_offsets [${begin}, ${end}] run past the end of the data section (${dataBytes} bytes; file truncated?)`,
-      );
+      fail(path, `${where}: data_offsets [${begin}, ${end}] run past the end of the data section (${dataBytes} bytes; file truncated?)`);
     }
     if (end - begin !== nbytes) {
-      fail(
-        path,
-        `${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes but ${dtype} shape [${(shape as number[]).join(', ')}] needs ${nbytes}`,
-      );
+      fail(path, `${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes but ${dtype} shape [${(shape as number[]).join(', ')}] needs ${nbytes}`);
     }
     tensors.push({ name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin, end });
   }
@@ -236,10 +209,7 @@ function readHeaderFd(path: string, fd: number): SafetensorsHeader {
   const n = new DataView(lenBuf.buffer).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES) || Number(n) > fileBytes - 8) {
     if (hasPickleMagic(path)) refusePickle(path);
-    fail(
-      path,
-      `header length ${n} is impossible for a ${fileBytes}-byte file${n > BigInt(MAX_HEADER_BYTES) ? ` (limit ${MAX_HEADER_BYTES})` : ' (file truncated?)'}`,
-    );
+    fail(path, `header length ${n} is impossible for a ${fileBytes}-byte file${n > BigInt(MAX_HEADER_BYTES) ? ` (limit ${MAX_HEADER_BYTES})` : ' (file truncated?)'}`);
   }
   const headerLen = Number(n);
   const headerBytes = new Uint8Array(headerLen);
@@ -431,9 +401,7 @@ export interface WriteSafetensorsOptions {
   metadata?: Record<string, string>;
 }
 
-export type TensorsToWrite =
-  | Iterable<TensorToWrite>
-  | ReadonlyMap<string, { shape: readonly number[]; data: Float32Array; dtype?: string }>;
+export type TensorsToWrite = Iterable<TensorToWrite> | ReadonlyMap<string, { shape: readonly number[]; data: Float32Array; dtype?: string }>;
 
 interface Planned {
   name: string;
@@ -541,10 +509,13 @@ function* tensorChunks(items: Planned[]): Generator<Uint8Array> {
  */
 export function writeSafetensors(path: string, tensors: TensorsToWrite, opts: WriteSafetensorsOptions = {}): void {
   const { header, items } = plan(path, tensors, opts);
-  writeFileAtomic(path, (function* () {
-    yield header;
-    yield* tensorChunks(items);
-  })());
+  writeFileAtomic(
+    path,
+    (function* () {
+      yield header;
+      yield* tensorChunks(items);
+    })(),
+  );
 }
 
 /** The bytes `writeSafetensors` would write (for small tensors, tests, and in-memory use). */

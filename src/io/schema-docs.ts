@@ -8,7 +8,10 @@ export function formatDefault(x: unknown): string {
   if (x === undefined) return '';
   if (x === null) return 'null';
   if (Array.isArray(x)) return `[${x.map(formatDefault).join(', ')}]`;
-  if (typeof x === 'object') return `{${Object.entries(x).map(([k, y]) => `${k}: ${formatDefault(y)}`).join(', ')}}`;
+  if (typeof x === 'object')
+    return `{${Object.entries(x)
+      .map(([k, y]) => `${k}: ${formatDefault(y)}`)
+      .join(', ')}}`;
   return String(x);
 }
 

@@ -68,9 +68,7 @@ type Fields = Record<string, AnySchema>;
 type RequiredKeys<F extends Fields> = { [K in keyof F]: F[K] extends Schema<unknown, true> ? never : K }[keyof F];
 type OptionalKeys<F extends Fields> = { [K in keyof F]: F[K] extends Schema<unknown, true> ? K : never }[keyof F];
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
-export type InferObject<F extends Fields> = Simplify<
-  { readonly [K in RequiredKeys<F>]: Infer<F[K]> } & { readonly [K in OptionalKeys<F>]?: Infer<F[K]> }
->;
+export type InferObject<F extends Fields> = Simplify<{ readonly [K in RequiredKeys<F>]: Infer<F[K]> } & { readonly [K in OptionalKeys<F>]?: Infer<F[K]> }>;
 
 // ---------------------------------------------------------------------------------------------
 // Messages

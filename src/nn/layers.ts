@@ -10,7 +10,11 @@ export class Linear extends Module {
   readonly weight: Parameter; // [O, I]
   readonly bias: Parameter | null; // [O]
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: { bias?: boolean } = {},
+  ) {
     super();
     this.weight = this.registerParameter('weight', Parameter.zeros([outFeatures, inFeatures]));
     this.bias = opts.bias === false ? null : this.registerParameter('bias', Parameter.zeros([outFeatures]));
@@ -25,7 +29,11 @@ export class Linear extends Module {
 export class Embedding extends Module {
   weight: Parameter; // [V, C]
 
-  constructor(public numEmbeddings: number, readonly embeddingDim: number, readonly paddingIdx: number | null = null) {
+  constructor(
+    public numEmbeddings: number,
+    readonly embeddingDim: number,
+    readonly paddingIdx: number | null = null,
+  ) {
     super();
     this.weight = this.registerParameter('weight', Parameter.zeros([numEmbeddings, embeddingDim]));
   }
@@ -58,7 +66,10 @@ export class LayerNorm extends Module {
   readonly weight: Parameter; // [C]
   readonly bias: Parameter; // [C]
 
-  constructor(readonly normalizedShape: number, readonly eps = 1e-5) {
+  constructor(
+    readonly normalizedShape: number,
+    readonly eps = 1e-5,
+  ) {
     super();
     this.weight = this.registerParameter('weight', Parameter.fill([normalizedShape], 1));
     this.bias = this.registerParameter('bias', Parameter.zeros([normalizedShape]));
@@ -74,7 +85,10 @@ export class LayerNorm extends Module {
  * (one seeded stream), so a run is reproducible from the model seed.
  */
 export class Dropout extends Module {
-  constructor(readonly p: number, private readonly rng: Rng) {
+  constructor(
+    readonly p: number,
+    private readonly rng: Rng,
+  ) {
     super();
     if (!(p >= 0 && p < 1)) throw new Error(`Dropout: p must be in [0, 1), got ${p}`);
   }

@@ -5,12 +5,7 @@ export type { SgdGroupSpec } from './sgd.js';
 export { clipGradNorm } from './clip.js';
 export { optimizerUpdate, type UpdateResult } from './step.js';
 export type { ClipOptions } from './clip.js';
-export {
-  constantSchedule,
-  constantWithWarmupSchedule,
-  linearWarmupDecaySchedule,
-  warmupStepsFromRatio,
-} from './schedule.js';
+export { constantSchedule, constantWithWarmupSchedule, linearWarmupDecaySchedule, warmupStepsFromRatio } from './schedule.js';
 export type { LrSchedule, ScheduleKind } from './schedule.js';
 export { grlLambda, progressOf } from './lambda.js';
 export type { LambdaSchedule } from './lambda.js';

@@ -21,7 +21,10 @@ export const PretrainSchema = v.object(
     out: v.doc(v.path(), 'output folder: the latest HF model at its top level, checkpoint/, log.jsonl, snapshots/ (must be new or empty)'),
     heldout: v.doc(v.withDefault(v.array(v.path()), []), 'held-out corpora for masked-LM loss and perplexity, each reported separately (never a training input)'),
     text_field: v.doc(v.withDefault(v.string({ nonEmpty: true }), 'text'), 'JSON Lines field holding the text'),
-    model: v.doc(v.withDefault(v.nullable(v.path({ keepRaw: (s) => parseModelId(s) !== null })), null), 'continue pretraining this HF folder or hub model id (domain-adaptive pretraining) instead of starting from scratch'),
+    model: v.doc(
+      v.withDefault(v.nullable(v.path({ keepRaw: (s) => parseModelId(s) !== null })), null),
+      'continue pretraining this HF folder or hub model id (domain-adaptive pretraining) instead of starting from scratch',
+    ),
     // ---- architecture (from scratch)
     layers: v.doc(v.withDefault(int(1), 4), 'encoder layers (from scratch)'),
     hidden: v.doc(v.withDefault(int(1), 256), 'hidden size (from scratch; a multiple of heads)'),
@@ -40,9 +43,15 @@ export const PretrainSchema = v.object(
     total_steps: v.doc(v.withDefault(v.nullable(int(1)), null), 'schedule horizon: the learning rate decays linearly to 0 here (null: max_steps, else max_tokens / tokens per step, else 10000)'),
     clip: v.doc(v.withDefault(v.number({ min: 0, exclusiveMin: true }), 1.0), 'global gradient-norm clip'),
     mlm_probability: v.doc(v.withDefault(v.number({ min: 0, max: 1, exclusiveMin: true, exclusiveMax: true }), 0.15), 'share of tokens selected for masked LM (80% [MASK], 10% random, 10% kept)'),
-    objective: v.doc(v.withDefault(v.enum(['mlm', 'electra'] as const), 'mlm'), 'mlm: masked-LM (BERT); electra: replaced-token detection (Clark et al. 2020) — a small generator fills the masked positions, the model learns to tell every token original or replaced'),
-    generator_scale: v.doc(v.withDefault(v.number({ min: 0, max: 1, exclusiveMin: true }), 0.25), 'electra: the generator\'s hidden size, heads and feed-forward as a share of the model\'s (same layers, own embeddings)'),
-    rtd_weight: v.doc(v.withDefault(v.number({ min: 0, exclusiveMin: true }), 50), 'electra: weight of the replaced-token loss against the generator\'s MLM loss (the paper\'s λ)'),
+    objective: v.doc(
+      v.withDefault(v.enum(['mlm', 'electra'] as const), 'mlm'),
+      'mlm: masked-LM (BERT); electra: replaced-token detection (Clark et al. 2020) — a small generator fills the masked positions, the model learns to tell every token original or replaced',
+    ),
+    generator_scale: v.doc(
+      v.withDefault(v.number({ min: 0, max: 1, exclusiveMin: true }), 0.25),
+      "electra: the generator's hidden size, heads and feed-forward as a share of the model's (same layers, own embeddings)",
+    ),
+    rtd_weight: v.doc(v.withDefault(v.number({ min: 0, exclusiveMin: true }), 50), "electra: weight of the replaced-token loss against the generator's MLM loss (the paper's λ)"),
     seed: v.doc(v.withDefault(int(0), 42), 'seed of the initialisation, data order, masking and dropout'),
     // ---- stop conditions (0 = none); a stopped run resumes on the same schedule
     max_steps: v.doc(v.withDefault(int(0), 0), 'stop after this many optimizer steps (0 = no limit)'),
@@ -160,9 +169,7 @@ const PATH_FIELDS = new Set(['inputs', 'out', 'heldout', 'model']);
 export function loadPretrainConfig(file: string | null, flags: Readonly<Record<string, unknown>> = {}): PretrainOptions {
   const fromFile = file === null ? {} : readConfigFile(file);
   if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) throw new Error(`${file}: expected a mapping of pretraining options (snake_case keys)`);
-  const given = Object.fromEntries(
-    Object.entries(flags).map(([k, x]) => [k, !PATH_FIELDS.has(k) || x === null ? x : Array.isArray(x) ? x.map((p: string) => resolve(p)) : resolve(x as string)]),
-  );
+  const given = Object.fromEntries(Object.entries(flags).map(([k, x]) => [k, !PATH_FIELDS.has(k) || x === null ? x : Array.isArray(x) ? x.map((p: string) => resolve(p)) : resolve(x as string)]));
   const source = file === null ? 'pretrain options' : `${file} (with the command-line flags)`;
   const baseDir = file === null ? process.cwd() : dirname(resolve(file));
   return resolvePretrainConfig(validate(PretrainSchema, { ...fromFile, ...given }, { source, baseDir, freeze: false }));

@@ -342,11 +342,15 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   const evaluate = (): EvalResult[] => {
     const res = held.map((h) => {
       // electra: the generator's masked-LM loss (the discriminator predicts no tokens)
-      const r = generator !== null ? heldoutLoss(generator, GENERATOR_HEAD, h.corpus, tok, heldoutMasker, o.heldoutSequences, o.batchSize) : heldoutLoss(model, mlmHead!, h.corpus, tok, heldoutMasker, o.heldoutSequences, o.batchSize);
+      const r =
+        generator !== null
+          ? heldoutLoss(generator, GENERATOR_HEAD, h.corpus, tok, heldoutMasker, o.heldoutSequences, o.batchSize)
+          : heldoutLoss(model, mlmHead!, h.corpus, tok, heldoutMasker, o.heldoutSequences, o.batchSize);
       return { file: h.file, loss: r.loss, perplexity: Math.exp(r.loss), predictions: r.predictions };
     });
     for (const r of res) log({ type: 'heldout', file: r.file, loss: r.loss, perplexity: r.perplexity, predictions: r.predictions });
-    if (res.length > 0) print(`eval step ${pos.step} tokens ${formatCount(tokensSeen)}: ` + res.map((r) => `${shortName(r.file)} loss ${r.loss.toFixed(4)} ppl ${r.perplexity.toFixed(1)}`).join(' | '));
+    if (res.length > 0)
+      print(`eval step ${pos.step} tokens ${formatCount(tokensSeen)}: ` + res.map((r) => `${shortName(r.file)} loss ${r.loss.toFixed(4)} ppl ${r.perplexity.toFixed(1)}`).join(' | '));
     return res;
   };
 
@@ -363,7 +367,22 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     // logged first, so the checkpoint's log length includes its own record (the store then refuses
     // non-finite weights before writing anything)
     log({ type: 'checkpoint', reason: why });
-    savePretrainCheckpoint(out, model, tok, opt, { step: pos.step, tokensSeen, position: batches.position, rng: { model: model.rng.getState(), mlm: maskRng.getState(), ...(generator !== null ? { generator: generator.rng.getState() } : {}) }, elapsedSeconds: elapsed(), cpuSeconds: cpuSeconds(), logLines: runLog.lines }, generator !== null ? { [GENERATOR_DIR]: generator } : {});
+    savePretrainCheckpoint(
+      out,
+      model,
+      tok,
+      opt,
+      {
+        step: pos.step,
+        tokensSeen,
+        position: batches.position,
+        rng: { model: model.rng.getState(), mlm: maskRng.getState(), ...(generator !== null ? { generator: generator.rng.getState() } : {}) },
+        elapsedSeconds: elapsed(),
+        cpuSeconds: cpuSeconds(),
+        logLines: runLog.lines,
+      },
+      generator !== null ? { [GENERATOR_DIR]: generator } : {},
+    );
     publishModel(out);
   };
 
@@ -399,69 +418,85 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   bar.start('pretrain', lastStep, pos.step);
 
   try {
-    const end = await runLoop('pretrain', pos, {
-      planEpoch: () => Infinity,
-      stopBeforeStep: stopCheck,
-      step: () => {
-        let stepLoss = 0;
-        for (let micro = 0; micro < o.gradAccum; micro++) {
-          const batch = batches.next(o.batchSize);
-          let loss: Tensor;
-          if (generator !== null) {
-            // the generator's samples come from the masking stream: resumed runs replay them exactly
-            const e = electraForward(generator, model, batch, special, maskRng, o.rtdWeight);
-            loss = e.loss;
-            electraWindow.generatorLoss += e.generatorLoss / o.gradAccum;
-            electraWindow.rtdLoss += e.rtdLoss / o.gradAccum;
-            electraWindow.rtdAccuracy += e.rtdAccuracy / o.gradAccum;
-            electraWindow.replaced += e.replaced / o.gradAccum;
-          } else loss = model.forward({ inputIds: batch.inputIds, shape: [batch.B, batch.T] }, { heads: [mlmHead!], labels: { [mlmHead!]: batch.mlmLabels! } }).loss!;
-          if (!Number.isFinite(loss.data[0]!)) throw new Error(`pretrain: loss is ${loss.data[0]} at step ${pos.step + 1} (diverged; lower --lr or raise --warmup-steps)`);
-          stepLoss += loss.data[0]! / o.gradAccum;
-          (o.gradAccum === 1 ? loss : scale(loss, 1 / o.gradAccum)).backward();
-        }
-        update = optimizerUpdate(opt, params, o.clip, stepLoss, `pretrain: training diverged at step ${pos.step + 1}`);
-        tokensSeen += stepTokens;
-        windowLoss += stepLoss;
-        windowSteps += 1;
-        windowTokens += stepTokens;
-        lastLoss = stepLoss;
+    const end = await runLoop(
+      'pretrain',
+      pos,
+      {
+        planEpoch: () => Infinity,
+        stopBeforeStep: stopCheck,
+        step: () => {
+          let stepLoss = 0;
+          for (let micro = 0; micro < o.gradAccum; micro++) {
+            const batch = batches.next(o.batchSize);
+            let loss: Tensor;
+            if (generator !== null) {
+              // the generator's samples come from the masking stream: resumed runs replay them exactly
+              const e = electraForward(generator, model, batch, special, maskRng, o.rtdWeight);
+              loss = e.loss;
+              electraWindow.generatorLoss += e.generatorLoss / o.gradAccum;
+              electraWindow.rtdLoss += e.rtdLoss / o.gradAccum;
+              electraWindow.rtdAccuracy += e.rtdAccuracy / o.gradAccum;
+              electraWindow.replaced += e.replaced / o.gradAccum;
+            } else loss = model.forward({ inputIds: batch.inputIds, shape: [batch.B, batch.T] }, { heads: [mlmHead!], labels: { [mlmHead!]: batch.mlmLabels! } }).loss!;
+            if (!Number.isFinite(loss.data[0]!)) throw new Error(`pretrain: loss is ${loss.data[0]} at step ${pos.step + 1} (diverged; lower --lr or raise --warmup-steps)`);
+            stepLoss += loss.data[0]! / o.gradAccum;
+            (o.gradAccum === 1 ? loss : scale(loss, 1 / o.gradAccum)).backward();
+          }
+          update = optimizerUpdate(opt, params, o.clip, stepLoss, `pretrain: training diverged at step ${pos.step + 1}`);
+          tokensSeen += stepTokens;
+          windowLoss += stepLoss;
+          windowSteps += 1;
+          windowTokens += stepTokens;
+          lastLoss = stepLoss;
+        },
+        afterStep: () => {
+          const step = pos.step;
+          if (step % o.logEvery === 0) {
+            const secs = (Date.now() - windowStart) / 1000;
+            const tps = windowTokens / secs;
+            const mean = windowLoss / windowSteps;
+            const lr = update.lrs['all']!;
+            losses.push({ step, loss: mean });
+            // `loss`: mean over the `steps` steps since the last step record; the other fields are this step's
+            const rtd = generator !== null ? Object.fromEntries(Object.entries(electraWindow).map(([k, x]) => [k, x / windowSteps])) : {};
+            log({
+              type: 'step',
+              epoch: batches.position.epoch,
+              loss: mean,
+              steps: windowSteps,
+              lr,
+              gradNorm: update.gradNorm,
+              tokensPerSecond: tps,
+              elapsedSeconds: elapsed(),
+              cpuSeconds: cpuSeconds(),
+              ...rtd,
+            });
+            for (const k of Object.keys(electraWindow) as Array<keyof typeof electraWindow>) electraWindow[k] = 0;
+            bar.update(step, { loss: mean, lr, tok_s: tps, epoch: batches.position.epoch });
+            windowLoss = 0;
+            windowSteps = 0;
+            windowTokens = 0;
+            windowStart = Date.now();
+          }
+          // tokens/s measures training only: time spent below (eval, snapshot, checkpoint) is taken out of the window
+          const afterStep = Date.now();
+          if (o.evalEvery > 0 && step % o.evalEvery === 0 && held.length > 0) lastEval = evaluate();
+          if (o.snapshotEvery > 0 && step % o.snapshotEvery === 0) {
+            saveModel(model, join(out, 'snapshots', `step-${String(step).padStart(7, '0')}`), { mainHead, tokenizer: tok, dtype: 'F16' });
+            log({ type: 'snapshot' });
+          }
+          const byStep = o.checkpointEvery > 0 && step % o.checkpointEvery === 0;
+          const byTime = o.checkpointMinutes > 0 && (Date.now() - lastCheckpointAt) / 60000 >= o.checkpointMinutes;
+          if (byStep || byTime) {
+            checkpoint(byStep ? 'every' : 'minutes');
+            lastCheckpointAt = Date.now();
+          }
+          windowStart += Date.now() - afterStep;
+          return hooks.afterStep?.(step) === true ? 'hook' : null;
+        },
       },
-      afterStep: () => {
-        const step = pos.step;
-        if (step % o.logEvery === 0) {
-          const secs = (Date.now() - windowStart) / 1000;
-          const tps = windowTokens / secs;
-          const mean = windowLoss / windowSteps;
-          const lr = update.lrs['all']!;
-          losses.push({ step, loss: mean });
-          // `loss`: mean over the `steps` steps since the last step record; the other fields are this step's
-          const rtd = generator !== null ? Object.fromEntries(Object.entries(electraWindow).map(([k, x]) => [k, x / windowSteps])) : {};
-          log({ type: 'step', epoch: batches.position.epoch, loss: mean, steps: windowSteps, lr, gradNorm: update.gradNorm, tokensPerSecond: tps, elapsedSeconds: elapsed(), cpuSeconds: cpuSeconds(), ...rtd });
-          for (const k of Object.keys(electraWindow) as Array<keyof typeof electraWindow>) electraWindow[k] = 0;
-          bar.update(step, { loss: mean, lr, tok_s: tps, epoch: batches.position.epoch });
-          windowLoss = 0;
-          windowSteps = 0;
-          windowTokens = 0;
-          windowStart = Date.now();
-        }
-        // tokens/s measures training only: time spent below (eval, snapshot, checkpoint) is taken out of the window
-        const afterStep = Date.now();
-        if (o.evalEvery > 0 && step % o.evalEvery === 0 && held.length > 0) lastEval = evaluate();
-        if (o.snapshotEvery > 0 && step % o.snapshotEvery === 0) {
-          saveModel(model, join(out, 'snapshots', `step-${String(step).padStart(7, '0')}`), { mainHead, tokenizer: tok, dtype: 'F16' });
-          log({ type: 'snapshot' });
-        }
-        const byStep = o.checkpointEvery > 0 && step % o.checkpointEvery === 0;
-        const byTime = o.checkpointMinutes > 0 && (Date.now() - lastCheckpointAt) / 60000 >= o.checkpointMinutes;
-        if (byStep || byTime) {
-          checkpoint(byStep ? 'every' : 'minutes');
-          lastCheckpointAt = Date.now();
-        }
-        windowStart += Date.now() - afterStep;
-        return hooks.afterStep?.(step) === true ? 'hook' : null;
-      },
-    }, stop);
+      stop,
+    );
     stopReason = end.kind === 'signal' ? `signal ${end.signal}` : end.reason;
     bar.end();
     if (held.length > 0 && (o.evalEvery === 0 || pos.step % o.evalEvery !== 0)) lastEval = evaluate();
@@ -474,7 +509,6 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   }
   return { out, step: pos.step, tokensSeen, stopReason, lastLoss, heldout: lastEval, losses };
 }
-
 
 function shortName(f: string): string {
   return f.split('/').pop()!;

@@ -60,7 +60,14 @@ export function checkpointDir(out: string): string {
   return join(out, 'checkpoint');
 }
 
-export function savePretrainCheckpoint(out: string, model: AdapterModel, tokenizer: Tokenizer, optimizer: AdamW, st: Omit<PretrainState, 'format' | 'version' | 'savedAt'>, models: Record<string, AdapterModel> = {}): void {
+export function savePretrainCheckpoint(
+  out: string,
+  model: AdapterModel,
+  tokenizer: Tokenizer,
+  optimizer: AdamW,
+  st: Omit<PretrainState, 'format' | 'version' | 'savedAt'>,
+  models: Record<string, AdapterModel> = {},
+): void {
   writeCheckpoint(checkpointDir(out), {
     model,
     models,

@@ -167,7 +167,16 @@ function encodeChunk(model: AdapterModel, items: Item[], pooling: Pooling, batch
     const rows = order.slice(s, s + batchSize);
     // the one padding path (src/data collate): [B,T] ids, mask and segment ids
     const { B, T, inputIds, attentionMask, tokenTypeIds } = collate(
-      rows.map((r) => ({ ids: items[r]!.ids, wordIds: new Int32Array(items[r]!.ids.length).fill(-1), label: IGNORE_INDEX, tokenLabels: null, domain: 0, index: r, where: `line ${items[r]!.line}`, tokenTypeIds: items[r]!.types })),
+      rows.map((r) => ({
+        ids: items[r]!.ids,
+        wordIds: new Int32Array(items[r]!.ids.length).fill(-1),
+        label: IGNORE_INDEX,
+        tokenLabels: null,
+        domain: 0,
+        index: r,
+        where: `line ${items[r]!.line}`,
+        tokenTypeIds: items[r]!.types,
+      })),
       padId,
     );
     for (const r of rows) stats.pad += T - items[r]!.ids.length;

@@ -146,10 +146,7 @@ export function inspectModel(path: string, opts: { freezeLayers?: number } = {})
     adapters: m.adapterNames().map((n) => adapterReport(m, n)),
     activeAdapter: m.activeAdapter,
     heads: m.headNames().map((n) => headReport(m, n)),
-    tokenizer:
-      tok === null
-        ? null
-        : { kind: tok.kind, vocabSize: tok.vocabSize, modelMaxLength: tok.modelMaxLength ?? null, matchesModel: tok.vocabSize <= c.vocabSize },
+    tokenizer: tok === null ? null : { kind: tok.kind, vocabSize: tok.vocabSize, modelMaxLength: tok.modelMaxLength ?? null, matchesModel: tok.vocabSize <= c.vocabSize },
     tokenizerError: o.tokenizerError,
     weights: { dtypes: o.dtypes, bytes: o.weightBytes },
     load: { ignored: o.info.ignored, initialized: o.info.initialized, adapterFolders: o.adapterFolders, headFolders: o.headFolders },

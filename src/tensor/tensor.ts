@@ -75,9 +75,7 @@ export class Tensor {
     }
     const size = shapeSize(shape);
     if (data.length !== size) {
-      throw new Error(
-        `Tensor${name ? ` '${name}'` : ''}: data has ${data.length} elements but shape ${shapeStr(shape)} needs ${size}`,
-      );
+      throw new Error(`Tensor${name ? ` '${name}'` : ''}: data has ${data.length} elements but shape ${shapeStr(shape)} needs ${size}`);
     }
     this.shape = Object.freeze([...shape]);
     this.size = size;
@@ -155,10 +153,7 @@ export class Tensor {
     const order = topoOrder(this);
     for (const node of order) {
       if (node.graphFreed) {
-        throw new Error(
-          `backward: the graph through ${node.toString()} was already freed by an earlier backward(); ` +
-            'sum the losses and call backward() once, or run the forward pass again',
-        );
+        throw new Error(`backward: the graph through ${node.toString()} was already freed by an earlier backward(); ` + 'sum the losses and call backward() once, or run the forward pass again');
       }
     }
     const g = this.gradBuffer();

@@ -14,7 +14,7 @@ for (let c = 0; c < 128; c++) {
 export function bertPreTokenize(text: string): number[] {
   const out: number[] = [];
   let ws = -1; // start of the current word, -1 when outside one
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const c = text.charCodeAt(i);
     let w = 1;
     let cls: number;

@@ -180,11 +180,7 @@ export class BertTokenizer extends BaseTokenizer<WordPieceModel> implements Toke
         pre_tokenizer: { type: 'BertPreTokenizer' },
         post_processor: {
           type: 'TemplateProcessing',
-          single: [
-            { SpecialToken: { id: o.clsToken, type_id: 0 } },
-            { Sequence: { id: 'A', type_id: 0 } },
-            { SpecialToken: { id: o.sepToken, type_id: 0 } },
-          ],
+          single: [{ SpecialToken: { id: o.clsToken, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: o.sepToken, type_id: 0 } }],
           pair: [
             { SpecialToken: { id: o.clsToken, type_id: 0 } },
             { Sequence: { id: 'A', type_id: 0 } },

@@ -61,7 +61,7 @@ export class BpeModel {
       const a = syms[bi]!;
       const b = syms[bi + 1]!;
       const next: string[] = [];
-      for (let i = 0; i < syms.length; ) {
+      for (let i = 0; i < syms.length;) {
         if (i < syms.length - 1 && syms[i] === a && syms[i + 1] === b) {
           next.push(a + b);
           i += 2;

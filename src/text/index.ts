@@ -5,19 +5,5 @@ export { loadTokenizer } from './load.js';
 export { BertTokenizer, type BertTokenizerOptions } from './bert-tokenizer.js';
 export { RobertaTokenizer, type RobertaTokenizerOptions } from './roberta-tokenizer.js';
 export type { AddedToken } from './added-tokens.js';
-export {
-  BERT_SPECIAL_TOKENS,
-  trainWordPiece,
-  WordPieceTrainer,
-  type WordPieceTrainerOptions,
-  type WordPieceTrainResult,
-} from './wordpiece-trainer.js';
-export {
-  decomposeToken,
-  expandVocabulary,
-  extendTokenizer,
-  fragmentation,
-  type NewToken,
-  type VocabExpansion,
-  type VocabExpansionOptions,
-} from './vocab-expand.js';
+export { BERT_SPECIAL_TOKENS, trainWordPiece, WordPieceTrainer, type WordPieceTrainerOptions, type WordPieceTrainResult } from './wordpiece-trainer.js';
+export { decomposeToken, expandVocabulary, extendTokenizer, fragmentation, type NewToken, type VocabExpansion, type VocabExpansionOptions } from './vocab-expand.js';

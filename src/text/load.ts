@@ -39,9 +39,7 @@ export function loadTokenizer(ref: string): Tokenizer {
     }
     return robertaFromFiles(dir, settings);
   }
-  throw new Error(
-    `loadTokenizer: ${dir} has no tokenizer files (expected tokenizer.json, or vocab.txt for BERT, or vocab.json + merges.txt for RoBERTa)`,
-  );
+  throw new Error(`loadTokenizer: ${dir} has no tokenizer files (expected tokenizer.json, or vocab.txt for BERT, or vocab.json + merges.txt for RoBERTa)`);
 }
 
 /** tokenizer_config.json + special_tokens_map.json values with type checks. */
@@ -146,17 +144,19 @@ function bertFromVocabTxt(dir: string, s: Settings): Tokenizer {
     if (!added.some((a) => a.content === t)) added.push({ id, content: t, special: true, lstrip: false, rstrip: false, singleWord: false, normalized: false });
   }
   for (const e of extra) if (!added.some((a) => a.content === e.content)) added.push(e);
-  return withContext(vocabFile, () =>
-    new BertTokenizer({
-      vocab,
-      ...sp,
-      lowercase: s.bool('do_lower_case') ?? true,
-      stripAccents: s.stripAccents() ?? null,
-      handleChineseChars: s.bool('tokenize_chinese_chars') ?? true,
-      addedTokens: added,
-      modelMaxLength: s.modelMaxLength(),
-      cleanupDecode: s.bool('clean_up_tokenization_spaces') ?? true,
-    }),
+  return withContext(
+    vocabFile,
+    () =>
+      new BertTokenizer({
+        vocab,
+        ...sp,
+        lowercase: s.bool('do_lower_case') ?? true,
+        stripAccents: s.stripAccents() ?? null,
+        handleChineseChars: s.bool('tokenize_chinese_chars') ?? true,
+        addedTokens: added,
+        modelMaxLength: s.modelMaxLength(),
+        cleanupDecode: s.bool('clean_up_tokenization_spaces') ?? true,
+      }),
   );
 }
 
@@ -165,15 +165,17 @@ function robertaFromFiles(dir: string, s: Settings): Tokenizer {
   const mf = join(dir, 'merges.txt');
   const vocab = vocabMap(parseJsonFile(vf), vf, 'the top level');
   const merges = parseMergesTxt(readText(mf), mf);
-  return withContext(vf, () =>
-    new RobertaTokenizer({
-      vocab,
-      merges,
-      ...robertaSpecialStrings(s),
-      addPrefixSpace: s.bool('add_prefix_space') ?? false,
-      trimOffsets: s.bool('trim_offsets') ?? true,
-      modelMaxLength: s.modelMaxLength(),
-    }),
+  return withContext(
+    vf,
+    () =>
+      new RobertaTokenizer({
+        vocab,
+        merges,
+        ...robertaSpecialStrings(s),
+        addPrefixSpace: s.bool('add_prefix_space') ?? false,
+        trimOffsets: s.bool('trim_offsets') ?? true,
+        modelMaxLength: s.modelMaxLength(),
+      }),
   );
 }
 
@@ -287,24 +289,26 @@ function fromTokenizerJson(file: string, s: Settings): Tokenizer {
     const maskAdded = added.find((t) => t.special && t.content === (sp.maskToken ?? '[MASK]'));
     const padAdded = added.find((t) => t.special && t.content === (sp.padToken ?? '[PAD]'));
     const stripCfg = s.stripAccents();
-    return withContext(file, () =>
-      new BertTokenizer({
-        vocab,
-        unkToken: field(model, 'unk_token', file, 'model', isStr, 'a string'),
-        continuingSubwordPrefix: model['continuing_subword_prefix'] === undefined ? '##' : field(model, 'continuing_subword_prefix', file, 'model', isStr, 'a string'),
-        maxInputCharsPerWord: typeof model['max_input_chars_per_word'] === 'number' ? (model['max_input_chars_per_word'] as number) : 100,
-        clsToken: sp.clsToken ?? pp.cls,
-        sepToken: sp.sepToken ?? pp.sep,
-        padToken: sp.padToken ?? padAdded?.content,
-        maskToken: sp.maskToken ?? maskAdded?.content,
-        lowercase: s.bool('do_lower_case') ?? nb('lowercase', true),
-        stripAccents: stripCfg !== undefined ? stripCfg : ((sa as boolean | null | undefined) ?? null),
-        handleChineseChars: s.bool('tokenize_chinese_chars') ?? nb('handle_chinese_chars', true),
-        cleanText: nb('clean_text', true),
-        addedTokens: added,
-        modelMaxLength: s.modelMaxLength(),
-        cleanupDecode: isObj(dec) && typeof dec['cleanup'] === 'boolean' ? (dec['cleanup'] as boolean) : true,
-      }),
+    return withContext(
+      file,
+      () =>
+        new BertTokenizer({
+          vocab,
+          unkToken: field(model, 'unk_token', file, 'model', isStr, 'a string'),
+          continuingSubwordPrefix: model['continuing_subword_prefix'] === undefined ? '##' : field(model, 'continuing_subword_prefix', file, 'model', isStr, 'a string'),
+          maxInputCharsPerWord: typeof model['max_input_chars_per_word'] === 'number' ? (model['max_input_chars_per_word'] as number) : 100,
+          clsToken: sp.clsToken ?? pp.cls,
+          sepToken: sp.sepToken ?? pp.sep,
+          padToken: sp.padToken ?? padAdded?.content,
+          maskToken: sp.maskToken ?? maskAdded?.content,
+          lowercase: s.bool('do_lower_case') ?? nb('lowercase', true),
+          stripAccents: stripCfg !== undefined ? stripCfg : ((sa as boolean | null | undefined) ?? null),
+          handleChineseChars: s.bool('tokenize_chinese_chars') ?? nb('handle_chinese_chars', true),
+          cleanText: nb('clean_text', true),
+          addedTokens: added,
+          modelMaxLength: s.modelMaxLength(),
+          cleanupDecode: isObj(dec) && typeof dec['cleanup'] === 'boolean' ? (dec['cleanup'] as boolean) : true,
+        }),
     );
   }
   if (type === 'BPE') {
@@ -326,18 +330,20 @@ function fromTokenizerJson(file: string, s: Settings): Tokenizer {
     const ppj = isObj(doc['post_processor']) ? (doc['post_processor'] as Json) : {};
     const sp = robertaSpecialStrings(s);
     const ppBool = (k: string): boolean | undefined => (typeof ppj[k] === 'boolean' ? (ppj[k] as boolean) : undefined);
-    return withContext(file, () =>
-      new RobertaTokenizer({
-        vocab,
-        merges,
-        ...sp,
-        clsToken: sp['clsToken'] ?? pp.cls,
-        sepToken: sp['sepToken'] ?? pp.sep,
-        addPrefixSpace: s.bool('add_prefix_space') ?? (pre['add_prefix_space'] as boolean | undefined) ?? false,
-        trimOffsets: s.bool('trim_offsets') ?? ppBool('trim_offsets') ?? (pre['trim_offsets'] as boolean | undefined) ?? true,
-        addedTokens: added,
-        modelMaxLength: s.modelMaxLength(),
-      }),
+    return withContext(
+      file,
+      () =>
+        new RobertaTokenizer({
+          vocab,
+          merges,
+          ...sp,
+          clsToken: sp['clsToken'] ?? pp.cls,
+          sepToken: sp['sepToken'] ?? pp.sep,
+          addPrefixSpace: s.bool('add_prefix_space') ?? (pre['add_prefix_space'] as boolean | undefined) ?? false,
+          trimOffsets: s.bool('trim_offsets') ?? ppBool('trim_offsets') ?? (pre['trim_offsets'] as boolean | undefined) ?? true,
+          addedTokens: added,
+          modelMaxLength: s.modelMaxLength(),
+        }),
     );
   }
   throw new Error(`${file}: unsupported tokenizer model type ${JSON.stringify(type)} (adaptext supports WordPiece and BPE)`);

@@ -13,8 +13,7 @@ import type { DecodeOptions, Pieces, Tokenizer } from './tokenizer.js';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE } from './unicode.js';
 
 // GPT-2 pre-tokenizer regex; Oniguruma's Unicode \s is the White_Space property.
-const GPT2_SPLIT =
-  /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?![^\p{White_Space}])|\p{White_Space}+/gu;
+const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?![^\p{White_Space}])|\p{White_Space}+/gu;
 
 export interface RobertaTokenizerOptions {
   readonly vocab: ReadonlyMap<string, number>;
@@ -98,7 +97,7 @@ export class RobertaTokenizer extends BaseTokenizer<BpeModel> implements Tokeniz
     const bStart: number[] = [];
     const bEnd: number[] = [];
     let chars = '';
-    for (let i = 0; i < piece.length; ) {
+    for (let i = 0; i < piece.length;) {
       const cp = piece.codePointAt(i)!;
       const w = cp > 0xffff ? 2 : 1;
       const enc = cp < 0x80 ? [cp] : utf8.encode(piece.slice(i, i + w));

@@ -106,13 +106,7 @@ export function emptyPieces(): Pieces {
  * Truncate content so that specials + content ≤ maxLength, then wrap it in
  * `first … last` (HF TemplateProcessing / RobertaProcessing for a single sequence).
  */
-export function finishEncoding(
-  where: string,
-  p: Pieces,
-  opts: EncodeOptions | undefined,
-  first: { id: number; token: string },
-  last: { id: number; token: string },
-): Encoding {
+export function finishEncoding(where: string, p: Pieces, opts: EncodeOptions | undefined, first: { id: number; token: string }, last: { id: number; token: string }): Encoding {
   const add = opts?.addSpecialTokens ?? true;
   const nSpecial = add ? 2 : 0;
   let n = p.ids.length;

@@ -157,7 +157,10 @@ export function expandVocabulary(base: Tokenizer, corpus: Iterable<string>, opts
   scored.sort((x, y) => y.score - x.score || (x.token < y.token ? -1 : x.token > y.token ? 1 : 0));
   const chosen = scored.slice(0, topK);
 
-  const tokenizer = extendTokenizer(b, chosen.map((c) => c.token));
+  const tokenizer = extendTokenizer(
+    b,
+    chosen.map((c) => c.token),
+  );
   let afterPieces = 0;
   for (const [w, c] of counts) afterPieces += tokenizer.model.tokenize(w).ids.length * c;
   return {

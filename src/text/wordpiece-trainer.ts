@@ -237,7 +237,7 @@ export class WordPieceTrainer {
         if (!found) continue;
         // Rust Word::merge: left to right, neighbours seen after earlier merges in this word
         const out: number[] = [];
-        for (let j = 0; j < s.length; ) {
+        for (let j = 0; j < s.length;) {
           if (j + 1 < s.length && s[j] === a && s[j + 1] === b) {
             if (out.length > 0) {
               const p = out[out.length - 1]!;

@@ -134,8 +134,14 @@ export function alignmentHooks(a: AlignmentArgs): StageHooks {
     step(b, step): StepOutput {
       const p = plan[b]!;
       const lambda = grlLambda(progressOf(step, a.totalSteps), s2.lambda);
-      const src = collate(p.source.map((i) => source.train[i]!), a.padId);
-      const tgt = collate(p.target.map((i) => target.stream[i]!), a.padId);
+      const src = collate(
+        p.source.map((i) => source.train[i]!),
+        a.padId,
+      );
+      const tgt = collate(
+        p.target.map((i) => target.stream[i]!),
+        a.padId,
+      );
       const out: StepOutput = { loss: 0, lambda };
       let discOk = 0;
 

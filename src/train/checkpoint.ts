@@ -99,11 +99,7 @@ export function readTrainerState(dir: string): TrainerState {
 
 function sameFingerprint(a: ModelFingerprint, b: ModelFingerprint): boolean {
   return (
-    a.model_type === b.model_type &&
-    a.hidden_size === b.hidden_size &&
-    a.num_hidden_layers === b.num_hidden_layers &&
-    a.num_attention_heads === b.num_attention_heads &&
-    a.vocab_size === b.vocab_size
+    a.model_type === b.model_type && a.hidden_size === b.hidden_size && a.num_hidden_layers === b.num_hidden_layers && a.num_attention_heads === b.num_attention_heads && a.vocab_size === b.vocab_size
   );
 }
 
@@ -113,10 +109,7 @@ function sameFingerprint(a: ModelFingerprint, b: ModelFingerprint): boolean {
  * with both descriptions, before any weights are read. The model's generator continues from the
  * saved state (resume) unless `restoreRng: false` (a new stage seeds its own).
  */
-export function loadCheckpoint(
-  dir: string,
-  opts: { seed: number; expect?: ModelFingerprint; restoreRng?: boolean },
-): { model: AdapterModel; tokenizer: Tokenizer; state: TrainerState } {
+export function loadCheckpoint(dir: string, opts: { seed: number; expect?: ModelFingerprint; restoreRng?: boolean }): { model: AdapterModel; tokenizer: Tokenizer; state: TrainerState } {
   verifyCheckpoint(dir);
   const state = readTrainerState(dir);
   if (opts.expect !== undefined && !sameFingerprint(state.baseModel, opts.expect)) {

@@ -232,9 +232,7 @@ const PipelineFields = v.object({
   max_length: v.withDefault(v.integer({ min: 8 }), 128),
   /** Features the discriminator, domain confusion and the projection use; auto = what the source task head reads (pooler → pooled). */
   features: v.withDefault(v.enum(['auto', 'pooled', 'cls', 'mean'] as const), 'auto'),
-  tasks: v.refine(v.record(Task, { key: v.string({ nonEmpty: true, ...DOMAIN_NAME }) }), (t) =>
-    Object.keys(t).length === 0 ? 'at least one task is needed' : undefined,
-  ),
+  tasks: v.refine(v.record(Task, { key: v.string({ nonEmpty: true, ...DOMAIN_NAME }) }), (t) => (Object.keys(t).length === 0 ? 'at least one task is needed' : undefined)),
   source: domainSchema(),
   target: domainSchema(),
   /** Lower encoder layers (and embeddings) kept frozen; default floor(L/2) (6 of 12). */
@@ -297,19 +295,24 @@ const PipelineFields = v.object({
 // The meaning of every top-level key: the generated table of src/train/README.md (npm run docs).
 const lrText = (Object.entries(LR_DEFAULTS) as Array<[string, number]>).map(([k, x]) => `${k} ${x}`).join(', ');
 export const PipelineSchema = v.docFields(PipelineFields, {
-  model: 'Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, tokenizer), or a hub model id `org/name[@revision]` (fetched into the shared Hugging Face cache; `HF_ENDPOINT`, `HF_TOKEN`, `HF_HUB_OFFLINE` apply) when no such folder exists',
+  model:
+    'Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, tokenizer), or a hub model id `org/name[@revision]` (fetched into the shared Hugging Face cache; `HF_ENDPOINT`, `HF_TOKEN`, `HF_HUB_OFFLINE` apply) when no such folder exists',
   output: 'run folder: created new or empty; an existing run there is only continued with `adaptext train --resume`',
   seed: 'every random stream derives from it: splits, data order per epoch, dropout, MLM masks, the mixed sampler',
-  max_length: 'tokens per example (longer: truncated, keeping the final [SEP]); a stage\'s `max_length` overrides it',
+  max_length: "tokens per example (longer: truncated, keeping the final [SEP]); a stage's `max_length` overrides it",
   features: 'what the discriminator, domain confusion and the projection read: `pooled`, `cls`, `mean`; `auto` = what the source task head reads',
-  tasks: 'per task name: `type` (sequence_classification | token_classification), `labels` in id order, `pooling` (auto = the pooler when the checkpoint trained it, else mean; or pooler, cls, mean), `classifier_dropout` (null = the model\'s)',
-  source: 'the labelled domain: `name` (its adapter), `task`, `train`/`validation`/`test` files or `labelled` + `split` {validation, test}, `unlabelled` (file or list), `reader` {format, text_field, label_field, tokens_field, tags_field, id_field, on_malformed: fail | skip | replace, header, delimiter, limit}',
+  tasks:
+    "per task name: `type` (sequence_classification | token_classification), `labels` in id order, `pooling` (auto = the pooler when the checkpoint trained it, else mean; or pooler, cls, mean), `classifier_dropout` (null = the model's)",
+  source:
+    'the labelled domain: `name` (its adapter), `task`, `train`/`validation`/`test` files or `labelled` + `split` {validation, test}, `unlabelled` (file or list), `reader` {format, text_field, label_field, tokens_field, tags_field, id_field, on_malformed: fail | skip | replace, header, delimiter, limit}',
   target: 'the new domain, as `source`, plus `few_shot` (its labelled file for stage 3)',
   freeze_layers: 'lower encoder layers (and the embeddings) frozen in stages 1–2; null = floor(L/2)',
-  adapters: 'bottleneck adapters (AdapterHub `BnConfig`): `config` seq_bn | double_seq_bn, `reduction_factor`, `leave_out` (null = the frozen layers), `non_linearity`, `target_init` copy_source | fresh',
+  adapters:
+    'bottleneck adapters (AdapterHub `BnConfig`): `config` seq_bn | double_seq_bn, `reduction_factor`, `leave_out` (null = the frozen layers), `non_linearity`, `target_init` copy_source | fresh',
   optimizer: `AdamW with linear warm-up and decay; \`lr\` per group (unset: ${lrText}; embeddings = backbone, discriminator = adapters), weight decay not on biases/LayerNorm`,
   stage1: 'source warm-up; every stage also takes `enabled`, `max_length`, `max_steps`, `lr` {per group}, `warmup_ratio`',
-  stage2: 'alignment on mixed batches: `adversary` grl | confusion, `source_adapter` target | own, `source_ratio`, MLM (`mlm_probability`, `whole_word_mask`), `loss_weights` (target_task > 0 = multi-task on few-shot rows; mmd > 0 = linear MMD between the batch features of the two domains), `lambda` schedule, `discriminator` {hidden_sizes, dropout, standardize}',
+  stage2:
+    'alignment on mixed batches: `adversary` grl | confusion, `source_adapter` target | own, `source_ratio`, MLM (`mlm_probability`, `whole_word_mask`), `loss_weights` (target_task > 0 = multi-task on few-shot rows; mmd > 0 = linear MMD between the batch features of the two domains), `lambda` schedule, `discriminator` {hidden_sizes, dropout, standardize}',
   stage3: 'few-shot target tuning of the target adapter and head (and the few-shot-only ablation): `shots`, `refit_head` never | auto | always',
   vocab: 'vocabulary expansion before stage 2 (WordPiece models): `top_k`, `min_frequency`, `candidate_vocab_size`, `train_embeddings`',
   checkpoint: 'resumable checkpoint cadence (also at every epoch end)',

@@ -72,10 +72,16 @@ export function predict(
   const probs: Float32Array[] = new Array(examples.length);
   const pred: Int32Array[] = new Array(examples.length);
   evalMode(model, opts.adapter, () => {
-    const plan = planBatches(examples.map((e) => e.ids.length), { batchSize: opts.batchSize, shuffle: false });
+    const plan = planBatches(
+      examples.map((e) => e.ids.length),
+      { batchSize: opts.batchSize, shuffle: false },
+    );
     let rowsDone = 0;
     for (const idx of plan) {
-      const b = collate(idx.map((i) => examples[i]!), opts.padId);
+      const b = collate(
+        idx.map((i) => examples[i]!),
+        opts.padId,
+      );
       const out = model.forward(batchInput(b), { heads: [opts.head] });
       const logits = out.heads[opts.head]!.logits.data; // [B,L] or [B,T,L]
       idx.forEach((ex, r) => {
@@ -119,27 +125,25 @@ export function scorePredictions(examples: readonly EncodedExample[], p: Predict
   );
 }
 
-export function evaluateTask(
-  model: AdapterModel,
-  examples: readonly EncodedExample[],
-  opts: { adapter: string | null; head: string; task: TaskConfig; batchSize: number; padId: number },
-): Metrics {
+export function evaluateTask(model: AdapterModel, examples: readonly EncodedExample[], opts: { adapter: string | null; head: string; task: TaskConfig; batchSize: number; padId: number }): Metrics {
   if (examples.length === 0) throw new Error('evaluate: no examples');
   return scorePredictions(examples, predict(model, examples, opts), opts.task);
 }
 
 /** One feature vector per example ([H]), in input order, with `adapter` active. */
-export function poolFeatures(
-  model: AdapterModel,
-  examples: readonly EncodedExample[],
-  opts: { adapter: string | null; features: FeatureKind; batchSize: number; padId: number },
-): Float32Array[] {
+export function poolFeatures(model: AdapterModel, examples: readonly EncodedExample[], opts: { adapter: string | null; features: FeatureKind; batchSize: number; padId: number }): Float32Array[] {
   const H = model.cfg.hiddenSize;
   const out: Float32Array[] = new Array(examples.length);
   evalMode(model, opts.adapter, () => {
-    const plan = planBatches(examples.map((e) => e.ids.length), { batchSize: opts.batchSize, shuffle: false });
+    const plan = planBatches(
+      examples.map((e) => e.ids.length),
+      { batchSize: opts.batchSize, shuffle: false },
+    );
     for (const idx of plan) {
-      const b = collate(idx.map((i) => examples[i]!), opts.padId);
+      const b = collate(
+        idx.map((i) => examples[i]!),
+        opts.padId,
+      );
       const f = features(model, batchInput(b), opts.features); // [B,H]
       idx.forEach((ex, r) => (out[ex] = f.data.slice(r * H, (r + 1) * H)));
     }

@@ -131,5 +131,8 @@ export function setDiscriminatorStatistics(
       }
     }
   }
-  h.setInputStatistics(mean, Float64Array.from(v, (x) => 1 / Math.sqrt(x + 1e-12)));
+  h.setInputStatistics(
+    mean,
+    Float64Array.from(v, (x) => 1 / Math.sqrt(x + 1e-12)),
+  );
 }

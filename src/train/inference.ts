@@ -178,11 +178,7 @@ const round = (x: number) => Math.round(x * 1e6) / 1e6;
  * (per word: the prediction at its first sub-token; words cut off by max_length get null).
  * Written atomically when `output` is given, else returned for printing.
  */
-export function predictFile(
-  m: InferenceModel,
-  input: string,
-  opts: { output?: string; batchSize?: number; write?: (line: string) => void; progress?: ProgressSink } = {},
-): { lines: number } {
+export function predictFile(m: InferenceModel, input: string, opts: { output?: string; batchSize?: number; write?: (line: string) => void; progress?: ProgressSink } = {}): { lines: number } {
   const r = m.reader;
   const items = readInput(input, m.task, r?.text_field ?? 'text', r?.tokens_field ?? 'tokens');
   const { encoded } = encodeExamples(

@@ -34,19 +34,7 @@ import { loadCheckpoint, readTrainerState, TRAINER_STATE_NAME, verifyCheckpoint,
 import { silentProgress, type ProgressSink } from '../engine/progress.js';
 import { fingerprintText, RunFolder, STAGES, type ModelFingerprint, type RunJson, type StageName } from './run-folder.js';
 import { deriveSeed } from '../engine/seeds.js';
-import {
-  adapterSpec,
-  buildOptimizer,
-  copyAdapter,
-  ensureAdapter,
-  ensureDiscriminator,
-  ensureMlmHead,
-  ensureTaskHead,
-  featureKind,
-  setTrainable,
-  stage2SourceAdapter,
-  type GroupLrs,
-} from './setup.js';
+import { adapterSpec, buildOptimizer, copyAdapter, ensureAdapter, ensureDiscriminator, ensureMlmHead, ensureTaskHead, featureKind, setTrainable, stage2SourceAdapter, type GroupLrs } from './setup.js';
 import { evaluateStage, type StageEvaluation, type StageFeatures } from './stage-eval.js';
 import { evaluateTask } from './evaluate.js';
 import { batchesPerEpoch, supervisedHooks } from './supervised.js';
@@ -204,7 +192,9 @@ async function resumeLocked(run: RunFolder, info: RunJson, runDir: string, opts:
   const weights = Object.keys(savedWeights).length > 0 ? weightsFingerprint(cfg.model) : {};
   for (const [f, h] of Object.entries(savedWeights)) {
     if (weights[f] !== h) {
-      throw new Error(`${f}: the base model's weights changed since run ${runDir} started (sha1 ${h.slice(0, 12)} then, ${weights[f]?.slice(0, 12) ?? 'missing'} now); a resumed run would not reproduce it (start a new run instead)`);
+      throw new Error(
+        `${f}: the base model's weights changed since run ${runDir} started (sha1 ${h.slice(0, 12)} then, ${weights[f]?.slice(0, 12) ?? 'missing'} now); a resumed run would not reproduce it (start a new run instead)`,
+      );
     }
   }
   // Find the checkpoint we continue from, and check every checkpoint we will read belongs to this
@@ -371,7 +361,8 @@ function finalize(ctx: Ctx, name: StageName, finalDir: string, last: TrainerStat
   writeDirAtomic(ctx.run.stageDir(name), (tmp) => {
     cpSync(finalDir, tmp, { recursive: true });
     writeFileSync(join(tmp, EVALUATION_NAME), JSON.stringify(evaluation, null, 2) + '\n');
-    if (features !== null) writeSafetensors(join(tmp, FEATURES_NAME), featureTensors(features), { metadata: { labels: JSON.stringify({ source: features.sourceLabels, target: features.targetLabels }) } });
+    if (features !== null)
+      writeSafetensors(join(tmp, FEATURES_NAME), featureTensors(features), { metadata: { labels: JSON.stringify({ source: features.sourceLabels, target: features.targetLabels }) } });
     writeFileSync(join(tmp, TRAINER_STATE_NAME), JSON.stringify(state, null, 2) + '\n');
     writeManifest(tmp);
   });
@@ -447,20 +438,51 @@ function initHead(
   ctx: Ctx,
   name: StageName,
   s: Start,
-  a: { head: string; task: TaskConfig; created: boolean; refit: 'auto' | 'always' | 'never'; headInit: 'linear_probe' | 'random'; adapter: string; rows: Example[]; validation: Example[]; maxLength: number; domain: number },
+  a: {
+    head: string;
+    task: TaskConfig;
+    created: boolean;
+    refit: 'auto' | 'always' | 'never';
+    headInit: 'linear_probe' | 'random';
+    adapter: string;
+    rows: Example[];
+    validation: Example[];
+    maxLength: number;
+    domain: number;
+  },
 ): void {
   if (a.headInit !== 'linear_probe' || (!a.created && a.refit === 'never')) return;
   const train = ctx.enc.get(s.tokenizer, a.rows, a.maxLength, a.domain);
   const validation = ctx.enc.get(s.tokenizer, a.validation, ctx.cfg.max_length, a.domain);
   const opts = { batchSize: ctx.cfg.evaluation.batch_size, padId: s.tokenizer.specialIds.pad };
   const compare = !a.created && a.refit === 'auto' && validation.length > 0;
-  const kept = compare ? s.model.getHead(a.head).parameters().map((p) => p.data.slice()) : null;
+  const kept = compare
+    ? s.model
+        .getHead(a.head)
+        .parameters()
+        .map((p) => p.data.slice())
+    : null;
   const before = compare ? evaluateTask(s.model, validation, { adapter: a.adapter, head: a.head, task: a.task, ...opts }).accuracy : null;
   const r = linearProbeInit(s.model, { head: a.head, adapter: a.adapter, train, validation, ...opts });
   if (r === null) return;
   const keep = before !== null && !(r.validationAccuracy! > before);
-  if (keep) s.model.getHead(a.head).parameters().forEach((p, i) => p.data.set(kept![i]!));
-  ctx.run.log({ type: 'head_init', stage: name, head: a.head, method: keep ? 'kept' : 'linear_probe', rows: r.rows, C: r.C, train_accuracy: r.trainAccuracy, validation_accuracy: r.validationAccuracy, ...(before !== null ? { existing_validation_accuracy: before } : {}), iterations: r.iterations });
+  if (keep)
+    s.model
+      .getHead(a.head)
+      .parameters()
+      .forEach((p, i) => p.data.set(kept![i]!));
+  ctx.run.log({
+    type: 'head_init',
+    stage: name,
+    head: a.head,
+    method: keep ? 'kept' : 'linear_probe',
+    rows: r.rows,
+    C: r.C,
+    train_accuracy: r.trainAccuracy,
+    validation_accuracy: r.validationAccuracy,
+    ...(before !== null ? { existing_validation_accuracy: before } : {}),
+    iterations: r.iterations,
+  });
   const pc = (x: number) => `${(x * 100).toFixed(1)}%`;
   const va = r.validationAccuracy === null ? '' : `, validation ${pc(r.validationAccuracy)}`;
   ctx.progress.note(
@@ -487,7 +509,18 @@ async function stage1(ctx: Ctx): Promise<void> {
       ensureAdapter(s.model, src.name, adapterSpec(cfg, ctx.leaveOut));
       const created = !s.model.headNames().includes(src.taskName);
       ensureTaskHead(s.model, src.taskName, src.task);
-      initHead(ctx, 'stage1', s, { head: src.taskName, task: src.task, created, refit: 'never', headInit: s1.head_init, adapter: src.name, rows: src.train, validation: src.validation, maxLength: s1.max_length ?? cfg.max_length, domain: DOMAIN_ID.source });
+      initHead(ctx, 'stage1', s, {
+        head: src.taskName,
+        task: src.task,
+        created,
+        refit: 'never',
+        headInit: s1.head_init,
+        adapter: src.name,
+        rows: src.train,
+        validation: src.validation,
+        maxLength: s1.max_length ?? cfg.max_length,
+        domain: DOMAIN_ID.source,
+      });
       s.model.setMainHead(src.taskName);
       s.model.setActiveAdapter(src.name);
       s.model.setActiveHeads([src.taskName]);
@@ -546,9 +579,7 @@ async function stage2(ctx: Ctx): Promise<void> {
         });
         s.tokenizer = v.tokenizer;
         s.vocab = v.info;
-        ctx.progress.note(
-          `vocab: added ${v.info.added} target sub-words; sub-words per target word ${v.info.fragmentationBefore.toFixed(3)} → ${v.info.fragmentationAfter.toFixed(3)}`,
-        );
+        ctx.progress.note(`vocab: added ${v.info.added} target sub-words; sub-words per target word ${v.info.fragmentationBefore.toFixed(3)} → ${v.info.fragmentationAfter.toFixed(3)}`);
       }
       if (!s.model.adapterNames().includes(tgt.name)) {
         if (cfg.adapters.target_init === 'copy_source') copyAdapter(s.model, src.name, tgt.name);
@@ -583,10 +614,7 @@ async function stage2(ctx: Ctx): Promise<void> {
       });
       const maxLength = s2.max_length ?? cfg.max_length;
       const train = ctx.enc.get(s.tokenizer, src.train, maxLength, DOMAIN_ID.source);
-      const stream = [
-        ...ctx.enc.get(s.tokenizer, tgt.unlabelled, maxLength, DOMAIN_ID.target),
-        ...(targetTask ? ctx.enc.get(s.tokenizer, tgt.fewShot, maxLength, DOMAIN_ID.target) : []),
-      ];
+      const stream = [...ctx.enc.get(s.tokenizer, tgt.unlabelled, maxLength, DOMAIN_ID.target), ...(targetTask ? ctx.enc.get(s.tokenizer, tgt.fewShot, maxLength, DOMAIN_ID.target) : [])];
       const total = totalSteps(s2, alignmentBatchesPerEpoch(train.length, stream.length, s2));
       return {
         totalSteps: total,
@@ -660,7 +688,18 @@ async function stage3(ctx: Ctx): Promise<void> {
       }
       const created = !s.model.headNames().includes(tgt.taskName);
       ensureTaskHead(s.model, tgt.taskName, tgt.task);
-      initHead(ctx, 'stage3', s, { head: tgt.taskName, task: tgt.task, created, refit: cfg.stage3.refit_head, headInit: cfg.stage3.head_init, adapter: tgt.name, rows: tgt.fewShot, validation: tgt.validation, maxLength: cfg.stage3.max_length ?? cfg.max_length, domain: DOMAIN_ID.target });
+      initHead(ctx, 'stage3', s, {
+        head: tgt.taskName,
+        task: tgt.task,
+        created,
+        refit: cfg.stage3.refit_head,
+        headInit: cfg.stage3.head_init,
+        adapter: tgt.name,
+        rows: tgt.fewShot,
+        validation: tgt.validation,
+        maxLength: cfg.stage3.max_length ?? cfg.max_length,
+        domain: DOMAIN_ID.target,
+      });
       s.model.setMainHead(tgt.taskName);
       s.model.setActiveAdapter(tgt.name);
       s.model.setActiveHeads([tgt.taskName]);
@@ -682,7 +721,18 @@ async function fewShotOnly(ctx: Ctx): Promise<void> {
       s.model.addAdapter(tgt.name, adapterSpec(cfg, ctx.leaveOut));
       const created = !s.model.headNames().includes(tgt.taskName);
       ensureTaskHead(s.model, tgt.taskName, tgt.task);
-      initHead(ctx, 'fewshot_only', s, { head: tgt.taskName, task: tgt.task, created, refit: 'never', headInit: cfg.stage3.head_init, adapter: tgt.name, rows: tgt.fewShot, validation: tgt.validation, maxLength: cfg.stage3.max_length ?? cfg.max_length, domain: DOMAIN_ID.target });
+      initHead(ctx, 'fewshot_only', s, {
+        head: tgt.taskName,
+        task: tgt.task,
+        created,
+        refit: 'never',
+        headInit: cfg.stage3.head_init,
+        adapter: tgt.name,
+        rows: tgt.fewShot,
+        validation: tgt.validation,
+        maxLength: cfg.stage3.max_length ?? cfg.max_length,
+        domain: DOMAIN_ID.target,
+      });
       s.model.setMainHead(tgt.taskName);
       s.model.setActiveAdapter(tgt.name);
       s.model.setActiveHeads([tgt.taskName]);
@@ -741,7 +791,7 @@ function assembleMetrics(ctx: Ctx, final: boolean): RunMetrics {
     if (src.taskName === tgt.taskName && src.task.type === 'sequence_classification' && tgt.test.length > 0) {
       const texts = (ex: typeof src.train) => ({
         texts: ex.map((e) => (e.kind === 'text' ? e.text : e.words.join(' '))),
-        labels: ex.map((e) => (e.kind === 'text' ? e.label ?? 0 : 0)),
+        labels: ex.map((e) => (e.kind === 'text' ? (e.label ?? 0) : 0)),
       });
       m.baselines = tfidfBaselines({
         labels: [...src.task.labels],
@@ -753,7 +803,13 @@ function assembleMetrics(ctx: Ctx, final: boolean): RunMetrics {
       // (GRL, discriminator head, λ schedule) where the published result is known.
       if (tgt.unlabelled.length > 0) {
         m.baselines.push(
-          bowDannBaseline({ labels: [...src.task.labels], source: texts(src.train), targetUnlabelled: texts(tgt.unlabelled).texts, targetTest: texts(tgt.test), seed: deriveSeed(cfg.seed, 'bow-dann') }),
+          bowDannBaseline({
+            labels: [...src.task.labels],
+            source: texts(src.train),
+            targetUnlabelled: texts(tgt.unlabelled).texts,
+            targetTest: texts(tgt.test),
+            seed: deriveSeed(cfg.seed, 'bow-dann'),
+          }),
         );
       }
     }

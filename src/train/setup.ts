@@ -86,7 +86,16 @@ export function ensureDiscriminator(model: AdapterModel, cfg: PipelineConfig, do
     const d = cfg.stage2.discriminator;
     model.addHead(
       DISCRIMINATOR_HEAD,
-      { type: 'domain_discriminator', numDomains: 2, labels: [...domains], hiddenSizes: d.hidden_sizes ? [...d.hidden_sizes] : undefined, dropout: d.dropout, features: featureKind(cfg, model), adversary: cfg.stage2.adversary, standardize: d.standardize },
+      {
+        type: 'domain_discriminator',
+        numDomains: 2,
+        labels: [...domains],
+        hiddenSizes: d.hidden_sizes ? [...d.hidden_sizes] : undefined,
+        dropout: d.dropout,
+        features: featureKind(cfg, model),
+        adversary: cfg.stage2.adversary,
+        standardize: d.standardize,
+      },
       { setActive: false },
     );
   }
@@ -117,10 +126,7 @@ export function copyAdapter(model: AdapterModel, from: string, to: string): void
  * Trainable set: the backbone above `freezeLayers` (embeddings frozen when freezeLayers > 0,
  * unless trainWordEmbeddings), the named adapters and heads; everything else frozen.
  */
-export function setTrainable(
-  model: AdapterModel,
-  sel: { freezeLayers: number; adapters: readonly string[]; heads: readonly string[]; trainWordEmbeddings?: boolean },
-): void {
+export function setTrainable(model: AdapterModel, sel: { freezeLayers: number; adapters: readonly string[]; heads: readonly string[]; trainWordEmbeddings?: boolean }): void {
   model.unfreezeAll();
   model.freezeLayers(sel.freezeLayers);
   if (sel.trainWordEmbeddings === true) model.base.embeddings.word_embeddings.weight.setTrainable(true);
@@ -144,11 +150,7 @@ export interface GroupLrs {
  * AdamW over the trainable parameters, one group per kind (always all five groups, some may be
  * empty, so a checkpoint's group list never depends on the data), with linear warm-up + decay.
  */
-export function buildOptimizer(
-  model: AdapterModel,
-  lrs: GroupLrs,
-  opts: { totalSteps: number; warmupRatio: number; weightDecay: number; betas: readonly number[]; eps: number },
-): AdamW {
+export function buildOptimizer(model: AdapterModel, lrs: GroupLrs, opts: { totalSteps: number; warmupRatio: number; weightDecay: number; betas: readonly number[]; eps: number }): AdamW {
   // Parameters in name order: a model rebuilt from a checkpoint lists heads and adapters in its
   // sidecar's (sorted) order, not in the order they were added, and the global grad norm is a
   // float sum whose last bits depend on the order — resumed runs must add in the same order.

@@ -49,7 +49,10 @@ export function supervisedHooks(a: SupervisedArgs): StageHooks {
       return plan.length;
     },
     step(b) {
-      const batch = collate(plan[b]!.map((i) => a.train[i]!), a.padId);
+      const batch = collate(
+        plan[b]!.map((i) => a.train[i]!),
+        a.padId,
+      );
       a.model.setActiveAdapter(a.adapter);
       const out = a.model.forward(batchInput(batch), { heads: [a.head], labels: { [a.head]: taskLabels(a.task, batch) } });
       const loss = out.loss!;

@@ -149,57 +149,62 @@ export async function runStage(o: TrainerOptions, hooks: StageHooks): Promise<Tr
     let out: StepOutput | null = null;
     let update = { gradNorm: 0, lrs: {} as Record<string, number> };
     let batchesInEpoch = 0;
-    const end = await runLoop(stage, st, {
-      planEpoch: () => {
-        if (st.sampler === undefined && hooks.samplerState) st.sampler = hooks.samplerState();
-        batchesInEpoch = hooks.planEpoch(st.epoch, st.sampler);
-        model.train();
-        return batchesInEpoch;
+    const end = await runLoop(
+      stage,
+      st,
+      {
+        planEpoch: () => {
+          if (st.sampler === undefined && hooks.samplerState) st.sampler = hooks.samplerState();
+          batchesInEpoch = hooks.planEpoch(st.epoch, st.sampler);
+          model.train();
+          return batchesInEpoch;
+        },
+        stopBeforeStep: () => {
+          if (st.step < o.totalSteps) return null;
+          st.stopped = 'max_steps';
+          return 'max_steps';
+        },
+        step: (b) => {
+          out = hooks.step(b, st.step);
+          update = optimizerUpdate(optimizer, params, o.clipNorm, out.loss, `${stage}: training diverged at step ${st.step + 1}`);
+        },
+        afterStep: () => {
+          const r = out!;
+          run.log({ type: 'step', stage, step: st.step, epoch: st.epoch + st.batchInEpoch / batchesInEpoch, ...r, lr: update.lrs['adapters'] ?? 0, lrs: update.lrs, gradNorm: update.gradNorm });
+          o.progress.update(st.step, { loss: r.loss, ...(r.discAcc !== undefined ? { discAcc: r.discAcc } : {}) });
+          if (st.step % o.saveEvery === 0) save(lastDir);
+          o.budget.stepsDone += 1;
+          if (o.budget.stopAfterSteps !== null && o.budget.stepsDone >= o.budget.stopAfterSteps) {
+            o.progress.end();
+            throw new InterruptedError(o.budget.stepsDone);
+          }
+          return null;
+        },
+        endEpoch: () => {
+          const metric = hooks.validate(st.step, st.epoch);
+          if (metric !== null && (st.best === null || metric > st.best.metric)) {
+            st.best = { metric, step: st.step, epoch: st.epoch + 1 };
+            st.badEpochs = 0;
+            st.epoch += 1;
+            st.batchInEpoch = 0;
+            save(bestDir);
+          } else {
+            if (metric !== null) st.badEpochs += 1;
+            st.epoch += 1;
+            st.batchInEpoch = 0;
+          }
+          // the sampler's state after planning this epoch is the state at the start of the next
+          if (hooks.samplerState) st.sampler = hooks.samplerState();
+          if (st.epoch >= o.epochs) st.stopped = 'epochs';
+          else if (st.stopped === 'max_steps' || st.step >= o.totalSteps) st.stopped = 'max_steps';
+          else if (o.patience !== null && st.badEpochs >= o.patience) st.stopped = 'early_stopping';
+          st.trainingDone = st.stopped !== null;
+          save(lastDir);
+          return st.trainingDone ? st.stopped : null;
+        },
       },
-      stopBeforeStep: () => {
-        if (st.step < o.totalSteps) return null;
-        st.stopped = 'max_steps';
-        return 'max_steps';
-      },
-      step: (b) => {
-        out = hooks.step(b, st.step);
-        update = optimizerUpdate(optimizer, params, o.clipNorm, out.loss, `${stage}: training diverged at step ${st.step + 1}`);
-      },
-      afterStep: () => {
-        const r = out!;
-        run.log({ type: 'step', stage, step: st.step, epoch: st.epoch + st.batchInEpoch / batchesInEpoch, ...r, lr: update.lrs['adapters'] ?? 0, lrs: update.lrs, gradNorm: update.gradNorm });
-        o.progress.update(st.step, { loss: r.loss, ...(r.discAcc !== undefined ? { discAcc: r.discAcc } : {}) });
-        if (st.step % o.saveEvery === 0) save(lastDir);
-        o.budget.stepsDone += 1;
-        if (o.budget.stopAfterSteps !== null && o.budget.stepsDone >= o.budget.stopAfterSteps) {
-          o.progress.end();
-          throw new InterruptedError(o.budget.stepsDone);
-        }
-        return null;
-      },
-      endEpoch: () => {
-        const metric = hooks.validate(st.step, st.epoch);
-        if (metric !== null && (st.best === null || metric > st.best.metric)) {
-          st.best = { metric, step: st.step, epoch: st.epoch + 1 };
-          st.badEpochs = 0;
-          st.epoch += 1;
-          st.batchInEpoch = 0;
-          save(bestDir);
-        } else {
-          if (metric !== null) st.badEpochs += 1;
-          st.epoch += 1;
-          st.batchInEpoch = 0;
-        }
-        // the sampler's state after planning this epoch is the state at the start of the next
-        if (hooks.samplerState) st.sampler = hooks.samplerState();
-        if (st.epoch >= o.epochs) st.stopped = 'epochs';
-        else if (st.stopped === 'max_steps' || st.step >= o.totalSteps) st.stopped = 'max_steps';
-        else if (o.patience !== null && st.badEpochs >= o.patience) st.stopped = 'early_stopping';
-        st.trainingDone = st.stopped !== null;
-        save(lastDir);
-        return st.trainingDone ? st.stopped : null;
-      },
-    }, o.stop ?? null);
+      o.stop ?? null,
+    );
     if (end.kind === 'signal') {
       save(lastDir);
       o.progress.end();

@@ -24,7 +24,8 @@ export function exampleText(e: Example): string {
 
 /** Check up front (before a run starts) that expansion can work with this model + tokenizer. */
 export function checkVocabExpansion(tokenizer: Tokenizer, modelVocab: number, where: string): void {
-  if (tokenizer.kind !== 'wordpiece') throw new Error(`${where}: vocabulary expansion needs a WordPiece (BERT) tokenizer; this model's tokenizer is ${tokenizer.kind} (byte-level BPE has no [UNK] fragmentation to fix)`);
+  if (tokenizer.kind !== 'wordpiece')
+    throw new Error(`${where}: vocabulary expansion needs a WordPiece (BERT) tokenizer; this model's tokenizer is ${tokenizer.kind} (byte-level BPE has no [UNK] fragmentation to fix)`);
   if (tokenizer.vocabSize !== modelVocab) {
     throw new Error(`${where}: the tokenizer has ${tokenizer.vocabSize} ids but the model's vocab_size is ${modelVocab}; new tokens would collide with existing rows`);
   }

@@ -10,13 +10,22 @@ const SRC = resolve(import.meta.dirname, '..', '..', 'src');
 
 /** Lower number = lower layer. */
 const LAYER: Record<string, number> = {
-  tensor: 0, io: 0, engine: 0, // the tensor core, file formats and bounded reads, what every loop shares
+  tensor: 0,
+  io: 0,
+  engine: 0, // the tensor core, file formats and bounded reads, what every loop shares
   hub: 1, // model ids: the Hugging Face cache and downloads (read through io, report through engine)
-  nn: 2, optim: 2, text: 2, // text: tokenizers (read their files through io; a model id through hub)
-  models: 3, data: 3, eval: 3,
-  baselines: 4, checkpoint: 4, // checkpoint: the store every training run writes
-  train: 5, pretrain: 5,
-  demo: 6, tasks: 6, // tasks: what each command does, as library calls
+  nn: 2,
+  optim: 2,
+  text: 2, // text: tokenizers (read their files through io; a model id through hub)
+  models: 3,
+  data: 3,
+  eval: 3,
+  baselines: 4,
+  checkpoint: 4, // checkpoint: the store every training run writes
+  train: 5,
+  pretrain: 5,
+  demo: 6,
+  tasks: 6, // tasks: what each command does, as library calls
   cli: 7,
 };
 
@@ -31,7 +40,11 @@ const areaOf = (file: string): string => relative(SRC, file).split(/[\\/]/)[0]!;
 
 test('every area of src/ has a layer', () => {
   const areas = readdirSync(SRC).filter((f) => statSync(join(SRC, f)).isDirectory());
-  assert.deepEqual(areas.filter((a) => LAYER[a] === undefined), [], 'add new areas to LAYER');
+  assert.deepEqual(
+    areas.filter((a) => LAYER[a] === undefined),
+    [],
+    'add new areas to LAYER',
+  );
 });
 
 test('imports only go down the layers', () => {

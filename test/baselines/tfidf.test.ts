@@ -8,9 +8,7 @@ import { TfidfVectorizer, analyze, tfidfBaselines, trainTfidfClassifier } from '
 import { golden, maxDiff } from '../eval/golden.js';
 
 test('analyze: sklearn token pattern (≥ 2 word chars, lower-cased) and n-gram order', () => {
-  assert.deepEqual(analyze("Don't STOP-me a 42 x_y é", { lowercase: true, ngramRange: [1, 2] }), [
-    'don', 'stop', 'me', '42', 'x_y', 'don stop', 'stop me', 'me 42', '42 x_y',
-  ]);
+  assert.deepEqual(analyze("Don't STOP-me a 42 x_y é", { lowercase: true, ngramRange: [1, 2] }), ['don', 'stop', 'me', '42', 'x_y', 'don stop', 'stop me', 'me 42', '42 x_y']);
   assert.deepEqual(analyze('Über straße', { lowercase: false, ngramRange: [2, 2] }), ['Über straße']);
 });
 
@@ -42,10 +40,16 @@ test("vocabulary = the analyzer's terms with df >= minDf (1–3-grams), maxFeatu
     for (const t of terms) total.set(t, (total.get(t) ?? 0) + 1);
     for (const t of new Set(terms)) df.set(t, (df.get(t) ?? 0) + 1);
   }
-  const expected = [...df].filter(([, c]) => c >= 3).map(([t]) => t).sort();
+  const expected = [...df]
+    .filter(([, c]) => c >= 3)
+    .map(([t]) => t)
+    .sort();
   const v = TfidfVectorizer.fit(docs, opts);
   assert.deepEqual(v.vocabulary, expected);
-  assert.ok(v.vocabulary.some((t) => t.split(' ').length === 3), 'some trigrams survive');
+  assert.ok(
+    v.vocabulary.some((t) => t.split(' ').length === 3),
+    'some trigrams survive',
+  );
   // Every row: the tf-idf of each term present, l2-normalised.
   const X = v.transform(docs.slice(0, 3));
   for (let i = 0; i < 3; i++) {
@@ -60,12 +64,19 @@ test("vocabulary = the analyzer's terms with df >= minDf (1–3-grams), maxFeatu
     for (const [t, x] of w) assert.ok(Math.abs(got.get(t)! - x / norm) < 1e-12, `row ${i} term ${t}`);
   }
   const top = TfidfVectorizer.fit(docs, { ...opts, maxFeatures: 25 });
-  const byCount = expected.slice().sort((a, b) => total.get(b)! - total.get(a)! || (a < b ? -1 : 1)).slice(0, 25).sort();
+  const byCount = expected
+    .slice()
+    .sort((a, b) => total.get(b)! - total.get(a)! || (a < b ? -1 : 1))
+    .slice(0, 25)
+    .sort();
   assert.deepEqual(top.vocabulary, byCount);
   // An unknown word between two known ones must not produce their bigram.
   const v2 = TfidfVectorizer.fit(['good pan', 'good pan', 'good'], { minDf: 1 });
   const r = v2.transform(['good zzz pan']);
-  assert.deepEqual([...r.indices].map((j) => v2.vocabulary[j]), ['good', 'pan']);
+  assert.deepEqual(
+    [...r.indices].map((j) => v2.vocabulary[j]),
+    ['good', 'pan'],
+  );
 });
 
 test('TF-IDF + logistic regression matches sklearn LogisticRegression(C=1) on the same rows', () => {
@@ -73,7 +84,10 @@ test('TF-IDF + logistic regression matches sklearn LogisticRegression(C=1) on th
   // gtol tighter than the default 1e-6 so both sides sit at the optimum, not at stopping points.
   const clf = trainTfidfClassifier(g.docs, g.y, { gtol: 1e-9 });
   const dCoef = maxDiff(clf.model.weights, g.coef.flat());
-  const dP = maxDiff(clf.predictProba(g.queries).flatMap((p) => [...p]), g.proba.flat());
+  const dP = maxDiff(
+    clf.predictProba(g.queries).flatMap((p) => [...p]),
+    g.proba.flat(),
+  );
   console.log(`# TF-IDF LR vs sklearn: max |Δcoef| ${dCoef.toExponential(2)}, max |Δproba| ${dP.toExponential(2)}`);
   assert.ok(dCoef < 5e-6 && dP < 1e-6, `coef ${dCoef} proba ${dP}`);
 });

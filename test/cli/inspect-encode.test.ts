@@ -133,7 +133,10 @@ test('inspect: adaptext folder lists architecture, per-group counts, adapters wi
   assert.equal(r.activeAdapter, 'books');
   const books = r.adapters.find((a) => a.name === 'books')!;
   assert.deepEqual([books.preset, books.layers, books.slots, books.bottleneck, books.active], ['seq_bn', [2, 3], ['output'], [4, 4], true]);
-  assert.equal(books.parameters, m.adapterParameters('books').reduce((n, [, p]) => n + p.size, 0));
+  assert.equal(
+    books.parameters,
+    m.adapterParameters('books').reduce((n, [, p]) => n + p.size, 0),
+  );
   const kitchen = r.adapters.find((a) => a.name === 'kitchen')!;
   assert.deepEqual([kitchen.preset, kitchen.layers, kitchen.slots, kitchen.bottleneck[0]], ['double_seq_bn', [1, 2, 3], ['attention.output', 'output'], 2]);
   const sent = r.heads.find((h) => h.name === 'sentiment')!;
@@ -200,7 +203,10 @@ test('inspect: bad folders give one clear line', () => {
 // ------------------------------------------------------------------ encode
 
 test('encode: vectors equal model.encode per input (cls and mean), input order and ids kept, batches mixed lengths', () => {
-  const input = writeLines('in.jsonl', INPUTS.map((x) => JSON.stringify(x)));
+  const input = writeLines(
+    'in.jsonl',
+    INPUTS.map((x) => JSON.stringify(x)),
+  );
   for (const pooling of ['cls', 'mean'] as const) {
     const out = join(root, `out-${pooling}.jsonl`);
     // batch 3 and chunks of 4 lines: several sorted chunks, batches that mix lengths (padding)
@@ -220,7 +226,10 @@ test('encode: vectors equal model.encode per input (cls and mean), input order a
 });
 
 test('encode: batch size 1 is bit-identical to model.encode; --adapter picks the adapter; none disables it', () => {
-  const input = writeLines('in-adapter.jsonl', INPUTS.slice(0, 3).map((x) => JSON.stringify(x)));
+  const input = writeLines(
+    'in-adapter.jsonl',
+    INPUTS.slice(0, 3).map((x) => JSON.stringify(x)),
+  );
   const out = join(root, 'out-adapter.jsonl');
   const vecs: Record<string, Array<{ embedding: number[] }>> = {};
   for (const adapter of ['books', 'kitchen', 'none']) {
@@ -306,9 +315,23 @@ test('encode: float32Text is the shortest text that reads back to the same float
 /** A complete trainer_state.json of a stage still in progress (as the trainer writes it). */
 function unfinishedState(stage: string): Record<string, unknown> {
   return {
-    format: 'adaptext.trainer_state', formatVersion: 1, stage, complete: false, trainingDone: false, step: 2, totalSteps: 10, epoch: 0, batchInEpoch: 2,
-    best: null, badEpochs: 0, stopped: null, rng: { model: [1, 2, 3, 4] }, logLines: 2,
-    baseModel: { model_type: 'bert', hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, vocab_size: 100 }, vocabSize: 100, savedAt: '2026-12-03T00:00:00Z',
+    format: 'adaptext.trainer_state',
+    formatVersion: 1,
+    stage,
+    complete: false,
+    trainingDone: false,
+    step: 2,
+    totalSteps: 10,
+    epoch: 0,
+    batchInEpoch: 2,
+    best: null,
+    badEpochs: 0,
+    stopped: null,
+    rng: { model: [1, 2, 3, 4] },
+    logLines: 2,
+    baseModel: { model_type: 'bert', hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, vocab_size: 100 },
+    vocabSize: 100,
+    savedAt: '2026-12-03T00:00:00Z',
   };
 }
 

@@ -71,7 +71,10 @@ function checkRun(out: string, stdout: string, source: DemoDomain = 'books', tar
   for (const f of [`${source}.train.jsonl`, `${target}.test.jsonl`, `${target}.fewshot-200.jsonl`]) assert.ok(existsSync(join(out, 'data', f)), f);
   // The printed domain-classifier line is demo.json's stage-1 / stage-2 values.
   const dc = /domain classifier accuracy .*: (\d+\.\d)% before alignment \(stage 1\) -> (\d+\.\d)% after \(stage 2\)/.exec(stdout)!;
-  assert.deepEqual([dc[1], dc[2]], [demo.domainConfusion.before, demo.domainConfusion.after].map((x) => (100 * x).toFixed(1)));
+  assert.deepEqual(
+    [dc[1], dc[2]],
+    [demo.domainConfusion.before, demo.domainConfusion.after].map((x) => (100 * x).toFixed(1)),
+  );
   assert.deepEqual([demo.domainConfusion.before, demo.domainConfusion.after], [demo.rows[0]!.domainAccuracy, demo.rows[1]!.domainAccuracy]);
   // The data files the demo wrote are the fixed splits, and the TF-IDF rows are exactly what the
   // baseline gives on them (recomputed here from the files: the rows are about the stated data).
@@ -81,7 +84,11 @@ function checkRun(out: string, stdout: string, source: DemoDomain = 'books', tar
   const few = read(`${target}.fewshot-200.jsonl`);
   assert.deepEqual([train.length, test.length, few.length], [SPLIT_TRAIN, EXPECT_TEST[target], 200]);
   assert.deepEqual(demo.sizes, { sourceTrain: SPLIT_TRAIN, targetTest: EXPECT_TEST[target], fewShot: 200, targetUnlabelled: EXPECT_UNLABELLED[target] });
-  assert.deepEqual(test.map((e) => e.text), splitDomain(target).test.map((e) => e.text), 'the target test file is the fixed test split');
+  assert.deepEqual(
+    test.map((e) => e.text),
+    splitDomain(target).test.map((e) => e.text),
+    'the target test file is the fixed test split',
+  );
   const lt = (xs: typeof train) => ({ texts: xs.map((e) => e.text), labels: xs.map((e) => e.label) });
   const base = tfidfBaselines({ labels: ['negative', 'positive'], source: lt(train), targetTest: lt(test), targetFewShot: lt(few) });
   assert.deepEqual(
@@ -113,14 +120,24 @@ describe('demo splits (data/amazon/README.md "Splits")', () => {
     }
     const a = splitDomain('kitchen');
     const b = splitDomain('kitchen');
-    assert.deepEqual(a.test.map((e) => e.id), b.test.map((e) => e.id));
+    assert.deepEqual(
+      a.test.map((e) => e.id),
+      b.test.map((e) => e.id),
+    );
     const c = splitDomain('kitchen', { seed: 7 });
-    assert.notDeepEqual(a.test.map((e) => e.id), c.test.map((e) => e.id));
+    assert.notDeepEqual(
+      a.test.map((e) => e.id),
+      c.test.map((e) => e.id),
+    );
   });
 
   it('match the fingerprints in data/amazon/README.md', () => {
     const readme = readFileSync(join('data', 'amazon', 'README.md'), 'utf8');
-    const hash = (xs: Array<{ id: string | null }>) => createHash('sha256').update(xs.map((e) => e.id).join('\n')).digest('hex').slice(0, 12);
+    const hash = (xs: Array<{ id: string | null }>) =>
+      createHash('sha256')
+        .update(xs.map((e) => e.id).join('\n'))
+        .digest('hex')
+        .slice(0, 12);
     for (const d of DEMO_DOMAINS) {
       const s = splitDomain(d);
       const row = new RegExp(`^\\| ${d} \\|.*\\| \`([0-9a-f]{12})\` \\| \`([0-9a-f]{12})\` \\|$`, 'm').exec(readme);
@@ -138,7 +155,10 @@ describe('demo splits (data/amazon/README.md "Splits")', () => {
     assert.ok(few.every((e) => train.has(e.id)));
     const pos = few.filter((e) => e.label === 1).length;
     assert.ok(pos >= 95 && pos <= 105, `positives ${pos}`);
-    assert.deepEqual(fewShotSet(s, 200).map((e) => e.id), few.map((e) => e.id));
+    assert.deepEqual(
+      fewShotSet(s, 200).map((e) => e.id),
+      few.map((e) => e.id),
+    );
     assert.throws(() => fewShotSet(s, 1601), /shots: must be an integer in \[2, 1600\]/);
   });
 });
@@ -184,15 +204,25 @@ describe('adaptext demo end to end', () => {
     assert.match(r.stdout, /^dvd -> kitchen: target test set 177 kitchen reviews, 200 target labels/m);
     // TF-IDF + LR does not depend on the backbone or the seed: its dvd -> kitchen rows are known
     // values (131 and 137 of the 177 kitchen test reviews right).
-    assert.deepEqual(demo.rows.slice(4, 6).map((x) => [x.id, x.accuracy, x.macroF1]), [
-      ['tfidf_source', 131 / 177, 0.7400383141762452],
-      ['tfidf_source_few_shot', 137 / 177, 0.7740040858018387],
-    ]);
+    assert.deepEqual(
+      demo.rows.slice(4, 6).map((x) => [x.id, x.accuracy, x.macroF1]),
+      [
+        ['tfidf_source', 131 / 177, 0.7400383141762452],
+        ['tfidf_source_few_shot', 137 / 177, 0.7740040858018387],
+      ],
+    );
     assert.match(r.stdout, /^TF-IDF \+ LR, source only +74\.0% +74\.0% +-$/m);
     assert.match(r.stdout, /^TF-IDF \+ LR, source \+ few-shot +77\.4% +77\.4% +-$/m);
     // stage 3 (refit_head: auto) refits the head only when the probe beats the kept head on validation
-    const inits = readFileSync(join(out, 'run', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((x) => x['type'] === 'head_init');
-    assert.deepEqual(inits.map((x) => x['stage']), ['stage1', 'stage3', 'fewshot_only']);
+    const inits = readFileSync(join(out, 'run', 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((x) => x['type'] === 'head_init');
+    assert.deepEqual(
+      inits.map((x) => x['stage']),
+      ['stage1', 'stage3', 'fewshot_only'],
+    );
     const s3 = inits[1]!;
     assert.equal(typeof s3['existing_validation_accuracy'], 'number');
     assert.equal(s3['method'], (s3['validation_accuracy'] as number) > (s3['existing_validation_accuracy'] as number) ? 'linear_probe' : 'kept');

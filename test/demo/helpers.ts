@@ -24,11 +24,4 @@ export function tinyBackbone(): string {
 export { runCli };
 
 /** Settings that make a demo run take seconds: few steps, short reviews (on top of --quick). */
-export const TINY_SETS = [
-  'max_length=32',
-  'stage1.max_steps=4',
-  'stage2.max_steps=3',
-  'stage3.max_steps=4',
-  'stage3.epochs=1',
-  'evaluation.batch_size=64',
-].flatMap((s) => ['--set', s]);
+export const TINY_SETS = ['max_length=32', 'stage1.max_steps=4', 'stage2.max_steps=3', 'stage3.max_steps=4', 'stage3.epochs=1', 'evaluation.batch_size=64'].flatMap((s) => ['--set', s]);

@@ -39,7 +39,10 @@ test('the line count survives reopening; truncate cuts back to a checkpoint and 
     b.truncate(3);
     assert.equal(b.lines, 3);
     b.append({ type: 'resume' });
-    assert.deepEqual(new RunLog(path).read().map((r) => r['step'] ?? r.type), [1, 2, 3, 'resume']);
+    assert.deepEqual(
+      new RunLog(path).read().map((r) => r['step'] ?? r.type),
+      [1, 2, 3, 'resume'],
+    );
     assert.throws(() => b.truncate(9), /has fewer than the 9 lines the checkpoint expects/);
   });
 });
@@ -58,7 +61,10 @@ test('a damaged line is refused naming the file and line', () => {
   withLog((path) => {
     writeFileSync(path, '{"type":"step","time":1}\n');
     appendFileSync(path, '{"type":"st\n');
-    assert.throws(() => new RunLog(path).read(), (e: Error) => e.message.startsWith(`${path}:2: invalid JSON`));
+    assert.throws(
+      () => new RunLog(path).read(),
+      (e: Error) => e.message.startsWith(`${path}:2: invalid JSON`),
+    );
     writeFileSync(path, '{"type":"step","time":1}\n[1,2]\n');
     assert.throws(() => new RunLog(path).read(), new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: not a run-log record`));
     assert.equal(readFileSync(path, 'utf8').split('\n').length, 3, 'reading never rewrites');

@@ -7,20 +7,28 @@ import { golden, maxDiff } from './golden.js';
 
 test('minimizeLbfgs: exact minimum of a convex quadratic and of the Rosenbrock function', () => {
   // f(x) = ½ xᵀ A x − bᵀ x with A = [[4,1],[1,3]], b = [1,2] → x* = A⁻¹ b = [1/11, 7/11].
-  const q = minimizeLbfgs((x, g) => {
-    g[0] = 4 * x[0]! + x[1]! - 1;
-    g[1] = x[0]! + 3 * x[1]! - 2;
-    return 0.5 * (4 * x[0]! ** 2 + 2 * x[0]! * x[1]! + 3 * x[1]! ** 2) - x[0]! - 2 * x[1]!;
-  }, new Float64Array([5, -5]), { gtol: 1e-12 });
+  const q = minimizeLbfgs(
+    (x, g) => {
+      g[0] = 4 * x[0]! + x[1]! - 1;
+      g[1] = x[0]! + 3 * x[1]! - 2;
+      return 0.5 * (4 * x[0]! ** 2 + 2 * x[0]! * x[1]! + 3 * x[1]! ** 2) - x[0]! - 2 * x[1]!;
+    },
+    new Float64Array([5, -5]),
+    { gtol: 1e-12 },
+  );
   assert.ok(q.converged, q.reason);
   assert.ok(maxDiff(q.x, [1 / 11, 7 / 11]) < 1e-9, `${[...q.x]}`);
   // Rosenbrock (non-convex, curved valley): minimum at (1, 1).
-  const r = minimizeLbfgs((x, g) => {
-    const [a, b] = [x[0]!, x[1]!];
-    g[0] = -2 * (1 - a) - 400 * a * (b - a * a);
-    g[1] = 200 * (b - a * a);
-    return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
-  }, new Float64Array([-1.2, 1]), { gtol: 1e-9, maxIter: 1000 });
+  const r = minimizeLbfgs(
+    (x, g) => {
+      const [a, b] = [x[0]!, x[1]!];
+      g[0] = -2 * (1 - a) - 400 * a * (b - a * a);
+      g[1] = 200 * (b - a * a);
+      return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
+    },
+    new Float64Array([-1.2, 1]),
+    { gtol: 1e-9, maxIter: 1000 },
+  );
   assert.ok(maxDiff(r.x, [1, 1]) < 1e-6, `rosenbrock ended at ${[...r.x]} (${r.reason}, ${r.iterations} it)`);
 });
 
@@ -35,7 +43,10 @@ for (const g of golden.logreg) {
     const dCoef = maxDiff(m.linear.weights, g.coef.flat());
     const dInt = maxDiff(m.linear.intercepts, g.intercept);
     const proba = m.predictProba(g.Xq.map((r) => Float32Array.from(r)));
-    const dP = maxDiff(proba.flatMap((p) => [...p]), g.proba.flat());
+    const dP = maxDiff(
+      proba.flatMap((p) => [...p]),
+      g.proba.flat(),
+    );
     console.log(`# K=${g.k}: max |Δcoef| ${dCoef.toExponential(2)}, |Δintercept| ${dInt.toExponential(2)}, |Δproba| ${dP.toExponential(2)}`);
     assert.ok(dCoef < 1e-6 && dInt < 1e-6 && dP < 1e-7, `coef ${dCoef} intercept ${dInt} proba ${dP}`);
   });

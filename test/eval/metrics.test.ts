@@ -22,9 +22,20 @@ test('classificationMetrics: hand-derived 4-class case (one class absent from tr
   assert.equal(m.n, 10);
   close(m.accuracy, 0.7, 'accuracy');
   close(m.macroF1, 2 / 3, 'macroF1');
-  assert.deepEqual(m.confusion, [[3, 1, 0, 0], [0, 1, 1, 0], [1, 0, 3, 0], [0, 0, 0, 0]]);
-  assert.deepEqual(m.perClass.map((c) => c.support), [4, 2, 4, 0]);
-  assert.deepEqual(m.perClass.map((c) => c.label), ['a', 'b', 'c', 'd']);
+  assert.deepEqual(m.confusion, [
+    [3, 1, 0, 0],
+    [0, 1, 1, 0],
+    [1, 0, 3, 0],
+    [0, 0, 0, 0],
+  ]);
+  assert.deepEqual(
+    m.perClass.map((c) => c.support),
+    [4, 2, 4, 0],
+  );
+  assert.deepEqual(
+    m.perClass.map((c) => c.label),
+    ['a', 'b', 'c', 'd'],
+  );
   [0.75, 0.5, 0.75, 0].forEach((v, i) => close(m.perClass[i]!.f1, v, `f1[${i}]`));
   [0.75, 0.5, 0.75, 0].forEach((v, i) => close(m.perClass[i]!.precision, v, `precision[${i}]`));
 });
@@ -46,10 +57,28 @@ test(`classificationMetrics matches scikit-learn on ${golden.metrics.length} ran
     close(m.accuracy, g.accuracy, `k=${g.k} accuracy`);
     close(m.macroF1, g.macroF1, `k=${g.k} macroF1`);
     assert.deepEqual(m.confusion, g.confusion);
-    assert.ok(maxDiff(m.perClass.map((c) => c.precision), g.precision) < 1e-12);
-    assert.ok(maxDiff(m.perClass.map((c) => c.recall), g.recall) < 1e-12);
-    assert.ok(maxDiff(m.perClass.map((c) => c.f1), g.f1) < 1e-12);
-    assert.deepEqual(m.perClass.map((c) => c.support), g.support);
+    assert.ok(
+      maxDiff(
+        m.perClass.map((c) => c.precision),
+        g.precision,
+      ) < 1e-12,
+    );
+    assert.ok(
+      maxDiff(
+        m.perClass.map((c) => c.recall),
+        g.recall,
+      ) < 1e-12,
+    );
+    assert.ok(
+      maxDiff(
+        m.perClass.map((c) => c.f1),
+        g.f1,
+      ) < 1e-12,
+    );
+    assert.deepEqual(
+      m.perClass.map((c) => c.support),
+      g.support,
+    );
   }
 });
 
@@ -60,7 +89,17 @@ test('tokenClassificationMetrics: -100 positions are skipped; nested and flat in
   // O(0): P = 1/2 (predicted twice: pairs (0,0),(1,0)), R = 1/1 → F1 = 2/3
   // B(1): P = 0/1, R = 0/1 → 0;  I(2): P = 1/1, R = 1/2 → F1 = 2/3;  macro = (2/3 + 0 + 2/3)/3 = 4/9
   const labels = ['O', 'B', 'I'];
-  const m = tokenClassificationMetrics([[-100, 0, 1, -100], [2, 2, -100]], [[1, 0, 0, 1], [2, 1, 2]], labels);
+  const m = tokenClassificationMetrics(
+    [
+      [-100, 0, 1, -100],
+      [2, 2, -100],
+    ],
+    [
+      [1, 0, 0, 1],
+      [2, 1, 2],
+    ],
+    labels,
+  );
   assert.equal(m.n, 4);
   close(m.accuracy, 0.5, 'accuracy');
   close(m.macroF1, 4 / 9, 'macroF1');
@@ -76,5 +115,8 @@ test('bad input gets a one-line error naming the problem', () => {
   assert.throws(() => classificationMetrics([0, 1], [0, 0.5], ['a', 'b']), /predIds\[1\] = 0.5/);
   assert.throws(() => classificationMetrics([], [], ['a', 'b']), /no examples/);
   assert.throws(() => classificationMetrics([0], [0], []), /labels is empty/);
-  assert.deepEqual(confusionMatrix(new Int32Array([1, 1]), new Int32Array([1, 0]), 2), [[0, 0], [1, 1]]);
+  assert.deepEqual(confusionMatrix(new Int32Array([1, 1]), new Int32Array([1, 0]), 2), [
+    [0, 0],
+    [1, 1],
+  ]);
 });

@@ -156,8 +156,7 @@ test('parseLog: file:line errors, unknown record types skipped, truncation only 
 
 test('durations: a stage lasts from its first to its last step record (Unix seconds); a clock set back gives none', () => {
   const base = { type: 'step' as const, stage: 'stage1', epoch: 0, loss: 0.5, lr: 1e-5, gradNorm: 1 };
-  const render = (times: number[]) =>
-    renderReport({ run: null, metrics: null, log: times.map((time, i) => ({ ...base, step: i + 1, time })) });
+  const render = (times: number[]) => renderReport({ run: null, metrics: null, log: times.map((time, i) => ({ ...base, step: i + 1, time })) });
   assert.match(render([1.7e9, 1.7e9 + 60, 1.7e9 + 125]), /<dt>training time<\/dt><dd>2 min 05 s/);
   assert.doesNotMatch(render([1.7e9 + 125, 1.7e9 + 60, 1.7e9]), /<dt>training time<\/dt>/);
 });
@@ -165,7 +164,10 @@ test('durations: a stage lasts from its first to its last step record (Unix seco
 test('chart helpers: nice ticks cover the range with round steps; labels keep the needed decimals', () => {
   const t = niceTicks(0.23, 0.91, 5);
   assert.equal(t.step, 0.2);
-  assert.deepEqual(t.ticks.map((v) => Number(v.toFixed(10))), [0.2, 0.4, 0.6, 0.8, 1]);
+  assert.deepEqual(
+    t.ticks.map((v) => Number(v.toFixed(10))),
+    [0.2, 0.4, 0.6, 0.8, 1],
+  );
   assert.equal(niceTicks(0, 600, 6).step, 100);
   assert.equal(tickLabel(0.25, 0.25), '0.25');
   assert.equal(tickLabel(12000, 2000), '12k');

@@ -66,12 +66,29 @@ test(`safetensors header: ${RUNS} cases`, () => {
     { name: 'b', shape: [2], data: Float32Array.from([7, 8]), dtype: 'F16' },
   ]);
   const valid = new Uint8Array(readFileSync(f));
-  fc.assert(fc.property(mutated(valid), (bytes) => oneLineOrValue('x.safetensors', () => parseSafetensors(bytes, 'x.safetensors'))), opts);
+  fc.assert(
+    fc.property(mutated(valid), (bytes) => oneLineOrValue('x.safetensors', () => parseSafetensors(bytes, 'x.safetensors'))),
+    opts,
+  );
 });
 
 test(`config.json: ${RUNS} cases`, () => {
-  const valid = Buffer.from(JSON.stringify({ model_type: 'bert', vocab_size: 100, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 64, id2label: { 0: 'neg', 1: 'pos' } }));
-  fc.assert(fc.property(mutated(valid), (bytes) => oneLineOrValue('config.json', () => configFromJson(parseJson(utf8(bytes), 'config.json'), 'config.json'))), opts);
+  const valid = Buffer.from(
+    JSON.stringify({
+      model_type: 'bert',
+      vocab_size: 100,
+      hidden_size: 32,
+      num_hidden_layers: 2,
+      num_attention_heads: 2,
+      intermediate_size: 64,
+      max_position_embeddings: 64,
+      id2label: { 0: 'neg', 1: 'pos' },
+    }),
+  );
+  fc.assert(
+    fc.property(mutated(valid), (bytes) => oneLineOrValue('config.json', () => configFromJson(parseJson(utf8(bytes), 'config.json'), 'config.json'))),
+    opts,
+  );
 });
 
 test(`JSON Lines, CSV and TSV data: ${RUNS} cases each`, () => {
@@ -91,10 +108,23 @@ test(`JSON Lines, CSV and TSV data: ${RUNS} cases each`, () => {
 });
 
 test(`pipeline config (YAML and JSON): ${RUNS} cases each`, () => {
-  const yaml = 'model: m\noutput: o\ntasks:\n  s: {type: sequence_classification, labels: [neg, pos]}\nsource: {name: a, task: s, labelled: a.jsonl}\ntarget: {name: b, task: s, labelled: b.jsonl, unlabelled: u.txt}\nstage1: {epochs: 2}\n';
-  const json = JSON.stringify({ model: 'm', output: 'o', tasks: { s: { type: 'sequence_classification', labels: ['neg', 'pos'] } }, source: { name: 'a', task: 's', labelled: 'a.jsonl' }, target: { name: 'b', task: 's', labelled: 'b.jsonl' } });
-  for (const [name, text] of [['run.yaml', yaml], ['run.json', json]] as const) {
-    fc.assert(fc.property(mutated(Buffer.from(text)), (bytes) => oneLineOrValue(name, () => validateConfig(parseConfigText(utf8(bytes), name), name, '/'))), opts);
+  const yaml =
+    'model: m\noutput: o\ntasks:\n  s: {type: sequence_classification, labels: [neg, pos]}\nsource: {name: a, task: s, labelled: a.jsonl}\ntarget: {name: b, task: s, labelled: b.jsonl, unlabelled: u.txt}\nstage1: {epochs: 2}\n';
+  const json = JSON.stringify({
+    model: 'm',
+    output: 'o',
+    tasks: { s: { type: 'sequence_classification', labels: ['neg', 'pos'] } },
+    source: { name: 'a', task: 's', labelled: 'a.jsonl' },
+    target: { name: 'b', task: 's', labelled: 'b.jsonl' },
+  });
+  for (const [name, text] of [
+    ['run.yaml', yaml],
+    ['run.json', json],
+  ] as const) {
+    fc.assert(
+      fc.property(mutated(Buffer.from(text)), (bytes) => oneLineOrValue(name, () => validateConfig(parseConfigText(utf8(bytes), name), name, '/'))),
+      opts,
+    );
   }
 });
 
@@ -121,9 +151,23 @@ test(`tokenizer folder (tokenizer.json, vocab.txt): ${Math.max(1, Math.floor(RUN
 
 test(`trainer_state.json: ${RUNS} cases`, () => {
   const state = {
-    format: 'adaptext.trainer_state', formatVersion: 1, stage: 'stage1', complete: false, trainingDone: false, step: 3, totalSteps: 10,
-    epoch: 0, batchInEpoch: 3, best: null, badEpochs: 0, stopped: null, rng: { model: [1, 2, 3, 4] }, logLines: 5,
-    baseModel: { model_type: 'bert', hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, vocab_size: 700 }, vocabSize: 700, savedAt: '2026-12-03T00:00:00Z',
+    format: 'adaptext.trainer_state',
+    formatVersion: 1,
+    stage: 'stage1',
+    complete: false,
+    trainingDone: false,
+    step: 3,
+    totalSteps: 10,
+    epoch: 0,
+    batchInEpoch: 3,
+    best: null,
+    badEpochs: 0,
+    stopped: null,
+    rng: { model: [1, 2, 3, 4] },
+    logLines: 5,
+    baseModel: { model_type: 'bert', hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, vocab_size: 700 },
+    vocabSize: 700,
+    savedAt: '2026-12-03T00:00:00Z',
   };
   let k = 0;
   fc.assert(

@@ -25,11 +25,17 @@ let modelDir: string;
 before(async () => {
   modelDir = tinyBertFolder({ corpus: 'hub-test', texts, vocab: 300 });
   files = Object.fromEntries(readdirSync(modelDir).map((f) => [f, readFileSync(join(modelDir, f))]));
-  hub = await startFakeHub({
-    'org/tiny': { commit: COMMIT, refs: { v1: COMMIT }, files },
-    'org/gated': { commit: V2, files, token: 'hf_secret' },
-    'org/evil': { commit: V2, files: { 'config.json': files['config.json']!, 'model.safetensors.index.json': Buffer.from(JSON.stringify({ weight_map: { 'a.weight': '../../../escape.safetensors' } })) } },
-  }, { renamed: { tiny: 'org/tiny' } });
+  hub = await startFakeHub(
+    {
+      'org/tiny': { commit: COMMIT, refs: { v1: COMMIT }, files },
+      'org/gated': { commit: V2, files, token: 'hf_secret' },
+      'org/evil': {
+        commit: V2,
+        files: { 'config.json': files['config.json']!, 'model.safetensors.index.json': Buffer.from(JSON.stringify({ weight_map: { 'a.weight': '../../../escape.safetensors' } })) },
+      },
+    },
+    { renamed: { tiny: 'org/tiny' } },
+  );
 });
 after(() => hub.close());
 
@@ -142,7 +148,10 @@ describe('downloadModel against a local hub', () => {
       hub.corrupt.delete('model.safetensors');
     }
     const root = join(cache, 'models--org--tiny');
-    assert.deepEqual(readdirSync(join(root, 'blobs')).filter((f) => f.startsWith(sha256(files['model.safetensors']!))), []);
+    assert.deepEqual(
+      readdirSync(join(root, 'blobs')).filter((f) => f.startsWith(sha256(files['model.safetensors']!))),
+      [],
+    );
     assert.ok(!existsSync(join(root, 'snapshots', COMMIT, 'model.safetensors')));
     assert.equal(cachedModelDir('org/tiny', { cacheDir: cache }), join(root, 'snapshots', COMMIT), 'config.json is cached; the weights are not');
     await assert.rejects(downloadModel('org/tiny', opts(cache, { offline: true })), /org\/tiny: no weights in the cache .* HF_HUB_OFFLINE is set; fetch them once with network/);
@@ -175,7 +184,10 @@ describe('downloadModel against a local hub', () => {
     assert.ok(seen.some((l) => l.path.includes('/resolve/') && l.auth === 'Bearer hf_secret'));
     const cdn = seen.filter((l) => l.path.startsWith('/cdn/'));
     assert.ok(cdn.length > 0);
-    assert.deepEqual(cdn.map((l) => l.auth), cdn.map(() => null));
+    assert.deepEqual(
+      cdn.map((l) => l.auth),
+      cdn.map(() => null),
+    );
   });
 
   it('an outage (503) or a rate limit (429) falls back to a cached snapshot; a model the hub does not know does not', async () => {

@@ -149,7 +149,10 @@ describe('writeDirAtomic', () => {
     assert.equal(readFileSync(join(d, 'weights'), 'utf8'), 'v1');
     assert.equal(hidden(tmp).filter((f) => f.startsWith('.killed.tmp-')).length, 1, 'the killed writer left its temp folder');
     assert.equal(recoverDir(d).length, 1);
-    assert.deepEqual(hidden(tmp).filter((f) => f.startsWith('.killed')), []);
+    assert.deepEqual(
+      hidden(tmp).filter((f) => f.startsWith('.killed')),
+      [],
+    );
     assert.equal(readFileSync(join(d, 'weights'), 'utf8'), 'v1');
   });
 
@@ -174,7 +177,7 @@ describe('writeDirAtomic', () => {
   });
 });
 
-describe('write errors name the user\'s path (issue 13 item 11)', () => {
+describe("write errors name the user's path (issue 13 item 11)", () => {
   it('a folder given as the output file, and a device that is full', () => {
     const d = join(tmp, 'a-folder');
     mkdirSync(d);
@@ -182,10 +185,14 @@ describe('write errors name the user\'s path (issue 13 item 11)', () => {
     assert.deepEqual(readdirSync(d), []);
     // stdout on a full device: one line and exit 1, not a stack trace
     if (existsSync('/dev/full')) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "const { main } = await import('./src/cli/main.ts'); process.exitCode = await main(process.argv.slice(1));", 'train', '--help'], {
-        stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'],
-        encoding: 'utf8',
-      });
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', "const { main } = await import('./src/cli/main.ts'); process.exitCode = await main(process.argv.slice(1));", 'train', '--help'],
+        {
+          stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'],
+          encoding: 'utf8',
+        },
+      );
       assert.equal(r.status, 1);
       assert.equal(r.stderr, 'adaptext: cannot write to standard output (ENOSPC: no space left on device)\n');
     }

@@ -111,7 +111,10 @@ describe('config: loading real configs', () => {
   });
 
   it('round trip: load -> save -> file has every original field with its value, sorted keys -> loads equal', () => {
-    for (const [name, obj] of [['rt-bert', BERT_BASE_CHINESE], ['rt-roberta', ROBERTA_BASE]] as const) {
+    for (const [name, obj] of [
+      ['rt-bert', BERT_BASE_CHINESE],
+      ['rt-roberta', ROBERTA_BASE],
+    ] as const) {
       const c = loadConfig(writeConfig(name, obj));
       const out = join(tmp, `${name}-out`);
       mkdirSync(out);
@@ -130,11 +133,25 @@ describe('config: defaults follow transformers', () => {
   it('BertConfig() and RobertaConfig() defaults', () => {
     const b = makeConfig();
     const expectBert = {
-      model_type: 'bert', vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12,
-      intermediate_size: 3072, hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
-      max_position_embeddings: 512, type_vocab_size: 2, initializer_range: 0.02, layer_norm_eps: 1e-12,
-      pad_token_id: 0, bos_token_id: null, eos_token_id: null, position_embedding_type: 'absolute',
-      classifier_dropout: null, tie_word_embeddings: true,
+      model_type: 'bert',
+      vocab_size: 30522,
+      hidden_size: 768,
+      num_hidden_layers: 12,
+      num_attention_heads: 12,
+      intermediate_size: 3072,
+      hidden_act: 'gelu',
+      hidden_dropout_prob: 0.1,
+      attention_probs_dropout_prob: 0.1,
+      max_position_embeddings: 512,
+      type_vocab_size: 2,
+      initializer_range: 0.02,
+      layer_norm_eps: 1e-12,
+      pad_token_id: 0,
+      bos_token_id: null,
+      eos_token_id: null,
+      position_embedding_type: 'absolute',
+      classifier_dropout: null,
+      tie_word_embeddings: true,
     };
     assert.deepEqual({ ...b }, expectBert);
     const r = makeConfig({ model_type: 'roberta' });

@@ -56,14 +56,20 @@ for (const [kind, read] of Object.entries(readers)) {
     it('non-object values are rejected unless objects: false', async () => {
       const p = file(`arr-${kind}.jsonl`, '{"a":1}\n[1,2]\n"str"\n');
       await assert.rejects(read(p), { message: `${p}:2: expected a JSON object, got an array` });
-      assert.deepEqual((await read(p, { objects: false })).map((r) => r.value), [{ a: 1 }, [1, 2], 'str']);
+      assert.deepEqual(
+        (await read(p, { objects: false })).map((r) => r.value),
+        [{ a: 1 }, [1, 2], 'str'],
+      );
     });
 
     it("onError 'skip' skips and reports every malformed line", async () => {
       const p = file(`skip-${kind}.jsonl`, '{"a":1}\n{oops\n{"a":2}\nnull\n');
       const skipped: string[] = [];
       const rs = await read(p, { onError: 'skip', onSkip: (m: string) => skipped.push(m) });
-      assert.deepEqual(rs.map((r) => r.line), [1, 3]);
+      assert.deepEqual(
+        rs.map((r) => r.line),
+        [1, 3],
+      );
       assert.equal(skipped.length, 2);
       assert.match(skipped[0]!, new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:2: invalid JSON`));
       assert.equal(skipped[1], `${p}:4: expected a JSON object, got null`);
@@ -120,6 +126,9 @@ describe('JSON Lines: summaries, in-memory parsing, writer', () => {
     assert.throws(() => w2.write(undefined), /out\.jsonl: line 2: value is not JSON-serialisable/);
     w2.abort();
     assert.equal([...readJsonlSync(p)].length, 2);
-    assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith('.')), []);
+    assert.deepEqual(
+      readdirSync(tmp).filter((f) => f.startsWith('.')),
+      [],
+    );
   });
 });

@@ -16,7 +16,10 @@ test('one holder at a time; the second is told who holds it; release frees it', 
   const a = lockDir(d, 'train');
   const owner = JSON.parse(readFileSync(join(d, LOCK_NAME), 'utf8')) as { pid: number; host: string };
   assert.deepEqual([owner.pid, owner.host], [process.pid, hostname()]);
-  assert.throws(() => lockDir(d, 'train --resume'), new RegExp(`^Error: ${d}: in use by train \\(pid ${process.pid} on ${hostname()}, since .*\\); wait for it to end, or if it is gone, remove ${d}/${LOCK_NAME.replace('.', '\\.')}$`));
+  assert.throws(
+    () => lockDir(d, 'train --resume'),
+    new RegExp(`^Error: ${d}: in use by train \\(pid ${process.pid} on ${hostname()}, since .*\\); wait for it to end, or if it is gone, remove ${d}/${LOCK_NAME.replace('.', '\\.')}$`),
+  );
   a.release();
   a.release(); // idempotent
   assert.ok(!existsSync(join(d, LOCK_NAME)));

@@ -6,14 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
 import { readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  parseSafetensors,
-  readSafetensors,
-  readSafetensorsHeader,
-  serializeSafetensors,
-  writeSafetensors,
-  SafetensorsMap,
-} from '../../src/io/safetensors.js';
+import { parseSafetensors, readSafetensors, readSafetensorsHeader, serializeSafetensors, writeSafetensors, SafetensorsMap } from '../../src/io/safetensors.js';
 import { decodeF16, encodeBF16, encodeF16, f16BitsToF32Bits, f8e4m3Table } from '../../src/io/float16.js';
 import { refusePickle } from '../../src/io/pickle.js';
 import { tmp as tempFolder } from '../support/tmp.js';
@@ -94,7 +87,9 @@ describe('safetensors: golden files (reference layout, torch conversions)', () =
     it(`reads ${file}: dtypes, shapes and float32 values exactly as torch .float() gives them`, () => {
       const m = readSafetensors(join(FIX, file));
       assert.ok(m instanceof Map);
-      const want = Object.entries(expected.tensors).filter(([, e]) => FILE_DTYPES[file]!.includes(e.dtype)).map(([n]) => n);
+      const want = Object.entries(expected.tensors)
+        .filter(([, e]) => FILE_DTYPES[file]!.includes(e.dtype))
+        .map(([n]) => n);
       assert.equal(m.size, file === 'reference_layout.safetensors' ? 8 : 7);
       assert.deepEqual([...m.keys()].sort(), want.sort(), `${file}: every tensor of its dtypes is read`);
       assert.deepEqual([...new Set([...m.values()].map((t) => t.dtype))].sort(), FILE_DTYPES[file]);
@@ -143,7 +138,10 @@ describe('safetensors: golden files (reference layout, torch conversions)', () =
     assert.equal(i, -1, i >= 0 ? `F16 0x${i.toString(16)}: ours 0x${bits(ours)[i]!.toString(16)} torch 0x${bits(torchF32)[i]!.toString(16)}` : '');
   });
 
-  for (const [dtype, enc] of [['f16', encodeF16], ['bf16', encodeBF16]] as const) {
+  for (const [dtype, enc] of [
+    ['f16', encodeF16],
+    ['bf16', encodeBF16],
+  ] as const) {
     it(`encodes float32 -> ${dtype.toUpperCase()} with the same rounding as torch (ties, subnormal edges, overflow, NaN)`, () => {
       const m = readSafetensors(join(FIX, 'float_conversions.safetensors'));
       const input = m.get('f32_inputs')!.data;
@@ -277,7 +275,15 @@ describe('safetensors: F16/BF16/F8 conversions from the format definitions', () 
     const data = new Uint8Array([0x3c, 0x7c, 0x01, 0x00, 0x00, 0x80, 0x3f]);
     const p = writeTmp(
       'order.safetensors',
-      craft({ b: { dtype: 'U8', shape: [1], data_offsets: [6, 7] }, a: { dtype: 'F8_E5M2', shape: [3], data_offsets: [0, 3] }, c: { dtype: 'F32', shape: [0], data_offsets: [3, 3] }, d: { dtype: 'U8', shape: [3], data_offsets: [3, 6] } }, data),
+      craft(
+        {
+          b: { dtype: 'U8', shape: [1], data_offsets: [6, 7] },
+          a: { dtype: 'F8_E5M2', shape: [3], data_offsets: [0, 3] },
+          c: { dtype: 'F32', shape: [0], data_offsets: [3, 3] },
+          d: { dtype: 'U8', shape: [3], data_offsets: [3, 6] },
+        },
+        data,
+      ),
     );
     const m = readSafetensors(p);
     assert.deepEqual([...m.keys()], ['a', 'c', 'd', 'b']);
@@ -287,10 +293,11 @@ describe('safetensors: F16/BF16/F8 conversions from the format definitions', () 
 });
 
 describe('safetensors: corrupted files give one-line errors naming file and tensor', () => {
-  const good = () => serializeSafetensors([
-    { name: 'encoder.weight', shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
-    { name: 'encoder.bias', shape: [3], data: Float32Array.from([7, 8, 9]) },
-  ]);
+  const good = () =>
+    serializeSafetensors([
+      { name: 'encoder.weight', shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
+      { name: 'encoder.bias', shape: [3], data: Float32Array.from([7, 8, 9]) },
+    ]);
 
   it('a valid file reads (control)', () => {
     const p = writeTmp('good.safetensors', good());
@@ -329,21 +336,17 @@ describe('safetensors: corrupted files give one-line errors naming file and tens
     assertCorrupt('size.safetensors', craft({ w: { dtype: 'F32', shape: [2, 3], data_offsets: [0, 20] } }, 20), /"w"/, /hold 20 bytes but F32 shape \[2, 3\] needs 24/));
 
   it('overlapping tensors', () =>
-    assertCorrupt(
-      'overlap.safetensors',
-      craft({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12),
-      /"b"/, /overlap tensor "a"/,
-    ));
+    assertCorrupt('overlap.safetensors', craft({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12), /"b"/, /overlap tensor "a"/));
 
   it('gap between tensors', () =>
     assertCorrupt(
       'gap.safetensors',
       craft({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, 12),
-      /"b"/, /gap of 4 bytes after tensor "a"/,
+      /"b"/,
+      /gap of 4 bytes after tensor "a"/,
     ));
 
-  it('trailing bytes after the last tensor', () =>
-    assertCorrupt('trail.safetensors', craft({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 9), /5 trailing bytes/, /"a"/));
+  it('trailing bytes after the last tensor', () => assertCorrupt('trail.safetensors', craft({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 9), /5 trailing bytes/, /"a"/));
 
   it('unsupported dtype, bad shape, bad offsets, bad metadata', () => {
     assertCorrupt('dt.safetensors', craft({ w: { dtype: 'C64', shape: [1], data_offsets: [0, 8] } }, 8), /"w"/, /unsupported dtype "C64"/);
@@ -398,7 +401,10 @@ describe('safetensors: pickles are refused, never executed', () => {
   });
 
   it('refusePickle shell-quotes awkward paths', () => {
-    assert.throws(() => refusePickle("/m/it's/pytorch_model.bin"), (e: Error) => e.message.endsWith(`" '/m/it'\\''s/pytorch_model.bin'`));
+    assert.throws(
+      () => refusePickle("/m/it's/pytorch_model.bin"),
+      (e: Error) => e.message.endsWith(`" '/m/it'\\''s/pytorch_model.bin'`),
+    );
   });
 });
 
@@ -407,12 +413,23 @@ describe('safetensors: writer and reader API', () => {
     const p = join(tmp, 'bad.safetensors');
     const d = new Float32Array(6);
     assert.throws(() => writeSafetensors(p, [{ name: 'w', shape: [2, 2], data: d }]), /tensor "w": shape \[2, 2\] has 4 elements but data has 6/);
-    assert.throws(() => writeSafetensors(p, [{ name: 'w', shape: [6], data: d }, { name: 'w', shape: [6], data: d }]), /"w": duplicate name/);
+    assert.throws(
+      () =>
+        writeSafetensors(p, [
+          { name: 'w', shape: [6], data: d },
+          { name: 'w', shape: [6], data: d },
+        ]),
+      /"w": duplicate name/,
+    );
     assert.throws(() => writeSafetensors(p, [{ name: '__metadata__', shape: [6], data: d }]), /reserved/);
     assert.throws(() => writeSafetensors(p, [{ name: 'w', shape: [6], data: new Float64Array(6) as unknown as Float32Array }]), /must be a Float32Array/);
     assert.throws(() => writeSafetensors(p, [{ name: 'ids', shape: [6], data: d, dtype: 'I64' }]), /"ids": cannot write dtype I64/);
     assert.throws(() => writeSafetensors(p, [], { metadata: { a: 1 as unknown as string } }), /metadata\["a"\] must be a string/);
-    assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith('.bad')), [], 'no temp files left');
+    assert.deepEqual(
+      readdirSync(tmp).filter((f) => f.startsWith('.bad')),
+      [],
+      'no temp files left',
+    );
   });
 
   it('opts.dtype overrides per-entry dtypes; a read map can be written back', () => {
@@ -433,7 +450,10 @@ describe('safetensors: writer and reader API', () => {
     assert.equal(h.tensors.length, 8);
     assert.equal(h.dataStart % 8, 0);
     assert.equal(h.fileBytes, readFileSync(f).length);
-    assert.deepEqual(h.tensors.find((t) => t.name === 'bert.pooler.dense.weight'), { name: 'bert.pooler.dense.weight', dtype: 'BF16', shape: [5, 5], begin: 156, end: 206 });
+    assert.deepEqual(
+      h.tensors.find((t) => t.name === 'bert.pooler.dense.weight'),
+      { name: 'bert.pooler.dense.weight', dtype: 'BF16', shape: [5, 5], begin: 156, end: 206 },
+    );
   });
 
   it('parseSafetensors reads a buffer with an unaligned byteOffset', () => {
@@ -473,7 +493,11 @@ describe('safetensors: conversion one-liners are valid Python', () => {
       assert.equal(arg, path);
       assert.equal(rest, '');
       assert.ok(!code!.includes(dir), 'the path is not part of the Python code');
-      assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('pwned')), [], 'nothing in the path was executed');
+      assert.deepEqual(
+        readdirSync(dir).filter((f) => f.startsWith('pwned')),
+        [],
+        'nothing in the path was executed',
+      );
       const c = spawnSync('python3', ['-c', 'import sys; compile(sys.argv[1], "<cmd>", "exec")', code!], { encoding: 'utf8' });
       if (c.error) {
         // no python3 on this machine: nothing to compile against — say so instead of passing

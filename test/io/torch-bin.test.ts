@@ -73,11 +73,17 @@ describe('torch checkpoint: values, views and shared storages', () => {
     assert.deepEqual(bt.shape, [6, 4]);
     for (let r = 0; r < 6; r++) for (let c = 0; c < 4; c++) assert.equal(bt.data[r * 4 + c], at(c, r));
     assert.deepEqual(Array.from(m.get('row_slice')!.data), [at(2, 1), at(2, 2), at(2, 3), at(2, 4)]);
-    assert.deepEqual(Array.from(m.get('col_stride')!.data), [1, 2, 3].flatMap((r) => [at(r, 0), at(r, 2), at(r, 4)]));
+    assert.deepEqual(
+      Array.from(m.get('col_stride')!.data),
+      [1, 2, 3].flatMap((r) => [at(r, 0), at(r, 2), at(r, 4)]),
+    );
     const h = m.get('half')!.data; // [3, 4]
     const ht = m.get('half_t')!;
     assert.deepEqual(ht.shape, [4, 3]);
-    assert.deepEqual(Array.from(ht.data), [0, 1, 2, 3].flatMap((c) => [h[c]!, h[4 + c]!, h[8 + c]!]));
+    assert.deepEqual(
+      Array.from(ht.data),
+      [0, 1, 2, 3].flatMap((c) => [h[c]!, h[4 + c]!, h[8 + c]!]),
+    );
     assert.equal(h[0], 5.960464477539063e-8, 'the F16 subnormal decodes exactly');
   });
 
@@ -124,17 +130,26 @@ describe('torch checkpoint: hostile and unsupported files are refused, nothing i
 
   it('an unknown global (builtins.eval) is refused', () => {
     const p = join(IO, 'torch_hostile_eval.bin');
-    assert.match(errorOf(() => readTorchCheckpoint(p), p), /global __builtin__\.eval is not allowed in a weights-only checkpoint .*; nothing was executed$/);
+    assert.match(
+      errorOf(() => readTorchCheckpoint(p), p),
+      /global __builtin__\.eval is not allowed in a weights-only checkpoint .*; nothing was executed$/,
+    );
   });
 
   it('a storage claiming 2^40 elements is refused against its real entry size, before allocating', () => {
     const p = join(IO, 'torch_huge_storage.bin');
-    assert.match(errorOf(() => readTorchCheckpoint(p), p), /tensor "w": storage 0 declares 1099511627776 x FloatStorage \(4398046511104 bytes\) but its entry holds 24 bytes$/);
+    assert.match(
+      errorOf(() => readTorchCheckpoint(p), p),
+      /tensor "w": storage 0 declares 1099511627776 x FloatStorage \(4398046511104 bytes\) but its entry holds 24 bytes$/,
+    );
   });
 
   it('a view past the end of its storage is refused', () => {
     const p = join(IO, 'torch_bad_view.bin');
-    assert.match(errorOf(() => readTorchCheckpoint(p), p), /tensor "w": view \(offset 2, size \(2, 3\), stride \(3, 1\)\) reaches element 7 of storage 0, which has 6 elements$/);
+    assert.match(
+      errorOf(() => readTorchCheckpoint(p), p),
+      /tensor "w": view \(offset 2, size \(2, 3\), stride \(3, 1\)\) reaches element 7 of storage 0, which has 6 elements$/,
+    );
   });
 
   it('the legacy (non-zip) format is refused with the conversion command', () => {
@@ -149,8 +164,14 @@ describe('torch checkpoint: hostile and unsupported files are refused, nothing i
     const dir = tmp();
     const p = join(dir, 'pytorch_model.bin');
     writeFileSync(p, '{"not": "torch"}');
-    assert.match(errorOf(() => readTorchCheckpoint(p), p), /not a torch\.save zip archive \(first bytes 7b 22 6e 6f\)/);
-    assert.match(errorOf(() => readTorchCheckpoint(join(dir, 'nope.bin')), join(dir, 'nope.bin')), /file not found/);
+    assert.match(
+      errorOf(() => readTorchCheckpoint(p), p),
+      /not a torch\.save zip archive \(first bytes 7b 22 6e 6f\)/,
+    );
+    assert.match(
+      errorOf(() => readTorchCheckpoint(join(dir, 'nope.bin')), join(dir, 'nope.bin')),
+      /file not found/,
+    );
   });
 
   it('truncated archives are refused with one line naming the file', () => {
@@ -194,7 +215,10 @@ describe('torch checkpoint: hostile and unsupported files are refused, nothing i
     b.writeUInt16LE(8, cd + 10);
     const p = join(tmp(), 'deflated.bin');
     writeFileSync(p, b);
-    assert.match(errorOf(() => readTorchCheckpoint(p), p), /entry "torch_state\/data\.pkl" is compressed \(method 8\)/);
+    assert.match(
+      errorOf(() => readTorchCheckpoint(p), p),
+      /entry "torch_state\/data\.pkl" is compressed \(method 8\)/,
+    );
   });
 });
 
@@ -288,7 +312,20 @@ describe('torch checkpoint: zip64 and the pickle interpreter', () => {
   it('protocol 4 framing, MEMOIZE, SHORT_BINUNICODE and STACK_GLOBAL of an allowed global', () => {
     // {'a': 5, 'b': OrderedDict()} with the OrderedDict named by STACK_GLOBAL
     const v = unpickleTorch(
-      P([0x80, 4, 0x95, 40, 0, 0, 0, 0, 0, 0, 0], [0x7d, 0x94, 0x28], [0x8c, 1], 'a', [0x94, 0x4b, 5], [0x8c, 1], 'b', [0x8c, 11], 'collections', [0x8c, 11], 'OrderedDict', [0x93, 0x29, 0x52, 0x75, 0x2e]),
+      P(
+        [0x80, 4, 0x95, 40, 0, 0, 0, 0, 0, 0, 0],
+        [0x7d, 0x94, 0x28],
+        [0x8c, 1],
+        'a',
+        [0x94, 0x4b, 5],
+        [0x8c, 1],
+        'b',
+        [0x8c, 11],
+        'collections',
+        [0x8c, 11],
+        'OrderedDict',
+        [0x93, 0x29, 0x52, 0x75, 0x2e],
+      ),
       'mem',
     );
     assert.ok(v instanceof PyDict);
@@ -311,7 +348,10 @@ describe('torch checkpoint: zip64 and the pickle interpreter', () => {
   ];
   for (const [what, bytes, re] of refusals) {
     it(`refuses ${what}, naming the source and byte`, () => {
-      assert.match(errorOf(() => unpickleTorch(bytes, 'x/data.pkl'), 'x/data.pkl: pickle byte '), re);
+      assert.match(
+        errorOf(() => unpickleTorch(bytes, 'x/data.pkl'), 'x/data.pkl: pickle byte '),
+        re,
+      );
     });
   }
 });
@@ -319,7 +359,10 @@ describe('torch checkpoint: zip64 and the pickle interpreter', () => {
 describe('model folders with pytorch_model.bin', () => {
   it('a tiny BERT saved only as sharded pytorch_model-*.bin (tied storages, transposed views) loads like its safetensors and gives the same outputs', () => {
     const bin = join(FIXTURES, 'bert_tiny_bin');
-    assert.deepEqual(modelWeightFiles(bin).map((f) => f.slice(bin.length + 1)), ['pytorch_model-00001-of-00002.bin', 'pytorch_model-00002-of-00002.bin']);
+    assert.deepEqual(
+      modelWeightFiles(bin).map((f) => f.slice(bin.length + 1)),
+      ['pytorch_model-00001-of-00002.bin', 'pytorch_model-00002-of-00002.bin'],
+    );
     const want = readSafetensors(join(FIXTURES, 'bert_tiny', 'model.safetensors'));
     const got = readModelTensors(bin);
     assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort());
@@ -341,7 +384,7 @@ describe('model folders with pytorch_model.bin', () => {
     for (const h of heads) assert.deepEqual(ob.heads[h]!.logits.data, oa.heads[h]!.logits.data, h);
   });
 
-  it('openModelFolder (inspect, encode) reports the .bin shards\' dtypes and bytes', () => {
+  it("openModelFolder (inspect, encode) reports the .bin shards' dtypes and bytes", () => {
     const bin = join(FIXTURES, 'bert_tiny_bin');
     const o = openModelFolder(bin);
     assert.equal(o.kind, 'hf');
@@ -369,12 +412,18 @@ describe('model folders with pytorch_model.bin', () => {
     copyFileSync(join(FIXTURES, 'bert_tiny', 'config.json'), join(dir, 'config.json'));
     copyFileSync(join(IO, 'torch_hostile_system.bin'), join(dir, 'pytorch_model.bin'));
     rmSync(PWNED, { force: true });
-    assert.match(errorOf(() => loadModel(dir), join(dir, 'pytorch_model.bin')), /posix\.system is not allowed.*nothing was executed/);
+    assert.match(
+      errorOf(() => loadModel(dir), join(dir, 'pytorch_model.bin')),
+      /posix\.system is not allowed.*nothing was executed/,
+    );
     assert.equal(existsSync(PWNED), false);
     const pt = tmp();
     copyFileSync(join(FIXTURES, 'bert_tiny', 'config.json'), join(pt, 'config.json'));
     copyFileSync(STATE, join(pt, 'model.pt'));
-    assert.match(errorOf(() => loadModel(pt), join(pt, 'model.pt')), /is a PyTorch pickle; adaptext never executes pickles/);
+    assert.match(
+      errorOf(() => loadModel(pt), join(pt, 'model.pt')),
+      /is a PyTorch pickle; adaptext never executes pickles/,
+    );
   });
 
   it('an index whose weight_map leaves the folder is refused', () => {

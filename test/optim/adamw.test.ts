@@ -23,48 +23,49 @@ interface Golden {
   final_state: Record<string, number[] | number>;
 }
 
-const golden = JSON.parse(
-  readFileSync(new URL('./fixtures/adamw_golden.json', import.meta.url), 'utf8'),
-) as Golden;
+const golden = JSON.parse(readFileSync(new URL('./fixtures/adamw_golden.json', import.meta.url), 'utf8')) as Golden;
 
 /** Largest |a - b| (Infinity on a NaN/Inf mismatch: test/support/close.ts). */
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return arrayDiff(a, b).maxAbs;
 }
 
-forEachBackend((backend) => `AdamW + clipGradNorm + linear warm-up match torch.optim.AdamW step by step (${backend})`, (backend) => {
-  setBackend(backend);
-  const w = new Tensor(Float32Array.from(golden.weight0), [3, 4], true, 'dense.weight');
-  const b = new Tensor(Float32Array.from(golden.bias0), [4], true, 'dense.bias');
-  const opt = new AdamW(
-    [
-      { name: 'weights', params: [w], lr: 1e-3, weightDecay: 0.01 },
-      { name: 'biases', params: [b], lr: 5e-4, weightDecay: 0 },
-    ],
-    { schedule: linearWarmupDecaySchedule(golden.warmup, golden.total) },
-  );
-  let worst = 0;
-  golden.steps.forEach((ref, s) => {
-    opt.zeroGrad();
-    w.grad = Float32Array.from(golden.grads_weight[s]!);
-    if (s !== golden.no_bias_grad_step) b.grad = Float32Array.from(golden.grads_bias[s]!);
-    assert.ok(Math.abs(opt.currentLr('weights') - ref.lrs[0]!) < 1e-12, `step ${s} lr weights`);
-    assert.ok(Math.abs(opt.currentLr('biases') - ref.lrs[1]!) < 1e-12, `step ${s} lr biases`);
-    const norm = clipGradNorm(opt.params(), golden.max_norm);
-    assert.ok(Math.abs(norm - ref.norm_before_clip) < 1e-5 * ref.norm_before_clip, `step ${s} norm ${norm} vs ${ref.norm_before_clip}`);
-    opt.step();
-    const d = Math.max(maxAbsDiff(w.data, ref.weight), maxAbsDiff(b.data, ref.bias));
-    worst = Math.max(worst, d);
-    assert.ok(d < 1e-6, `step ${s}: params differ from torch by ${d}`);
-  });
-  const sd = opt.stateDict();
-  const dm = maxAbsDiff(sd.tensors['dense.weight.exp_avg']!, golden.final_state['weight.exp_avg'] as number[]);
-  const dv = maxAbsDiff(sd.tensors['dense.weight.exp_avg_sq']!, golden.final_state['weight.exp_avg_sq'] as number[]);
-  assert.ok(dm < 1e-6 && dv < 1e-6, `moments differ: exp_avg ${dm}, exp_avg_sq ${dv}`);
-  assert.equal(sd.meta.paramSteps['dense.weight'], golden.final_state['weight.step']);
-  assert.equal(sd.meta.paramSteps['dense.bias'], golden.final_state['bias.step']); // skipped once
-  console.log(`# AdamW vs torch ${golden.torch_version} (${backend}): largest param difference ${worst.toExponential(2)} over ${golden.steps.length} steps`);
-});
+forEachBackend(
+  (backend) => `AdamW + clipGradNorm + linear warm-up match torch.optim.AdamW step by step (${backend})`,
+  (backend) => {
+    setBackend(backend);
+    const w = new Tensor(Float32Array.from(golden.weight0), [3, 4], true, 'dense.weight');
+    const b = new Tensor(Float32Array.from(golden.bias0), [4], true, 'dense.bias');
+    const opt = new AdamW(
+      [
+        { name: 'weights', params: [w], lr: 1e-3, weightDecay: 0.01 },
+        { name: 'biases', params: [b], lr: 5e-4, weightDecay: 0 },
+      ],
+      { schedule: linearWarmupDecaySchedule(golden.warmup, golden.total) },
+    );
+    let worst = 0;
+    golden.steps.forEach((ref, s) => {
+      opt.zeroGrad();
+      w.grad = Float32Array.from(golden.grads_weight[s]!);
+      if (s !== golden.no_bias_grad_step) b.grad = Float32Array.from(golden.grads_bias[s]!);
+      assert.ok(Math.abs(opt.currentLr('weights') - ref.lrs[0]!) < 1e-12, `step ${s} lr weights`);
+      assert.ok(Math.abs(opt.currentLr('biases') - ref.lrs[1]!) < 1e-12, `step ${s} lr biases`);
+      const norm = clipGradNorm(opt.params(), golden.max_norm);
+      assert.ok(Math.abs(norm - ref.norm_before_clip) < 1e-5 * ref.norm_before_clip, `step ${s} norm ${norm} vs ${ref.norm_before_clip}`);
+      opt.step();
+      const d = Math.max(maxAbsDiff(w.data, ref.weight), maxAbsDiff(b.data, ref.bias));
+      worst = Math.max(worst, d);
+      assert.ok(d < 1e-6, `step ${s}: params differ from torch by ${d}`);
+    });
+    const sd = opt.stateDict();
+    const dm = maxAbsDiff(sd.tensors['dense.weight.exp_avg']!, golden.final_state['weight.exp_avg'] as number[]);
+    const dv = maxAbsDiff(sd.tensors['dense.weight.exp_avg_sq']!, golden.final_state['weight.exp_avg_sq'] as number[]);
+    assert.ok(dm < 1e-6 && dv < 1e-6, `moments differ: exp_avg ${dm}, exp_avg_sq ${dv}`);
+    assert.equal(sd.meta.paramSteps['dense.weight'], golden.final_state['weight.step']);
+    assert.equal(sd.meta.paramSteps['dense.bias'], golden.final_state['bias.step']); // skipped once
+    console.log(`# AdamW vs torch ${golden.torch_version} (${backend}): largest param difference ${worst.toExponential(2)} over ${golden.steps.length} steps`);
+  },
+);
 
 test('parameter groups get their own lr: adapters 5e-4 and heads 2e-5 move by exactly that per step', () => {
   // With a constant gradient, Adam's bias-corrected step is lr * g/(|g| + eps) ≈ lr * sign(g).
@@ -121,13 +122,10 @@ test('isNoDecayParam follows HF names (bias, LayerNorm, legacy gamma/beta, adapt
     'bert.embeddings.LayerNorm.beta',
     'bert.encoder.layer.9.output.adapters.x.adapter_norm_before.weight',
     'cls.predictions.bias',
-  ]) assert.equal(isNoDecayParam(n), true, n);
-  for (const n of [
-    'bert.encoder.layer.0.attention.self.query.weight',
-    'bert.embeddings.word_embeddings.weight',
-    'bert.encoder.layer.9.output.adapters.x.adapter_down.0.weight',
-    'classifier.weight',
-  ]) assert.equal(isNoDecayParam(n), false, n);
+  ])
+    assert.equal(isNoDecayParam(n), true, n);
+  for (const n of ['bert.encoder.layer.0.attention.self.query.weight', 'bert.embeddings.word_embeddings.weight', 'bert.encoder.layer.9.output.adapters.x.adapter_down.0.weight', 'classifier.weight'])
+    assert.equal(isNoDecayParam(n), false, n);
 });
 
 test('frozen parameters (requiresGrad=false) and parameters without a gradient stay unchanged', () => {
@@ -149,15 +147,9 @@ test('frozen parameters (requiresGrad=false) and parameters without a gradient s
 });
 
 function makeProblem(): { params: Tensor[]; grads: (step: number) => Float32Array[] } {
-  const params = [
-    new Tensor(Float32Array.from([0.5, -1.5, 2, 0.25]), [4], true, 'enc.weight'),
-    new Tensor(Float32Array.from([0.1, 0.2]), [2], true, 'enc.bias'),
-  ];
+  const params = [new Tensor(Float32Array.from([0.5, -1.5, 2, 0.25]), [4], true, 'enc.weight'), new Tensor(Float32Array.from([0.1, 0.2]), [2], true, 'enc.bias')];
   // Deterministic, step-dependent gradients (no RNG needed).
-  const grads = (s: number) => [
-    Float32Array.from([Math.sin(s + 1), Math.cos(s * 2), -0.3 * s, 1 / (s + 1)]),
-    Float32Array.from([s % 3 === 0 ? 2 : -1, 0.5 * Math.sin(s)]),
-  ];
+  const grads = (s: number) => [Float32Array.from([Math.sin(s + 1), Math.cos(s * 2), -0.3 * s, 1 / (s + 1)]), Float32Array.from([s % 3 === 0 ? 2 : -1, 0.5 * Math.sin(s)])];
   return { params, grads };
 }
 
@@ -213,7 +205,14 @@ test('stateDict round trip: stop after 6 steps, reload, continue → identical t
 
 test('bad configurations and states give one-line errors naming the problem', () => {
   const p = new Tensor(new Float32Array(3), [3], true, 'x.weight');
-  assert.throws(() => new AdamW([{ name: 'a', params: [p], lr: 1e-3 }, { name: 'b', params: [p], lr: 1e-3 }]), /already in group 'a'/);
+  assert.throws(
+    () =>
+      new AdamW([
+        { name: 'a', params: [p], lr: 1e-3 },
+        { name: 'b', params: [p], lr: 1e-3 },
+      ]),
+    /already in group 'a'/,
+  );
   assert.throws(() => new AdamW([{ name: 'a', params: [p], lr: -1 }]), /group 'a': lr must be/);
   assert.throws(() => new AdamW([{ name: 'a', params: [p], lr: 1e-3 }], { betas: [0.9, 1] }), /betas\[1\]/);
   const twin = new Tensor(new Float32Array(3), [3], true, 'x.weight');

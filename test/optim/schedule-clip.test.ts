@@ -2,12 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { clipGradNorm } from '../../src/optim/clip.js';
-import {
-  constantSchedule,
-  constantWithWarmupSchedule,
-  linearWarmupDecaySchedule,
-  warmupStepsFromRatio,
-} from '../../src/optim/schedule.js';
+import { constantSchedule, constantWithWarmupSchedule, linearWarmupDecaySchedule, warmupStepsFromRatio } from '../../src/optim/schedule.js';
 import { AdamW } from '../../src/optim/adamw.js';
 
 test('linear warm-up + linear decay has the transformers values', () => {
@@ -21,7 +16,10 @@ test('linear warm-up + linear decay has the transformers values', () => {
   assert.equal(at(110), 0);
   assert.equal(at(500), 0);
   const noWarm = linearWarmupDecaySchedule(0, 4);
-  assert.deepEqual([0, 1, 2, 3, 4].map((k) => noWarm.multiplier(k)), [1, 0.75, 0.5, 0.25, 0]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4].map((k) => noWarm.multiplier(k)),
+    [1, 0.75, 0.5, 0.25, 0],
+  );
   assert.throws(() => linearWarmupDecaySchedule(20, 10), /warmupSteps \(20\) exceeds totalSteps \(10\)/);
   assert.throws(() => linearWarmupDecaySchedule(1.5, 10), /warmupSteps must be a non-negative integer/);
 });
@@ -29,7 +27,10 @@ test('linear warm-up + linear decay has the transformers values', () => {
 test('constant schedules and warm-up ratio', () => {
   assert.equal(constantSchedule().multiplier(12345), 1);
   const w = constantWithWarmupSchedule(4);
-  assert.deepEqual([0, 2, 4, 100].map((k) => w.multiplier(k)), [0, 0.5, 1, 1]);
+  assert.deepEqual(
+    [0, 2, 4, 100].map((k) => w.multiplier(k)),
+    [0, 0.5, 1, 1],
+  );
   assert.equal(warmupStepsFromRatio(0.1, 95), 10);
   assert.throws(() => warmupStepsFromRatio(1.5, 10), /ratio must be in \[0, 1\]/);
 });

@@ -34,6 +34,20 @@ test('SGD: bad groups are rejected with the group named', () => {
   assert.throws(() => new SGD([]), /no parameter groups/);
   assert.throws(() => new SGD([{ name: 'g', params: [p], lr: -1 }]), /group 'g': lr must be a finite number >= 0, got -1/);
   assert.throws(() => new SGD([{ name: 'g', params: [p], lr: 1, weightDecay: NaN }]), /weightDecay/);
-  assert.throws(() => new SGD([{ name: 'g', params: [p], lr: 1 }, { name: 'h', params: [p], lr: 1 }]), /already in group 'g'/);
-  assert.throws(() => new SGD([{ name: 'g', params: [], lr: 1 }, { name: 'g', params: [], lr: 1 }]), /duplicate parameter group name 'g'/);
+  assert.throws(
+    () =>
+      new SGD([
+        { name: 'g', params: [p], lr: 1 },
+        { name: 'h', params: [p], lr: 1 },
+      ]),
+    /already in group 'g'/,
+  );
+  assert.throws(
+    () =>
+      new SGD([
+        { name: 'g', params: [], lr: 1 },
+        { name: 'g', params: [], lr: 1 },
+      ]),
+    /duplicate parameter group name 'g'/,
+  );
 });

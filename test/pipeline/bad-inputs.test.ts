@@ -109,7 +109,10 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
 
   it('resuming with a different model', async () => {
     const msg = await fails(['train', '--resume', existingRun, '--model', other]);
-    assert.match(msg, new RegExp(`^adaptext train: ${existingRun}: the run was started from .* \\(bert, 2 layers, hidden 32, vocab 700\\); ${other} is a different model \\(bert, 2 layers, hidden 48, vocab 700\\)$`));
+    assert.match(
+      msg,
+      new RegExp(`^adaptext train: ${existingRun}: the run was started from .* \\(bert, 2 layers, hidden 32, vocab 700\\); ${other} is a different model \\(bert, 2 layers, hidden 48, vocab 700\\)$`),
+    );
   });
 
   it('a run folder another process is writing (issue 13 item 3: two writers interleaved log.jsonl)', async () => {
@@ -154,7 +157,12 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
     cpSync(join(tinyModel({ seed: 9 }), 'model.safetensors'), join(m, 'model.safetensors')); // a same-shaped model with other weights
     const before = snapshot(run);
     const msg = await fails(['train', '--resume', run]);
-    assert.match(msg, new RegExp(`^adaptext train: ${join(m, 'model.safetensors')}: the base model's weights changed since run ${run} started \\(sha1 [0-9a-f]{12} then, [0-9a-f]{12} now\\); a resumed run would not reproduce it`));
+    assert.match(
+      msg,
+      new RegExp(
+        `^adaptext train: ${join(m, 'model.safetensors')}: the base model's weights changed since run ${run} started \\(sha1 [0-9a-f]{12} then, [0-9a-f]{12} now\\); a resumed run would not reproduce it`,
+      ),
+    );
     assert.deepEqual(snapshot(run), before);
   });
 
@@ -171,7 +179,10 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
     const bytes = readFileSync(w);
     bytes[bytes.length - 3] ^= 0x10;
     writeFileSync(w, bytes);
-    assert.match(await fails(['train', '--resume', flip, '--quiet']), /progress\/stage1\/last: checkpoint file model\.safetensors is damaged \(sha1 [0-9a-f]{12}, written as [0-9a-f]{12}\); the checkpoint cannot be resumed$/);
+    assert.match(
+      await fails(['train', '--resume', flip, '--quiet']),
+      /progress\/stage1\/last: checkpoint file model\.safetensors is damaged \(sha1 [0-9a-f]{12}, written as [0-9a-f]{12}\); the checkpoint cannot be resumed$/,
+    );
     // a deleted trainer_state.json: not "no checkpoint, start the stage again"
     const gone = copy('damaged-state');
     rmSync(join(last(gone), 'trainer_state.json'));
@@ -207,10 +218,7 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
     cpSync(join(existingRun, 'progress', 'stage1', 'last'), last, { recursive: true });
     const before48 = snapshot(run48);
     const msg = await fails(['train', '--resume', run48]);
-    assert.equal(
-      msg,
-      `adaptext train: ${last}: checkpoint comes from a different model (bert, 2 layers, hidden 32, 2 heads, vocab 700); this run uses bert, 2 layers, hidden 48, 2 heads, vocab 700`,
-    );
+    assert.equal(msg, `adaptext train: ${last}: checkpoint comes from a different model (bert, 2 layers, hidden 32, 2 heads, vocab 700); this run uses bert, 2 layers, hidden 48, 2 heads, vocab 700`);
     assert.deepEqual(snapshot(run48), before48);
   });
 
@@ -218,7 +226,10 @@ describe('bad inputs are named in one line and leave outputs untouched', () => {
     const out = join(dir, 'pred.jsonl');
     writeFileSync(out, 'previous\n');
     const bad = dataFile('in.jsonl', ['{"text": "ok"}', '{"txt": "typo"}']);
-    assert.equal(await fails(['predict', '--model', existingRun, '--input', bad, '--output', out]), `adaptext predict: ${existingRun}: the run has no finished stage yet (no stage1/, stage2/ or stage3/ checkpoint)`);
+    assert.equal(
+      await fails(['predict', '--model', existingRun, '--input', bad, '--output', out]),
+      `adaptext predict: ${existingRun}: the run has no finished stage yet (no stage1/, stage2/ or stage3/ checkpoint)`,
+    );
     // With a model folder the input is read: the bad line is named and the output kept.
     assert.equal(await fails(['predict', '--model', join(existingRun, 'progress', 'stage1', 'last'), '--input', bad, '--output', out]), `adaptext predict: ${bad}:2: missing field 'text'`);
     assert.equal(readFileSync(out, 'utf8'), 'previous\n');

@@ -84,11 +84,17 @@ stage1: {epochs: 5, lr: {heads: 1.0e-3}}
     assert.deepEqual(resolveModelDependent(c, 1), { freezeLayers: 0, leaveOut: [] });
     const d = validateConfig({ ...minimal, freeze_layers: 3, adapters: { leave_out: [0] } }, 'c.json', '/');
     assert.deepEqual(resolveModelDependent(d, 12), { freezeLayers: 3, leaveOut: [0] });
-    assert.match(errorOf(() => resolveModelDependent(validateConfig({ ...minimal, freeze_layers: 13 }, 'c.json', '/'), 12)), /freeze_layers: 13 is more than the model's 12 layers/);
+    assert.match(
+      errorOf(() => resolveModelDependent(validateConfig({ ...minimal, freeze_layers: 13 }, 'c.json', '/'), 12)),
+      /freeze_layers: 13 is more than the model's 12 layers/,
+    );
   });
 
   it('rejects a typo with "did you mean", naming the file and key path', () => {
-    const file = write('run.yaml', `model: m\noutput: o\ntasks: {s: {type: sequence_classification, labels: [a, b]}}\nsource: {name: x, task: s, labelled: x.jsonl}\ntarget: {name: y, task: s, labelled: y.jsonl}\nstage1: {epochz: 2}\n`);
+    const file = write(
+      'run.yaml',
+      `model: m\noutput: o\ntasks: {s: {type: sequence_classification, labels: [a, b]}}\nsource: {name: x, task: s, labelled: x.jsonl}\ntarget: {name: y, task: s, labelled: y.jsonl}\nstage1: {epochz: 2}\n`,
+    );
     const msg = errorOf(() => loadPipelineConfig(file));
     assert.equal(msg, `${file}: stage1.epochz: unknown key (did you mean "epochs"?)`);
   });
@@ -104,10 +110,22 @@ stage1: {epochs: 5, lr: {heads: 1.0e-3}}
   });
 
   it('checks cross-field rules: unknown task, same domain names, source few-shot, missing data', () => {
-    assert.match(errorOf(() => validateConfig({ ...minimal, target: { ...minimal.target, task: 'topic' } }, 'c.json', '/')), /target\.task: unknown task "topic" \(tasks: sentiment\)/);
-    assert.match(errorOf(() => validateConfig({ ...minimal, target: { ...minimal.target, name: 'books' } }, 'c.json', '/')), /must have different names/);
-    assert.match(errorOf(() => validateConfig({ ...minimal, source: { ...minimal.source, few_shot: 'f.jsonl' } }, 'c.json', '/')), /source\.few_shot: only the target domain/);
-    assert.match(errorOf(() => validateConfig({ ...minimal, source: { name: 'books', task: 'sentiment' } }, 'c.json', '/')), /source: needs labelled data/);
+    assert.match(
+      errorOf(() => validateConfig({ ...minimal, target: { ...minimal.target, task: 'topic' } }, 'c.json', '/')),
+      /target\.task: unknown task "topic" \(tasks: sentiment\)/,
+    );
+    assert.match(
+      errorOf(() => validateConfig({ ...minimal, target: { ...minimal.target, name: 'books' } }, 'c.json', '/')),
+      /must have different names/,
+    );
+    assert.match(
+      errorOf(() => validateConfig({ ...minimal, source: { ...minimal.source, few_shot: 'f.jsonl' } }, 'c.json', '/')),
+      /source\.few_shot: only the target domain/,
+    );
+    assert.match(
+      errorOf(() => validateConfig({ ...minimal, source: { name: 'books', task: 'sentiment' } }, 'c.json', '/')),
+      /source: needs labelled data/,
+    );
     assert.match(
       errorOf(() => validateConfig({ ...minimal, source: { ...minimal.source, train: 't.jsonl' } }, 'c.json', '/')),
       /give either `labelled` \(split by seed\) or `train`\/`validation`\/`test` files, not both/,
@@ -116,7 +134,12 @@ stage1: {epochs: 5, lr: {heads: 1.0e-3}}
 
   it('applies flag overrides over the file and names the flag in errors', () => {
     const file = write('run.json', JSON.stringify({ ...minimal, seed: 1, stage1: { epochs: 3 } }));
-    const c = loadPipelineConfig(file, [parseSetFlag('stage1.epochs=7'), { path: 'seed', value: 9, origin: '--seed' }, parseSetFlag('stage2.loss_weights.domain=0.1'), parseSetFlag('stage2.discriminator.hidden_sizes=[8, 4]')]);
+    const c = loadPipelineConfig(file, [
+      parseSetFlag('stage1.epochs=7'),
+      { path: 'seed', value: 9, origin: '--seed' },
+      parseSetFlag('stage2.loss_weights.domain=0.1'),
+      parseSetFlag('stage2.discriminator.hidden_sizes=[8, 4]'),
+    ]);
     assert.equal(c.stage1.epochs, 7);
     assert.equal(c.seed, 9);
     assert.equal(c.stage2.loss_weights.domain, 0.1);
@@ -124,16 +147,26 @@ stage1: {epochs: 5, lr: {heads: 1.0e-3}}
     const msg = errorOf(() => loadPipelineConfig(file, [parseSetFlag('stage1.epochs=two')]));
     assert.ok(msg.includes('(with --set stage1.epochs=two)'), msg);
     assert.match(msg, /stage1\.epochs: expected an integer >= 1, got string "two"/);
-    assert.match(errorOf(() => parseSetFlag('epochs')), /expected key\.path=value/);
+    assert.match(
+      errorOf(() => parseSetFlag('epochs')),
+      /expected key\.path=value/,
+    );
   });
 
   it('refuses prototype keys in overrides (issue 13: `--set __proto__.max_steps=1` capped every stage)', () => {
     const file = write('proto.json', JSON.stringify(minimal));
     for (const k of ['__proto__.max_steps=1', 'stage1.__proto__.epochs=1', 'constructor.prototype.epochs=1', 'stage1.constructor=1']) {
-      assert.match(errorOf(() => parseSetFlag(k)), /cannot be a config key/, k);
+      assert.match(
+        errorOf(() => parseSetFlag(k)),
+        /cannot be a config key/,
+        k,
+      );
       // an Override built without parseSetFlag (library users) is refused as well
       const [path, value] = k.split('=');
-      assert.match(errorOf(() => loadPipelineConfig(file, [{ path: path!, value: Number(value), origin: 'api' }])), /api: '(__proto__|constructor)' cannot be a config key/);
+      assert.match(
+        errorOf(() => loadPipelineConfig(file, [{ path: path!, value: Number(value), origin: 'api' }])),
+        /api: '(__proto__|constructor)' cannot be a config key/,
+      );
     }
     assert.equal(({} as Record<string, unknown>)['max_steps'], undefined, 'Object.prototype untouched');
     const c = loadPipelineConfig(file);
@@ -142,24 +175,48 @@ stage1: {epochs: 5, lr: {heads: 1.0e-3}}
 
   it('refuses a config that would train nothing (every stage disabled, no ablation)', () => {
     const off = { stage1: { enabled: false }, stage2: { enabled: false }, stage3: { enabled: false } };
-    assert.match(errorOf(() => validateConfig({ ...minimal, ...off }, 'c.json', '/')), /c\.json: .*every stage is disabled/);
+    assert.match(
+      errorOf(() => validateConfig({ ...minimal, ...off }, 'c.json', '/')),
+      /c\.json: .*every stage is disabled/,
+    );
     assert.equal(validateConfig({ ...minimal, ...off, ablation: true }, 'c.json', '/').ablation, true, 'the few-shot-only ablation alone is work');
   });
 
   it('refuses names that cannot become file names up front (a 300-character domain failed with ENAMETOOLONG after stage 1)', () => {
     const long = 'd'.repeat(300);
-    assert.match(errorOf(() => validateConfig({ ...minimal, target: { ...minimal.target, name: long } }, 'c.json', '/')), /target\.name: expected a name of 1 to 64 letters/);
-    assert.match(errorOf(() => validateConfig({ ...minimal, target: { ...minimal.target, name: 'a/b' } }, 'c.json', '/')), /target\.name: expected a name of 1 to 64/);
+    assert.match(
+      errorOf(() => validateConfig({ ...minimal, target: { ...minimal.target, name: long } }, 'c.json', '/')),
+      /target\.name: expected a name of 1 to 64 letters/,
+    );
+    assert.match(
+      errorOf(() => validateConfig({ ...minimal, target: { ...minimal.target, name: 'a/b' } }, 'c.json', '/')),
+      /target\.name: expected a name of 1 to 64/,
+    );
     assert.equal(validateConfig({ ...minimal, target: { ...minimal.target, name: 'k'.repeat(64) } }, 'c.json', '/').target.name.length, 64);
   });
 
   it('reports unreadable, empty and malformed config files in one line', () => {
-    assert.match(errorOf(() => loadPipelineConfig('/nonexistent/run.yaml')), /^\/nonexistent\/run\.yaml: no such config file$/);
-    assert.match(errorOf(() => loadPipelineConfig(write('e.yaml', '  \n'))), /e\.yaml: the config file is empty$/);
+    assert.match(
+      errorOf(() => loadPipelineConfig('/nonexistent/run.yaml')),
+      /^\/nonexistent\/run\.yaml: no such config file$/,
+    );
+    assert.match(
+      errorOf(() => loadPipelineConfig(write('e.yaml', '  \n'))),
+      /e\.yaml: the config file is empty$/,
+    );
     // (the line:col comes from src/io parseJson when Node's message carries a position)
-    assert.match(errorOf(() => loadPipelineConfig(write('b.json', '{"model": "m",\n "output": }'))), /b\.json(:2:\d+)?: invalid JSON/);
-    assert.match(errorOf(() => loadPipelineConfig(write('b.yaml', 'model: [unclosed\n'))), /b\.yaml:\d+:\d+: invalid YAML/);
+    assert.match(
+      errorOf(() => loadPipelineConfig(write('b.json', '{"model": "m",\n "output": }'))),
+      /b\.json(:2:\d+)?: invalid JSON/,
+    );
+    assert.match(
+      errorOf(() => loadPipelineConfig(write('b.yaml', 'model: [unclosed\n'))),
+      /b\.yaml:\d+:\d+: invalid YAML/,
+    );
     // found by the fuzz suite: an alias to an unset anchor came out as a bare ReferenceError
-    assert.match(errorOf(() => loadPipelineConfig(write('alias.yaml', 'model: *nowhere\n'))), /^\S*alias\.yaml: invalid YAML: Unresolved alias/);
+    assert.match(
+      errorOf(() => loadPipelineConfig(write('alias.yaml', 'model: *nowhere\n'))),
+      /^\S*alias\.yaml: invalid YAML: Unresolved alias/,
+    );
   });
 });

@@ -42,7 +42,10 @@ describe('pipeline data', () => {
 
   it('reads CSV with configured fields; uses target train text when no unlabelled file is given', () => {
     const dir = tmp();
-    const rows = readFileSync(join(FIXTURES, 'kitchen.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; label: string });
+    const rows = readFileSync(join(FIXTURES, 'kitchen.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { text: string; label: string });
     const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
     const csv = join(dir, 'kitchen.csv');
     writeFileSync(csv, 'review,stars\n' + rows.map((r) => `${q(r.text)},${r.label}`).join('\n') + '\n');

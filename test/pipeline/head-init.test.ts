@@ -16,7 +16,10 @@ import { FIXTURES, tinyModel } from './helpers.js';
 test('linear-probe init: head probabilities = the fitted logistic regression, for pooler, cls and mean', () => {
   const dir = tinyModel({ layers: 2 });
   const tok = loadTokenizer(dir);
-  const rows = encodeExamples(readDataset(join(FIXTURES, 'books.jsonl'), { task: 'classification', labels: ['negative', 'positive'] }).examples, tok, { maxLength: 32, domain: 0 }).encoded.slice(0, 60);
+  const rows = encodeExamples(readDataset(join(FIXTURES, 'books.jsonl'), { task: 'classification', labels: ['negative', 'positive'] }).examples, tok, { maxLength: 32, domain: 0 }).encoded.slice(
+    0,
+    60,
+  );
   assert.equal(rows.length, 60);
   for (const pooling of ['pooler', 'cls', 'mean'] as const) {
     const { model } = loadModel(dir, { seed: 5 });
@@ -24,7 +27,11 @@ test('linear-probe init: head probabilities = the fitted logistic regression, fo
     const r = linearProbeInit(model, { head: 's', adapter: null, train: rows, batchSize: 16, padId: tok.specialIds.pad, Cs: [1] });
     assert.ok(r !== null && r.rows === 60 && r.trainAccuracy > 0.5, JSON.stringify(r));
     const X = poolFeatures(model, rows, { adapter: null, features: pooling === 'pooler' ? 'pooled' : pooling, batchSize: 16, padId: tok.specialIds.pad });
-    const want = fitLogisticRegression(X, Int32Array.from(rows, (e) => e.label), { numClasses: 2, C: 1 }).predictProba(X);
+    const want = fitLogisticRegression(
+      X,
+      Int32Array.from(rows, (e) => e.label),
+      { numClasses: 2, C: 1 },
+    ).predictProba(X);
     model.eval();
     const b = collate(rows, tok.specialIds.pad);
     const logits = noGrad(() => model.forward(batchInput(b), { heads: ['s'] })).heads['s']!.logits.data; // [N,2]
@@ -40,7 +47,13 @@ test('linear-probe init: head probabilities = the fitted logistic regression, fo
 test('linear-probe init leaves a roberta-style head (dense → tanh → out) alone', () => {
   const { model } = loadModel(tinyModel({ layers: 2 }), { seed: 5 });
   model.addHead('r', { type: 'sequence_classification', numLabels: 2, style: 'roberta' });
-  const before = model.getHead('r').parameters().map((p) => p.data.slice());
+  const before = model
+    .getHead('r')
+    .parameters()
+    .map((p) => p.data.slice());
   assert.equal(linearProbeInit(model, { head: 'r', adapter: null, train: [], batchSize: 4, padId: 0 }), null);
-  model.getHead('r').parameters().forEach((p, i) => assert.deepEqual(p.data, before[i]));
+  model
+    .getHead('r')
+    .parameters()
+    .forEach((p, i) => assert.deepEqual(p.data, before[i]));
 });

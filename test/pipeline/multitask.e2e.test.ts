@@ -15,7 +15,9 @@ let trainResult: { code: number; stdout: string; stderr: string };
 const conll = join(FIXTURES, 'kitchen.tags.conll');
 
 function conllWords(): number {
-  return readFileSync(conll, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+  return readFileSync(conll, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '').length;
 }
 
 before(async () => {
@@ -71,8 +73,14 @@ describe('source and target with different tasks', () => {
     writeFileSync(input, [JSON.stringify({ id: 1, tokens: ['Great', 'pan', ',', 'never', 'sticks'] }), JSON.stringify({ id: 2, text: 'It broke after a week' })].join('\n') + '\n');
     const p = await runCli(['predict', '--model', run, '--input', input]);
     assert.equal(p.code, 0, p.stderr);
-    const rows = p.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; tokens: string[]; labels: string[]; probabilities: Array<Record<string, number>> });
-    assert.deepEqual(rows.map((r) => r.id), [1, 2]);
+    const rows = p.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; tokens: string[]; labels: string[]; probabilities: Array<Record<string, number>> });
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [1, 2],
+    );
     assert.deepEqual(rows[0]!.tokens, ['Great', 'pan', ',', 'never', 'sticks']);
     assert.deepEqual(rows[1]!.tokens, ['It', 'broke', 'after', 'a', 'week']);
     for (const r of rows) {
@@ -85,8 +93,15 @@ describe('source and target with different tasks', () => {
     }
     const src = await runCli(['predict', '--model', run, '--domain', 'books', '--input', input]);
     assert.equal(src.code, 0, src.stderr);
-    const srcRows = src.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: number; label: unknown; probabilities: Record<string, number> });
-    assert.deepEqual(srcRows.map((r) => r.id), [1, 2], 'one prediction per input line');
+    const srcRows = src.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { id: number; label: unknown; probabilities: Record<string, number> });
+    assert.deepEqual(
+      srcRows.map((r) => r.id),
+      [1, 2],
+      'one prediction per input line',
+    );
     for (const r of srcRows) {
       assert.ok(['negative', 'positive'].includes(r.label as string), `the source domain predicts with its own (sentiment) head: ${JSON.stringify(r)}`);
       assert.deepEqual(Object.keys(r.probabilities).sort(), ['negative', 'positive']);

@@ -36,14 +36,18 @@ function reportTables(html: string): Map<string, { head: string[]; rows: string[
     cell
       .replace(/<span class="tag[^"]*">[^<]*<\/span>/g, '') // the "adaptext" / "baseline" badges
       .replace(/<[^>]+>/g, '')
-      .replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
       .trim();
   const cells = (row: string, tag: 'th' | 'td') => [...row.matchAll(new RegExp(`<${tag}[^>]*>([\\s\\S]*?)</${tag}>`, 'g'))].map((c) => text(c[1]!));
   const out = new Map<string, { head: string[]; rows: string[][] }>();
   for (const t of html.matchAll(/<h3>([^<]*)<\/h3>(?:(?!<h3>)[\s\S])*?<table>([\s\S]*?)<\/table>/g)) {
     const [, title, body] = t;
     const head = cells(/<thead>([\s\S]*?)<\/thead>/.exec(body!)![1]!, 'th');
-    const rows = [...(/<tbody>([\s\S]*?)<\/tbody>/.exec(body!)![1]!).matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((r) => cells(r[1]!, 'td'));
+    const rows = [.../<tbody>([\s\S]*?)<\/tbody>/.exec(body!)![1]!.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((r) => cells(r[1]!, 'td'));
     out.set(text(title!), { head, rows });
   }
   return out;
@@ -72,12 +76,19 @@ async function trainAndSignal(cfgFile: string, out: string, afterLines: number, 
 
 function writeConfig(name: string, output: string): string {
   const p = join(base, name);
-  writeFileSync(p, JSON.stringify(fixtureConfig(model, output, {
-      ablation: true,
-      // stages 1 and 3 end with trained weights (not their starting points), so the test of what they change has something to inspect
-      stage1: { epochs: 2, batch_size: 16, validate_at_start: false },
-      stage3: { epochs: 2, batch_size: 8, shots: 32, validate_at_start: false },
-    }), null, 2));
+  writeFileSync(
+    p,
+    JSON.stringify(
+      fixtureConfig(model, output, {
+        ablation: true,
+        // stages 1 and 3 end with trained weights (not their starting points), so the test of what they change has something to inspect
+        stage1: { epochs: 2, batch_size: 16, validate_at_start: false },
+        stage3: { epochs: 2, batch_size: 8, shots: 32, validate_at_start: false },
+      }),
+      null,
+      2,
+    ),
+  );
   return p;
 }
 
@@ -106,14 +117,19 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
 
   it('metrics.json has every stage, the ablation, the baselines and the projection', () => {
     const m = metricsOf(runA);
-    process.stderr.write(`# e2e metrics: ${JSON.stringify(Object.fromEntries(Object.entries(m.stages).map(([k, v]) => [k, { acc: v.target_test?.accuracy, f1: v.target_test?.macroF1, domainClf: v.domain_confusion?.accuracy }])))}\n`);
+    process.stderr.write(
+      `# e2e metrics: ${JSON.stringify(Object.fromEntries(Object.entries(m.stages).map(([k, v]) => [k, { acc: v.target_test?.accuracy, f1: v.target_test?.macroF1, domainClf: v.domain_confusion?.accuracy }])))}\n`,
+    );
     process.stderr.write(`# e2e ablation: ${JSON.stringify(m.ablation?.map((a) => [a.name, a.target.accuracy]))} baselines: ${JSON.stringify(m.baselines?.map((b) => [b.name, b.target.accuracy]))}\n`);
     assert.deepEqual(m.labels, ['negative', 'positive']);
     assert.deepEqual(Object.keys(m.stages), ['stage1', 'stage2', 'stage3']);
     for (const s of Object.values(m.stages)) {
       assert.equal(s.target_test!.n, 40);
       assert.equal(s.source_test!.n, 20);
-      assert.equal(s.target_test!.confusion.flat().reduce((a, b) => a + b, 0), 40);
+      assert.equal(
+        s.target_test!.confusion.flat().reduce((a, b) => a + b, 0),
+        40,
+      );
       assert.ok(s.domain_confusion!.n > 0 && s.domain_confusion!.accuracy >= 0 && s.domain_confusion!.accuracy <= 1);
     }
     // Default stage2.source_adapter = target: from stage 2 on both domains are scored through the
@@ -122,9 +138,15 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
       const ev = JSON.parse(readFileSync(join(runA, st, 'evaluation.json'), 'utf8')) as Record<string, unknown>;
       assert.equal(ev['domain_confusion_target_adapter'], undefined, st);
     }
-    assert.deepEqual(m.ablation!.map((a) => a.name), ['source only (stage 1)', 'stages 1+2', 'stages 1+2+3', 'few-shot only']);
+    assert.deepEqual(
+      m.ablation!.map((a) => a.name),
+      ['source only (stage 1)', 'stages 1+2', 'stages 1+2+3', 'few-shot only'],
+    );
     assert.deepEqual(m.ablation![2]!.target, m.stages['stage3']!.target_test);
-    assert.deepEqual(m.baselines!.map((b) => b.name), ['TF-IDF + LR (source only)', 'TF-IDF + LR (source + target few-shot)', 'bag-of-words + DANN']);
+    assert.deepEqual(
+      m.baselines!.map((b) => b.name),
+      ['TF-IDF + LR (source only)', 'TF-IDF + LR (source + target few-shot)', 'bag-of-words + DANN'],
+    );
     for (const k of ['before', 'after'] as const) {
       const pts = m.projection![k];
       assert.equal(pts.filter((p) => p.domain === 'source').length, 20);
@@ -134,10 +156,14 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
   });
 
   it('logs steps with every loss component, λ and discriminator accuracy in stage 2, and evaluations', () => {
-    const log = readFileSync(join(runA, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const log = readFileSync(join(runA, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const s2 = log.filter((r) => r['type'] === 'step' && r['stage'] === 'stage2');
     assert.equal(s2.length, 8);
-    for (const r of s2) for (const k of ['loss', 'lossTask', 'lossMlm', 'lossDomain', 'discAcc', 'lambda', 'lr', 'gradNorm', 'time']) assert.equal(typeof r[k], 'number', `${k} in ${JSON.stringify(r)}`);
+    for (const r of s2)
+      for (const k of ['loss', 'lossTask', 'lossMlm', 'lossDomain', 'discAcc', 'lambda', 'lr', 'gradNorm', 'time']) assert.equal(typeof r[k], 'number', `${k} in ${JSON.stringify(r)}`);
     assert.equal(s2[0]!['lambda'], 0);
     assert.ok((s2.at(-1)!['lambda'] as number) > 0.999);
     const steps = log.filter((r) => r['type'] === 'step');
@@ -197,7 +223,10 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
     // Stage 2 (source rows through the target adapter by default) trains the kitchen adapter and
     // leaves the books adapter exactly as stage 1 left it.
     const adapterKeys = [...t2.keys()].filter((k) => k.includes('.adapters.'));
-    assert.ok(adapterKeys.some((k) => k.includes('.adapters.kitchen.') && !t2.get(k)!.data.every((x, i) => x === t2.get(k.replace('.kitchen.', '.books.'))!.data[i])), 'kitchen adapter moved in stage 2');
+    assert.ok(
+      adapterKeys.some((k) => k.includes('.adapters.kitchen.') && !t2.get(k)!.data.every((x, i) => x === t2.get(k.replace('.kitchen.', '.books.'))!.data[i])),
+      'kitchen adapter moved in stage 2',
+    );
     for (const k of adapterKeys.filter((k) => k.includes('.adapters.books.'))) assert.deepEqual(t2.get(k)!.data, t1.get(k)!.data, `stage 2 changed ${k}`);
     // 2 layers → freeze_layers 1: embeddings and layer 0 frozen in stages 1 and 2.
     for (const [k, t] of t2) {
@@ -211,7 +240,11 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
 
   it('predict writes labels + probabilities per line; the domain picks the adapter', async () => {
     const input = join(base, 'reviews.txt');
-    const texts = readFileSync(join(FIXTURES, 'kitchen.unlabelled.jsonl'), 'utf8').trim().split('\n').slice(0, 12).map((l) => (JSON.parse(l) as { text: string }).text.replace(/\s+/g, ' '));
+    const texts = readFileSync(join(FIXTURES, 'kitchen.unlabelled.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(0, 12)
+      .map((l) => (JSON.parse(l) as { text: string }).text.replace(/\s+/g, ' '));
     writeFileSync(input, texts.join('\n') + '\n');
     const out = { kitchen: join(base, 'pred-kitchen.jsonl'), books: join(base, 'pred-books.jsonl') };
     for (const d of ['kitchen', 'books'] as const) {
@@ -219,7 +252,11 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, new RegExp(`12 predictions \\(adapter ${d}, head sentiment\\)`));
     }
-    const read = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { label: string; probabilities: Record<string, number> });
+    const read = (p: string) =>
+      readFileSync(p, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { label: string; probabilities: Record<string, number> });
     const k = read(out.kitchen);
     const b = read(out.books);
     assert.equal(k.length, 12);
@@ -228,9 +265,20 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
       assert.ok(Math.abs(r.probabilities['negative']! + r.probabilities['positive']! - 1) < 1e-5);
       assert.equal(r.label, r.probabilities['positive']! > r.probabilities['negative']! ? 'positive' : 'negative');
     }
-    assert.notDeepEqual(k.map((r) => r.probabilities), b.map((r) => r.probabilities), 'different adapters, different probabilities');
+    assert.notDeepEqual(
+      k.map((r) => r.probabilities),
+      b.map((r) => r.probabilities),
+      'different adapters, different probabilities',
+    );
     const stdout = await runCli(['predict', '--model', runA, '--input', input]);
-    assert.deepEqual(stdout.stdout.trim().split('\n').map((l) => JSON.parse(l)), k, 'default domain = target; stdout = file');
+    assert.deepEqual(
+      stdout.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+      k,
+      'default domain = target; stdout = file',
+    );
   });
 
   it('eval scores any later file with the run (latest stage, target adapter)', async () => {
@@ -259,7 +307,15 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
       ['stage1', 'stage2', 'stage3'].map((k, i) => {
         const st = m.stages[k]!;
         const name = ['Stage 1 · source warm-up', 'Stage 2 · alignment (MLM + DANN)', 'Stage 3 · few-shot target'][i]!;
-        return [name, pct(st.target_test!.accuracy), f3(st.target_test!.macroF1), pct(st.source_test!.accuracy), f3(st.source_test!.macroF1), f3(st.domain_confusion!.accuracy), f3(st.domain_confusion!.proxyADistance)];
+        return [
+          name,
+          pct(st.target_test!.accuracy),
+          f3(st.target_test!.macroF1),
+          pct(st.source_test!.accuracy),
+          f3(st.source_test!.macroF1),
+          f3(st.domain_confusion!.accuracy),
+          f3(st.domain_confusion!.proxyADistance),
+        ];
       }),
     );
     const abl = tables.get('Ablation on the target test set')!;
@@ -269,17 +325,33 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
     assert.equal(abl.rows.length, 7);
     abl.rows.forEach((r, i) => {
       const want = rows[i]!;
-      assert.deepEqual([r[0], r[1], r[2], r[3], r[5], r[6]], [want.name, want.description, pct(want.target.accuracy), f3(want.target.macroF1), want.dc ? f3(want.dc.accuracy) : '—', String(want.target.n)], `ablation row ${i}`);
+      assert.deepEqual(
+        [r[0], r[1], r[2], r[3], r[5], r[6]],
+        [want.name, want.description, pct(want.target.accuracy), f3(want.target.macroF1), want.dc ? f3(want.dc.accuracy) : '—', String(want.target.n)],
+        `ablation row ${i}`,
+      );
     });
     // TF-IDF + logistic regression is deterministic on the fixture split (no model, no seed):
     // 26/40 and 30/40 target test reviews right.
     assert.deepEqual(
       m.baselines!.slice(0, 2).map((b) => [b.name, b.target.n, b.target.accuracy, b.target.macroF1.toFixed(6)]),
-      [['TF-IDF + LR (source only)', 40, 0.65, '0.649123'], ['TF-IDF + LR (source + target few-shot)', 40, 0.75, '0.749373']],
+      [
+        ['TF-IDF + LR (source only)', 40, 0.65, '0.649123'],
+        ['TF-IDF + LR (source + target few-shot)', 40, 0.75, '0.749373'],
+      ],
     );
-    assert.deepEqual(abl.rows.slice(4, 6).map((r) => [r[2], r[3]]), [['65.0%', '0.649'], ['75.0%', '0.749']]);
+    assert.deepEqual(
+      abl.rows.slice(4, 6).map((r) => [r[2], r[3]]),
+      [
+        ['65.0%', '0.649'],
+        ['75.0%', '0.749'],
+      ],
+    );
     const dc = tables.get('Domain classifier on held-out features')!;
-    assert.deepEqual(dc.rows.map((r) => r.slice(1)), m.ablation!.map((a) => [f3(a.domain_confusion!.accuracy), f3(a.domain_confusion!.proxyADistance), String(a.domain_confusion!.n)]));
+    assert.deepEqual(
+      dc.rows.map((r) => r.slice(1)),
+      m.ablation!.map((a) => [f3(a.domain_confusion!.accuracy), f3(a.domain_confusion!.proxyADistance), String(a.domain_confusion!.n)]),
+    );
   });
 });
 
@@ -311,7 +383,9 @@ describe('--resume reproduces the uninterrupted run exactly', () => {
       const st = readTrainerState(join(out, 'progress', resumeStage, 'last'));
       assert.equal(st.complete, false);
       assert.equal(st.step, resumeStep, `the resume point of ${resumeStage}`);
-      const steps = logWithoutTime(join(out, 'log.jsonl')).map((l) => JSON.parse(l) as { type: string }).filter((l) => l.type === 'step');
+      const steps = logWithoutTime(join(out, 'log.jsonl'))
+        .map((l) => JSON.parse(l) as { type: string })
+        .filter((l) => l.type === 'step');
       assert.equal(steps.length, stop, 'every step before the interruption was logged');
       const r2 = await runCli(['train', '--resume', out, '--quiet']);
       assert.equal(r2.code, 0, r2.stderr);
@@ -327,9 +401,16 @@ describe('--resume reproduces the uninterrupted run exactly', () => {
     assert.equal(sig, null, `the child died of ${sig} instead of stopping cleanly`);
     assert.ok(sentAt > 0, 'the child finished before the signal was sent');
     assert.equal(code, 130, stderr);
-    const steps = logWithoutTime(logPath).map((l) => JSON.parse(l) as { type: string; stage: string; step: number }).filter((l) => l.type === 'step');
+    const steps = logWithoutTime(logPath)
+      .map((l) => JSON.parse(l) as { type: string; stage: string; step: number })
+      .filter((l) => l.type === 'step');
     const last = steps.at(-1)!;
-    assert.match(stderr, new RegExp(`adaptext train: ${last.stage} stopped by SIGINT after step ${last.step} \\(checkpoint written\\); continue with: adaptext train --resume ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n$`));
+    assert.match(
+      stderr,
+      new RegExp(
+        `adaptext train: ${last.stage} stopped by SIGINT after step ${last.step} \\(checkpoint written\\); continue with: adaptext train --resume ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n$`,
+      ),
+    );
     // the checkpoint holds exactly the steps that were logged: nothing is lost, nothing redone
     assert.equal(readTrainerState(join(out, 'progress', last.stage, 'last')).step, last.step);
     const r2 = await runCli(['train', '--resume', out, '--quiet']);

@@ -54,11 +54,39 @@ function newRun(): RunFolder {
 async function trainOneStep(model: AdapterModel, lrs: GroupLrs, clipNorm: number, run = newRun()) {
   const optimizer = buildOptimizer(model, lrs, { totalSteps: 1000, warmupRatio: 0, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 });
   const hooks = supervisedHooks({
-    stage: 'stage1', run, model, adapter: 'books', head: 'sentiment', task: TASK, role: 'source',
-    train: books.slice(0, 16), validation: [], batchSize: 16, evalBatchSize: 16, padId: tok.specialIds.pad, seed: 1, metric: 'macro_f1', progress: silentProgress,
+    stage: 'stage1',
+    run,
+    model,
+    adapter: 'books',
+    head: 'sentiment',
+    task: TASK,
+    role: 'source',
+    train: books.slice(0, 16),
+    validation: [],
+    batchSize: 16,
+    evalBatchSize: 16,
+    padId: tok.specialIds.pad,
+    seed: 1,
+    metric: 'macro_f1',
+    progress: silentProgress,
   });
   await runStage(
-    { stage: 'stage1', run, model, tokenizer: tok, optimizer, epochs: 1, totalSteps: 1, patience: null, clipNorm, saveEvery: 100, baseModel: fingerprintOf(modelDir), progress: silentProgress, budget: { stopAfterSteps: null, stepsDone: 0 }, resumeFrom: null },
+    {
+      stage: 'stage1',
+      run,
+      model,
+      tokenizer: tok,
+      optimizer,
+      epochs: 1,
+      totalSteps: 1,
+      patience: null,
+      clipNorm,
+      saveEvery: 100,
+      baseModel: fingerprintOf(modelDir),
+      progress: silentProgress,
+      budget: { stopAfterSteps: null, stepsDone: 0 },
+      resumeFrom: null,
+    },
     hooks,
   );
   return { optimizer, run };
@@ -86,11 +114,20 @@ describe('stage mechanics', () => {
     const lrs = { adapters: 1e-3, heads: 4e-3, backbone: 2.5e-4, embeddings: 7e-4, discriminator: 9e-3 };
     const optimizer = buildOptimizer(model, lrs, { totalSteps: 1000, warmupRatio: 0, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 });
     const hooks = alignmentHooks({
-      run: newRun(), model, tokenizer: tok,
+      run: newRun(),
+      model,
+      tokenizer: tok,
       stage2: { ...cfg.stage2, batch_size: 10, loss_weights: { task: 1, mlm: 1, domain: 1, target_task: 0, mmd: 0 } },
       source: { adapter: 'books', head: 'sentiment', task: TASK, train: books, validation: [] },
       target: { adapter: 'kitchen', head: null, task: TASK, stream: kitchen },
-      mlmHead: mlm, discriminator: disc, features: 'mean', totalSteps: 11, evalBatchSize: 16, padId: tok.specialIds.pad, seed: 1, progress: silentProgress,
+      mlmHead: mlm,
+      discriminator: disc,
+      features: 'mean',
+      totalSteps: 11,
+      evalBatchSize: 16,
+      padId: tok.specialIds.pad,
+      seed: 1,
+      progress: silentProgress,
     });
     hooks.planEpoch(0);
     model.zeroGrad();
@@ -98,10 +135,14 @@ describe('stage mechanics', () => {
     hooks.step(0, 5); // λ > 0: the reversed gradient reaches the encoder
     optimizer.step();
     const groupOf = (k: string) =>
-      k.startsWith(`heads.${disc}.`) ? 'discriminator'
-        : k.startsWith('heads.') ? 'heads'
-          : k.includes('.adapters.') ? 'adapters'
-            : k === 'bert.embeddings.word_embeddings.weight' ? 'embeddings'
+      k.startsWith(`heads.${disc}.`)
+        ? 'discriminator'
+        : k.startsWith('heads.')
+          ? 'heads'
+          : k.includes('.adapters.')
+            ? 'adapters'
+            : k === 'bert.embeddings.word_embeddings.weight'
+              ? 'embeddings'
               : 'backbone';
     const moved: Record<string, number> = {};
     for (const [k, p] of model.namedParameters()) {
@@ -142,11 +183,20 @@ describe('stage mechanics', () => {
     const run = newRun();
     const grads = (weights: { task: number; mlm: number; domain: number; mmd?: number }, step: number) => {
       const hooks = alignmentHooks({
-        run, model, tokenizer: tok, features: 'mean',
+        run,
+        model,
+        tokenizer: tok,
+        features: 'mean',
         stage2: { ...cfg.stage2, batch_size: 10, loss_weights: { mmd: 0, ...weights, target_task: 0 } },
         source: { adapter: 'books', head: 'sentiment', task: TASK, train: books, validation: [] },
         target: { adapter: 'kitchen', head: null, task: TASK, stream: kitchen },
-        mlmHead: mlm, discriminator: disc, totalSteps: 11, evalBatchSize: 16, padId: tok.specialIds.pad, seed: 1, progress: silentProgress,
+        mlmHead: mlm,
+        discriminator: disc,
+        totalSteps: 11,
+        evalBatchSize: 16,
+        padId: tok.specialIds.pad,
+        seed: 1,
+        progress: silentProgress,
       });
       hooks.planEpoch(0);
       model.zeroGrad();
@@ -204,16 +254,58 @@ describe('stage mechanics', () => {
   it('non-finite weights after the last update of a stage are never saved (issue 13 item 4), and never loaded', async () => {
     const model = stage1Model();
     const run = newRun();
-    const optimizer = buildOptimizer(model, { adapters: 1e-3, heads: 1e-3, backbone: 1e-3, embeddings: 0, discriminator: 0 }, { totalSteps: 10, warmupRatio: 0, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 });
+    const optimizer = buildOptimizer(
+      model,
+      { adapters: 1e-3, heads: 1e-3, backbone: 1e-3, embeddings: 0, discriminator: 0 },
+      { totalSteps: 10, warmupRatio: 0, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 },
+    );
     const inner = supervisedHooks({
-      stage: 'stage1', run, model, adapter: 'books', head: 'sentiment', task: TASK, role: 'source',
-      train: books.slice(0, 8), validation: [], batchSize: 8, evalBatchSize: 8, padId: tok.specialIds.pad, seed: 1, metric: 'macro_f1', progress: silentProgress,
+      stage: 'stage1',
+      run,
+      model,
+      adapter: 'books',
+      head: 'sentiment',
+      task: TASK,
+      role: 'source',
+      train: books.slice(0, 8),
+      validation: [],
+      batchSize: 8,
+      evalBatchSize: 8,
+      padId: tok.specialIds.pad,
+      seed: 1,
+      metric: 'macro_f1',
+      progress: silentProgress,
     });
     const [name, victim] = model.namedParameters().find(([, p]) => p.requiresGrad)!;
     // loss and gradient norm of the (only) step are finite; the weights it leaves are not
-    const hooks: StageHooks = { ...inner, step: (b, st) => { const out = inner.step(b, st); victim.data[3] = NaN; return out; } };
+    const hooks: StageHooks = {
+      ...inner,
+      step: (b, st) => {
+        const out = inner.step(b, st);
+        victim.data[3] = NaN;
+        return out;
+      },
+    };
     await assert.rejects(
-      runStage({ stage: 'stage1', run, model, tokenizer: tok, optimizer, epochs: 1, totalSteps: 1, patience: null, clipNorm: 1, saveEvery: 100, baseModel: fingerprintOf(modelDir), progress: silentProgress, budget: { stopAfterSteps: null, stepsDone: 0 }, resumeFrom: null }, hooks),
+      runStage(
+        {
+          stage: 'stage1',
+          run,
+          model,
+          tokenizer: tok,
+          optimizer,
+          epochs: 1,
+          totalSteps: 1,
+          patience: null,
+          clipNorm: 1,
+          saveEvery: 100,
+          baseModel: fingerprintOf(modelDir),
+          progress: silentProgress,
+          budget: { stopAfterSteps: null, stepsDone: 0 },
+          resumeFrom: null,
+        },
+        hooks,
+      ),
       new RegExp(`^Error: stage1: after step 1 weight ${name.replace(/\./g, '\\.')}\\[3\\] is NaN; nothing was saved`),
     );
     assert.ok(!existsSync(run.progressDir('stage1', 'last')), 'no checkpoint written');
@@ -226,16 +318,48 @@ describe('stage mechanics', () => {
   it('early stopping: stops after `patience` epochs without improvement and keeps the best checkpoint', async () => {
     const model = stage1Model();
     const run = newRun();
-    const optimizer = buildOptimizer(model, { adapters: 1e-3, heads: 1e-3, backbone: 1e-3, embeddings: 0, discriminator: 0 }, { totalSteps: 100, warmupRatio: 0, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 });
+    const optimizer = buildOptimizer(
+      model,
+      { adapters: 1e-3, heads: 1e-3, backbone: 1e-3, embeddings: 0, discriminator: 0 },
+      { totalSteps: 100, warmupRatio: 0, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 },
+    );
     const inner = supervisedHooks({
-      stage: 'stage1', run, model, adapter: 'books', head: 'sentiment', task: TASK, role: 'source',
-      train: books.slice(0, 8), validation: [], batchSize: 8, evalBatchSize: 8, padId: tok.specialIds.pad, seed: 1, metric: 'macro_f1', progress: silentProgress,
+      stage: 'stage1',
+      run,
+      model,
+      adapter: 'books',
+      head: 'sentiment',
+      task: TASK,
+      role: 'source',
+      train: books.slice(0, 8),
+      validation: [],
+      batchSize: 8,
+      evalBatchSize: 8,
+      padId: tok.specialIds.pad,
+      seed: 1,
+      metric: 'macro_f1',
+      progress: silentProgress,
     });
     const scores = [0.5, 0.7, 0.6, 0.65, 0.9];
     let epoch = 0;
     const hooks: StageHooks = { ...inner, validate: () => scores[epoch++]! };
     const r = await runStage(
-      { stage: 'stage1', run, model, tokenizer: tok, optimizer, epochs: 5, totalSteps: 100, patience: 2, clipNorm: 1, saveEvery: 100, baseModel: fingerprintOf(modelDir), progress: silentProgress, budget: { stopAfterSteps: null, stepsDone: 0 }, resumeFrom: null },
+      {
+        stage: 'stage1',
+        run,
+        model,
+        tokenizer: tok,
+        optimizer,
+        epochs: 5,
+        totalSteps: 100,
+        patience: 2,
+        clipNorm: 1,
+        saveEvery: 100,
+        baseModel: fingerprintOf(modelDir),
+        progress: silentProgress,
+        budget: { stopAfterSteps: null, stepsDone: 0 },
+        resumeFrom: null,
+      },
       hooks,
     );
     assert.equal(r.state.stopped, 'early_stopping');
@@ -249,21 +373,56 @@ describe('stage mechanics', () => {
     const model = stage1Model();
     const start = snapshot(model);
     const run = newRun();
-    const optimizer = buildOptimizer(model, { adapters: 1e-3, heads: 1e-3, backbone: 1e-3, embeddings: 0, discriminator: 0 }, { totalSteps: 100, warmupRatio: 0, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 });
+    const optimizer = buildOptimizer(
+      model,
+      { adapters: 1e-3, heads: 1e-3, backbone: 1e-3, embeddings: 0, discriminator: 0 },
+      { totalSteps: 100, warmupRatio: 0, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 },
+    );
     const inner = supervisedHooks({
-      stage: 'stage1', run, model, adapter: 'books', head: 'sentiment', task: TASK, role: 'source',
-      train: books.slice(0, 8), validation: [], batchSize: 8, evalBatchSize: 8, padId: tok.specialIds.pad, seed: 1, metric: 'macro_f1', progress: silentProgress,
+      stage: 'stage1',
+      run,
+      model,
+      adapter: 'books',
+      head: 'sentiment',
+      task: TASK,
+      role: 'source',
+      train: books.slice(0, 8),
+      validation: [],
+      batchSize: 8,
+      evalBatchSize: 8,
+      padId: tok.specialIds.pad,
+      seed: 1,
+      metric: 'macro_f1',
+      progress: silentProgress,
     });
     const scores = [0.8, 0.5, 0.7]; // before training, after epoch 1, after epoch 2
     const calls: number[] = [];
     const hooks: StageHooks = { ...inner, validate: (step) => (calls.push(step), scores[calls.length - 1]!) };
-    const opts = { stage: 'stage1' as const, run, model, tokenizer: tok, optimizer, epochs: 2, totalSteps: 100, patience: null, clipNorm: 1, saveEvery: 100, baseModel: fingerprintOf(modelDir), progress: silentProgress, budget: { stopAfterSteps: null, stepsDone: 0 }, resumeFrom: null };
+    const opts = {
+      stage: 'stage1' as const,
+      run,
+      model,
+      tokenizer: tok,
+      optimizer,
+      epochs: 2,
+      totalSteps: 100,
+      patience: null,
+      clipNorm: 1,
+      saveEvery: 100,
+      baseModel: fingerprintOf(modelDir),
+      progress: silentProgress,
+      budget: { stopAfterSteps: null, stepsDone: 0 },
+      resumeFrom: null,
+    };
     const r = await runStage({ ...opts, validateAtStart: true }, hooks);
     assert.deepEqual(calls, [0, 1, 2], 'validated before step 1 and after each epoch');
     assert.deepEqual(r.state.best, { metric: 0.8, step: 0, epoch: 0 });
     assert.equal(r.finalDir, run.progressDir('stage1', 'best'));
     const { model: saved } = loadModel(r.finalDir);
     for (const [k, v] of start) assert.deepEqual(saved.stateDict().get(k)!.data, v, `${k} differs from the start`);
-    assert.ok(model.namedParameters().some(([k, p]) => !p.data.every((x, i) => x === start.get(k)![i])), 'training did move the live model');
+    assert.ok(
+      model.namedParameters().some(([k, p]) => !p.data.every((x, i) => x === start.get(k)![i])),
+      'training did move the live model',
+    );
   });
 });

@@ -19,7 +19,10 @@ let kitchenTexts: string[];
 
 before(() => {
   model = tinyModel({ vocab: 400 });
-  kitchenTexts = readFileSync(join(FIXTURES, 'kitchen.unlabelled.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
+  kitchenTexts = readFileSync(join(FIXTURES, 'kitchen.unlabelled.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { text: string }).text);
 });
 
 function usesNewIds(tok: ReturnType<typeof loadTokenizer>, base: number): number {
@@ -55,7 +58,10 @@ describe('vocabulary expansion', () => {
     }
     const head = m.getHead('mlm') as MaskedLMHead;
     assert.equal(head.decoder.bias.data.length, V + 25);
-    assert.ok(head.decoder.bias.data.subarray(V).every((x) => x === 0), 'new decoder biases start at 0');
+    assert.ok(
+      head.decoder.bias.data.subarray(V).every((x) => x === 0),
+      'new decoder biases start at 0',
+    );
     // Tied decoder: the logit of a new token is h · E[new] + 0 — it uses the new embedding row.
     const enc = r.tokenizer.encode(kitchenTexts[0]!, { maxLength: 20 });
     const input = { inputIds: Int32Array.from(enc.ids), shape: [1, enc.ids.length] as [number, number] };

@@ -5,7 +5,16 @@ import { generatorConfig, sampleRows } from '../../src/pretrain/electra.js';
 import { Rng } from '../../src/tensor/index.js';
 
 test('generatorConfig: hidden, heads and feed-forward scaled, head size and everything else kept', () => {
-  const disc = { model_type: 'bert' as const, vocab_size: 100, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, max_position_embeddings: 128, type_vocab_size: 2 };
+  const disc = {
+    model_type: 'bert' as const,
+    vocab_size: 100,
+    hidden_size: 256,
+    num_hidden_layers: 4,
+    num_attention_heads: 4,
+    intermediate_size: 1024,
+    max_position_embeddings: 128,
+    type_vocab_size: 2,
+  };
   assert.deepEqual(generatorConfig(disc, 0.25), { ...disc, hidden_size: 64, num_attention_heads: 1, intermediate_size: 256 });
   assert.deepEqual(generatorConfig(disc, 0.5), { ...disc, hidden_size: 128, num_attention_heads: 2, intermediate_size: 512 });
   assert.equal(generatorConfig(disc, 0.01).num_attention_heads, 1, 'at least one head');

@@ -37,8 +37,17 @@ test('a YAML config (paths relative to it) with typed flags on top runs, and run
     const yaml = [
       `inputs: [${BOOKS}]`,
       'out: ../run', // relative to the config file
-      'layers: 1', 'hidden: 32', 'heads: 2', 'intermediate: 64', 'vocab_size: 500', 'max_length: 32',
-      'batch_size: 4', 'max_steps: 2', 'eval_every: 0', 'checkpoint_minutes: 0', 'progress: none',
+      'layers: 1',
+      'hidden: 32',
+      'heads: 2',
+      'intermediate: 64',
+      'vocab_size: 500',
+      'max_length: 32',
+      'batch_size: 4',
+      'max_steps: 2',
+      'eval_every: 0',
+      'checkpoint_minutes: 0',
+      'progress: none',
     ].join('\n');
     writeFileSync(join(dir, 'cfg', 'pretrain.yaml'), yaml);
     const r = await runCli(['pretrain', '--config', join(dir, 'cfg', 'pretrain.yaml'), '--batch-size', '2', '--no-lowercase']);

@@ -53,7 +53,7 @@ test('packing: every sequence is [CLS] + T-2 stream tokens + [SEP], full, in str
   const { stream, records: n } = buildStream(records, SEP);
   assert.equal(n, 4, 'empty records are skipped');
   assert.deepEqual([...stream.slice(0, 6)], [10, 11, 12, SEP, 13, SEP]);
-  assert.equal(stream.length, (3 + 1) + (1 + 1) + (20 + 1) + (2 + 1), "each record followed by one [SEP]");
+  assert.equal(stream.length, 3 + 1 + (1 + 1) + (20 + 1) + (2 + 1), 'each record followed by one [SEP]');
   const T = 9; // windows of 7: 30 stream tokens → 4 sequences, 2 tokens dropped
   const p = packStream(stream, T, n);
   assert.equal(p.numSequences, Math.floor(stream.length / (T - 2)));
@@ -90,14 +90,20 @@ test('corpus: txt, jsonl and .gz records; bad lines name file:line; globs', () =
   const noField = mk('d.jsonl', '{"text":"ok"}\n{"body":"x"}\n');
   assert.throws(() => readRecords(noField), /d\.jsonl:2: field 'text' is missing/);
   assert.deepEqual(readRecords(mk('e.jsonl', '{"body":"x"}\n'), 'body'), ['x'], 'the text field is configurable');
-  assert.deepEqual(expandInputs([join(d, '*.jsonl*')]).map((f) => f.split('/').pop()), ['b.jsonl.gz', 'c.jsonl', 'd.jsonl', 'e.jsonl']);
+  assert.deepEqual(
+    expandInputs([join(d, '*.jsonl*')]).map((f) => f.split('/').pop()),
+    ['b.jsonl.gz', 'c.jsonl', 'd.jsonl', 'e.jsonl'],
+  );
   assert.throws(() => expandInputs([join(d, '*.csv')]), /input '.*\*\.csv': no file matches/);
   assert.throws(() => expandInputs([join(d, 'nope.txt')]), /no such file/);
 });
 
 test('epoch permutation: a permutation, fixed by (seed, epoch)', () => {
   const a = epochPermutation(100, 42, 0);
-  assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
   assert.deepEqual(a, epochPermutation(100, 42, 0));
   assert.notDeepEqual(a, epochPermutation(100, 42, 1));
 });
@@ -116,8 +122,15 @@ test('pretrain from scratch: loss goes down, output loads back as BertForMaskedL
   const last = r.losses[r.losses.length - 1]!.loss;
   assert.ok(first > Math.log(1000) - 0.5, `initial loss ${first} should be near ln(V)=${Math.log(1000).toFixed(2)}`);
   assert.ok(last < first - 0.5, `training loss should drop by > 0.5 nats: ${first.toFixed(3)} → ${last.toFixed(3)}`);
-  const evals = readFileSync(join(fullOut, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.type === 'heldout');
-  assert.deepEqual(evals.map((e) => e.step), [0, 20, 40]);
+  const evals = readFileSync(join(fullOut, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((o) => o.type === 'heldout');
+  assert.deepEqual(
+    evals.map((e) => e.step),
+    [0, 20, 40],
+  );
   assert.ok(evals[2].loss < evals[0].loss - 0.5, `held-out loss should drop: ${evals[0].loss} → ${evals[2].loss}`);
   assert.ok(Math.abs(evals[2].perplexity - Math.exp(evals[2].loss)) < 1e-9);
 
@@ -157,7 +170,13 @@ test('resume after an interruption ends bit-identical to the uninterrupted run',
   cpSync(saved, join(out, 'checkpoint'), { recursive: true });
   const state = JSON.parse(readFileSync(join(out, 'checkpoint', 'trainer_state.json'), 'utf8'));
   assert.equal(state.step, 10);
-  const trainSteps = () => readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.type === 'step').map((o) => o.step);
+  const trainSteps = () =>
+    readFileSync(join(out, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((o) => o.type === 'step')
+      .map((o) => o.step);
   assert.deepEqual(trainSteps(), [5, 10, 15], 'the lost steps were logged before the crash');
   const second = await pretrain({ resume: out }, quiet);
   assert.equal(second.step, 40);
@@ -165,7 +184,11 @@ test('resume after an interruption ends bit-identical to the uninterrupted run',
   const b = readModelTensors(out);
   for (const [k, t] of a) assert.deepEqual(b.get(k)!.data, t.data, `${k} differs after resume`);
   const resumedLosses = second.losses;
-  assert.deepEqual(resumedLosses, fullLosses.filter((l) => l.step > 10), 'same loss sequence after the resume point');
+  assert.deepEqual(
+    resumedLosses,
+    fullLosses.filter((l) => l.step > 10),
+    'same loss sequence after the resume point',
+  );
   assert.deepEqual(trainSteps(), [5, 10, 15, 20, 25, 30, 35, 40], 'log holds each step once (the lost step 15 replayed, not repeated)');
   // the shared run-log schema: every record has type, stage, step, tokens and a Unix time in seconds
   const now = Date.now() / 1000;
@@ -179,7 +202,10 @@ test('resume after an interruption ends bit-identical to the uninterrupted run',
   assert.deepEqual([...new Set(records.map((r) => r.type))].sort(), ['checkpoint', 'heldout', 'resume', 'start', 'step', 'stop']);
   // CPU time accumulates over the sessions: it never goes down from one step record to the next
   const cpu = records.filter((r) => r.type === 'step').map((r) => r['cpuSeconds'] as number);
-  assert.ok(cpu.every((c, i) => typeof c === 'number' && c > 0 && (i === 0 || c >= cpu[i - 1]!)), `cpuSeconds ${cpu.join(' ')}`);
+  assert.ok(
+    cpu.every((c, i) => typeof c === 'number' && c > 0 && (i === 0 || c >= cpu[i - 1]!)),
+    `cpuSeconds ${cpu.join(' ')}`,
+  );
   // a checkpoint of the earlier state format (version 1, older log schema) is refused with a way on
   const file = join(out, 'checkpoint', 'trainer_state.json');
   const v2 = readFileSync(file, 'utf8');
@@ -204,7 +230,11 @@ test('held-out loss is measured at 15% masking whatever the training rate (runs 
   const heldout = async (name: string, mlmProbability: number) => {
     const out = join(tmp, name);
     await pretrain(tinyOptions(out, { model: fullOut, inputs: [BOOKS], heldout: [KITCHEN], maxSteps: 1, totalSteps: 1, warmupSteps: 0, mlmProbability }), quiet);
-    return readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; step: number; loss: number; predictions: number }).find((o) => o.type === 'heldout' && o.step === 0)!;
+    return readFileSync(join(out, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; step: number; loss: number; predictions: number })
+      .find((o) => o.type === 'heldout' && o.step === 0)!;
   };
   const a = await heldout('mask15', 0.15);
   const b = await heldout('mask40', 0.4);
@@ -217,7 +247,11 @@ test('electra: replaced-token detection from scratch learns, saves the generator
   const opts = (out: string, over: Partial<PretrainOptions> = {}) => tinyOptions(out, { objective: 'electra', generatorScale: 0.5, maxSteps: 24, totalSteps: 24, evalEvery: 12, ...over });
   const r = await pretrain(opts(full), quiet);
   assert.equal(r.step, 24);
-  const steps = readFileSync(join(full, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>).filter((o) => o.type === 'step');
+  const steps = readFileSync(join(full, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, number | string>)
+    .filter((o) => o.type === 'step');
   const first = steps[0]!;
   const last = steps.at(-1)!;
   for (const k of ['generatorLoss', 'rtdLoss', 'rtdAccuracy', 'replaced']) assert.equal(typeof last[k], 'number', `step record has ${k}`);
@@ -236,12 +270,18 @@ test('electra: replaced-token detection from scratch learns, saves the generator
   await pretrain(opts(out), { ...quiet, afterStep: (s) => s === 10 });
   const second = await pretrain({ resume: out }, quiet);
   assert.equal(second.step, 24);
-  for (const [dir, ref] of [[out, full], [join(out, 'checkpoint', 'generator'), join(full, 'checkpoint', 'generator')]] as const) {
+  for (const [dir, ref] of [
+    [out, full],
+    [join(out, 'checkpoint', 'generator'), join(full, 'checkpoint', 'generator')],
+  ] as const) {
     const a = readModelTensors(ref);
     const b = readModelTensors(dir);
     for (const [k, t] of a) assert.deepEqual(b.get(k)!.data, t.data, `${dir}: ${k} differs after resume`);
   }
-  assert.deepEqual(second.losses, r.losses.filter((l) => l.step > 10));
+  assert.deepEqual(
+    second.losses,
+    r.losses.filter((l) => l.step > 10),
+  );
 });
 
 test('never writes into a folder it did not create: not over its own --model, not into anything non-empty', async () => {
@@ -286,11 +326,26 @@ test('SIGTERM stops a run at the end of the step with a checkpoint', async () =>
   assert.equal(sent, 3);
   assert.equal(r.stopReason, 'signal SIGTERM');
   assert.ok(r.step >= 3 && r.step <= 4, `stopped at step ${r.step}`);
-  const events = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(events.slice(-2).map((e) => [e.type, e.reason]), [['stop', 'signal SIGTERM'], ['checkpoint', 'stop']]);
+  const events = readFileSync(join(out, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    events.slice(-2).map((e) => [e.type, e.reason]),
+    [
+      ['stop', 'signal SIGTERM'],
+      ['checkpoint', 'stop'],
+    ],
+  );
   assert.equal(process.listenerCount('SIGTERM'), 0, 'handlers removed after the run');
   // resumed: the first session's stop record survives the cut back to the checkpoint's log length
   await pretrain({ resume: out, overrides: { maxSteps: r.step + 2 } }, quiet);
-  const after = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; reason?: string });
-  assert.deepEqual(after.filter((e) => e.type === 'stop').map((e) => e.reason), ['signal SIGTERM', `max steps ${r.step + 2}`]);
+  const after = readFileSync(join(out, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; reason?: string });
+  assert.deepEqual(
+    after.filter((e) => e.type === 'stop').map((e) => e.reason),
+    ['signal SIGTERM', `max steps ${r.step + 2}`],
+  );
 });

@@ -16,25 +16,30 @@ import { forEachBackend } from '../support/native.js';
 const FIX = join(import.meta.dirname, 'fixtures', 'tiny-mlm');
 const TOL = 2e-5;
 
-forEachBackend((backend) => `pretrain output: MLM logits equal PyTorch BertForMaskedLM on the same folder [${backend}]`, (backend) => {
-  setBackend(backend);
-  try {
-    const g = JSON.parse(readFileSync(join(FIX, 'golden.json'), 'utf8')) as { input_ids: number[][]; attention_mask: number[][] };
-    const want = readSafetensors(join(FIX, 'golden.safetensors')).get('logits')!;
-    const { model } = loadModel(FIX);
-    const head = model.mainHead!;
-    assert.equal(model.getHead(head).type, 'masked_lm');
-    model.train(false);
-    const B = g.input_ids.length;
-    const T = g.input_ids[0]!.length;
-    assert.ok(g.attention_mask.flat().includes(0), 'the golden batch has padding (the mask matters)');
-    const got = noGrad(() =>
-      model.forward({ inputIds: Int32Array.from(g.input_ids.flat()), attentionMask: Float32Array.from(g.attention_mask.flat()), shape: [B, T] }, { heads: [head] }).heads[head]!.logits,
-    );
-    assert.deepEqual(got.shape, want.shape);
-    const d = assertScaledClose(got.data, want.data, 'MLM logits vs torch', TOL);
-    console.log(`[${backend}] largest |adaptext - torch| MLM logit difference: ${d.maxAbs.toExponential(2)} (largest |logit| ${d.scale.toFixed(2)}, relative ${d.rel.toExponential(2)}, tolerance ${TOL})`);
-  } finally {
-    setBackend('js');
-  }
-});
+forEachBackend(
+  (backend) => `pretrain output: MLM logits equal PyTorch BertForMaskedLM on the same folder [${backend}]`,
+  (backend) => {
+    setBackend(backend);
+    try {
+      const g = JSON.parse(readFileSync(join(FIX, 'golden.json'), 'utf8')) as { input_ids: number[][]; attention_mask: number[][] };
+      const want = readSafetensors(join(FIX, 'golden.safetensors')).get('logits')!;
+      const { model } = loadModel(FIX);
+      const head = model.mainHead!;
+      assert.equal(model.getHead(head).type, 'masked_lm');
+      model.train(false);
+      const B = g.input_ids.length;
+      const T = g.input_ids[0]!.length;
+      assert.ok(g.attention_mask.flat().includes(0), 'the golden batch has padding (the mask matters)');
+      const got = noGrad(
+        () => model.forward({ inputIds: Int32Array.from(g.input_ids.flat()), attentionMask: Float32Array.from(g.attention_mask.flat()), shape: [B, T] }, { heads: [head] }).heads[head]!.logits,
+      );
+      assert.deepEqual(got.shape, want.shape);
+      const d = assertScaledClose(got.data, want.data, 'MLM logits vs torch', TOL);
+      console.log(
+        `[${backend}] largest |adaptext - torch| MLM logit difference: ${d.maxAbs.toExponential(2)} (largest |logit| ${d.scale.toFixed(2)}, relative ${d.rel.toExponential(2)}, tolerance ${TOL})`,
+      );
+    } finally {
+      setBackend('js');
+    }
+  },
+);

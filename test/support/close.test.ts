@@ -5,7 +5,11 @@ import { test } from 'node:test';
 import { arrayDiff, assertClose, assertNear, assertScaledClose, scaledDiff } from './close.js';
 
 test('a NaN where a finite value is expected fails wherever it sits (before or after finite differences)', () => {
-  for (const got of [[1, NaN, 3, 4], [NaN, 2, 3, 4.5], [1, 2, 3.5, NaN]]) {
+  for (const got of [
+    [1, NaN, 3, 4],
+    [NaN, 2, 3, 4.5],
+    [1, 2, 3.5, NaN],
+  ]) {
     const d = arrayDiff(got, [1, 2, 3, 4]);
     assert.equal(d.maxAbs, Infinity, JSON.stringify(got));
     assert.equal(d.badAt, got.findIndex(Number.isNaN));

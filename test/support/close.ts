@@ -91,8 +91,7 @@ export function assertScaledClose(actual: Nums, expected: Nums, what: string, to
   if (d.badAt >= 0) assert.fail(`${what}[${d.badAt}]: got ${actual[d.badAt]}, expected ${expected[d.badAt]}`);
   assert.ok(
     d.rel <= tol,
-    `${what}: max |diff| ${d.maxAbs} at [${d.at}] (got ${actual[d.at]}, expected ${expected[d.at]}), ` +
-      `relative to max(${floor}, max|expected| = ${d.scale}): ${d.rel} > ${tol}`,
+    `${what}: max |diff| ${d.maxAbs} at [${d.at}] (got ${actual[d.at]}, expected ${expected[d.at]}), ` + `relative to max(${floor}, max|expected| = ${d.scale}): ${d.rel} > ${tol}`,
   );
   return d;
 }

@@ -3,10 +3,7 @@
 // gradientReversal / dropout / attention-mask semantics.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  Rng, Tensor, add, attention, crossEntropy, dropout, gelu, gradientReversal, isGradEnabled, linear, mean, mul,
-  noGrad, sum, tanh,
-} from '../../src/tensor/index.js';
+import { Rng, Tensor, add, attention, crossEntropy, dropout, gelu, gradientReversal, isGradEnabled, linear, mean, mul, noGrad, sum, tanh } from '../../src/tensor/index.js';
 import { randTensor, testBothBackends } from './helpers.js';
 
 function tinyNet(r: Rng) {
@@ -32,7 +29,13 @@ testBothBackends('noGrad records nothing and restores grad mode (even after a th
   assert.throws(() => loss.backward(), /does not require grad/);
   for (const p of params) assert.equal(p.grad, null);
   assert.equal(isGradEnabled(), true);
-  assert.throws(() => noGrad(() => { throw new Error('boom'); }), /boom/);
+  assert.throws(
+    () =>
+      noGrad(() => {
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(isGradEnabled(), true);
 });
 
@@ -120,7 +123,12 @@ testBothBackends('attention: masked keys get probability exactly 0 (their values
   const out1 = attention(q, k, v, mask, 3);
   const k2 = k.clone();
   const v2 = v.clone();
-  for (const [b, t] of [[0, 2], [1, 1], [1, 2], [1, 3]] as const) {
+  for (const [b, t] of [
+    [0, 2],
+    [1, 1],
+    [1, 2],
+    [1, 3],
+  ] as const) {
     for (let c = 0; c < 6; c++) {
       k2.data[(b * 4 + t) * 6 + c] = 1e4;
       v2.data[(b * 4 + t) * 6 + c] = -1e4;

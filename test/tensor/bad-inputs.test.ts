@@ -4,8 +4,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  Rng, Tensor, add, attention, concat, crossEntropy, div, embedding, gatherRows, gelu, layerNorm, linear, matmul,
-  meanPool, reshape, slice, softmax, sum, transpose,
+  Rng,
+  Tensor,
+  add,
+  attention,
+  concat,
+  crossEntropy,
+  div,
+  embedding,
+  gatherRows,
+  gelu,
+  layerNorm,
+  linear,
+  matmul,
+  meanPool,
+  reshape,
+  slice,
+  softmax,
+  sum,
+  transpose,
 } from '../../src/tensor/index.js';
 import { randTensor, testBothBackends } from './helpers.js';
 
@@ -53,9 +70,15 @@ test('wrong array types are rejected with the op, the argument and the type foun
 
 testBothBackends('out-of-range ids and targets throw, naming the index/row and the value', () => {
   const w = z(5, 2);
-  assert.throws(() => embedding(w, Int32Array.from([1, 4, 7]), [3]), (e: Error) => /7/.test(e.message) && /\b2\b/.test(e.message) && /5/.test(e.message));
+  assert.throws(
+    () => embedding(w, Int32Array.from([1, 4, 7]), [3]),
+    (e: Error) => /7/.test(e.message) && /\b2\b/.test(e.message) && /5/.test(e.message),
+  );
   assert.throws(() => embedding(w, Int32Array.from([-1]), [1]), /-1/);
-  assert.throws(() => crossEntropy(z(3, 4), Int32Array.from([0, 1, 9])), (e: Error) => /9/.test(e.message) && /\b2\b/.test(e.message));
+  assert.throws(
+    () => crossEntropy(z(3, 4), Int32Array.from([0, 1, 9])),
+    (e: Error) => /9/.test(e.message) && /\b2\b/.test(e.message),
+  );
   assert.throws(() => crossEntropy(z(3, 4), Int32Array.from([0, -1, 1])), /-1/); // -1 is not the ignoreIndex -100
 });
 
@@ -75,7 +98,10 @@ testBothBackends('NaN propagates through the ops and gradients without throwing 
   const s = sum(matmul(reshape(sm, [6, 4]), w));
   assert.ok(Number.isNaN(s.item()));
   s.backward();
-  assert.ok(w.grad!.some((v) => Number.isNaN(v)), 'NaN reaches the weight gradient');
+  assert.ok(
+    w.grad!.some((v) => Number.isNaN(v)),
+    'NaN reaches the weight gradient',
+  );
   const loss = crossEntropy(reshape(h, [6, 4]).detach(), Int32Array.from([0, 1, 2, 3, 0, 1]));
   assert.ok(Number.isNaN(loss.item()));
 });

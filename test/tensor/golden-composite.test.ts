@@ -9,18 +9,26 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  Tensor, add, attention, crossEntropy, embedding, gatherRows, gelu, layerNorm, linear, reshape, tanh,
-} from '../../src/tensor/index.js';
+import { Tensor, add, attention, crossEntropy, embedding, gatherRows, gelu, layerNorm, linear, reshape, tanh } from '../../src/tensor/index.js';
 import { testBothBackends } from './helpers.js';
 import { assertScaledClose } from '../support/close.js';
 
-interface Arr { shape: number[]; data: number[] }
+interface Arr {
+  shape: number[];
+  data: number[];
+}
 interface Golden {
   config: {
-    vocab_size: number; hidden_size: number; num_attention_heads: number; intermediate_size: number;
-    num_hidden_layers: number; max_position_embeddings: number; layer_norm_eps: number; num_labels: number;
-    batch: number; tokens: number;
+    vocab_size: number;
+    hidden_size: number;
+    num_attention_heads: number;
+    intermediate_size: number;
+    num_hidden_layers: number;
+    max_position_embeddings: number;
+    layer_norm_eps: number;
+    num_labels: number;
+    batch: number;
+    tokens: number;
   };
   inputs: { input_ids: number[]; attention_mask: number[]; targets: number[] };
   params: Record<string, Arr>;
@@ -58,21 +66,18 @@ testBothBackends('golden composite: 2-layer attention block vs PyTorch (outputs,
   const lin = (x: Tensor, n: string) => linear(x, p(`${n}.weight`), p(`${n}.bias`));
   const ln = (x: Tensor, n: string) => layerNorm(x, p(`${n}.weight`), p(`${n}.bias`), eps);
 
-  let hidden = ln(
-    add(embedding(p('embeddings.word_embeddings.weight'), ids, [B, T]), embedding(p('embeddings.position_embeddings.weight'), posIds, [B, T])),
-    'embeddings.LayerNorm',
-  );
+  let hidden = ln(add(embedding(p('embeddings.word_embeddings.weight'), ids, [B, T]), embedding(p('embeddings.position_embeddings.weight'), posIds, [B, T])), 'embeddings.LayerNorm');
   for (let l = 0; l < c.num_hidden_layers; l++) {
     const n = `encoder.layer.${l}.`;
-    const ctx = attention(
-      lin(hidden, n + 'attention.self.query'), lin(hidden, n + 'attention.self.key'), lin(hidden, n + 'attention.self.value'),
-      mask, c.num_attention_heads,
-    );
+    const ctx = attention(lin(hidden, n + 'attention.self.query'), lin(hidden, n + 'attention.self.key'), lin(hidden, n + 'attention.self.value'), mask, c.num_attention_heads);
     const attnOut = ln(add(lin(ctx, n + 'attention.output.dense'), hidden), n + 'attention.output.LayerNorm');
     const inter = gelu(lin(attnOut, n + 'intermediate.dense'));
     hidden = ln(add(lin(inter, n + 'output.dense'), attnOut), n + 'output.LayerNorm');
   }
-  const cls = gatherRows(reshape(hidden, [B * T, H]), Int32Array.from({ length: B }, (_, b) => b * T)); // [B,H]
+  const cls = gatherRows(
+    reshape(hidden, [B * T, H]),
+    Int32Array.from({ length: B }, (_, b) => b * T),
+  ); // [B,H]
   const logits = lin(tanh(lin(cls, 'pooler.dense')), 'classifier');
   const loss = crossEntropy(logits, targets);
   loss.backward();

@@ -4,9 +4,35 @@
 // Each case runs on the js backend and, when the addon loads, on the native backend.
 import assert from 'node:assert/strict';
 import {
-  Rng, Tensor, add, addScalar, attention, concat, crossEntropy, div, dropout, embedding, gatherRows, gelu,
-  gradientReversal, layerNorm, linear, matmul, mean, meanPool, mul, relu, reshape, scale, sigmoid, slice,
-  softmax, sub, sum, tanh, transpose,
+  Rng,
+  Tensor,
+  add,
+  addScalar,
+  attention,
+  concat,
+  crossEntropy,
+  div,
+  dropout,
+  embedding,
+  gatherRows,
+  gelu,
+  gradientReversal,
+  layerNorm,
+  linear,
+  matmul,
+  mean,
+  meanPool,
+  mul,
+  relu,
+  reshape,
+  scale,
+  sigmoid,
+  slice,
+  softmax,
+  sub,
+  sum,
+  tanh,
+  transpose,
 } from '../../src/tensor/index.js';
 import { gradCheck, randTensor, testBothBackends } from './helpers.js';
 
@@ -22,7 +48,12 @@ interface Case {
 const cases: Case[] = [];
 const add_ = (c: Case) => cases.push(c);
 
-for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+for (const [tA, tB] of [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const) {
   add_({
     name: `matmul 2-D transA=${tA} transB=${tB}`,
     setup: (r) => {
@@ -71,12 +102,48 @@ for (const [opName, op] of Object.entries(binary)) {
     });
   }
 }
-add_({ name: 'scale', setup: (r) => { const a = randTensor(r, [3, 4]); return { inputs: [a], f: () => scale(a, -1.7) }; } });
-add_({ name: 'addScalar', setup: (r) => { const a = randTensor(r, [3, 4]); return { inputs: [a], f: () => addScalar(a, 0.3) }; } });
-add_({ name: 'gelu', setup: (r) => { const a = randTensor(r, [4, 6], { scale: 2 }); return { inputs: [a], f: () => gelu(a) }; } });
-add_({ name: 'tanh', setup: (r) => { const a = randTensor(r, [4, 6]); return { inputs: [a], f: () => tanh(a) }; } });
-add_({ name: 'relu', setup: (r) => { const a = randTensor(r, [4, 6], { awayFromZero: 0.05 }); return { inputs: [a], f: () => relu(a) }; } });
-add_({ name: 'sigmoid', setup: (r) => { const a = randTensor(r, [4, 6], { scale: 2 }); return { inputs: [a], f: () => sigmoid(a) }; } });
+add_({
+  name: 'scale',
+  setup: (r) => {
+    const a = randTensor(r, [3, 4]);
+    return { inputs: [a], f: () => scale(a, -1.7) };
+  },
+});
+add_({
+  name: 'addScalar',
+  setup: (r) => {
+    const a = randTensor(r, [3, 4]);
+    return { inputs: [a], f: () => addScalar(a, 0.3) };
+  },
+});
+add_({
+  name: 'gelu',
+  setup: (r) => {
+    const a = randTensor(r, [4, 6], { scale: 2 });
+    return { inputs: [a], f: () => gelu(a) };
+  },
+});
+add_({
+  name: 'tanh',
+  setup: (r) => {
+    const a = randTensor(r, [4, 6]);
+    return { inputs: [a], f: () => tanh(a) };
+  },
+});
+add_({
+  name: 'relu',
+  setup: (r) => {
+    const a = randTensor(r, [4, 6], { awayFromZero: 0.05 });
+    return { inputs: [a], f: () => relu(a) };
+  },
+});
+add_({
+  name: 'sigmoid',
+  setup: (r) => {
+    const a = randTensor(r, [4, 6], { scale: 2 });
+    return { inputs: [a], f: () => sigmoid(a) };
+  },
+});
 add_({
   name: 'layerNorm',
   setup: (r) => {
@@ -86,7 +153,13 @@ add_({
     return { inputs: [x, g, b], f: () => layerNorm(x, g, b, 1e-12) };
   },
 });
-add_({ name: 'softmax', setup: (r) => { const x = randTensor(r, [2, 3, 5]); return { inputs: [x], f: () => softmax(x) }; } });
+add_({
+  name: 'softmax',
+  setup: (r) => {
+    const x = randTensor(r, [2, 3, 5]);
+    return { inputs: [x], f: () => softmax(x) };
+  },
+});
 const mask = Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]); // [B=2, T=5], second row padded
 add_({
   name: 'attention with padding mask',
@@ -115,7 +188,10 @@ add_({
 });
 add_({
   name: 'dropout (fixed seed)',
-  setup: (r) => { const x = randTensor(r, [4, 6]); return { inputs: [x], f: () => dropout(x, 0.4, true, new Rng(3)) }; },
+  setup: (r) => {
+    const x = randTensor(r, [4, 6]);
+    return { inputs: [x], f: () => dropout(x, 0.4, true, new Rng(3)) };
+  },
 });
 add_({
   name: 'embedding with repeated ids',
@@ -147,11 +223,32 @@ add_({
 });
 add_({
   name: 'reshape (-1) then tanh',
-  setup: (r) => { const x = randTensor(r, [2, 6]); return { inputs: [x], f: () => tanh(reshape(x, [3, -1])) }; },
+  setup: (r) => {
+    const x = randTensor(r, [2, 6]);
+    return { inputs: [x], f: () => tanh(reshape(x, [3, -1])) };
+  },
 });
-add_({ name: 'transpose dims 0,2 of 4-D', setup: (r) => { const x = randTensor(r, [2, 3, 4, 2]); return { inputs: [x], f: () => transpose(x, 0, 2) }; } });
-add_({ name: 'transpose dims -1,-2', setup: (r) => { const x = randTensor(r, [2, 3, 4]); return { inputs: [x], f: () => transpose(x, -1, -2) }; } });
-add_({ name: 'slice dim 1', setup: (r) => { const x = randTensor(r, [2, 5, 3]); return { inputs: [x], f: () => slice(x, 1, 1, 4) }; } });
+add_({
+  name: 'transpose dims 0,2 of 4-D',
+  setup: (r) => {
+    const x = randTensor(r, [2, 3, 4, 2]);
+    return { inputs: [x], f: () => transpose(x, 0, 2) };
+  },
+});
+add_({
+  name: 'transpose dims -1,-2',
+  setup: (r) => {
+    const x = randTensor(r, [2, 3, 4]);
+    return { inputs: [x], f: () => transpose(x, -1, -2) };
+  },
+});
+add_({
+  name: 'slice dim 1',
+  setup: (r) => {
+    const x = randTensor(r, [2, 5, 3]);
+    return { inputs: [x], f: () => slice(x, 1, 1, 4) };
+  },
+});
 add_({
   name: 'concat dim 1',
   setup: (r) => {
@@ -163,22 +260,49 @@ add_({
 });
 add_({
   name: 'gatherRows with repeats',
-  setup: (r) => { const x = randTensor(r, [5, 3]); return { inputs: [x], f: () => gatherRows(x, Int32Array.from([4, 0, 4])) }; },
+  setup: (r) => {
+    const x = randTensor(r, [5, 3]);
+    return { inputs: [x], f: () => gatherRows(x, Int32Array.from([4, 0, 4])) };
+  },
 });
-add_({ name: 'sum', setup: (r) => { const x = randTensor(r, [3, 4]); return { inputs: [x], f: () => sum(x) }; } });
-add_({ name: 'mean', setup: (r) => { const x = randTensor(r, [3, 4]); return { inputs: [x], f: () => mean(x) }; } });
+add_({
+  name: 'sum',
+  setup: (r) => {
+    const x = randTensor(r, [3, 4]);
+    return { inputs: [x], f: () => sum(x) };
+  },
+});
+add_({
+  name: 'mean',
+  setup: (r) => {
+    const x = randTensor(r, [3, 4]);
+    return { inputs: [x], f: () => mean(x) };
+  },
+});
 add_({
   name: 'meanPool with mask',
-  setup: (r) => { const x = randTensor(r, [2, 5, 3]); return { inputs: [x], f: () => meanPool(x, mask) }; },
+  setup: (r) => {
+    const x = randTensor(r, [2, 5, 3]);
+    return { inputs: [x], f: () => meanPool(x, mask) };
+  },
 });
-add_({ name: 'meanPool without mask', setup: (r) => { const x = randTensor(r, [2, 3, 3]); return { inputs: [x], f: () => meanPool(x, null) }; } });
+add_({
+  name: 'meanPool without mask',
+  setup: (r) => {
+    const x = randTensor(r, [2, 3, 3]);
+    return { inputs: [x], f: () => meanPool(x, null) };
+  },
+});
 
 for (const c of cases) {
   testBothBackends(`gradcheck: ${c.name}`, () => {
     const { inputs, f } = c.setup(new Rng(1234));
     const res = gradCheck(c.name, f, inputs, { rtol: c.rtol, atol: c.atol, gradFactor: c.gradFactor });
     // The check must actually have compared something non-trivial.
-    assert.ok(inputs.some((x) => x.grad !== null), `${c.name}: no gradient reached any input`);
+    assert.ok(
+      inputs.some((x) => x.grad !== null),
+      `${c.name}: no gradient reached any input`,
+    );
     assert.ok(Number.isFinite(res.maxAbsErr));
     if (process.env['GRADCHECK_VERBOSE']) console.log(`${c.name}: max abs err ${res.maxAbsErr.toExponential(2)}, worst ${res.worst}`);
   });

@@ -8,9 +8,7 @@
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import {
-  Rng, Tensor, add, attention, crossEntropy, gelu, layerNorm, linear, meanPool, noGrad,
-} from '../../src/tensor/index.js';
+import { Rng, Tensor, add, attention, crossEntropy, gelu, layerNorm, linear, meanPool, noGrad } from '../../src/tensor/index.js';
 import { randTensor, testBothBackends } from './helpers.js';
 
 // global.gc without requiring the runner to pass --expose-gc.
@@ -25,13 +23,18 @@ const C = 3;
 function model(seed: number) {
   const r = new Rng(seed);
   const P = {
-    wq: randTensor(r, [H, H], { scale: 0.2 }), wk: randTensor(r, [H, H], { scale: 0.2 }), wv: randTensor(r, [H, H], { scale: 0.2 }),
-    g: Tensor.full([H], 1, true), b: Tensor.zeros([H], true),
-    w1: randTensor(r, [2 * H, H], { scale: 0.2 }), b1: Tensor.zeros([2 * H], true),
-    w2: randTensor(r, [C, 2 * H], { scale: 0.2 }), b2: Tensor.zeros([C], true),
+    wq: randTensor(r, [H, H], { scale: 0.2 }),
+    wk: randTensor(r, [H, H], { scale: 0.2 }),
+    wv: randTensor(r, [H, H], { scale: 0.2 }),
+    g: Tensor.full([H], 1, true),
+    b: Tensor.zeros([H], true),
+    w1: randTensor(r, [2 * H, H], { scale: 0.2 }),
+    b1: Tensor.zeros([2 * H], true),
+    w2: randTensor(r, [C, 2 * H], { scale: 0.2 }),
+    b2: Tensor.zeros([C], true),
   };
   const x = randTensor(r, [B, T, H], { requiresGrad: false });
-  const mask = new Float32Array(B * T).map((_, i) => (i % T < T - (i / T | 0) ? 1 : 0));
+  const mask = new Float32Array(B * T).map((_, i) => (i % T < T - ((i / T) | 0) ? 1 : 0));
   const targets = Int32Array.from([0, 2, 1, 0]);
   const params = Object.values(P);
   const step = (lr: number): { loss: number; probe: WeakRef<Tensor> } => {
@@ -63,7 +66,7 @@ async function heapAfterGc(): Promise<number> {
   return m.heapUsed + m.arrayBuffers;
 }
 
-testBothBackends('heap stays flat over 400 training steps and each step\'s graph is freed', async () => {
+testBothBackends("heap stays flat over 400 training steps and each step's graph is freed", async () => {
   const step = model(7);
   let first = NaN;
   let last = NaN;
@@ -80,7 +83,9 @@ testBothBackends('heap stays flat over 400 training steps and each step\'s graph
   }
   const after = await heapAfterGc();
   const growth = after - warm;
-  console.log(`heap+arrayBuffers: after warm-up ${(warm / 1e6).toFixed(2)} MB, after 400 more steps ${(after / 1e6).toFixed(2)} MB (growth ${(growth / 1e3).toFixed(0)} kB); loss ${first.toFixed(3)} -> ${last.toFixed(3)}`);
+  console.log(
+    `heap+arrayBuffers: after warm-up ${(warm / 1e6).toFixed(2)} MB, after 400 more steps ${(after / 1e6).toFixed(2)} MB (growth ${(growth / 1e3).toFixed(0)} kB); loss ${first.toFixed(3)} -> ${last.toFixed(3)}`,
+  );
   assert.ok(growth < 1e6, `heap grew by ${(growth / 1e6).toFixed(2)} MB over 400 steps (bound 1 MB)`);
   assert.ok(last < first, `training should make progress (loss ${first} -> ${last})`);
   assert.equal(probe!.deref(), undefined, 'an intermediate tensor of the last step is still reachable after backward + GC');

@@ -11,14 +11,17 @@ export type BackendName = 'js' | 'native';
  * (test/support/native.ts). The active backend is restored to js afterwards.
  */
 export function testBothBackends(title: string, body: (backend: BackendName) => void | Promise<void>): void {
-  forEachBackend((name) => `${title} [${name}]`, async (name) => {
-    setBackend(name);
-    try {
-      await body(name);
-    } finally {
-      setBackend('js');
-    }
-  });
+  forEachBackend(
+    (name) => `${title} [${name}]`,
+    async (name) => {
+      setBackend(name);
+      try {
+        await body(name);
+      } finally {
+        setBackend('js');
+      }
+    },
+  );
 }
 
 export function randTensor(rng: Rng, shape: Shape, opts: { requiresGrad?: boolean; scale?: number; awayFromZero?: number } = {}): Tensor {
@@ -48,7 +51,9 @@ export interface GradCheckResult {
  * deliberately not the true gradient: gradientReversal's is -lambda times it).
  */
 export function gradCheck(
-  name: string, f: () => Tensor, inputs: Tensor[],
+  name: string,
+  f: () => Tensor,
+  inputs: Tensor[],
   { eps = 1e-3, rtol = 1e-2, atol = 1e-3, seed = 123, gradFactor = 1 }: { eps?: number; rtol?: number; atol?: number; seed?: number; gradFactor?: number } = {},
 ): GradCheckResult {
   for (const x of inputs) x.zeroGrad();

@@ -19,9 +19,17 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: str
 
 test('erf matches reference values (Python math.erf) to 1e-15', () => {
   const ref: Array<[number, number]> = [
-    [0, 0], [0.1, 0.1124629160182849], [0.5, 0.5204998778130465], [1, 0.8427007929497149],
-    [2, 0.9953222650189527], [2.49, 0.9995707121322661], [2.51, 0.9996142945182758],
-    [3, 0.9999779095030014], [4, 0.9999999845827421], [-1.5, -0.9661051464753108], [7, 1],
+    [0, 0],
+    [0.1, 0.1124629160182849],
+    [0.5, 0.5204998778130465],
+    [1, 0.8427007929497149],
+    [2, 0.9953222650189527],
+    [2.49, 0.9995707121322661],
+    [2.51, 0.9996142945182758],
+    [3, 0.9999779095030014],
+    [4, 0.9999999845827421],
+    [-1.5, -0.9661051464753108],
+    [7, 1],
   ];
   for (const [x, e] of ref) assert.ok(Math.abs(erf(x) - e) < 1e-15, `erf(${x}) = ${erf(x)}, expected ${e}`);
   assert.ok(Number.isNaN(erf(NaN)));
@@ -45,7 +53,11 @@ testBothBackends('gemm: every transpose combination, padded leading dims, alpha/
       const C0 = randArr(r, M * ldc);
       const opA = (i: number, k: number) => (tA ? A[k * lda + i]! : A[i * lda + k]!);
       const opB = (k: number, j: number) => (tB ? B[j * ldb + k]! : B[k * ldb + j]!);
-      for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25]] as const) {
+      for (const [alpha, beta] of [
+        [1, 0],
+        [0.5, 1],
+        [-2, 0.25],
+      ] as const) {
         const C = C0.slice();
         if (beta === 0) for (let i = 0; i < M; i++) C[i * ldc] = NaN; // beta = 0 must ignore old C
         kernels().gemm(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -93,7 +105,11 @@ testBothBackends('layerNorm forward/backward follow the formulas (biased varianc
     const v = row.reduce((s, x2) => s + (x2 - m) ** 2, 0) / C;
     const rs = 1 / Math.sqrt(v + eps);
     close([mean[i]!, rstd[i]!], [m, rs], `mean/rstd row ${i}`);
-    close(out.subarray(i * C, (i + 1) * C), row.map((xv, j) => (xv - m) * rs * g[j]! + b[j]!), `out row ${i}`);
+    close(
+      out.subarray(i * C, (i + 1) * C),
+      row.map((xv, j) => (xv - m) * rs * g[j]! + b[j]!),
+      `out row ${i}`,
+    );
   }
   // Backward accumulates: run twice into the same buffers and compare with 2x one pass.
   const dout = randArr(r, R * C);
@@ -101,7 +117,12 @@ testBothBackends('layerNorm forward/backward follow the formulas (biased varianc
   kernels().layerNormBackward(dout, x, g, mean, rstd, R, C, once[0], once[1], once[2]);
   const twice = [new Float32Array(R * C), new Float32Array(C), new Float32Array(C)] as const;
   for (let k = 0; k < 2; k++) kernels().layerNormBackward(dout, x, g, mean, rstd, R, C, twice[0], twice[1], twice[2]);
-  for (let k = 0; k < 3; k++) close(twice[k], Array.from(once[k], (v) => 2 * v), `accumulate ${k}`);
+  for (let k = 0; k < 3; k++)
+    close(
+      twice[k],
+      Array.from(once[k], (v) => 2 * v),
+      `accumulate ${k}`,
+    );
   const dbeta = new Float32Array(C);
   kernels().layerNormBackward(dout, x, g, mean, rstd, R, C, null, null, dbeta);
   close(dbeta, once[2], 'dbeta alone (dx, dgamma null)');
@@ -113,8 +134,16 @@ testBothBackends('softmax is stable for large inputs; crossEntropy sum/count/pro
   kernels().softmaxForward(x, 2, 3, y);
   const e = [Math.exp(-2), Math.exp(-1), 1];
   const s = e[0]! + e[1]! + e[2]!;
-  close(y.subarray(0, 3), e.map((v) => v / s), 'softmax row 0');
-  close(y.subarray(3), e.map((v) => v / s), 'softmax row 1 (same offsets)');
+  close(
+    y.subarray(0, 3),
+    e.map((v) => v / s),
+    'softmax row 0',
+  );
+  close(
+    y.subarray(3),
+    e.map((v) => v / s),
+    'softmax row 1 (same offsets)',
+  );
   const probs = new Float32Array(6);
   const { lossSum, count } = kernels().crossEntropyForward(x, Int32Array.from([2, -100]), 2, 3, -100, probs);
   assert.equal(count, 1);
@@ -216,7 +245,13 @@ function erfRef(x: number): number {
 }
 
 test('the reference erf (series) agrees with Python math.erf', () => {
-  for (const [x, e] of [[0.5, 0.5204998778130465], [1, 0.8427007929497149], [2.49, 0.9995707121322661], [-1.5, -0.9661051464753108], [4, 0.9999999845827421]] as const) {
+  for (const [x, e] of [
+    [0.5, 0.5204998778130465],
+    [1, 0.8427007929497149],
+    [2.49, 0.9995707121322661],
+    [-1.5, -0.9661051464753108],
+    [4, 0.9999999845827421],
+  ] as const) {
     assert.ok(Math.abs(erfRef(x) - e) < 1e-14, `erfRef(${x}) = ${erfRef(x)}, expected ${e}`);
   }
 });
@@ -229,12 +264,24 @@ testBothBackends('gelu forward/backward = x·Φ(x) and Φ(x) + x·φ(x) in float
   const Phi = (v: number) => 0.5 * (1 + erfRef(v / Math.SQRT2));
   const phi = (v: number) => Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI);
   // atol 1e-6: the kernels use an erf accurate to 1.5e-7 (as PyTorch's float32 GELU)
-  close(out, Array.from(x, (v) => v * Phi(v)), 'gelu', 1e-5, 1e-6);
+  close(
+    out,
+    Array.from(x, (v) => v * Phi(v)),
+    'gelu',
+    1e-5,
+    1e-6,
+  );
   const dout = randArr(r, x.length);
   const dx0 = randArr(r, x.length);
   const dx = dx0.slice();
   kernels().geluBackward(x, dout, dx);
-  close(dx, Array.from(x, (v, i) => dx0[i]! + dout[i]! * (Phi(v) + v * phi(v))), 'gelu backward', 1e-5, 1e-6);
+  close(
+    dx,
+    Array.from(x, (v, i) => dx0[i]! + dout[i]! * (Phi(v) + v * phi(v))),
+    'gelu backward',
+    1e-5,
+    1e-6,
+  );
 });
 
 /** Row softmax in float64. */
@@ -274,7 +321,13 @@ testBothBackends('softmax backward = the softmax Jacobian (y_j(δ_jk - y_k)) tim
   close(dx, want, 'softmax backward', 1e-5, 1e-6);
 });
 
-interface AttnRef { probs: Float64Array; out: Float64Array; dq: Float64Array; dk: Float64Array; dv: Float64Array }
+interface AttnRef {
+  probs: Float64Array;
+  out: Float64Array;
+  dq: Float64Array;
+  dk: Float64Array;
+  dv: Float64Array;
+}
 
 /**
  * Self-attention in float64 by explicit loops: scores s_ij = scale·q_i·k_j over unmasked keys
@@ -283,8 +336,17 @@ interface AttnRef { probs: Float64Array; out: Float64Array; dq: Float64Array; dk
  * q,k,v,out: [B,T,H] with head h in columns h*d..(h+1)*d; probs [B,nH,T,T].
  */
 function attentionRef(
-  q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, mask: ArrayLike<number> | null, drop: ArrayLike<number> | null,
-  B: number, T: number, nH: number, d: number, scale: number, dout: ArrayLike<number> | null,
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  mask: ArrayLike<number> | null,
+  drop: ArrayLike<number> | null,
+  B: number,
+  T: number,
+  nH: number,
+  d: number,
+  scale: number,
+  dout: ArrayLike<number> | null,
 ): AttnRef {
   const H = nH * d;
   const at = (b: number, t: number, h: number, c: number) => (b * T + t) * H + h * d + c;
@@ -352,7 +414,11 @@ test('the float64 attention reference: its backward equals central differences o
   const g = attentionRef(q, k, v, mask, drop, B, T, nH, d, 0.6, dout);
   const L = (qq: number[], kk: number[], vv: number[]) => attentionRef(qq, kk, vv, mask, drop, B, T, nH, d, 0.6, null).out.reduce((s, o, i) => s + o * dout[i]!, 0);
   const eps = 1e-6;
-  for (const [name, x, grad] of [['q', q, g.dq], ['k', k, g.dk], ['v', v, g.dv]] as const) {
+  for (const [name, x, grad] of [
+    ['q', q, g.dq],
+    ['k', k, g.dk],
+    ['v', v, g.dv],
+  ] as const) {
     const num = x.map((_, i) => {
       const up = x.slice();
       const dn = x.slice();
@@ -387,8 +453,26 @@ testBothBackends('attention forward/backward = the float64 reference (padding ma
     const init = [randArr(r, n), randArr(r, n), randArr(r, n)] as const;
     const [dq, dk, dv] = init.map((a) => a.slice()) as [Float32Array, Float32Array, Float32Array];
     kernels().attentionBackward(dout, q, k, v, probs, drop, B, T, nH, d, scale, dq, dk, dv);
-    close(dq, Array.from(ref.dq, (x, i) => x + init[0][i]!), `dq ${what}`, 1e-5, 1e-6);
-    close(dk, Array.from(ref.dk, (x, i) => x + init[1][i]!), `dk ${what}`, 1e-5, 1e-6);
-    close(dv, Array.from(ref.dv, (x, i) => x + init[2][i]!), `dv ${what}`, 1e-5, 1e-6);
+    close(
+      dq,
+      Array.from(ref.dq, (x, i) => x + init[0][i]!),
+      `dq ${what}`,
+      1e-5,
+      1e-6,
+    );
+    close(
+      dk,
+      Array.from(ref.dk, (x, i) => x + init[1][i]!),
+      `dk ${what}`,
+      1e-5,
+      1e-6,
+    );
+    close(
+      dv,
+      Array.from(ref.dv, (x, i) => x + init[2][i]!),
+      `dv ${what}`,
+      1e-5,
+      1e-6,
+    );
   }
 });

@@ -81,8 +81,19 @@ function bothBackends(title: string, body: (k: Kernels, g: Gen) => Outputs, tol:
 }
 
 function naiveGemm(
-  tA: boolean, tB: boolean, M: number, N: number, K: number, alpha: number,
-  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number,
+  tA: boolean,
+  tB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: Float32Array,
+  lda: number,
+  B: Float32Array,
+  ldb: number,
+  beta: number,
+  C: Float32Array,
+  ldc: number,
 ): Float64Array {
   const out = Float64Array.from(C);
   for (let i = 0; i < M; i++) {
@@ -104,10 +115,23 @@ function gemmPaths(): Array<{ name: string; enter: () => void }> {
     addon.setBuiltinIsa(info.builtinIsa as 'avx512');
   };
   const paths: Array<{ name: string; enter: () => void }> = [];
-  if (info.blas !== 'none') paths.push({ name: info.blas, enter: () => { restore(); addon.setGemmImpl('blas'); } });
+  if (info.blas !== 'none')
+    paths.push({
+      name: info.blas,
+      enter: () => {
+        restore();
+        addon.setGemmImpl('blas');
+      },
+    });
   for (const isa of ['avx512', 'avx2+fma', 'generic'] as const) {
     if (!addon.setBuiltinIsa(isa)) continue;
-    paths.push({ name: `built-in ${isa}`, enter: () => { addon.setGemmImpl('builtin'); addon.setBuiltinIsa(isa); } });
+    paths.push({
+      name: `built-in ${isa}`,
+      enter: () => {
+        addon.setGemmImpl('builtin');
+        addon.setBuiltinIsa(isa);
+      },
+    });
   }
   restore();
   paths.push({ name: 'restore', enter: restore });
@@ -119,7 +143,14 @@ function gemmPaths(): Array<{ name: string; enter: () => void }> {
 nativeTest('gemm: all transposes, padded leading dims, beta 0 (NaN in C ignored) / 1 / 0.5, on every GEMM path, vs a float64 loop', () => {
   // Sizes straddle the micro-tile edges (6/12 rows, 16/32 cols), the K slice (256) and, with
   // M=250 / N=3100, the row block (240) and column block (3072); the larger ones use threads.
-  const shapes: Array<[number, number, number]> = [[1, 1, 1], [7, 5, 3], [13, 33, 300], [250, 40, 20], [5, 3100, 9], [64, 64, 64]];
+  const shapes: Array<[number, number, number]> = [
+    [1, 1, 1],
+    [7, 5, 3],
+    [13, 33, 300],
+    [250, 40, 20],
+    [5, 3100, 9],
+    [64, 64, 64],
+  ];
   const g = new Gen(7);
   const paths = gemmPaths();
   const seen: string[] = [];
@@ -135,7 +166,11 @@ nativeTest('gemm: all transposes, padded leading dims, beta 0 (NaN in C ignored)
           const ldc = N + 2;
           const A = g.f32((tA ? K : M) * lda);
           const B = g.f32((tB ? N : K) * ldb);
-          for (const [alpha, beta] of [[1, 0], [0.75, 1], [-1.5, 0.5]] as const) {
+          for (const [alpha, beta] of [
+            [1, 0],
+            [0.75, 1],
+            [-1.5, 0.5],
+          ] as const) {
             const C = g.f32(M * ldc);
             if (beta === 0) C.fill(NaN); // beta=0 must not read C
             const want = naiveGemm(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -192,44 +227,59 @@ bothBackends('gemmBatched (per-head [B,T,H] layout: interleaved matrices, ld = H
 
 // ---- fused ops -------------------------------------------------------------------------
 
-bothBackends('layerNormForward', (k, g) => {
-  const [R, C] = [70, 37]; // 70 rows: several thread ranges
-  const x = g.f32(R * C, 3);
-  for (let j = 0; j < C; j++) x[j] = 5 + x[j]! * 1e-3; // a row with a large mean and tiny variance
-  const gamma = g.f32(C);
-  const beta = g.f32(C);
-  const out = new Float32Array(R * C);
-  const mean = new Float32Array(R);
-  const rstd = new Float32Array(R);
-  k.layerNormForward(x, gamma, beta, R, C, 1e-12, out, mean, rstd);
-  return { out, mean, rstd };
-}, { out: [1e-5, 1e-5] });
+bothBackends(
+  'layerNormForward',
+  (k, g) => {
+    const [R, C] = [70, 37]; // 70 rows: several thread ranges
+    const x = g.f32(R * C, 3);
+    for (let j = 0; j < C; j++) x[j] = 5 + x[j]! * 1e-3; // a row with a large mean and tiny variance
+    const gamma = g.f32(C);
+    const beta = g.f32(C);
+    const out = new Float32Array(R * C);
+    const mean = new Float32Array(R);
+    const rstd = new Float32Array(R);
+    k.layerNormForward(x, gamma, beta, R, C, 1e-12, out, mean, rstd);
+    return { out, mean, rstd };
+  },
+  { out: [1e-5, 1e-5] },
+);
 
-bothBackends('layerNormBackward (dx, dgamma, dbeta accumulate; nulls allowed)', (k, g) => {
-  const [R, C] = [70, 37];
-  const x = g.f32(R * C);
-  const gamma = g.f32(C);
-  const beta = g.f32(C);
-  const out = new Float32Array(R * C);
-  const mean = new Float32Array(R);
-  const rstd = new Float32Array(R);
-  k.layerNormForward(x, gamma, beta, R, C, 1e-5, out, mean, rstd);
-  const dout = g.f32(R * C);
-  const dx = g.f32(R * C);
-  const dgamma = g.f32(C);
-  const dbeta = g.f32(C);
-  k.layerNormBackward(dout, x, gamma, mean, rstd, R, C, dx, dgamma, dbeta);
-  const dx2 = new Float32Array(R * C);
-  k.layerNormBackward(dout, x, gamma, mean, rstd, R, C, dx2, null, null);
-  const dgamma2 = new Float32Array(C);
-  k.layerNormBackward(dout, x, gamma, mean, rstd, R, C, null, dgamma2, null);
-  return { dx, dgamma, dbeta, dx2, dgamma2 };
-}, { dx: [1e-5, 1e-5], dx2: [1e-5, 1e-5], dgamma: [1e-5, 1e-5], dgamma2: [1e-5, 1e-5], dbeta: [1e-5, 1e-5] });
+bothBackends(
+  'layerNormBackward (dx, dgamma, dbeta accumulate; nulls allowed)',
+  (k, g) => {
+    const [R, C] = [70, 37];
+    const x = g.f32(R * C);
+    const gamma = g.f32(C);
+    const beta = g.f32(C);
+    const out = new Float32Array(R * C);
+    const mean = new Float32Array(R);
+    const rstd = new Float32Array(R);
+    k.layerNormForward(x, gamma, beta, R, C, 1e-5, out, mean, rstd);
+    const dout = g.f32(R * C);
+    const dx = g.f32(R * C);
+    const dgamma = g.f32(C);
+    const dbeta = g.f32(C);
+    k.layerNormBackward(dout, x, gamma, mean, rstd, R, C, dx, dgamma, dbeta);
+    const dx2 = new Float32Array(R * C);
+    k.layerNormBackward(dout, x, gamma, mean, rstd, R, C, dx2, null, null);
+    const dgamma2 = new Float32Array(C);
+    k.layerNormBackward(dout, x, gamma, mean, rstd, R, C, null, dgamma2, null);
+    return { dx, dgamma, dbeta, dx2, dgamma2 };
+  },
+  { dx: [1e-5, 1e-5], dx2: [1e-5, 1e-5], dgamma: [1e-5, 1e-5], dgamma2: [1e-5, 1e-5], dbeta: [1e-5, 1e-5] },
+);
 
 bothBackends('geluForward / geluBackward (x in [-12, 12], 40k elements: threaded)', (k, g) => {
   const n = 40_000;
   const x = g.f32(n, 3);
-  x[0] = -12; x[1] = 12; x[2] = 0; x[3] = -0; x[4] = 1e-30; x[5] = -5; x[6] = Infinity; x[7] = -Infinity;
+  x[0] = -12;
+  x[1] = 12;
+  x[2] = 0;
+  x[3] = -0;
+  x[4] = 1e-30;
+  x[5] = -5;
+  x[6] = Infinity;
+  x[7] = -Infinity;
   const out = new Float32Array(n);
   k.geluForward(x, out);
   const dout = g.f32(n);
@@ -280,59 +330,81 @@ function attnCase(k: Kernels, g: Gen, withDrop: boolean): Outputs {
   return { probs, out, dq, dk, dv, probs2, out2 };
 }
 const attnTol: Record<string, [number, number]> = {
-  probs: [1e-5, 1e-6], probs2: [1e-5, 1e-6], out: [1e-5, 1e-5], out2: [1e-5, 1e-5], dq: [1e-5, 1e-5], dk: [1e-5, 1e-5], dv: [1e-5, 1e-5],
+  probs: [1e-5, 1e-6],
+  probs2: [1e-5, 1e-6],
+  out: [1e-5, 1e-5],
+  out2: [1e-5, 1e-5],
+  dq: [1e-5, 1e-5],
+  dk: [1e-5, 1e-5],
+  dv: [1e-5, 1e-5],
 };
 bothBackends('attentionForward / attentionBackward (key mask incl. a fully masked batch, no dropout)', (k, g) => attnCase(k, g, false), attnTol);
 bothBackends('attentionForward / attentionBackward (key mask + dropout mask)', (k, g) => attnCase(k, g, true), attnTol);
 
-bothBackends('crossEntropyForward / crossEntropyBackward (ignore index, wide rows)', (k, g) => {
-  const [R, C] = [37, 1000];
-  const logits = g.f32(R * C, 5);
-  const targets = new Int32Array(R);
-  for (let r = 0; r < R; r++) targets[r] = r % 5 === 0 ? -100 : Math.floor(g.u() * C);
-  const probs = new Float32Array(R * C);
-  const { lossSum, count } = k.crossEntropyForward(logits, targets, R, C, -100, probs);
-  for (let r = 0; r < R; r += 5) probs.fill(0, r * C, (r + 1) * C); // ignored rows may hold anything
-  const dlogits = g.f32(R * C);
-  k.crossEntropyBackward(probs, targets, R, C, -100, 1 / count, dlogits);
-  return { lossSum, count, probs, dlogits };
-}, { lossSum: [1e-6, 1e-6] });
+bothBackends(
+  'crossEntropyForward / crossEntropyBackward (ignore index, wide rows)',
+  (k, g) => {
+    const [R, C] = [37, 1000];
+    const logits = g.f32(R * C, 5);
+    const targets = new Int32Array(R);
+    for (let r = 0; r < R; r++) targets[r] = r % 5 === 0 ? -100 : Math.floor(g.u() * C);
+    const probs = new Float32Array(R * C);
+    const { lossSum, count } = k.crossEntropyForward(logits, targets, R, C, -100, probs);
+    for (let r = 0; r < R; r += 5) probs.fill(0, r * C, (r + 1) * C); // ignored rows may hold anything
+    const dlogits = g.f32(R * C);
+    k.crossEntropyBackward(probs, targets, R, C, -100, 1 / count, dlogits);
+    return { lossSum, count, probs, dlogits };
+  },
+  { lossSum: [1e-6, 1e-6] },
+);
 
-bothBackends('embeddingForward / embeddingBackward (repeated ids: scatter-add)', (k, g) => {
-  const [V, C, N] = [50, 96, 400]; // N*C >= 32k: column-split threads on native
-  const weight = g.f32(V * C);
-  const ids = new Int32Array(N);
-  for (let i = 0; i < N; i++) ids[i] = i % 7 === 0 ? 3 : Math.floor(g.u() * V);
-  const out = new Float32Array(N * C);
-  k.embeddingForward(weight, ids, V, C, out);
-  const dout = g.f32(N * C);
-  const dweight = g.f32(V * C);
-  k.embeddingBackward(dout, ids, V, C, dweight);
-  return { out, dweight };
-}, { dweight: [1e-5, 1e-5] });
+bothBackends(
+  'embeddingForward / embeddingBackward (repeated ids: scatter-add)',
+  (k, g) => {
+    const [V, C, N] = [50, 96, 400]; // N*C >= 32k: column-split threads on native
+    const weight = g.f32(V * C);
+    const ids = new Int32Array(N);
+    for (let i = 0; i < N; i++) ids[i] = i % 7 === 0 ? 3 : Math.floor(g.u() * V);
+    const out = new Float32Array(N * C);
+    k.embeddingForward(weight, ids, V, C, out);
+    const dout = g.f32(N * C);
+    const dweight = g.f32(V * C);
+    k.embeddingBackward(dout, ids, V, C, dweight);
+    return { out, dweight };
+  },
+  { dweight: [1e-5, 1e-5] },
+);
 
-bothBackends('adamwUpdate (3 steps, weight decay, 70k params: threaded)', (k, g) => {
-  const n = 70_000;
-  const p = g.f32(n);
-  const m = new Float32Array(n);
-  const v = new Float32Array(n);
-  for (let step = 1; step <= 3; step++) {
-    const grad = g.f32(n, 0.1);
-    k.adamwUpdate(p, grad, m, v, 1e-3, 0.9, 0.999, 1e-8, 0.01, step);
-  }
-  return { p, m, v };
-}, { p: [1e-6, 1e-7], m: [1e-5, 1e-8], v: [1e-5, 1e-10] });
+bothBackends(
+  'adamwUpdate (3 steps, weight decay, 70k params: threaded)',
+  (k, g) => {
+    const n = 70_000;
+    const p = g.f32(n);
+    const m = new Float32Array(n);
+    const v = new Float32Array(n);
+    for (let step = 1; step <= 3; step++) {
+      const grad = g.f32(n, 0.1);
+      k.adamwUpdate(p, grad, m, v, 1e-3, 0.9, 0.999, 1e-8, 0.01, step);
+    }
+    return { p, m, v };
+  },
+  { p: [1e-6, 1e-7], m: [1e-5, 1e-8], v: [1e-5, 1e-10] },
+);
 
-bothBackends('sumSquares (float64 accumulation) / scaleInPlace', (k, g) => {
-  const a = g.f32(100_001, 3);
-  const b = g.f32(17);
-  const empty = new Float32Array(0);
-  const ss = k.sumSquares([a, b, empty]);
-  const big = new Float32Array(1 << 20).fill(1e-4); // float32 accumulation would drift here
-  const ssBig = k.sumSquares([big]);
-  k.scaleInPlace(a, 0.25);
-  return { ss, ssBig, a };
-}, { ss: [1e-10, 0], ssBig: [1e-9, 0], a: [0, 0] });
+bothBackends(
+  'sumSquares (float64 accumulation) / scaleInPlace',
+  (k, g) => {
+    const a = g.f32(100_001, 3);
+    const b = g.f32(17);
+    const empty = new Float32Array(0);
+    const ss = k.sumSquares([a, b, empty]);
+    const big = new Float32Array(1 << 20).fill(1e-4); // float32 accumulation would drift here
+    const ssBig = k.sumSquares([big]);
+    k.scaleInPlace(a, 0.25);
+    return { ss, ssBig, a };
+  },
+  { ss: [1e-10, 0], ssBig: [1e-9, 0], a: [0, 0] },
+);
 
 nativeTest('sumSquares accumulates in float64 (2^20 squares of 1e-4: relative error < 1e-10; float32 accumulation is off by > 1e-3)', () => {
   const big = new Float32Array(1 << 20).fill(1e-4);
@@ -341,18 +413,22 @@ nativeTest('sumSquares accumulates in float64 (2^20 squares of 1e-4: relative er
   assert.ok(Math.abs(native!.sumSquares([big]) - want) <= 1e-10 * want, `got ${native!.sumSquares([big])}, want ${want}`);
 });
 
-bothBackends('dropoutMask (counter-based: identical bits on both backends)', (k) => {
-  const n = 200_003; // several thread ranges plus a tail
-  const m1 = new Float32Array(n);
-  k.dropoutMask(m1, 0.1, 0x9e3779b9);
-  const m3 = new Float32Array(n);
-  k.dropoutMask(m3, 0.5, 0);
-  const m0 = new Float32Array(17).fill(7);
-  k.dropoutMask(m0, 0, 123);
-  const mAll = new Float32Array(17).fill(7);
-  k.dropoutMask(mAll, 1, 0xffffffff);
-  return { m1, m3, m0, mAll };
-}, { m1: [0, 0], m3: [0, 0], m0: [0, 0], mAll: [0, 0] });
+bothBackends(
+  'dropoutMask (counter-based: identical bits on both backends)',
+  (k) => {
+    const n = 200_003; // several thread ranges plus a tail
+    const m1 = new Float32Array(n);
+    k.dropoutMask(m1, 0.1, 0x9e3779b9);
+    const m3 = new Float32Array(n);
+    k.dropoutMask(m3, 0.5, 0);
+    const m0 = new Float32Array(17).fill(7);
+    k.dropoutMask(m0, 0, 123);
+    const mAll = new Float32Array(17).fill(7);
+    k.dropoutMask(mAll, 1, 0xffffffff);
+    return { m1, m3, m0, mAll };
+  },
+  { m1: [0, 0], m3: [0, 0], m0: [0, 0], mAll: [0, 0] },
+);
 
 test('dropoutMask: keep rate within 4 sigma of 1-p, survivors exactly fround(1/(1-p)), seeds decorrelated', () => {
   const n = 1 << 20;
@@ -390,41 +466,58 @@ nativeTest('dropoutMask native: bad p / seed are RangeErrors naming the kernel',
 nativeTest('bad input: wrong array types are TypeErrors naming the kernel and the argument', () => {
   const f = new Float32Array(16);
   const k = native!;
-  assert.throws(() => k.gemm(false, false, 2, 2, 2, 1, new Float64Array(4) as unknown as Float32Array, 2, f, 2, 0, new Float32Array(4), 2),
-    { name: 'TypeError', message: "gemm: argument 'A' must be Float32Array, got Float64Array" });
-  assert.throws(() => k.layerNormForward(f, f, [1, 2] as unknown as Float32Array, 2, 2, 1e-5, new Float32Array(4), f, f),
-    { name: 'TypeError', message: "layerNormForward: argument 'beta' must be Float32Array, got Array" });
-  assert.throws(() => k.embeddingForward(f, new Float32Array(2) as unknown as Int32Array, 4, 4, new Float32Array(8)),
-    { name: 'TypeError', message: "embeddingForward: argument 'ids' must be Int32Array, got Float32Array" });
-  assert.throws(() => k.crossEntropyForward(f, new Uint32Array(2) as unknown as Int32Array, 2, 2, -100, new Float32Array(4)),
-    { name: 'TypeError', message: "crossEntropyForward: argument 'targets' must be Int32Array, got Uint32Array" });
-  assert.throws(() => k.attentionForward(f, f, f, new Uint8Array(4) as unknown as Float32Array, 1, 2, 1, 2, 1, null, new Float32Array(4), new Float32Array(4)),
-    { name: 'TypeError', message: "attentionForward: argument 'keyMask' must be Float32Array or null, got Uint8Array" });
-  assert.throws(() => k.gemm(1 as unknown as boolean, false, 2, 2, 2, 1, f, 2, f, 2, 0, new Float32Array(4), 2),
-    { name: 'TypeError', message: "gemm: argument 'transA' must be a boolean, got number 1" });
-  assert.throws(() => k.sumSquares([f, new Float64Array(2) as unknown as Float32Array]),
-    { name: 'TypeError', message: 'sumSquares: buffers[1] must be a Float32Array' });
+  assert.throws(() => k.gemm(false, false, 2, 2, 2, 1, new Float64Array(4) as unknown as Float32Array, 2, f, 2, 0, new Float32Array(4), 2), {
+    name: 'TypeError',
+    message: "gemm: argument 'A' must be Float32Array, got Float64Array",
+  });
+  assert.throws(() => k.layerNormForward(f, f, [1, 2] as unknown as Float32Array, 2, 2, 1e-5, new Float32Array(4), f, f), {
+    name: 'TypeError',
+    message: "layerNormForward: argument 'beta' must be Float32Array, got Array",
+  });
+  assert.throws(() => k.embeddingForward(f, new Float32Array(2) as unknown as Int32Array, 4, 4, new Float32Array(8)), {
+    name: 'TypeError',
+    message: "embeddingForward: argument 'ids' must be Int32Array, got Float32Array",
+  });
+  assert.throws(() => k.crossEntropyForward(f, new Uint32Array(2) as unknown as Int32Array, 2, 2, -100, new Float32Array(4)), {
+    name: 'TypeError',
+    message: "crossEntropyForward: argument 'targets' must be Int32Array, got Uint32Array",
+  });
+  assert.throws(() => k.attentionForward(f, f, f, new Uint8Array(4) as unknown as Float32Array, 1, 2, 1, 2, 1, null, new Float32Array(4), new Float32Array(4)), {
+    name: 'TypeError',
+    message: "attentionForward: argument 'keyMask' must be Float32Array or null, got Uint8Array",
+  });
+  assert.throws(() => k.gemm(1 as unknown as boolean, false, 2, 2, 2, 1, f, 2, f, 2, 0, new Float32Array(4), 2), {
+    name: 'TypeError',
+    message: "gemm: argument 'transA' must be a boolean, got number 1",
+  });
+  assert.throws(() => k.sumSquares([f, new Float64Array(2) as unknown as Float32Array]), { name: 'TypeError', message: 'sumSquares: buffers[1] must be a Float32Array' });
   assert.throws(() => (k.geluForward as (x: Float32Array) => void)(f), { name: 'TypeError', message: 'geluForward: expected 2 arguments, got 1' });
 });
 
 nativeTest('bad input: short buffers are Errors naming kernel, argument, needed vs got', () => {
   const k = native!;
-  assert.throws(() => k.gemm(false, true, 4, 3, 5, 1, new Float32Array(19), 5, new Float32Array(15), 5, 0, new Float32Array(12), 3),
-    { message: 'gemm: A is too short: needs 20 elements ([4,5] with lda=5), got 19' });
-  assert.throws(() => k.gemm(false, false, 4, 3, 5, 1, new Float32Array(20), 5, new Float32Array(15), 3, 0, new Float32Array(11), 3),
-    { message: 'gemm: C is too short: needs 12 elements ([4,3] with ldc=3), got 11' });
-  assert.throws(() => k.gemmBatched(3, false, false, 2, 2, 2, 1, new Float32Array(11), 2, 4, new Float32Array(12), 2, 4, 0, new Float32Array(12), 2, 4),
-    { message: 'gemmBatched: A is too short: needs 12 elements (3 x [2,2] with lda=2, strideA=4), got 11' });
-  assert.throws(() => k.layerNormForward(new Float32Array(6), new Float32Array(3), new Float32Array(3), 2, 3, 1e-5, new Float32Array(6), new Float32Array(1), new Float32Array(2)),
-    { message: 'layerNormForward: mean is too short: needs 2 elements (R = 2), got 1' });
-  assert.throws(() => k.geluBackward(new Float32Array(5), new Float32Array(5), new Float32Array(4)),
-    { message: 'geluBackward: dx is too short: needs 5 elements (x.length), got 4' });
-  assert.throws(() => k.attentionForward(new Float32Array(8), new Float32Array(8), new Float32Array(8), null, 1, 2, 2, 2, 1, null, new Float32Array(7), new Float32Array(8)),
-    { message: 'attentionForward: probs is too short: needs 8 elements ([B,nH,T,T] = [1,2,2,2]), got 7' });
-  assert.throws(() => k.embeddingBackward(new Float32Array(6), Int32Array.from([0, 1, 2]), 3, 2, new Float32Array(5)),
-    { message: 'embeddingBackward: dweight is too short: needs 6 elements ([V,C] = [3,2]), got 5' });
-  assert.throws(() => k.adamwUpdate(new Float32Array(4), new Float32Array(4), new Float32Array(3), new Float32Array(4), 1e-3, 0.9, 0.999, 1e-8, 0, 1),
-    { message: 'adamwUpdate: m is too short: needs 4 elements (param.length), got 3' });
+  assert.throws(() => k.gemm(false, true, 4, 3, 5, 1, new Float32Array(19), 5, new Float32Array(15), 5, 0, new Float32Array(12), 3), {
+    message: 'gemm: A is too short: needs 20 elements ([4,5] with lda=5), got 19',
+  });
+  assert.throws(() => k.gemm(false, false, 4, 3, 5, 1, new Float32Array(20), 5, new Float32Array(15), 3, 0, new Float32Array(11), 3), {
+    message: 'gemm: C is too short: needs 12 elements ([4,3] with ldc=3), got 11',
+  });
+  assert.throws(() => k.gemmBatched(3, false, false, 2, 2, 2, 1, new Float32Array(11), 2, 4, new Float32Array(12), 2, 4, 0, new Float32Array(12), 2, 4), {
+    message: 'gemmBatched: A is too short: needs 12 elements (3 x [2,2] with lda=2, strideA=4), got 11',
+  });
+  assert.throws(() => k.layerNormForward(new Float32Array(6), new Float32Array(3), new Float32Array(3), 2, 3, 1e-5, new Float32Array(6), new Float32Array(1), new Float32Array(2)), {
+    message: 'layerNormForward: mean is too short: needs 2 elements (R = 2), got 1',
+  });
+  assert.throws(() => k.geluBackward(new Float32Array(5), new Float32Array(5), new Float32Array(4)), { message: 'geluBackward: dx is too short: needs 5 elements (x.length), got 4' });
+  assert.throws(() => k.attentionForward(new Float32Array(8), new Float32Array(8), new Float32Array(8), null, 1, 2, 2, 2, 1, null, new Float32Array(7), new Float32Array(8)), {
+    message: 'attentionForward: probs is too short: needs 8 elements ([B,nH,T,T] = [1,2,2,2]), got 7',
+  });
+  assert.throws(() => k.embeddingBackward(new Float32Array(6), Int32Array.from([0, 1, 2]), 3, 2, new Float32Array(5)), {
+    message: 'embeddingBackward: dweight is too short: needs 6 elements ([V,C] = [3,2]), got 5',
+  });
+  assert.throws(() => k.adamwUpdate(new Float32Array(4), new Float32Array(4), new Float32Array(3), new Float32Array(4), 1e-3, 0.9, 0.999, 1e-8, 0, 1), {
+    message: 'adamwUpdate: m is too short: needs 4 elements (param.length), got 3',
+  });
 });
 
 nativeTest('bad input: bad dims, leading dims, ids, targets, steps and overlapping output are rejected', () => {
@@ -435,14 +528,22 @@ nativeTest('bad input: bad dims, leading dims, ids, targets, steps and overlappi
   assert.throws(() => k.gemm(false, false, 2, 2, 3, 1, f, 2, f, 2, 0, new Float32Array(4), 2), { name: 'RangeError', message: 'gemm: lda=2 must be >= 3 (K)' });
   assert.throws(() => k.gemm(false, true, 2, 4, 3, 1, f, 3, f, 2, 0, new Float32Array(8), 4), { name: 'RangeError', message: 'gemm: ldb=2 must be >= 3 (K, transB)' });
   assert.throws(() => k.gemm(false, false, 2, 2, 2, 1, f, 2, f, 2, 0, f.subarray(2), 2), { message: 'gemm: C overlaps input A in memory (the output must be a separate buffer)' });
-  assert.throws(() => k.embeddingForward(new Float32Array(6), Int32Array.from([0, 3]), 3, 2, new Float32Array(4)),
-    { name: 'RangeError', message: 'embeddingForward: id 3 at index 1 is outside [0, 3) (V=3)' });
-  assert.throws(() => k.embeddingBackward(new Float32Array(4), Int32Array.from([-1, 0]), 3, 2, new Float32Array(6)),
-    { name: 'RangeError', message: 'embeddingBackward: id -1 at index 0 is outside [0, 3) (V=3)' });
-  assert.throws(() => k.crossEntropyForward(new Float32Array(6), Int32Array.from([0, 3]), 2, 3, -100, new Float32Array(6)),
-    { name: 'RangeError', message: 'crossEntropyForward: target 3 at row 1 is outside [0, 3) and is not ignoreIndex -100' });
-  assert.throws(() => k.crossEntropyBackward(new Float32Array(6), Int32Array.from([-5, 0]), 2, 3, -100, 1, new Float32Array(6)),
-    { name: 'RangeError', message: 'crossEntropyBackward: target -5 at row 0 is outside [0, 3) and is not ignoreIndex -100' });
+  assert.throws(() => k.embeddingForward(new Float32Array(6), Int32Array.from([0, 3]), 3, 2, new Float32Array(4)), {
+    name: 'RangeError',
+    message: 'embeddingForward: id 3 at index 1 is outside [0, 3) (V=3)',
+  });
+  assert.throws(() => k.embeddingBackward(new Float32Array(4), Int32Array.from([-1, 0]), 3, 2, new Float32Array(6)), {
+    name: 'RangeError',
+    message: 'embeddingBackward: id -1 at index 0 is outside [0, 3) (V=3)',
+  });
+  assert.throws(() => k.crossEntropyForward(new Float32Array(6), Int32Array.from([0, 3]), 2, 3, -100, new Float32Array(6)), {
+    name: 'RangeError',
+    message: 'crossEntropyForward: target 3 at row 1 is outside [0, 3) and is not ignoreIndex -100',
+  });
+  assert.throws(() => k.crossEntropyBackward(new Float32Array(6), Int32Array.from([-5, 0]), 2, 3, -100, 1, new Float32Array(6)), {
+    name: 'RangeError',
+    message: 'crossEntropyBackward: target -5 at row 0 is outside [0, 3) and is not ignoreIndex -100',
+  });
   assert.throws(() => k.adamwUpdate(f, f.slice(), f.slice(), f.slice(), 1e-3, 0.9, 0.999, 1e-8, 0, 0), { name: 'RangeError', message: 'adamwUpdate: step must be an integer >= 1 (1-based), got 0' });
   // nothing was written by the failed embedding call
   const out = new Float32Array(4).fill(7);
@@ -454,7 +555,10 @@ nativeTest('bad input: bad dims, leading dims, ids, targets, steps and overlappi
 // Documented behaviour (native/src/kernels.h, same as PyTorch): NaN propagates IEEE-style to
 // every output that depends on it and nowhere else; gemm with beta=0 never reads C; keys
 // masked out by keyMask are skipped.
-for (const [name, k] of [['js', jsKernels], ['native', native]] as const) {
+for (const [name, k] of [
+  ['js', jsKernels],
+  ['native', native],
+] as const) {
   (name === 'js' ? test : nativeTest)(`NaN propagates to exactly the outputs that depend on it [${name}]`, () => {
     const K = k!;
     // gemm: NaN in row 1 of A -> row 1 of C only

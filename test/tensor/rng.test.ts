@@ -15,8 +15,14 @@ test('same seed gives the same stream; different seeds differ', () => {
   const b = new Rng(42);
   const c = new Rng(43);
   const sa = Array.from({ length: 8 }, () => a.uniform());
-  assert.deepEqual(Array.from({ length: 8 }, () => b.uniform()), sa);
-  assert.notDeepEqual(Array.from({ length: 8 }, () => c.uniform()), sa);
+  assert.deepEqual(
+    Array.from({ length: 8 }, () => b.uniform()),
+    sa,
+  );
+  assert.notDeepEqual(
+    Array.from({ length: 8 }, () => c.uniform()),
+    sa,
+  );
   assert.notDeepEqual(new Rng(2 ** 40).getState(), new Rng(0).getState(), 'high seed bits matter');
   assert.throws(() => new Rng(NaN), /Rng: seed must be a finite number, got NaN/);
 });
@@ -52,8 +58,14 @@ test('shuffle is an in-place permutation, deterministic per seed', () => {
   const a = Array.from({ length: 50 }, (_, i) => i);
   const out = new Rng(1).shuffle(a);
   assert.equal(out, a);
-  assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
-  assert.notDeepEqual(a, Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+  assert.notDeepEqual(
+    a,
+    Array.from({ length: 50 }, (_, i) => i),
+  );
   assert.deepEqual(new Rng(1).shuffle(Array.from({ length: 50 }, (_, i) => i)), a);
 });
 
@@ -64,7 +76,10 @@ test('getState/setState resume the exact stream (checkpoint round trip through J
   const expected = Array.from({ length: 10 }, () => r.uniform());
   const s = new Rng(1);
   s.setState(saved);
-  assert.deepEqual(Array.from({ length: 10 }, () => s.uniform()), expected);
+  assert.deepEqual(
+    Array.from({ length: 10 }, () => s.uniform()),
+    expected,
+  );
   assert.throws(() => s.setState([1, 2, 3]), /Rng.setState: expected 4 unsigned 32-bit integers/);
   assert.throws(() => s.setState([1, 2, 3, -4]), /expected 4 unsigned 32-bit integers/);
 });

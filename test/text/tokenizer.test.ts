@@ -88,7 +88,13 @@ test('wordIds follow the pre-tokenizer words; null only for added specials; offs
   const e2 = u.encode('tokenization heavy');
   assert.deepEqual(e2.tokens, ['[CLS]', 'token', '##ization', 'heavy', '[SEP]']);
   assert.deepEqual(e2.wordIds, [null, 0, 0, 1, null]);
-  assert.deepEqual(e2.offsets, [[0, 0], [0, 5], [5, 12], [13, 18], [0, 0]]);
+  assert.deepEqual(e2.offsets, [
+    [0, 0],
+    [0, 5],
+    [5, 12],
+    [13, 18],
+    [0, 0],
+  ]);
   // emoji outside the BMP: offsets are UTF-16 so slicing recovers the source text
   const s = 'ok 😀 北京';
   const e3 = u.encode(s);
@@ -102,7 +108,10 @@ test('wordIds follow the pre-tokenizer words; null only for added specials; offs
   const e4 = r.encode('Hello world, hello!');
   assert.deepEqual(e4.tokens, ['<s>', 'Hello', 'Ġworld', ',', 'Ġhello', '!', '</s>']);
   assert.deepEqual(e4.wordIds, [null, 0, 1, 2, 3, 4, null]);
-  assert.deepEqual(e4.offsets.slice(1, -1).map(([a, b]) => 'Hello world, hello!'.slice(a, b)), ['Hello', 'world', ',', 'hello', '!']);
+  assert.deepEqual(
+    e4.offsets.slice(1, -1).map(([a, b]) => 'Hello world, hello!'.slice(a, b)),
+    ['Hello', 'world', ',', 'hello', '!'],
+  );
 });
 
 test('encodeWords: one word id per given word, first-sub-token alignment works', () => {
@@ -130,7 +139,12 @@ test('encodeWords: one word id per given word, first-sub-token alignment works',
   // RoBERTa: every word gets the leading-space form, as with HF add_prefix_space=True
   const r = tok('roberta-base').encodeWords(['Hello', 'world']);
   assert.deepEqual(r.tokens, ['<s>', 'ĠHello', 'Ġworld', '</s>']);
-  assert.deepEqual(r.offsets, [[0, 0], [0, 5], [0, 5], [0, 0]]);
+  assert.deepEqual(r.offsets, [
+    [0, 0],
+    [0, 5],
+    [0, 5],
+    [0, 0],
+  ]);
 });
 
 test('special tokens written in the text stay whole; lowercase [mask] does not', () => {
@@ -166,14 +180,15 @@ test('repeated encodes (word cache) give identical results', () => {
 });
 
 test('save → load round trip gives identical encodings and HF file layout', () => {
-  const probe = [...SAMPLES, 'Ça va? Très bien.', '[CLS] x [SEP]', 'don\'t stop', 'x'.repeat(150)];
+  const probe = [...SAMPLES, 'Ça va? Très bien.', '[CLS] x [SEP]', "don't stop", 'x'.repeat(150)];
   for (const m of MODELS) {
     const t = tok(m);
     const dir = tmp(`adaptext-save-${m}-`);
     t.save(dir);
-    const files = t.kind === 'wordpiece'
-      ? ['vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.json']
-      : ['vocab.json', 'merges.txt', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.json'];
+    const files =
+      t.kind === 'wordpiece'
+        ? ['vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.json']
+        : ['vocab.json', 'merges.txt', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.json'];
     for (const f of files) assert.ok(existsSync(join(dir, f)), `${m}: ${f} written`);
     const back = loadTokenizer(dir);
     // and from the plain vocab files alone, as a Python slow tokenizer would read them
@@ -223,7 +238,24 @@ test('direct construction: BertTokenizer and RobertaTokenizer from in-memory voc
   const b = new BertTokenizer({ vocab: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'un', '##believ', '##able', 'a'] });
   assert.deepEqual(b.encode('Unbelievable a b').tokens, ['[CLS]', 'un', '##believ', '##able', 'a', '[UNK]', '[SEP]']);
   assert.throws(() => new BertTokenizer({ vocab: ['[PAD]', '[CLS]'] }), /unk token "\[UNK\]" is not in the vocabulary/);
-  const vocab = new Map([['<s>', 0], ['<pad>', 1], ['</s>', 2], ['<unk>', 3], ['a', 4], ['b', 5], ['ab', 6], ['Ġ', 7], ['Ġab', 8], ['<mask>', 9]]);
-  const r = new RobertaTokenizer({ vocab, merges: [['a', 'b'], ['Ġ', 'ab']] });
+  const vocab = new Map([
+    ['<s>', 0],
+    ['<pad>', 1],
+    ['</s>', 2],
+    ['<unk>', 3],
+    ['a', 4],
+    ['b', 5],
+    ['ab', 6],
+    ['Ġ', 7],
+    ['Ġab', 8],
+    ['<mask>', 9],
+  ]);
+  const r = new RobertaTokenizer({
+    vocab,
+    merges: [
+      ['a', 'b'],
+      ['Ġ', 'ab'],
+    ],
+  });
   assert.deepEqual(r.encode('ab ab').tokens, ['<s>', 'ab', 'Ġab', '</s>']);
 });

@@ -15,9 +15,23 @@ import { tmp } from '../support/tmp.js';
 
 // A clinical-notes-like target domain: terms bert-base-uncased splits into many pieces.
 const TERMS = [
-  'echocardiography', 'tachycardia', 'dyspnea', 'hypoxemia', 'cardiomyopathy', 'thrombocytopenia',
-  'nephrolithiasis', 'pneumothorax', 'hepatosplenomegaly', 'bronchiectasis', 'hyperlipidemia',
-  'bradycardia', 'hyponatremia', 'leukocytosis', 'cholecystitis', 'pyelonephritis', 'atelectasis',
+  'echocardiography',
+  'tachycardia',
+  'dyspnea',
+  'hypoxemia',
+  'cardiomyopathy',
+  'thrombocytopenia',
+  'nephrolithiasis',
+  'pneumothorax',
+  'hepatosplenomegaly',
+  'bronchiectasis',
+  'hyperlipidemia',
+  'bradycardia',
+  'hyponatremia',
+  'leukocytosis',
+  'cholecystitis',
+  'pyelonephritis',
+  'atelectasis',
 ];
 const TEMPLATES = [
   (a: string, b: string) => `The patient presented with ${a} and was evaluated for ${b}.`,
@@ -47,7 +61,9 @@ test('expansion lowers fragmentation on target text (train and held-out) and new
   assert.ok(r.newTokens.length > 0 && r.newTokens.length <= 40);
   const before = fragmentation(base(), held);
   const after = fragmentation(r.tokenizer, held);
-  console.log(`# fragmentation (sub-words/word) train ${r.fragmentationBefore.toFixed(3)} -> ${r.fragmentationAfter.toFixed(3)}; held-out ${before.toFixed(3)} -> ${after.toFixed(3)}; ${r.newTokens.length} tokens added`);
+  console.log(
+    `# fragmentation (sub-words/word) train ${r.fragmentationBefore.toFixed(3)} -> ${r.fragmentationAfter.toFixed(3)}; held-out ${before.toFixed(3)} -> ${after.toFixed(3)}; ${r.newTokens.length} tokens added`,
+  );
   assert.ok(r.fragmentationAfter < r.fragmentationBefore * 0.85, 'train fragmentation drops by >15%');
   assert.ok(after < before * 0.85, 'held-out fragmentation drops by >15%');
   // fragmentation() and the expansion's own figure measure the same thing
@@ -81,8 +97,14 @@ test('new ids, decompositions (FVT rows) and scores are consistent', () => {
   for (let i = 1; i < r.newTokens.length; i++) assert.ok(r.newTokens[i - 1]!.score >= r.newTokens[i]!.score, 'sorted by score');
   assert.equal(r.tokenizer.vocabSize, V + r.newTokens.length);
   // a word continuation piece decomposes as a continuation
-  assert.deepEqual(decomposeToken(base(), '##cardia').map((id) => base().idToToken(id)), ['##card', '##ia']);
-  assert.deepEqual(decomposeToken(base(), 'tachycardia').map((id) => base().idToToken(id)), ['ta', '##chy', '##card', '##ia']);
+  assert.deepEqual(
+    decomposeToken(base(), '##cardia').map((id) => base().idToToken(id)),
+    ['##card', '##ia'],
+  );
+  assert.deepEqual(
+    decomposeToken(base(), 'tachycardia').map((id) => base().idToToken(id)),
+    ['ta', '##chy', '##card', '##ia'],
+  );
 });
 
 test('extended tokenizer saves with the new tokens appended to vocab.txt and reloads identically', () => {
@@ -91,7 +113,10 @@ test('extended tokenizer saves with the new tokens appended to vocab.txt and rel
   r.tokenizer.save(dir);
   const lines = readFileSync(join(dir, 'vocab.txt'), 'utf8').split('\n');
   assert.equal(lines.length, base().vocabSize + r.newTokens.length + 1); // trailing newline
-  assert.deepEqual(lines.slice(base().vocabSize, -1), r.newTokens.map((t) => t.token));
+  assert.deepEqual(
+    lines.slice(base().vocabSize, -1),
+    r.newTokens.map((t) => t.token),
+  );
   assert.equal(r.newTokens.length, 10);
   const back = loadTokenizer(dir);
   const texts = corpus(5, 20);

@@ -60,10 +60,16 @@ test('trained vocabulary: specials first, sorted alphabet, ## pieces, determinis
   // alphabet right after the specials, by code point; lowercased and accent-stripped
   const alphabetEnd = a.vocab.findIndex((t, i) => i >= 5 && t.startsWith('##'));
   const alphabet = a.vocab.slice(5, alphabetEnd);
-  assert.deepEqual(alphabet, [...alphabet].sort((x, y) => x.codePointAt(0)! - y.codePointAt(0)!));
+  assert.deepEqual(
+    alphabet,
+    [...alphabet].sort((x, y) => x.codePointAt(0)! - y.codePointAt(0)!),
+  );
   for (const ch of ['a', 'z', '.', ',', '今', '，']) assert.ok(alphabet.includes(ch), ch);
   for (const ch of ['T', 'é', 'ü']) assert.ok(!alphabet.includes(ch), `${ch} should be normalized away`);
-  assert.ok(a.vocab.some((t) => t.startsWith('##') && t.length > 3), 'learned continuation pieces');
+  assert.ok(
+    a.vocab.some((t) => t.startsWith('##') && t.length > 3),
+    'learned continuation pieces',
+  );
   assert.ok(a.vocab.includes('the') && a.vocab.includes('word'));
   // the same corpus in another order gives the same vocabulary
   const b = new WordPieceTrainer(opts).feed([...CORPUS].reverse()).train();

@@ -24,7 +24,12 @@ interface Step extends RunLogRecord {
 
 const dir = process.argv[2];
 if (dir === undefined) throw new Error('usage: compare.ts DIR');
-const runs = ['adaptext', ...readdirSync(dir).filter((d) => d.startsWith('torch') && existsSync(join(dir, d, RUN_LOG_NAME))).sort()];
+const runs = [
+  'adaptext',
+  ...readdirSync(dir)
+    .filter((d) => d.startsWith('torch') && existsSync(join(dir, d, RUN_LOG_NAME)))
+    .sort(),
+];
 const logs = new Map(runs.map((r) => [r, new RunLog(join(dir, r, RUN_LOG_NAME)).read()]));
 const heldout = (r: string) => (logs.get(r) ?? []).filter((e): e is Heldout => e.type === 'heldout');
 const twin = runs.find((r) => r.startsWith('torch-'));

@@ -80,17 +80,26 @@ function dump(name: string, batches: Iterable<Batch>): number {
 }
 
 const stream = new TrainBatches(corpus, tok, masker, opt.seed, new Rng((opt.seed + 1) >>> 0));
-const trainSeqs = dump('train', (function* () {
-  for (let i = 0; i < opt.steps; i++) yield stream.next(opt.batchSize);
-})());
+const trainSeqs = dump(
+  'train',
+  (function* () {
+    for (let i = 0; i < opt.steps; i++) yield stream.next(opt.batchSize);
+  })(),
+);
 const held = heldFiles.map((f, k) => {
   const h = loadStream([f], tok, { textField: 'text', cacheDir, name: `heldout-${k}` });
   const p = packStream(h.stream, T, h.info.records);
   return { file: f, sequences: dump(`heldout-${k}`, heldoutBatches(p, tok, masker, opt.heldoutSequences, opt.batchSize)) };
 });
 const meta = {
-  steps: opt.steps, batch_size: opt.batchSize, seq_len: T, seed: opt.seed, train_sequences: trainSeqs,
-  train_files: trainFiles, corpus_tokens: s.info.tokens, heldout: held,
+  steps: opt.steps,
+  batch_size: opt.batchSize,
+  seq_len: T,
+  seed: opt.seed,
+  train_sequences: trainSeqs,
+  train_files: trainFiles,
+  corpus_tokens: s.info.tokens,
+  heldout: held,
   recipe: { lr: recipe.lr, betas: [0.9, 0.98], eps: 1e-6, weight_decay: recipe.weightDecay, clip: recipe.clip, mlm_probability: recipe.mlmProbability },
 };
 writeFileSync(join(opt.dir, 'meta.json'), JSON.stringify(meta, null, 1) + '\n');

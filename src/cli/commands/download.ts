@@ -21,7 +21,9 @@ export function register(program: Command): void {
       const want = { ...id, revision: o.revision ?? id.revision };
       const progress = new CliProgress(process.stderr, { mode: o.progress });
       const r = await downloadModel(want, { progress });
-      progress.note(`${formatModelId(want)}: commit ${r.commit}, ${r.files.length} files (${r.fetched} fetched, ${r.files.length - r.fetched} cached${r.offline ? ', offline' : ''}): ${r.files.join(', ')}`);
+      progress.note(
+        `${formatModelId(want)}: commit ${r.commit}, ${r.files.length} files (${r.fetched} fetched, ${r.files.length - r.fetched} cached${r.offline ? ', offline' : ''}): ${r.files.join(', ')}`,
+      );
       process.stdout.write(r.dir + '\n');
     });
 }

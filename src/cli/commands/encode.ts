@@ -12,10 +12,15 @@ export function register(program: Command): void {
     .requiredOption('--model <dir>', 'model folder (Hugging Face / adaptext / run checkpoint)')
     .requiredOption('--input <file>', 'JSON Lines input: {"id"?, "text"} or {"id"?, "input_ids", "token_type_ids"?} per line')
     .requiredOption('--output <file>', 'JSON Lines output: {"id"?, "embedding": [...]} per line (written atomically)')
-    .option('--pooling <kind>', 'cls ([CLS] hidden state), mean (masked mean of the last layer) or pooler', (v: string) => {
-      if (!(POOLINGS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--pooling must be one of ${POOLINGS.join(', ')}, got '${v}'`);
-      return v as Pooling;
-    }, 'cls')
+    .option(
+      '--pooling <kind>',
+      'cls ([CLS] hidden state), mean (masked mean of the last layer) or pooler',
+      (v: string) => {
+        if (!(POOLINGS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--pooling must be one of ${POOLINGS.join(', ')}, got '${v}'`);
+        return v as Pooling;
+      },
+      'cls',
+    )
     .option('--batch-size <n>', 'sequences per forward pass', intArg('--batch-size', 1), 32)
     .option('--max-length <n>', 'tokens per sequence incl. special tokens (text is truncated; default: the model limit)', intArg('--max-length', 2))
     .option('--adapter <name>', "adapter to run ('none' = no adapter; default: the folder's active adapter)")

@@ -12,7 +12,7 @@ function fmtBytes(n: number): string {
 /** Compact layer list: [6,7,8,9,11] → "6-9, 11". */
 export function layerRanges(ls: readonly number[]): string {
   const out: string[] = [];
-  for (let i = 0; i < ls.length; ) {
+  for (let i = 0; i < ls.length;) {
     let j = i;
     while (j + 1 < ls.length && ls[j + 1] === ls[j]! + 1) j++;
     out.push(j === i ? `${ls[i]}` : `${ls[i]}-${ls[j]}`);
@@ -34,7 +34,9 @@ export function formatInspect(r: InspectReport): string {
   lines.push(`  attention heads   ${a.attentionHeads}  (head size ${a.hidden / a.attentionHeads})`);
   lines.push(`  vocab             ${a.vocab}`);
   lines.push(`  max positions     ${a.maxPositions}  (token types ${a.typeVocab})`);
-  const dt = Object.entries(r.weights.dtypes).map(([d, n]) => `${d} ×${n}`).join(', ');
+  const dt = Object.entries(r.weights.dtypes)
+    .map(([d, n]) => `${d} ×${n}`)
+    .join(', ');
   lines.push(`  weights           ${fmtBytes(r.weights.bytes)}${dt ? `  (${dt})` : ''}`);
   lines.push('');
   lines.push(`parameters${r.frozenLayers > 0 ? `  (with embeddings + layers 0-${r.frozenLayers - 1} frozen)` : ''}`);

@@ -37,8 +37,7 @@ export function formatSummary(m: RunMetrics, r: { runDir: string; reportPath: st
   const lines: string[] = [];
   const names = [...Object.keys(m.stages), ...(m.ablation ?? []).map((a) => a.name), ...(m.baselines ?? []).map((b) => b.name)];
   const w = Math.max(12, ...names.map((n) => n.length));
-  const row = (name: string, t: Metrics | undefined, dc: { accuracy: number } | undefined) =>
-    `${name.padEnd(w)} ${pct(t?.accuracy)}  ${pct(t?.macroF1)}  ${pct(dc?.accuracy)}`;
+  const row = (name: string, t: Metrics | undefined, dc: { accuracy: number } | undefined) => `${name.padEnd(w)} ${pct(t?.accuracy)}  ${pct(t?.macroF1)}  ${pct(dc?.accuracy)}`;
   lines.push(`${'target test'.padEnd(w)} ${'acc'.padStart(6)}  ${'mF1'.padStart(6)}  ${'domain'.padStart(6)}`);
   for (const [s, v] of Object.entries(m.stages)) lines.push(row(s, v.target_test, v.domain_confusion));
   if (m.ablation !== undefined) {
@@ -84,12 +83,17 @@ export function register(program: Command): void {
     .description('run the three-stage transfer pipeline (source warm-up, MLM+DANN alignment, few-shot target) from a config file')
     .option('--config <file>', 'pipeline config (YAML or JSON; see examples/)')
     .option('--resume <run>', 'continue an interrupted run from its last checkpoint (same seed => same final metrics)')
-    .option('--model <dir>', 'override `model`: a folder or a hub model id (with --resume: refuse to continue if this is not the run\'s model)')
+    .option('--model <dir>', "override `model`: a folder or a hub model id (with --resume: refuse to continue if this is not the run's model)")
     .option('--output <dir>', 'override `output` (the run folder)')
     .option('--seed <n>', 'override `seed`', intArg('--seed', 0))
     .option('--ablation', 'also train few-shot-only from the raw backbone and write the ablation table')
     .option('--vocab-top-k <n>', 'expand the vocabulary with the top N target sub-words before stage 2', intArg('--vocab-top-k', 1))
-    .option('--set <key=value>', 'override any config key, e.g. --set stage1.epochs=2 (repeatable; relative paths resolve against the config file folder)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--set <key=value>',
+      'override any config key, e.g. --set stage1.epochs=2 (repeatable; relative paths resolve against the config file folder)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .addOption(progressOption())
     .option('--quiet', 'same as --progress none (the summary is still printed)')
     .addOption(new Option('--stop-after-steps <n>', 'simulate a crash after N optimizer steps (tests of --resume)').argParser(intArg('--stop-after-steps', 1)).hideHelp())

@@ -7,7 +7,7 @@ export function register(program: Command): void {
   const vocab = program.command('vocab').description('vocabulary tools');
   vocab
     .command('extend')
-    .description('add the top-K target sub-words to a model\'s vocabulary (FVT-initialised embeddings) and save model + tokenizer')
+    .description("add the top-K target sub-words to a model's vocabulary (FVT-initialised embeddings) and save model + tokenizer")
     .requiredOption('--model <dir>', 'model folder (WordPiece/BERT tokenizer) or hub model id')
     .requiredOption('--corpus <files...>', 'target-domain text: .txt lines or JSON Lines/CSV/TSV with a text field (.gz ok)')
     .requiredOption('--top-k <n>', 'at most this many new tokens', intArg('--top-k', 1))

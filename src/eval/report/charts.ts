@@ -197,12 +197,15 @@ export function lineChart(o: LineChartOptions): string {
   // Log scale when the series live on different scales (e.g. MLM loss ≈ 4 vs task loss ≈ 0.3),
   // judged on their medians, not on outliers.
   const medians = o.series
-    .map((sr) => sr.points.map((p) => p[1]).filter(Number.isFinite).sort((a, b) => a - b))
+    .map((sr) =>
+      sr.points
+        .map((p) => p[1])
+        .filter(Number.isFinite)
+        .sort((a, b) => a - b),
+    )
     .filter((v) => v.length > 0)
     .map((v) => v[v.length >> 1]!);
-  const useLog =
-    o.yScale === 'log' ||
-    (o.yScale !== 'linear' && o.yMin === undefined && yLo > 0 && medians.length > 1 && Math.max(...medians) / Math.min(...medians) > 5);
+  const useLog = o.yScale === 'log' || (o.yScale !== 'linear' && o.yMin === undefined && yLo > 0 && medians.length > 1 && Math.max(...medians) / Math.min(...medians) > 5);
 
   let yTicks: number[];
   let yStep = 1;

@@ -46,7 +46,7 @@ export function duration(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '—';
   if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
   const m = Math.floor(seconds / 60);
-  if (m < 60) return `${m} min ${String(Math.floor(seconds - 60 * m)).padStart(2, "0")} s`;
+  if (m < 60) return `${m} min ${String(Math.floor(seconds - 60 * m)).padStart(2, '0')} s`;
   const h = Math.floor(m / 60);
   return `${h} h ${String(m - 60 * h).padStart(2, '0')} min`;
 }

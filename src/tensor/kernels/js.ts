@@ -46,9 +46,22 @@ const INV_SQRT_2PI = 0.3989422804014327;
 // ---------------------------------------------------------------------------------------
 // GEMM on offsets so the batched version needs no subarray allocation per matrix.
 function gemmAt(
-  transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-  A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number,
-  beta: number, C: Float32Array, cOff: number, ldc: number,
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: Float32Array,
+  aOff: number,
+  lda: number,
+  B: Float32Array,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  C: Float32Array,
+  cOff: number,
+  ldc: number,
 ): void {
   // C <- beta*C first; beta=0 overwrites so NaN/garbage in C never leaks through.
   for (let i = 0; i < M; i++) {
@@ -126,9 +139,21 @@ function gemmAt(
 }
 
 function checkGemm(
-  where: string, transA: boolean, transB: boolean, M: number, N: number, K: number,
-  A: Float32Array, aEnd: number, lda: number, B: Float32Array, bEnd: number, ldb: number,
-  C: Float32Array, cEnd: number, ldc: number,
+  where: string,
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Float32Array,
+  aEnd: number,
+  lda: number,
+  B: Float32Array,
+  bEnd: number,
+  ldb: number,
+  C: Float32Array,
+  cEnd: number,
+  ldc: number,
 ): void {
   const aCols = transA ? M : K;
   const bCols = transB ? K : N;
@@ -179,20 +204,30 @@ export const jsKernels: Kernels = {
   description: 'js (TypeScript reference kernels)',
 
   gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
-    checkGemm('gemm', transA, transB, M, N, K,
-      A, transA ? span(K, M, lda) : span(M, K, lda), lda,
-      B, transB ? span(N, K, ldb) : span(K, N, ldb), ldb,
-      C, span(M, N, ldc), ldc);
+    checkGemm('gemm', transA, transB, M, N, K, A, transA ? span(K, M, lda) : span(M, K, lda), lda, B, transB ? span(N, K, ldb) : span(K, N, ldb), ldb, C, span(M, N, ldc), ldc);
     gemmAt(transA, transB, M, N, K, alpha, A, 0, lda, B, 0, ldb, beta, C, 0, ldc);
   },
 
   gemmBatched(batch, transA, transB, M, N, K, alpha, A, lda, strideA, B, ldb, strideB, beta, C, ldc, strideC) {
     if (batch === 0) return;
     const last = batch - 1;
-    checkGemm('gemmBatched', transA, transB, M, N, K,
-      A, last * strideA + (transA ? span(K, M, lda) : span(M, K, lda)), lda,
-      B, last * strideB + (transB ? span(N, K, ldb) : span(K, N, ldb)), ldb,
-      C, last * strideC + span(M, N, ldc), ldc);
+    checkGemm(
+      'gemmBatched',
+      transA,
+      transB,
+      M,
+      N,
+      K,
+      A,
+      last * strideA + (transA ? span(K, M, lda) : span(M, K, lda)),
+      lda,
+      B,
+      last * strideB + (transB ? span(N, K, ldb) : span(K, N, ldb)),
+      ldb,
+      C,
+      last * strideC + span(M, N, ldc),
+      ldc,
+    );
     for (let b = 0; b < batch; b++) {
       gemmAt(transA, transB, M, N, K, alpha, A, b * strideA, lda, B, b * strideB, ldb, beta, C, b * strideC, ldc);
     }
@@ -200,8 +235,12 @@ export const jsKernels: Kernels = {
 
   layerNormForward(x, gamma, beta, R, C, eps, out, mean, rstd) {
     const k = 'layerNormForward';
-    need(k, 'x', x, R * C); need(k, 'gamma', gamma, C); need(k, 'beta', beta, C);
-    need(k, 'out', out, R * C); need(k, 'mean', mean, R); need(k, 'rstd', rstd, R);
+    need(k, 'x', x, R * C);
+    need(k, 'gamma', gamma, C);
+    need(k, 'beta', beta, C);
+    need(k, 'out', out, R * C);
+    need(k, 'mean', mean, R);
+    need(k, 'rstd', rstd, R);
     for (let r = 0; r < R; r++) {
       const x0 = r * C;
       let s = 0;
@@ -221,8 +260,11 @@ export const jsKernels: Kernels = {
 
   layerNormBackward(dout, x, gamma, mean, rstd, R, C, dx, dgamma, dbeta) {
     const k = 'layerNormBackward';
-    need(k, 'dout', dout, R * C); need(k, 'x', x, R * C); need(k, 'gamma', gamma, C);
-    need(k, 'mean', mean, R); need(k, 'rstd', rstd, R);
+    need(k, 'dout', dout, R * C);
+    need(k, 'x', x, R * C);
+    need(k, 'gamma', gamma, C);
+    need(k, 'mean', mean, R);
+    need(k, 'rstd', rstd, R);
     if (dx !== null) need(k, 'dx', dx, R * C);
     if (dgamma !== null) need(k, 'dgamma', dgamma, C);
     if (dbeta !== null) need(k, 'dbeta', dbeta, C);
@@ -253,7 +295,8 @@ export const jsKernels: Kernels = {
   },
 
   geluForward(x, out) {
-    need('geluForward', 'x', x, 0); need('geluForward', 'out', out, x.length);
+    need('geluForward', 'x', x, 0);
+    need('geluForward', 'out', out, x.length);
     for (let i = 0; i < x.length; i++) {
       const xi = x[i]!;
       out[i] = 0.5 * xi * (1 + erf(xi * INV_SQRT2));
@@ -261,7 +304,9 @@ export const jsKernels: Kernels = {
   },
 
   geluBackward(x, dout, dx) {
-    need('geluBackward', 'x', x, 0); need('geluBackward', 'dout', dout, x.length); need('geluBackward', 'dx', dx, x.length);
+    need('geluBackward', 'x', x, 0);
+    need('geluBackward', 'dout', dout, x.length);
+    need('geluBackward', 'dx', dx, x.length);
     for (let i = 0; i < x.length; i++) {
       const xi = x[i]!;
       const cdf = 0.5 * (1 + erf(xi * INV_SQRT2));
@@ -271,13 +316,16 @@ export const jsKernels: Kernels = {
   },
 
   softmaxForward(x, R, C, out) {
-    need('softmaxForward', 'x', x, R * C); need('softmaxForward', 'out', out, R * C);
+    need('softmaxForward', 'x', x, R * C);
+    need('softmaxForward', 'out', out, R * C);
     for (let r = 0; r < R; r++) rowSoftmax(x, r * C, C, out, r * C);
   },
 
   softmaxBackward(y, dy, R, C, dx) {
     const k = 'softmaxBackward';
-    need(k, 'y', y, R * C); need(k, 'dy', dy, R * C); need(k, 'dx', dx, R * C);
+    need(k, 'y', y, R * C);
+    need(k, 'dy', dy, R * C);
+    need(k, 'dx', dx, R * C);
     for (let r = 0; r < R; r++) {
       const o = r * C;
       let dot = 0;
@@ -291,10 +339,13 @@ export const jsKernels: Kernels = {
       const n = 'attentionForward';
       const BTH = B * T * nH * d;
       const P = B * nH * T * T;
-      need(n, 'q', q, BTH); need(n, 'k', k, BTH); need(n, 'v', v, BTH);
+      need(n, 'q', q, BTH);
+      need(n, 'k', k, BTH);
+      need(n, 'v', v, BTH);
       if (keyMask !== null) need(n, 'keyMask', keyMask, B * T);
       if (dropMask !== null) need(n, 'dropMask', dropMask, P);
-      need(n, 'probs', probs, P); need(n, 'out', out, BTH);
+      need(n, 'probs', probs, P);
+      need(n, 'out', out, BTH);
     }
     // Per (b, h): S = scale * Q_h K_h^T (+ mask) → P = softmax(S) → out_h = (P ∘ drop) V_h.
     // Masked keys are skipped (probability exactly 0), like HF's finfo.min additive mask.
@@ -356,10 +407,15 @@ export const jsKernels: Kernels = {
       const n = 'attentionBackward';
       const BTH = B * T * nH * d;
       const P = B * nH * T * T;
-      need(n, 'dout', dout, BTH); need(n, 'q', q, BTH); need(n, 'k', k, BTH); need(n, 'v', v, BTH);
+      need(n, 'dout', dout, BTH);
+      need(n, 'q', q, BTH);
+      need(n, 'k', k, BTH);
+      need(n, 'v', v, BTH);
       need(n, 'probs', probs, P);
       if (dropMask !== null) need(n, 'dropMask', dropMask, P);
-      need(n, 'dq', dq, BTH); need(n, 'dk', dk, BTH); need(n, 'dv', dv, BTH);
+      need(n, 'dq', dq, BTH);
+      need(n, 'dk', dk, BTH);
+      need(n, 'dv', dv, BTH);
     }
     // With P' = P ∘ drop:  dV += P'^T dO;  dP' = dO V^T;  dP = dP' ∘ drop;
     // dS = P ∘ (dP - rowsum(P ∘ dP));  dQ += scale dS K;  dK += scale dS^T Q.
@@ -402,7 +458,9 @@ export const jsKernels: Kernels = {
 
   crossEntropyForward(logits, targets, R, C, ignoreIndex, probs) {
     const k = 'crossEntropyForward';
-    need(k, 'logits', logits, R * C); need(k, 'targets', targets, R, true); need(k, 'probs', probs, R * C);
+    need(k, 'logits', logits, R * C);
+    need(k, 'targets', targets, R, true);
+    need(k, 'probs', probs, R * C);
     let lossSum = 0;
     let count = 0;
     for (let r = 0; r < R; r++) {
@@ -430,7 +488,9 @@ export const jsKernels: Kernels = {
 
   crossEntropyBackward(probs, targets, R, C, ignoreIndex, scale, dlogits) {
     const k = 'crossEntropyBackward';
-    need(k, 'probs', probs, R * C); need(k, 'targets', targets, R, true); need(k, 'dlogits', dlogits, R * C);
+    need(k, 'probs', probs, R * C);
+    need(k, 'targets', targets, R, true);
+    need(k, 'dlogits', dlogits, R * C);
     for (let r = 0; r < R; r++) {
       const t = targets[r]!;
       if (t === ignoreIndex) continue;
@@ -445,7 +505,9 @@ export const jsKernels: Kernels = {
 
   embeddingForward(weight, ids, V, C, out) {
     const k = 'embeddingForward';
-    need(k, 'weight', weight, V * C); need(k, 'ids', ids, 0, true); need(k, 'out', out, ids.length * C);
+    need(k, 'weight', weight, V * C);
+    need(k, 'ids', ids, 0, true);
+    need(k, 'out', out, ids.length * C);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (!(id >= 0 && id < V)) throw new Error(`embedding: id ${id} at index ${i} is outside [0, ${V}) (V=${V})`);
@@ -455,7 +517,9 @@ export const jsKernels: Kernels = {
 
   embeddingBackward(dout, ids, V, C, dweight) {
     const k = 'embeddingBackward';
-    need(k, 'ids', ids, 0, true); need(k, 'dout', dout, ids.length * C); need(k, 'dweight', dweight, V * C);
+    need(k, 'ids', ids, 0, true);
+    need(k, 'dout', dout, ids.length * C);
+    need(k, 'dweight', dweight, V * C);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (!(id >= 0 && id < V)) throw new Error(`embedding: id ${id} at index ${i} is outside [0, ${V}) (V=${V})`);
@@ -467,7 +531,10 @@ export const jsKernels: Kernels = {
 
   adamwUpdate(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) {
     const k = 'adamwUpdate';
-    need(k, 'param', param, 0); need(k, 'grad', grad, param.length); need(k, 'm', m, param.length); need(k, 'v', v, param.length);
+    need(k, 'param', param, 0);
+    need(k, 'grad', grad, param.length);
+    need(k, 'm', m, param.length);
+    need(k, 'v', v, param.length);
     if (!(Number.isInteger(step) && step >= 1)) throw new RangeError(`adamwUpdate: step must be an integer >= 1 (1-based), got ${step}`);
     // Same operation order as torch.optim.AdamW (single-tensor path):
     // p *= 1 - lr*wd; m,v EMA; p -= (lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps).

@@ -32,10 +32,7 @@ export interface NativeInfo {
 
 /** The raw addon: the Kernels methods (crossEntropyForward takes a result slot) + tuning hooks. */
 export interface NativeAddon extends Omit<Kernels, 'name' | 'description' | 'crossEntropyForward'> {
-  crossEntropyForward(
-    logits: Float32Array, targets: Int32Array, R: number, C: number, ignoreIndex: number,
-    probs: Float32Array, result: Float64Array,
-  ): void;
+  crossEntropyForward(logits: Float32Array, targets: Int32Array, R: number, C: number, ignoreIndex: number, probs: Float32Array, result: Float64Array): void;
   info(): NativeInfo;
   /** Threads for our pool and OpenBLAS (default: ADAPTEXT_THREADS, OPENBLAS_NUM_THREADS, cores). */
   setThreads(n: number): void;
@@ -44,9 +41,7 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'description' | 'cro
   /** Pick the built-in micro-kernel; false when the CPU lacks it. */
   setBuiltinIsa(isa: 'avx512' | 'avx2+fma' | 'generic'): boolean;
   /** Seconds for `iters` sgemm calls in a C++ loop (after a warm-up); -1 when 'blas' is absent. */
-  benchSgemm(
-    which: 'blas' | 'builtin', transA: boolean, transB: boolean, M: number, N: number, K: number, iters: number,
-  ): number;
+  benchSgemm(which: 'blas' | 'builtin', transA: boolean, transB: boolean, M: number, N: number, K: number, iters: number): number;
 }
 
 let addonCache: NativeAddon | null | undefined;
@@ -104,9 +99,7 @@ export function nativeLoadError(): string | null {
 function describe(a: NativeAddon): string {
   const i = a.info();
   const gemm =
-    i.gemm === 'builtin' || i.blas === 'none' ? `built-in GEMM ${i.builtinIsa}`
-      : i.gemm === 'auto' && i.builtinBeatsBlas ? `${i.blas} + built-in ${i.builtinIsa} GEMM for large shapes`
-        : i.blas;
+    i.gemm === 'builtin' || i.blas === 'none' ? `built-in GEMM ${i.builtinIsa}` : i.gemm === 'auto' && i.builtinBeatsBlas ? `${i.blas} + built-in ${i.builtinIsa} GEMM for large shapes` : i.blas;
   return `native (${gemm}, ${i.threads} thread${i.threads === 1 ? '' : 's'})`;
 }
 

@@ -20,31 +20,46 @@ export interface Kernels {
    * op(B) is [K,N]: B stored [K,N] with row stride ldb (transB=false) or [N,K] (transB=true).
    * beta=0 must ignore C's old contents (even NaN).
    */
-  gemm(
-    transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-    A: Float32Array, lda: number, B: Float32Array, ldb: number,
-    beta: number, C: Float32Array, ldc: number,
-  ): void;
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
 
   /** `batch` independent GEMMs; matrix i starts at offset i*strideX in each buffer. */
   gemmBatched(
-    batch: number, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-    A: Float32Array, lda: number, strideA: number, B: Float32Array, ldb: number, strideB: number,
-    beta: number, C: Float32Array, ldc: number, strideC: number,
+    batch: number,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float32Array,
+    lda: number,
+    strideA: number,
+    B: Float32Array,
+    ldb: number,
+    strideB: number,
+    beta: number,
+    C: Float32Array,
+    ldc: number,
+    strideC: number,
   ): void;
 
   /**
    * LayerNorm over the last dim. x,out: [R,C]; gamma,beta: [C]; mean,rstd: [R] (written, saved for backward).
    * out = (x - mean) * rstd * gamma + beta, rstd = 1/sqrt(var + eps), biased variance (as PyTorch).
    */
-  layerNormForward(
-    x: Float32Array, gamma: Float32Array, beta: Float32Array, R: number, C: number, eps: number,
-    out: Float32Array, mean: Float32Array, rstd: Float32Array,
-  ): void;
+  layerNormForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, R: number, C: number, eps: number, out: Float32Array, mean: Float32Array, rstd: Float32Array): void;
   /** Accumulates dx [R,C], dgamma [C], dbeta [C] (any of them may be null = not needed). */
   layerNormBackward(
-    dout: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array,
-    R: number, C: number, dx: Float32Array | null, dgamma: Float32Array | null, dbeta: Float32Array | null,
+    dout: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    R: number,
+    C: number,
+    dx: Float32Array | null,
+    dgamma: Float32Array | null,
+    dbeta: Float32Array | null,
   ): void;
 
   /** Exact GELU (erf form, HF "gelu"): out[i] = x * 0.5 * (1 + erf(x / sqrt(2))). n = x.length. */
@@ -67,15 +82,35 @@ export interface Kernels {
    *   out: [B,T,H] written (context layer, heads concatenated like HF).
    */
   attentionForward(
-    q: Float32Array, k: Float32Array, v: Float32Array, keyMask: Float32Array | null,
-    B: number, T: number, nH: number, d: number, scale: number,
-    dropMask: Float32Array | null, probs: Float32Array, out: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    keyMask: Float32Array | null,
+    B: number,
+    T: number,
+    nH: number,
+    d: number,
+    scale: number,
+    dropMask: Float32Array | null,
+    probs: Float32Array,
+    out: Float32Array,
   ): void;
   /** Accumulates dq, dk, dv [B,T,H] from dout [B,T,H] using the saved probs (and dropMask). */
   attentionBackward(
-    dout: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array,
-    dropMask: Float32Array | null, B: number, T: number, nH: number, d: number, scale: number,
-    dq: Float32Array, dk: Float32Array, dv: Float32Array,
+    dout: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    probs: Float32Array,
+    dropMask: Float32Array | null,
+    B: number,
+    T: number,
+    nH: number,
+    d: number,
+    scale: number,
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float32Array,
   ): void;
 
   /**
@@ -84,14 +119,9 @@ export interface Kernels {
    * Returns the SUM of the per-row losses and the count of non-ignored rows; the op divides.
    * A target outside [0,C) that is not ignoreIndex throws, naming the row and the value.
    */
-  crossEntropyForward(
-    logits: Float32Array, targets: Int32Array, R: number, C: number, ignoreIndex: number, probs: Float32Array,
-  ): { lossSum: number; count: number };
+  crossEntropyForward(logits: Float32Array, targets: Int32Array, R: number, C: number, ignoreIndex: number, probs: Float32Array): { lossSum: number; count: number };
   /** Accumulates dlogits += scale * (probs - onehot(target)) on non-ignored rows. */
-  crossEntropyBackward(
-    probs: Float32Array, targets: Int32Array, R: number, C: number, ignoreIndex: number, scale: number,
-    dlogits: Float32Array,
-  ): void;
+  crossEntropyBackward(probs: Float32Array, targets: Int32Array, R: number, C: number, ignoreIndex: number, scale: number, dlogits: Float32Array): void;
 
   /** Gather rows: out[i,:] = weight[ids[i],:]. weight [V,C], ids [N], out [N,C]. Out-of-range id throws. */
   embeddingForward(weight: Float32Array, ids: Int32Array, V: number, C: number, out: Float32Array): void;
@@ -104,10 +134,7 @@ export interface Kernels {
    *   p -= lr * (m / (1-b1^step)) / (sqrt(v / (1-b2^step)) + eps)
    * `step` is 1-based. param, grad, m, v: same length.
    */
-  adamwUpdate(
-    param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array,
-    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number,
-  ): void;
+  adamwUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
 
   /** Sum of squares over several buffers, accumulated in float64 (for the global grad norm). */
   sumSquares(buffers: readonly Float32Array[]): number;

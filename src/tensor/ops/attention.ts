@@ -20,16 +20,12 @@ export interface AttentionOptions {
   rng?: Rng;
 }
 
-export function attention(
-  q: Tensor, k: Tensor, v: Tensor, keyMask: Float32Array | null, numHeads: number, opts: AttentionOptions = {},
-): Tensor {
+export function attention(q: Tensor, k: Tensor, v: Tensor, keyMask: Float32Array | null, numHeads: number, opts: AttentionOptions = {}): Tensor {
   checkTensor('attention', 'q', q);
   checkTensor('attention', 'k', k);
   checkTensor('attention', 'v', v);
   if (q.ndim !== 3 || !sameShape(q.shape, k.shape) || !sameShape(q.shape, v.shape)) {
-    throw new Error(
-      `attention: q, k, v must all be [B, T, H], got q ${shapeStr(q.shape)}, k ${shapeStr(k.shape)}, v ${shapeStr(v.shape)}`,
-    );
+    throw new Error(`attention: q, k, v must all be [B, T, H], got q ${shapeStr(q.shape)}, k ${shapeStr(k.shape)}, v ${shapeStr(v.shape)}`);
   }
   const [B, T, H] = q.shape as [number, number, number];
   if (!Number.isInteger(numHeads) || numHeads < 1 || H % numHeads !== 0) {

@@ -18,10 +18,7 @@ export function broadcastCheck(op: string, a: unknown, b: unknown): number {
   let ok = off >= 0;
   for (let i = 0; ok && i < Bt.ndim; i++) if (Bt.shape[i] !== A.shape[off + i]) ok = false;
   if (!ok) {
-    throw new Error(
-      `${op}: b ${shapeStr(Bt.shape)} does not broadcast to a ${shapeStr(A.shape)} ` +
-        `(b must have a's shape, a suffix of it, or be a scalar [1]/[])`,
-    );
+    throw new Error(`${op}: b ${shapeStr(Bt.shape)} does not broadcast to a ${shapeStr(A.shape)} ` + `(b must have a's shape, a suffix of it, or be a scalar [1]/[])`);
   }
   return Bt.size;
 }

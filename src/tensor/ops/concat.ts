@@ -13,9 +13,7 @@ export function concat(xs: readonly Tensor[], dim: number): Tensor {
     let ok = x.ndim === first.ndim;
     for (let j = 0; ok && j < x.ndim; j++) if (j !== dd && x.shape[j] !== first.shape[j]) ok = false;
     if (!ok) {
-      throw new Error(
-        `concat: xs[${i}] ${shapeStr(x.shape)} does not match xs[0] ${shapeStr(first.shape)} outside dim ${dim}`,
-      );
+      throw new Error(`concat: xs[${i}] ${shapeStr(x.shape)} does not match xs[0] ${shapeStr(first.shape)} outside dim ${dim}`);
     }
   }
   const A = shapeSize(first.shape.slice(0, dd));

@@ -12,9 +12,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
   if (x.ndim < 1) throw new Error(`layerNorm: x must have at least 1 dim, got ${shapeStr(x.shape)}`);
   const C = x.shape[x.ndim - 1]!;
   if (gamma.ndim !== 1 || gamma.size !== C || beta.ndim !== 1 || beta.size !== C) {
-    throw new Error(
-      `layerNorm: gamma ${shapeStr(gamma.shape)} and beta ${shapeStr(beta.shape)} must both be [${C}] for x ${shapeStr(x.shape)}`,
-    );
+    throw new Error(`layerNorm: gamma ${shapeStr(gamma.shape)} and beta ${shapeStr(beta.shape)} must both be [${C}] for x ${shapeStr(x.shape)}`);
   }
   if (typeof eps !== 'number' || !(eps >= 0)) throw new Error(`layerNorm: eps must be a number >= 0, got ${String(eps)}`);
   const R = shapeSize(x.shape.slice(0, -1));
@@ -25,7 +23,13 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
   const out = new Tensor(od, x.shape);
   return record(out, [x, gamma, beta], 'layerNorm', () => {
     kernels().layerNormBackward(
-      out.grad!, x.data, gamma.data, mean, rstd, R, C,
+      out.grad!,
+      x.data,
+      gamma.data,
+      mean,
+      rstd,
+      R,
+      C,
       x.requiresGrad ? x.gradBuffer() : null,
       gamma.requiresGrad ? gamma.gradBuffer() : null,
       beta.requiresGrad ? beta.gradBuffer() : null,

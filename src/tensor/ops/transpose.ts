@@ -5,9 +5,7 @@ import { Tensor, record, shapeSize } from '../tensor.js';
 import { checkTensor, normDim } from './check.js';
 
 /** dst[a, j, m, i, c] (+)= src[a, i, m, j, c] for src viewed as [A, n0, M, n1, C]. */
-function swapCopy(
-  src: Float32Array, dst: Float32Array, A: number, n0: number, M: number, n1: number, C: number, accumulate: boolean,
-): void {
+function swapCopy(src: Float32Array, dst: Float32Array, A: number, n0: number, M: number, n1: number, C: number, accumulate: boolean): void {
   for (let a = 0; a < A; a++) {
     for (let i = 0; i < n0; i++) {
       for (let m = 0; m < M; m++) {
