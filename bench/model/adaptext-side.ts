@@ -32,6 +32,7 @@ import { AdamW, linearWarmupDecaySchedule, optimizerUpdate } from '../../src/opt
 import { kernels, noGrad } from '../../src/tensor/index.js';
 import type { Kernels } from '../../src/tensor/index.js';
 import { loadNativeAddon } from '../../src/tensor/kernels/native.js';
+import { fmix32 } from '../../src/engine/seeds.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -221,13 +222,7 @@ interface Setup {
 
 /** murmur3 fmix32 of seed + (i+1)*golden ratio: a counter-based stream torch_peer.py reproduces bit for bit. */
 export function hash32(seed: number, i: number): number {
-  let x = (seed + Math.imul(i + 1, 0x9e3779b9)) >>> 0;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
+  return fmix32((seed + Math.imul(i + 1, 0x9e3779b9)) >>> 0);
 }
 
 /** The MLM batch of scenario d (same on both sides; torch_peer.py mlm_batch): token ids in
