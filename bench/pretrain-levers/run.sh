@@ -14,6 +14,7 @@
 #   lr1e-3    as base, peak lr 1e-3
 #   bs8       batch 8 × 128 (4× the optimizer steps for the same tokens)
 #   len64     batch 64 × 64 (same tokens per step, shorter sequences)
+#   cooc-mask40  cooc and mask40 together (the long run's recipe)
 #   electra   as base, objective electra (replaced-token detection, generator 1/4 of the hidden size)
 #   cooc      as base, word embeddings (and the tied MLM decoder) initialised from PPMI-SVD
 #             co-occurrence vectors of the same corpus (tools/cooc-embeddings.ts, ≈ 1 CPU-minute)
@@ -35,6 +36,9 @@ case "$RECIPE" in
   bs8) BS=8 ;;
   len64) BS=64 LEN=64 ;;
   electra) EXTRA=(--objective electra) ;;
+  cooc-mask40)
+    [ -f "$ROOT/init-cooc/config.json" ] || node --import tsx tools/cooc-embeddings.ts --model "$INIT" --out "$ROOT/init-cooc" "${CORPUS[@]}"
+    INIT="$ROOT/init-cooc" MASK=0.4 ;;
   cooc)
     [ -f "$ROOT/init-cooc/config.json" ] || /usr/bin/time -f "cpu_seconds %U user %S sys, wall %e s" -o "$ROOT/init-cooc.time" \
       node --import tsx tools/cooc-embeddings.ts --model "$INIT" --out "$ROOT/init-cooc" "${CORPUS[@]}"
