@@ -19,7 +19,7 @@ if (root === undefined) {
   process.stderr.write('usage: node --import tsx bench/pretrain-levers/collect.ts ROOT [RECIPE...]\n');
   process.exit(2);
 }
-const RECIPES = only.length > 0 ? only : ['base', 'mask40', 'lr1e-3', 'bs8', 'len64', 'cooc', 'electra'];
+const RECIPES = only.length > 0 ? only : ['base', 'mask40', 'lr1e-3', 'bs8', 'len64', 'cooc', 'cooc-mask40', 'electra'];
 
 interface Probe {
   checkpoint: string;
