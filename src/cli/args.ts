@@ -2,7 +2,6 @@
 // the flag and repeats what was given. UsageError is the same for flag combinations a command
 // checks itself (a missing --config, --config with --resume, ...).
 import { InvalidArgumentError, Option } from 'commander';
-import { existsSync } from 'node:fs';
 import { CliProgress, parseProgressMode, PROGRESS_MODES, type ProgressMode } from '../engine/progress.js';
 import { resolveModelRef } from '../hub/index.js';
 
@@ -58,6 +57,5 @@ export function progressOption(): Option {
 /** A model argument: an existing path as is; a hub model id fetched into the Hugging Face cache
  * (progress on stderr) and replaced by its snapshot folder. */
 export async function modelArg(ref: string, mode: ProgressMode = 'auto'): Promise<string> {
-  if (existsSync(ref)) return ref;
   return resolveModelRef(ref, { progress: new CliProgress(process.stderr, { mode }) });
 }

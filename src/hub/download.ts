@@ -16,9 +16,10 @@
 // needs the hub's JSON API (paths-info), which mirrors do not all serve; what would remain of it
 // here are two path helpers. The HTTP above is ~200 lines on Node's fetch.
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync, copyFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync, copyFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { lockDir, type DirLock } from '../io/lock.js';
+import { updateWithFile } from '../io/hash.js';
+import { LockBusyError, lockDir, type DirLock } from '../io/lock.js';
 import { silentProgress, type ProgressSink } from '../engine/progress.js';
 import { cachedCommit, cachedFile, expandPath, hfHome, hubCacheDir, isCommitHash, repoDir, snapshotDir, type Env } from './cache.js';
 
@@ -138,22 +139,6 @@ function etagHash(etag: string, size: number): { hash: Hash; algo: string } | nu
   return null;
 }
 
-function hashFilePrefix(hash: Hash, path: string, bytes: number): void {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(1 << 20);
-    let pos = 0;
-    while (pos < bytes) {
-      const n = readSync(fd, buf, 0, Math.min(buf.length, bytes - pos), pos);
-      if (n === 0) break;
-      hash.update(buf.subarray(0, n));
-      pos += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
 const ATTEMPTS = 5;
 const PROGRESS_MIN_BYTES = 1 << 20;
 /** A transfer with no byte for this long is cut and resumed (huggingface_hub: 10 s by default). */
@@ -235,8 +220,7 @@ function verify(part: string, meta: Extract<FileMeta, { exists: true }>, label: 
   const check = etagHash(meta.etag, meta.size);
   let bad: string | null = size !== meta.size ? `${size} bytes, the hub announced ${meta.size}` : null;
   if (bad === null && check !== null) {
-    hashFilePrefix(check.hash, part, size);
-    const got = check.hash.digest('hex');
+    const got = updateWithFile(check.hash, part).digest('hex');
     if (got !== meta.etag) bad = `${check.algo} ${got}, the hub announced ${meta.etag}`;
   }
   if (bad !== null) {
@@ -271,7 +255,7 @@ async function waitForLock(dir: string, command: string, name: string, progress:
     try {
       return lockDir(dir, command, name);
     } catch (e) {
-      if (!/in use by/.test((e as Error).message) || Date.now() > until) throw e;
+      if (!(e instanceof LockBusyError) || Date.now() > until) throw e;
       if (!said) progress.note(`${(e as Error).message.split(';')[0]}: waiting for it`);
       said = true;
       await new Promise((ok) => setTimeout(ok, 500));

@@ -5,5 +5,5 @@ export { parseModelId, formatModelId } from './model-id.js';
 export type { ModelId } from './model-id.js';
 export { DEFAULT_ENDPOINT, HubError, fileMeta, hubFile, resolveHubOptions } from './download.js';
 export type { HubOptions, ResolvedHubOptions, FileMeta, FileResult } from './download.js';
-export { downloadModel, resolveModelRef, cachedModelDir, localModelDir, WEIGHT_FILES, OPTIONAL_FILES } from './model.js';
+export { downloadModel, resolveModelRef, cachedModelDir, localModelDir, OPTIONAL_FILES } from './model.js';
 export type { DownloadedModel } from './model.js';

@@ -1,14 +1,13 @@
 // A hub model as a local folder: only the files adaptext reads (config, one weights format,
 // tokenizer files, adaptext's own sidecar), all from one commit, in the shared cache; the
 // snapshot folder is then an ordinary model folder for loadModel/loadTokenizer.
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { indexShardNames, WEIGHT_FILES } from '../io/weights-index.js';
 import { cachedCommit, snapshotDir } from './cache.js';
 import { HubError, hubFile, resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './download.js';
 import { formatModelId, parseModelId, type ModelId } from './model-id.js';
 
-/** Weight formats in order of preference (safetensors first: nothing to unpickle). */
-export const WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'] as const;
 /** Optional files: whichever tokenizer files the model has, and adaptext's sidecar. */
 export const OPTIONAL_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'adaptext.json'] as const;
 
@@ -24,17 +23,6 @@ export interface DownloadedModel {
   fetched: number;
   /** The cache was used without asking the hub (offline, or the hub unreachable). */
   offline: boolean;
-}
-
-function shardsOf(indexPath: string): string[] {
-  const o = JSON.parse(readFileSync(indexPath, 'utf8')) as { weight_map?: Record<string, string> };
-  if (typeof o.weight_map !== 'object' || o.weight_map === null) throw new Error(`${indexPath}: missing 'weight_map'`);
-  const shards = [...new Set(Object.values(o.weight_map))].sort();
-  // a shard is a file beside the index: never a path out of the snapshot (huggingface_hub refuses those too)
-  for (const s of shards)
-    if (typeof s !== 'string' || s === '' || isAbsolute(s) || s.split(/[\\/]/).includes('..'))
-      throw new HubError(`${indexPath}: weight_map names '${String(s)}', which is not a file beside the index`);
-  return shards;
 }
 
 async function fetchAll(o: ResolvedHubOptions, id: ModelId): Promise<DownloadedModel> {
@@ -59,7 +47,7 @@ async function fetchAll(o: ResolvedHubOptions, id: ModelId): Promise<DownloadedM
     const p = await get(w); // offline, a weights format not cached counts as absent: the next is tried
     if (p === null) continue;
     weights = w;
-    if (w.endsWith('.index.json')) for (const shard of shardsOf(p)) if ((await get(shard, false)) === null) throw new HubError(`${name}: ${w} lists ${shard}, which the hub does not have`);
+    if (w.endsWith('.index.json')) for (const shard of indexShardNames(p)) if ((await get(shard, false)) === null) throw new HubError(`${name}: ${w} lists ${shard}, which the hub does not have`);
     break;
   }
   if (weights === null && o.offline)

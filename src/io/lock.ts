@@ -19,6 +19,9 @@ interface Owner {
   command: string;
 }
 
+/** The lock is held by a live process (or one this host cannot check): a caller may wait and retry. */
+export class LockBusyError extends Error {}
+
 export interface DirLock {
   readonly path: string;
   /** Remove the lock (idempotent). */
@@ -74,7 +77,7 @@ export function lockDir(dir: string, command: string, name = LOCK_NAME): DirLock
         continue;
       }
       const who = owner !== null ? `${owner.command} (pid ${owner.pid} on ${owner.host}, since ${owner.started})` : 'another process';
-      throw new Error(`${dir}: in use by ${who}; wait for it to end, or if it is gone, remove ${path}`, { cause: e });
+      throw new LockBusyError(`${dir}: in use by ${who}; wait for it to end, or if it is gone, remove ${path}`, { cause: e });
     }
     try {
       writeSync(fd, JSON.stringify(me) + '\n');

@@ -5,7 +5,7 @@
 // contract of torch.load(weights_only=True)); the legacy non-zip format and other pickles
 // (model.pt, model.ckpt, pytorch_adapter.bin, pytorch_model_head.bin) are refused, never executed.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { readSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
 import { refusePickle } from '../io/pickle.js';
 import { readTorchCheckpoint } from '../io/torch-checkpoint.js';
@@ -24,6 +24,7 @@ import type { AdapterModel } from './model.js';
 import { READ_LIMITS, readInputText } from '../io/read.js';
 import { parseJson } from '../io/validate.js';
 import { localModelDir } from '../hub/model.js';
+import { indexShardNames, WEIGHT_FILES } from '../io/weights-index.js';
 
 export const HEAD_CONFIG_NAME = 'head_config.json';
 export const HEAD_WEIGHTS_NAME = 'model_head.safetensors';
@@ -44,15 +45,6 @@ export function readModelConfig(dir: string): BertConfig {
 }
 
 /** The shard files an HF `*.index.json` lists in its weight_map (plain names in `dir`). */
-function indexShards(dir: string, index: string): string[] {
-  const obj = readJson(index) as { weight_map?: Record<string, unknown> };
-  if (typeof obj.weight_map !== 'object' || obj.weight_map === null || Array.isArray(obj.weight_map)) throw new Error(`${index}: missing 'weight_map'`);
-  const files = [...new Set(Object.values(obj.weight_map))];
-  for (const f of files) {
-    if (typeof f !== 'string' || f === '' || basename(f) !== f || f === '..') throw new Error(`${index}: weight_map names shard ${JSON.stringify(f)}, expected a file name in the same folder`);
-  }
-  return (files as string[]).map((f) => join(dir, f));
-}
 
 /**
  * The weight files of an HF folder, in order of preference: model.safetensors, the shards of
@@ -60,12 +52,9 @@ function indexShards(dir: string, index: string): string[] {
  * model.pt / model.ckpt alone are refused with the conversion command.
  */
 export function modelWeightFiles(dir: string): string[] {
-  for (const [single, index] of [
-    ['model.safetensors', 'model.safetensors.index.json'],
-    ['pytorch_model.bin', 'pytorch_model.bin.index.json'],
-  ] as const) {
-    if (existsSync(join(dir, single))) return [join(dir, single)];
-    if (existsSync(join(dir, index))) return indexShards(dir, join(dir, index));
+  for (const name of WEIGHT_FILES) {
+    if (!existsSync(join(dir, name))) continue;
+    return name.endsWith('.index.json') ? indexShardNames(join(dir, name)).map((f) => join(dir, f)) : [join(dir, name)];
   }
   for (const name of ['model.pt', 'model.ckpt']) {
     if (existsSync(join(dir, name))) refusePickle(join(dir, name));
