@@ -3,8 +3,8 @@
 // location so the demo works from any working directory, from src/ (tsx) and from dist/ alike
 // (both sit one level below the package root).
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../io/package-info.js';
 
 /** The four Amazon domains bundled in data/amazon, in the benchmark's order. */
 export const DEMO_DOMAINS = ['books', 'dvd', 'electronics', 'kitchen'] as const;
@@ -14,10 +14,7 @@ export function isDemoDomain(s: string): s is DemoDomain {
   return (DEMO_DOMAINS as readonly string[]).includes(s);
 }
 
-/** The package root (the folder holding package.json, data/ and models/). */
-export function packageRoot(): string {
-  return resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
-}
+export { packageRoot };
 
 export function bundledDataDir(): string {
   return join(packageRoot(), 'data', 'amazon');

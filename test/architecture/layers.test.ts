@@ -25,6 +25,7 @@ const LAYER: Record<string, number> = {
   train: 5,
   pretrain: 5,
   demo: 6,
+  deploy: 6, // deploy: ONNX export, the transformers.js folder and page, the HTTP server
   tasks: 6, // tasks: what each command does, as library calls
   cli: 7,
 };

@@ -6,6 +6,7 @@ import { register as registerEncode } from './encode.js';
 import { register as registerInspect } from './inspect.js';
 import { register as registerPretrain } from './pretrain.js';
 import { register as registerEval } from './eval.js';
+import { register as registerExport } from './export.js';
 import { register as registerPredict } from './predict.js';
 import { register as registerTrain } from './train.js';
 import { register as registerVocab } from './vocab.js';
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerVocab(program);
   registerDemo(program);
   registerDownload(program);
+  registerExport(program);
 }

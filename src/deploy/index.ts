@@ -1,0 +1,3 @@
+// Deployment: the ONNX export (transformers.js / onnxruntime folder, browser page) and the HTTP server.
+export { exportModel, type ExportOptions, type ExportResult, type ExportedFile } from './export.js';
+export { buildOnnxGraph, encodeOnnx, decodeModel, OPSET, IR_VERSION, type ExportSelection, type WeightFormat, type OnnxGraph } from './onnx/index.js';
