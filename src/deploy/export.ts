@@ -70,12 +70,16 @@ function exportConfig(m: InferenceModel): Record<string, unknown> {
   };
 }
 
-/** The tokenizer files, with model_max_length set to the length the model was trained and evaluated at. */
-function writeTokenizer(m: InferenceModel, dir: string): void {
+/**
+ * The tokenizer files. A sequence model truncates inside its graph (see ExportSelection.truncate),
+ * so its tokenizer has no model_max_length; a token model's tokenizer truncates at the run's length.
+ */
+function writeTokenizer(m: InferenceModel, dir: string, graphTruncates: boolean): void {
   m.tokenizer.save(dir);
   const file = join(dir, 'tokenizer_config.json');
   const cfg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  cfg['model_max_length'] = m.maxLength;
+  if (graphTruncates) delete cfg['model_max_length'];
+  else cfg['model_max_length'] = m.maxLength;
   writeFileSync(file, JSON.stringify(cfg, null, 2) + '\n');
 }
 
@@ -92,7 +96,8 @@ export function exportModel(o: ExportOptions): ExportResult {
   if (m.task.type !== 'sequence_classification' && m.task.type !== 'token_classification') {
     throw new Error(`${o.model}: head '${m.head}' is not a classification head`);
   }
-  const sel = { adapter: m.adapter, head: m.head };
+  const graphTruncates = m.task.type === 'sequence_classification';
+  const sel = { adapter: m.adapter, head: m.head, ...(graphTruncates ? { truncate: { maxLength: m.maxLength, endTokenId: m.tokenizer.specialIds.sep } } : {}) };
   const formats: WeightFormat[] = o.quantize === true ? ['fp32', 'int8'] : ['fp32'];
   const out = resolve(o.output);
   mkdirSync(dirname(out), { recursive: true });
@@ -102,7 +107,7 @@ export function exportModel(o: ExportOptions): ExportResult {
     if (o.overwrite !== true) checkNewOutputDir(o.output, 'pass --overwrite to replace it'); // again, under the lock
     writeDirAtomic(out, (tmp) => {
       writeFileSync(join(tmp, 'config.json'), JSON.stringify(exportConfig(m), null, 2) + '\n');
-      writeTokenizer(m, tmp);
+      writeTokenizer(m, tmp, graphTruncates);
       mkdirSync(join(tmp, 'onnx'));
       for (const w of formats) {
         const rel = w === 'fp32' ? 'onnx/model.onnx' : 'onnx/model_quantized.onnx';
@@ -122,6 +127,7 @@ export function exportModel(o: ExportOptions): ExportResult {
         task: m.task.type,
         labels: m.task.labels,
         max_length: m.maxLength,
+        truncation: graphTruncates ? 'in the graph (feed untruncated ids)' : 'by the tokenizer (model_max_length)',
         opset: OPSET,
         inputs: m.model.cfg.family === 'bert' ? ['input_ids', 'attention_mask', 'token_type_ids'] : ['input_ids', 'attention_mask'],
         output: 'logits',

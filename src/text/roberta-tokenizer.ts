@@ -174,6 +174,9 @@ export class RobertaTokenizer extends BaseTokenizer<BpeModel> implements Tokeniz
       errors: 'replace',
       ...(o.modelMaxLength !== undefined ? { model_max_length: o.modelMaxLength } : {}),
       ...specialsMap,
+      // A token object in tokenizer_config.json carries "__type" (as transformers writes it, and as
+      // transformers.js requires: it rejects a bare object); special_tokens_map.json has none.
+      mask_token: { __type: 'AddedToken', ...specialsMap.mask_token },
     });
     writeFileSync(join(dir, 'tokenizer.json'), this.tokenizerJson());
   }

@@ -20,6 +20,14 @@ import { float, int, ints, type GraphBuilder } from './graph.js';
 export interface ExportSelection {
   adapter: string | null;
   head: string;
+  /**
+   * Truncate inside the graph to `maxLength` tokens the way adaptext's tokenizer does (the first
+   * maxLength-1 tokens, then the end token [SEP] / </s>), so callers may feed untruncated ids.
+   * transformers.js cuts the encoded sequence instead, which drops the end token of long texts
+   * and changes their scores; with this the exported folder leaves its tokenizer unlimited.
+   * Sequence heads only (a token head's output must keep one row per input token).
+   */
+  truncate?: { maxLength: number; endTokenId: number };
 }
 
 /**
@@ -236,7 +244,7 @@ function firstToken(e: Emitter, h: string): string {
  * Emit the whole graph into `g`: inputs, encoder with `sel.adapter`, head `sel.head`, output `logits`.
  * Returns the names of the graph inputs, in the order transformers.js and onnxruntime feed them.
  */
-export function emitClassifier(g: GraphBuilder, model: AdapterModel, sel: ExportSelection, weights: WeightFormat = 'fp32'): { inputs: string[]; outputDims: (string | number)[] } {
+export function emitClassifier(g: GraphBuilder, model: AdapterModel, sel: ExportSelection, weights: WeightFormat = 'fp32'): { inputs: string[] } {
   const head = model.getHead(sel.head);
   if (!(head instanceof SequenceClassificationHead) && !(head instanceof TokenClassificationHead)) {
     throw new Error(`onnx export: head '${sel.head}' is a ${head.type} head; only sequence_classification and token_classification heads export`);
@@ -248,10 +256,22 @@ export function emitClassifier(g: GraphBuilder, model: AdapterModel, sel: Export
   const cfg = model.cfg;
   const e = new Emitter(g, weights);
   const dims = ['batch_size', 'sequence_length'];
-  const inputIds = g.input('input_ids', 'int64', dims);
-  const attentionMask = g.input('attention_mask', 'int64', dims);
-  const withTypes = cfg.family === 'bert';
-  const tokenTypeIds = withTypes ? g.input('token_type_ids', 'int64', dims) : null;
+  let inputIds = g.input('input_ids', 'int64', dims);
+  let attentionMask = g.input('attention_mask', 'int64', dims);
+  let tokenTypeIds = cfg.family === 'bert' ? g.input('token_type_ids', 'int64', dims) : null;
+  if (sel.truncate !== undefined) {
+    if (head instanceof TokenClassificationHead) throw new Error('onnx export: in-graph truncation is for sequence heads (a token head keeps one output row per input token)');
+    const { maxLength, endTokenId } = sel.truncate;
+    ({ inputIds, attentionMask, tokenTypeIds } = g.scope('truncate', () => {
+      const T = g.op('Min', [g.op('Shape', [inputIds], { start: int(1), end: int(2) }), g.i64([maxLength])]); // [1]
+      const cut = (x: string) => g.op('Slice', [x, g.i64([0]), T, g.i64([1])]);
+      // rows longer than maxLength end with the end token at position maxLength-1
+      const long = g.op('Greater', [g.op('ReduceSum', [attentionMask, g.i64([1])], { keepdims: int(1) }), g.i64([maxLength], [])]); // [B,1]
+      const last = g.op('Equal', [g.op('Range', [g.i64([0], []), g.op('Squeeze', [T, g.i64([0])]), g.i64([1], [])]), g.i64([maxLength - 1], [])]); // [T]
+      const ids = g.op('Where', [g.op('And', [long, last]), g.i64([endTokenId], []), cut(inputIds)]);
+      return { inputIds: ids, attentionMask: cut(attentionMask), tokenTypeIds: tokenTypeIds === null ? null : cut(tokenTypeIds) };
+    }));
+  }
 
   const prefix = model.prefixName;
   const h = g.scope(prefix, () => {
@@ -290,5 +310,5 @@ export function emitClassifier(g: GraphBuilder, model: AdapterModel, sel: Export
     outputDims = ['batch_size', L];
   });
   g.output(logits!, 'logits', 'float32', outputDims!);
-  return { inputs: g.inputs.map((i) => i.name), outputDims: outputDims! };
+  return { inputs: g.inputs.map((i) => i.name) };
 }
