@@ -36,9 +36,10 @@
 // printed next to it (from /proc/stat minus the measured process's own CPU time).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gitCommit, machineInfo } from '../support/machine.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -368,25 +369,6 @@ const SCENARIO_NAMES: Record<string, string> = {
   d: '(d) pretraining step, mini BERT, B32 T128',
 };
 
-/** CPU model and the SIMD flags that matter for these kernels (all flags go to the JSON). */
-function machineInfo(): { cpus: number; model: string | null; flags: string[]; simd: string[] } {
-  let flags: string[] = [];
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8')
-      .split('\n')
-      .find((l) => /^flags\s*:/.test(l));
-    if (line !== undefined)
-      flags = line
-        .slice(line.indexOf(':') + 1)
-        .trim()
-        .split(/\s+/);
-  } catch {
-    // not Linux
-  }
-  const simd = flags.filter((f) => /^(sse4_2|avx|avx2|fma|f16c|avx512.*|avx_vnni|amx.*)$/.test(f));
-  return { cpus: cpus().length, model: cpus()[0]?.model ?? null, flags, simd };
-}
-
 function ms(s: number): string {
   return `${(s * 1000).toFixed(0)} ms`;
 }
@@ -399,10 +381,6 @@ function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
 
-function gitCommit(): string | null {
-  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
-}
 
 /**
  * glibc malloc settings that keep freed memory in the process (no munmap / trim), so a fresh
