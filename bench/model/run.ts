@@ -381,7 +381,6 @@ function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
 
-
 /**
  * glibc malloc settings that keep freed memory in the process (no munmap / trim), so a fresh
  * Float32Array / torch tensor reuses pages instead of faulting in new ones. On this VM a first
