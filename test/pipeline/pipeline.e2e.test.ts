@@ -8,6 +8,7 @@ import { before, describe, it } from 'node:test';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { env, pipeline } from '@huggingface/transformers';
 import { loadAdapter, loadModel } from '../../src/models/index.js';
 import { loadTokenizer } from '../../src/text/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
@@ -279,6 +280,30 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
       k,
       'default domain = target; stdout = file',
     );
+  });
+
+  it("export of the run: transformers.js on the exported folder of each domain gives predict's labels and scores", async () => {
+    const input = join(base, 'reviews.txt'); // written by the predict test above
+    const texts = readFileSync(input, 'utf8').trim().split('\n');
+    for (const d of ['kitchen', 'books'] as const) {
+      const folder = join(base, `export-${d}`);
+      const r = await runCli(['export', '--model', runA, '--domain', d, '--output', folder]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`exported adapter ${d}, head sentiment \\(negative, positive\\)`));
+      const expected = readFileSync(join(base, `pred-${d}.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { label: string; probabilities: Record<string, number> });
+      env.allowRemoteModels = false;
+      env.localModelPath = base + '/';
+      const classify = await pipeline('text-classification', `export-${d}`, { dtype: 'fp32' });
+      for (const [i, t] of texts.entries()) {
+        const got = (await classify(t, { top_k: null })) as { label: string; score: number }[];
+        assert.equal(got[0]!.label, expected[i]!.label, `${d} text ${i}`);
+        for (const g of got) assert.ok(Math.abs(g.score - expected[i]!.probabilities[g.label]!) <= 1e-4, `${d} text ${i} ${g.label}`);
+      }
+      await classify.dispose();
+    }
   });
 
   it('eval scores any later file with the run (latest stage, target adapter)', async () => {
