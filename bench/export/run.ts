@@ -12,6 +12,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { AdapterModel, loadModel, saveModel } from '../../src/models/index.js';
 import { loadTokenizer } from '../../src/text/index.js';
@@ -30,38 +31,20 @@ interface Args {
   out: string;
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { run: null, domain: undefined, test: null, threads: Number(process.env['ADAPTEXT_THREADS'] ?? 0) || 2, iters: 5, out: join(import.meta.dirname, 'results', 'latest.json') };
-  for (let i = 0; i < argv.length; i++) {
-    const v = argv[i + 1];
-    const need = (): string => {
-      if (v === undefined) throw new Error(`${argv[i]} needs a value`);
-      i++;
-      return v;
-    };
-    switch (argv[i]) {
-      case '--run':
-        a.run = need();
-        break;
-      case '--domain':
-        a.domain = need();
-        break;
-      case '--test':
-        a.test = need();
-        break;
-      case '--threads':
-        a.threads = Number(need());
-        break;
-      case '--iters':
-        a.iters = Number(need());
-        break;
-      case '--out':
-        a.out = need();
-        break;
-      default:
-        throw new Error(`unknown flag ${argv[i]}`);
-    }
-  }
+function parseCli(argv: string[]): Args {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: { run: { type: 'string' }, domain: { type: 'string' }, test: { type: 'string' }, threads: { type: 'string' }, iters: { type: 'string', default: '5' }, out: { type: 'string' } },
+    strict: true,
+  });
+  const a: Args = {
+    run: v.run ?? null,
+    domain: v.domain,
+    test: v.test ?? null,
+    threads: Number(v.threads ?? process.env['ADAPTEXT_THREADS'] ?? 2),
+    iters: Number(v.iters),
+    out: v.out ?? join(import.meta.dirname, 'results', 'latest.json'),
+  };
   process.env['ADAPTEXT_THREADS'] = String(a.threads); // before the first kernel call
   return a;
 }
@@ -191,7 +174,7 @@ async function accuracy(run: string, domain: string | undefined, test: string, e
 }
 
 async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
+  const a = parseCli(process.argv.slice(2));
   const machine = machineInfo();
   const load0 = loadavg()[0]!;
   const work = mkdtempSync(join(tmpdir(), 'adaptext-bench-export-'));
