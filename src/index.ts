@@ -34,9 +34,11 @@ export { Tensor, noGrad, Rng, setBackend } from './tensor/index.js';
 export { loadPipelineConfig, validateConfig, parseSetFlag, trainPipeline, resumePipeline, InterruptedError, RunFolder } from './train/index.js';
 export type { PipelineConfig, Override, PipelineOptions, PipelineResult } from './train/index.js';
 
-// ---- inference on a run or a model folder (`adaptext predict` / `eval`)
-export { openForInference, predictFile, evaluateFile } from './train/index.js';
-export type { InferenceModel } from './train/index.js';
+// ---- inference on a run or a model folder (`adaptext predict` / `eval` / `serve`)
+export { openForInference, predictFile, predictTexts, evaluateFile } from './train/index.js';
+export type { InferenceModel, PredictionRecord, SequencePrediction, TokenPrediction } from './train/index.js';
+export { startServer, serve, SERVE_DEFAULTS } from './deploy/serve.js';
+export type { ServeOptions, RunningServer, ServerStats, ServedPrediction } from './deploy/serve.js';
 
 // ---- Hugging Face Hub model ids (the shared cache, downloads, offline use)
 export { downloadModel, resolveModelRef, parseModelId } from './hub/index.js';

@@ -3,8 +3,8 @@ export { PipelineSchema, loadPipelineConfig, validateConfig, parseSetFlag, stage
 export type { PipelineConfig, DomainConfig, ReaderConfig, TaskConfig, StageCommon, Stage2Config, Stage3Config, LrConfig, Override } from './config.js';
 export { trainPipeline, resumePipeline, fingerprintOf } from './pipeline.js';
 export type { PipelineOptions, PipelineResult } from './pipeline.js';
-export { openForInference, evaluateFile, predictFile, finalStageDir } from './inference.js';
-export type { InferenceModel } from './inference.js';
+export { openForInference, evaluateFile, predictFile, predictTexts, finalStageDir } from './inference.js';
+export type { InferenceModel, PredictionRecord, SequencePrediction, TokenPrediction } from './inference.js';
 export { extendModelVocabulary, checkVocabExpansion } from './vocab.js';
 export type { VocabInfo } from './vocab.js';
 export { InterruptedError } from './trainer.js';

@@ -137,7 +137,7 @@ function readInput(file: string, task: TaskConfig, textField: string, tokensFiel
       const s = raw.replace(/\r$/, '');
       if (s.trim() === '') return;
       const where = `${file}:${i + 1}`;
-      out.push({ line: i + 1, id: undefined, example: task.type === 'token_classification' ? tagged(s.trim().split(/\s+/), where) : text(s, where) });
+      out.push({ line: i + 1, id: undefined, example: exampleOfText(s, task, where) });
     });
   } else {
     for (const { value, line } of parseJsonl<Record<string, unknown>>(content, file)) {
@@ -151,7 +151,7 @@ function readInput(file: string, task: TaskConfig, textField: string, tokensFiel
       } else if (t === undefined && Array.isArray(w) && w.every((x) => typeof x === 'string')) {
         example = text((w as string[]).join(' '), where); // pre-split words for a sequence task
       } else if (typeof t === 'string') {
-        example = task.type === 'token_classification' ? tagged(t.trim().split(/\s+/).filter(Boolean), where) : text(t, where);
+        example = exampleOfText(t, task, where);
       } else if (t === undefined) {
         throw new JsonlError(file, line, `missing field '${textField}'${task.type === 'token_classification' ? ` (or '${tokensField}')` : ''}`);
       } else throw new JsonlError(file, line, `'${textField}' must be a string`);
@@ -162,6 +162,10 @@ function readInput(file: string, task: TaskConfig, textField: string, tokensFiel
   return out;
 }
 
+/** A text as the task reads it: token classification splits it on whitespace into words. */
+function exampleOfText(s: string, task: TaskConfig, where: string): Example {
+  return task.type === 'token_classification' ? tagged(s.trim().split(/\s+/).filter(Boolean), where) : text(s, where);
+}
 function text(s: string, where: string): Example {
   return { kind: 'text', text: s, label: null, id: null, where };
 }
@@ -170,6 +174,44 @@ function tagged(words: string[], where: string): Example {
 }
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** One prediction as `adaptext predict` writes it (before the input's `id`). */
+export type PredictionRecord = SequencePrediction | TokenPrediction;
+export interface SequencePrediction {
+  label: string;
+  /** label → probability, rounded to 6 decimals */
+  probabilities: Record<string, number>;
+}
+export interface TokenPrediction {
+  tokens: string[];
+  /** per word; null for words cut off by max_length */
+  labels: Array<string | null>;
+  probabilities: Array<Record<string, number> | null>;
+}
+
+/**
+ * Predictions for texts in memory, in input order: exactly the records `predictFile` writes for
+ * the same texts (a token-classification model splits each text on whitespace into words). Texts
+ * longer than the model's max length are truncated. `batchSize` texts go through one forward pass.
+ */
+export function predictTexts(m: InferenceModel, texts: readonly string[], opts: { batchSize?: number; onBatch?: (rowsDone: number) => void } = {}): PredictionRecord[] {
+  return predictExamples(
+    m,
+    texts.map((t, i) => exampleOfText(t, m.task, `text ${i + 1}`)),
+    opts,
+  );
+}
+
+function predictExamples(m: InferenceModel, examples: readonly Example[], opts: { batchSize?: number; onBatch?: (rowsDone: number) => void }): PredictionRecord[] {
+  const { encoded } = encodeExamples(examples, m.tokenizer, { maxLength: m.maxLength });
+  const p = predict(m.model, encoded, { adapter: m.adapter, head: m.head, task: m.task, batchSize: opts.batchSize ?? 32, padId: m.tokenizer.specialIds.pad, onBatch: opts.onBatch });
+  const L = m.task.labels;
+  return examples.map((ex, i): PredictionRecord => {
+    if (m.task.type === 'token_classification') return tokenRecord(ex, encoded[i]!, p.probs[i]!, L);
+    const probs = p.probs[i]!;
+    return { label: L[p.pred[i]![0]!]!, probabilities: Object.fromEntries(L.map((l, j) => [l, round(probs[j]!)])) };
+  });
+}
 
 /**
  * `adaptext predict`: one output line per input line, in order:
@@ -181,27 +223,18 @@ const round = (x: number) => Math.round(x * 1e6) / 1e6;
 export function predictFile(m: InferenceModel, input: string, opts: { output?: string; batchSize?: number; write?: (line: string) => void; progress?: ProgressSink } = {}): { lines: number } {
   const r = m.reader;
   const items = readInput(input, m.task, r?.text_field ?? 'text', r?.tokens_field ?? 'tokens');
-  const { encoded } = encodeExamples(
-    items.map((i) => i.example),
-    m.tokenizer,
-    { maxLength: m.maxLength },
-  );
   const progress = opts.progress ?? silentProgress;
-  progress.start('predict', encoded.length, 0, 'rows');
-  const p = predict(m.model, encoded, { adapter: m.adapter, head: m.head, task: m.task, batchSize: opts.batchSize ?? 32, padId: m.tokenizer.specialIds.pad, onBatch: (n) => progress.update(n) });
+  progress.start('predict', items.length, 0, 'rows');
+  const records = predictExamples(
+    m,
+    items.map((i) => i.example),
+    { batchSize: opts.batchSize, onBatch: (n) => progress.update(n) },
+  );
   progress.end();
-  const L = m.task.labels;
   const writer = opts.output !== undefined ? new JsonlWriter(opts.output) : null;
   try {
     items.forEach((it, i) => {
-      const rec: Record<string, unknown> = {};
-      if (it.id !== undefined) rec['id'] = it.id;
-      if (m.task.type === 'token_classification') Object.assign(rec, tokenRecord(it.example, encoded[i]!, p.probs[i]!, L));
-      else {
-        const probs = p.probs[i]!;
-        rec['label'] = L[p.pred[i]![0]!];
-        rec['probabilities'] = Object.fromEntries(L.map((l, j) => [l, round(probs[j]!)]));
-      }
+      const rec: Record<string, unknown> = it.id !== undefined ? { id: it.id, ...records[i]! } : { ...records[i]! };
       if (writer !== null) writer.write(rec);
       else opts.write?.(JSON.stringify(rec));
     });
@@ -213,7 +246,7 @@ export function predictFile(m: InferenceModel, input: string, opts: { output?: s
   return { lines: items.length };
 }
 
-function tokenRecord(ex: Example, enc: EncodedExample, probs: Float32Array, L: readonly string[]): Record<string, unknown> {
+function tokenRecord(ex: Example, enc: EncodedExample, probs: Float32Array, L: readonly string[]): TokenPrediction {
   const words = ex.kind === 'tagged' ? ex.words : [];
   const first = new Map<number, number>();
   for (let t = 0; t < enc.wordIds.length; t++) {

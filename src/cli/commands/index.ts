@@ -8,6 +8,7 @@ import { register as registerPretrain } from './pretrain.js';
 import { register as registerEval } from './eval.js';
 import { register as registerExport } from './export.js';
 import { register as registerPredict } from './predict.js';
+import { register as registerServe } from './serve.js';
 import { register as registerTrain } from './train.js';
 import { register as registerVocab } from './vocab.js';
 
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   registerTrain(program);
   registerEval(program);
   registerPredict(program);
+  registerServe(program);
   registerVocab(program);
   registerDemo(program);
   registerDownload(program);
