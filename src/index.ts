@@ -34,11 +34,13 @@ export { Tensor, noGrad, Rng, setBackend } from './tensor/index.js';
 export { loadPipelineConfig, validateConfig, parseSetFlag, trainPipeline, resumePipeline, InterruptedError, RunFolder } from './train/index.js';
 export type { PipelineConfig, Override, PipelineOptions, PipelineResult } from './train/index.js';
 
-// ---- inference on a run or a model folder (`adaptext predict` / `eval` / `serve`)
+// ---- inference on a run or a model folder (`adaptext predict` / `eval`)
 export { openForInference, predictFile, predictTexts, evaluateFile } from './train/index.js';
 export type { InferenceModel, PredictionRecord, SequencePrediction, TokenPrediction } from './train/index.js';
-export { startServer, serve, SERVE_DEFAULTS } from './deploy/serve.js';
-export type { ServeOptions, RunningServer, ServerStats, ServedPrediction } from './deploy/serve.js';
+
+// ---- deployment: the ONNX export folder (`adaptext export`) and the HTTP server (`adaptext serve`); the rest: `adaptext/deploy`
+export { exportModel, startServer, serve, SERVE_DEFAULTS } from './deploy/index.js';
+export type { ExportOptions, ExportResult, ServeOptions, RunningServer, ServerStats, ServedPrediction } from './deploy/index.js';
 
 // ---- Hugging Face Hub model ids (the shared cache, downloads, offline use)
 export { downloadModel, resolveModelRef, parseModelId } from './hub/index.js';
