@@ -1,5 +1,5 @@
 // `npm run bench:model [-- --json FILE] [--iters N] [--warmup N] [--scenarios a,b,c,d]
-//                     [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick]
+//                     [--torch-threads 1,2,default] [--no-torch] [--quick]
 //                     [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S]
 //                     [--no-decoder-what-if]`
 //
@@ -29,12 +29,15 @@
 // (KEEP_MEMORY_TUNABLES below): on this VM fresh pages cost ~45 µs each to fault in, which both
 // adaptext (new Float32Array per op) and PyTorch (new tensor per op) pay every step.
 //
-// Machine etiquette: the CPU is shared. Before each measured process, other heavy node/python
-// processes (not ours) are paused with SIGSTOP and resumed with SIGCONT right after it ends —
-// always, also on errors or Ctrl-C (exit handlers + a detached watchdog that resumes them if this
-// process is killed outright). The CPU used by anything else during each measurement is
-// printed next to it (from /proc/stat minus the measured process's own CPU time).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// Machine etiquette: the CPU is shared, and the benchmark never sends a signal to a process it did
+// not start (no pausing): someone's editor, build or training job keeps running. Instead it
+// reports the load other processes put on the machine during each measurement: the cores they
+// used (/proc/stat busy time minus the measured process's and this driver's own CPU time), the
+// load average, and the processes using > 15% of a core just before the run (read from /proc
+// only). Results taken under load (others used > UNDER_LOAD_CORES cores) say so: in the per-run
+// line, the summary table and the JSON (`underLoad`). `--no-pause` (from when it paused others)
+// is accepted and ignored with a one-line note.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -53,7 +56,6 @@ interface Options {
   scenarios: Array<'a' | 'b' | 'c' | 'd'>;
   torchThreads: string[];
   torch: boolean;
-  pause: boolean;
   quick: boolean;
   variants: Array<'default' | 'keep-memory'>;
   /** Gradient reset between steps, same semantics on both sides: 'drop' (adaptext zeroGrad(),
@@ -61,7 +63,7 @@ interface Options {
   zeroGrad: 'drop' | 'fill';
   /** Hidden + attention dropout on both sides (0.1 = BERT; 0 is a what-if showing its cost). */
   dropout: number;
-  /** Seconds to wait between measurements with everything resumed (lets paused work progress). */
+  /** Seconds to wait before each measurement (lets the machine settle after the previous one). */
   gap: number;
   /** d: also run adaptext with the full decoder and PyTorch with the masked-only decoder. */
   decoderWhatIf: boolean;
@@ -76,7 +78,6 @@ function parseArgs(argv: string[]): Options {
     scenarios: ['a', 'b', 'c', 'd'],
     torchThreads: ['1', '2', 'default'],
     torch: true,
-    pause: true,
     quick: false,
     variants: ['default'],
     zeroGrad: 'drop',
@@ -112,7 +113,7 @@ function parseArgs(argv: string[]): Options {
         .map((x) => x.trim());
       for (const t of o.torchThreads) if (t !== 'default' && !/^[1-9]\d*$/.test(t)) throw new Error(`bench:model: --torch-threads takes positive integers or 'default', got '${t}'`);
     } else if (a === '--no-torch') o.torch = false;
-    else if (a === '--no-pause') o.pause = false;
+    else if (a === '--no-pause') process.stderr.write('bench:model: --no-pause ignored: the benchmark never pauses or signals other processes (it reports their load)\n');
     else if (a === '--no-decoder-what-if') o.decoderWhatIf = false;
     else if (a === '--quick') o.quick = true;
     else if (a === '--gap') o.gap = int(next(), 0);
@@ -132,7 +133,7 @@ function parseArgs(argv: string[]): Options {
       else throw new Error(`bench:model: --malloc takes default, keep or both; got '${v}'`);
     } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c,d] [--torch-threads 1,2,default] [--no-torch] [--no-pause] [--quick] [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S] [--no-decoder-what-if]',
+        'usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c,d] [--torch-threads 1,2,default] [--no-torch] [--quick] [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S] [--no-decoder-what-if]',
       );
       process.exit(0);
     } else throw new Error(`bench:model: unknown option ${a} (try --help)`);
@@ -140,7 +141,17 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-// ---- pausing other heavy processes ------------------------------------------------------------
+// ---- other processes: a read-only look at /proc (never signalled) ------------------------------
+
+/** Other processes using more than this many cores (on average) during a measurement: "under load". */
+const UNDER_LOAD_CORES = 0.25;
+
+interface OtherProcess {
+  pid: number;
+  cmd: string;
+  /** % of one core used in the sampling window just before the measurement. */
+  cpuPct: number;
+}
 
 function readStat(pid: number): { ppid: number; comm: string; cpu: number } | null {
   try {
@@ -168,8 +179,7 @@ function allPids(): number[] {
     .map(Number);
 }
 
-/** Our own process and its ancestors (npm, shells): never paused. Our measured children do not
- * exist yet when this runs (they are started after the pause). */
+/** This driver, its ancestors (npm, shells) and its descendants: not "other" processes. */
 function ownTree(): Set<number> {
   const own = new Set<number>([process.pid]);
   let p = process.ppid;
@@ -177,96 +187,42 @@ function ownTree(): Set<number> {
     own.add(p);
     p = readStat(p)?.ppid ?? 1;
   }
-  return own;
-}
-
-/** Processes whose parent chain reaches one of `roots` (our measured child and its children). */
-function descendantsOf(roots: readonly number[]): Set<number> {
-  const out = new Set<number>(roots);
-  const parent = new Map(allPids().map((p) => [p, readStat(p)?.ppid ?? 0] as const));
+  const parent = new Map(allPids().map((q) => [q, readStat(q)?.ppid ?? 0] as const));
   for (const pid of parent.keys()) {
     let q = pid;
     for (let i = 0; i < 64 && q > 1; i++) {
-      if (out.has(q)) {
-        out.add(pid);
+      if (q === process.pid) {
+        own.add(pid);
         break;
       }
       q = parent.get(q) ?? 0;
     }
   }
-  return out;
+  return own;
 }
 
 /**
- * node / python processes not ours (nor `exclude`'s) that used > 15% of a core over `ms`,
- * or any pretraining run.
+ * Processes not ours (any command) that used more than 15% of a core over `ms`, busiest first.
+ * Only reads /proc/<pid>/stat and cmdline.
  */
-async function heavyOthers(ms: number, exclude: readonly number[] = []): Promise<Array<{ pid: number; cmd: string; cpuPct: number }>> {
+async function busyOthers(ms: number): Promise<OtherProcess[]> {
   const own = ownTree();
-  for (const p of descendantsOf(exclude)) own.add(p);
-  const candidates = allPids()
-    .filter((p) => !own.has(p))
-    .map((pid) => ({ pid, st: readStat(pid) }))
-    .filter((x) => x.st !== null && /^(node|python3?(\.\d+)?|MainThread|tsx)$/.test(x.st.comm));
-  const before = new Map(candidates.map((x) => [x.pid, x.st!.cpu]));
+  const before = new Map<number, number>();
+  for (const pid of allPids()) {
+    if (own.has(pid)) continue;
+    const st = readStat(pid);
+    if (st !== null) before.set(pid, st.cpu);
+  }
   await new Promise((r) => setTimeout(r, ms));
   const hz = 100; // USER_HZ on Linux
-  const out: Array<{ pid: number; cmd: string; cpuPct: number }> = [];
-  for (const { pid } of candidates) {
+  const out: OtherProcess[] = [];
+  for (const [pid, cpu0] of before) {
     const st = readStat(pid);
     if (st === null) continue;
-    const pct = ((st.cpu - before.get(pid)!) / hz / (ms / 1000)) * 100;
-    const cmd = cmdline(pid);
-    if (pct > 15 || /pretrain/.test(cmd)) out.push({ pid, cmd: cmd.slice(0, 120), cpuPct: Math.round(pct) });
+    const pct = ((st.cpu - cpu0) / hz / (ms / 1000)) * 100;
+    if (pct > 15) out.push({ pid, cmd: (cmdline(pid) || `[${st.comm}]`).slice(0, 120), cpuPct: Math.round(pct) });
   }
-  return out;
-}
-
-class Pauser {
-  private paused: number[] = [];
-  private watchdogs: ChildProcess[] = [];
-
-  /** Pause more processes (the ones already paused stay paused). */
-  pause(pids: number[]): void {
-    pids = pids.filter((p) => !this.paused.includes(p));
-    if (pids.length === 0) return;
-    // If this process dies without running its handlers (SIGKILL), a watchdog resumes them.
-    const w = spawn('sh', ['-c', `sleep 900; kill -CONT ${pids.join(' ')} 2>/dev/null`], { detached: true, stdio: 'ignore' });
-    w.unref();
-    this.watchdogs.push(w);
-    for (const p of pids) {
-      try {
-        process.kill(p, 'SIGSTOP');
-        this.paused.push(p);
-      } catch {
-        // already gone
-      }
-    }
-  }
-
-  resume(): void {
-    for (const p of this.paused) {
-      try {
-        process.kill(p, 'SIGCONT');
-      } catch {
-        // gone meanwhile
-      }
-    }
-    this.paused = [];
-    for (const w of this.watchdogs) {
-      if (w.pid === undefined) continue;
-      try {
-        process.kill(-w.pid, 'SIGKILL'); // its own process group (detached): sh + sleep
-      } catch {
-        // already ended
-      }
-    }
-    this.watchdogs = [];
-  }
-
-  get count(): number {
-    return this.paused.length;
-  }
+  return out.sort((x, y) => y.cpuPct - x.cpuPct);
 }
 
 // ---- CPU accounting ---------------------------------------------------------------------------
@@ -306,58 +262,52 @@ interface Measured {
   result: SideResult;
   wallSeconds: number;
   load1: number;
+  /** Cores used on average by everything else during the run (/proc/stat busy time minus the
+   * measured process's and this driver's CPU time). */
   otherCores: number;
-  paused: Array<{ pid: number; cmd: string; cpuPct: number }>;
+  /** otherCores > UNDER_LOAD_CORES: the time is inflated / noisy by the other processes. */
+  underLoad: boolean;
+  /** Other processes using > 15% of a core in the second before the run (read-only). */
+  othersAtStart: OtherProcess[];
 }
 
-async function measure(label: string, cmd: string, args: string[], o: Options, pauser: Pauser, env: NodeJS.ProcessEnv): Promise<Measured> {
+async function measure(label: string, cmd: string, args: string[], o: Options, env: NodeJS.ProcessEnv): Promise<Measured> {
   if (o.gap > 0) await new Promise((r) => setTimeout(r, o.gap * 1000));
-  const paused = o.pause ? await heavyOthers(1000) : [];
+  const othersAtStart = await busyOthers(1000);
   const load1 = loadavg()[0]!;
-  let timer: NodeJS.Timeout | null = null;
+  const j0 = cpuJiffies();
+  const own0 = process.cpuUsage();
+  const t0 = performance.now();
+  const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const status = await new Promise<number | string>((resolve) => child.on('close', (code, sig) => resolve(code ?? sig ?? 'unknown')));
+  const wall = (performance.now() - t0) / 1000;
+  const j1 = cpuJiffies();
+  const own = process.cpuUsage(own0);
+  if (status !== 0) throw new Error(`${label}: exited with ${status}\n${stderr.slice(-3000)}`);
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  let result: SideResult;
   try {
-    pauser.pause(paused.map((x) => x.pid));
-    const j0 = cpuJiffies();
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    if (o.pause && child.pid !== undefined) {
-      // Work started after the first scan (a test run, a build) is paused too.
-      let scanning = false;
-      timer = setInterval(() => {
-        if (scanning) return;
-        scanning = true;
-        void heavyOthers(500, [child.pid!]).then((more) => {
-          const fresh = more.filter((m) => !paused.some((p) => p.pid === m.pid));
-          if (fresh.length > 0) {
-            pauser.pause(fresh.map((x) => x.pid));
-            paused.push(...fresh);
-          }
-          scanning = false;
-        });
-      }, 3000);
-    }
-    const status = await new Promise<number | string>((resolve) => child.on('close', (code, sig) => resolve(code ?? sig ?? 'unknown')));
-    const wall = (performance.now() - t0) / 1000;
-    const j1 = cpuJiffies();
-    if (status !== 0) throw new Error(`${label}: exited with ${status}\n${stderr.slice(-3000)}`);
-    const line = stdout.trim().split('\n').at(-1) ?? '';
-    let result: SideResult;
-    try {
-      result = JSON.parse(line) as SideResult;
-    } catch {
-      throw new Error(`${label}: no JSON result on stdout:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`);
-    }
-    const busyCores = (j1.busy - j0.busy) / 100 / wall;
-    const otherCores = Math.max(0, busyCores - result.cpuSeconds / wall);
-    return { result, wallSeconds: wall, load1, otherCores, paused };
-  } finally {
-    if (timer !== null) clearInterval(timer);
-    pauser.resume();
+    result = JSON.parse(line) as SideResult;
+  } catch {
+    throw new Error(`${label}: no JSON result on stdout:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`);
   }
+  const busyCores = (j1.busy - j0.busy) / 100 / wall;
+  const otherCores = Math.max(0, busyCores - (result.cpuSeconds + (own.user + own.system) / 1e6) / wall);
+  return { result, wallSeconds: wall, load1, otherCores, underLoad: otherCores > UNDER_LOAD_CORES, othersAtStart };
+}
+
+/** The load fields of a measurement, as written to the JSON. */
+function loadFields(m: Measured): Record<string, unknown> {
+  return { wallSeconds: m.wallSeconds, load1: m.load1, otherCores: m.otherCores, underLoad: m.underLoad, othersAtStart: m.othersAtStart };
+}
+
+/** "others 1.35 cores UNDER LOAD" / "others 0.02 cores". */
+function othersNote(m: Measured): string {
+  return `others ${m.otherCores.toFixed(2)} cores${m.underLoad ? ' UNDER LOAD' : ''}`;
 }
 
 // ---- report -----------------------------------------------------------------------------------
@@ -400,17 +350,6 @@ interface Row {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (o.torch && !existsSync(PYTHON)) throw new Error(`bench:model: ${PYTHON} not found (Debian python3-torch); use --no-torch`);
-  const pauser = new Pauser();
-  const bail = (sig: string): void => {
-    pauser.resume();
-    process.stderr.write(`bench:model: ${sig}, resumed paused processes\n`);
-    process.exit(130);
-  };
-  process.on('exit', () => pauser.resume());
-  process.on('SIGINT', () => bail('SIGINT'));
-  process.on('SIGTERM', () => bail('SIGTERM'));
-  process.on('SIGHUP', () => bail('SIGHUP'));
-
   const size = o.quick ? ['--hidden', '128', '--layers', '4', '--heads', '4', '--intermediate', '512', '--vocab', '2000', '--frozen-layers', '2', '--reduction', '16'] : [];
   const sizeOf = (sc: string): string[] => (sc === 'd' ? (o.quick ? ['--batch', '4', '--seq', '32'] : []) : size);
   const common = ['--warmup', String(o.warmup), '--iters', String(o.iters)];
@@ -453,14 +392,13 @@ async function main(): Promise<void> {
         process.execPath,
         ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', String(o.breakdownIters), ...zeroAd, ...sizeOf(sc)],
         o,
-        pauser,
         env,
       );
       printOne(sc === 'd' ? 'adaptext (masked decoder)' : 'adaptext', sc, ad);
       const tr: Measured[] = [];
       if (o.torch) {
         for (const th of o.torchThreads) {
-          const m = await measure(`pytorch ${sc} threads=${th}`, PYTHON, [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...zeroPt, ...sizeOf(sc)], o, pauser, env);
+          const m = await measure(`pytorch ${sc} threads=${th}`, PYTHON, [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...zeroPt, ...sizeOf(sc)], o, env);
           printOne(`pytorch threads=${th} (${m.result.torchThreads})${sc === 'd' ? ' full decoder' : ''}`, sc, m);
           tr.push(m);
         }
@@ -472,7 +410,6 @@ async function main(): Promise<void> {
           process.execPath,
           ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', '0', ...zeroAd, ...sizeOf(sc), '--mlm-decoder', 'full'],
           o,
-          pauser,
           env,
         );
         printOne('adaptext (full decoder)', sc, full);
@@ -484,7 +421,6 @@ async function main(): Promise<void> {
               PYTHON,
               [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...zeroPt, ...sizeOf(sc), '--mlm-decoder', 'masked'],
               o,
-              pauser,
               env,
             );
             printOne(`pytorch threads=${th} (${m.result.torchThreads}) masked decoder`, sc, m);
@@ -502,19 +438,23 @@ async function main(): Promise<void> {
   }
 
   // ---- summary table
-  console.log('\nsummary (per-step median; ratio = adaptext / PyTorch best, < 1 means adaptext is faster; RSS = peak VmHWM)');
-  const head = `${pad('scenario', 44)}${pad('malloc', 13)}${pad('adaptext', 9, true)}${pad('PyTorch best', 20, true)}${pad('ratio', 7, true)}${pad('RSS adaptext', 14, true)}${pad('RSS PyTorch', 13, true)}`;
+  console.log(
+    `\nsummary (per-step median; ratio = adaptext / PyTorch best, < 1 means adaptext is faster; RSS = peak VmHWM; others = most cores other processes used during the row's runs, * = under load, > ${UNDER_LOAD_CORES})`,
+  );
+  const head = `${pad('scenario', 44)}${pad('malloc', 13)}${pad('adaptext', 9, true)}${pad('PyTorch best', 20, true)}${pad('ratio', 7, true)}${pad('RSS adaptext', 14, true)}${pad('RSS PyTorch', 13, true)}${pad('others', 8, true)}`;
   console.log(head);
   console.log('-'.repeat(head.length));
   const summary = rows.map((r) => {
     const best = r.torch.length === 0 ? null : r.torch.reduce((a, b) => (b.result.median < a.result.median ? b : a));
     const ratio = best === null ? null : r.adaptext.result.median / best.result.median;
     const B = r.adaptext.result['batch'] as number;
+    const maxOtherCores = Math.max(...[r.adaptext, ...r.torch].map((m) => m.otherCores));
+    const underLoad = [r.adaptext, ...r.torch].some((m) => m.underLoad);
     console.log(
       `${pad(SCENARIO_NAMES[r.scenario]!, 44)}${pad(r.variant, 13)}${pad(ms(r.adaptext.result.median), 9, true)}` +
         `${pad(best === null ? '-' : `${ms(best.result.median)} (t=${best.result.threads})`, 20, true)}` +
         `${pad(ratio === null ? '-' : ratio.toFixed(2), 7, true)}${pad(mib(r.adaptext.result.peakRssKB), 14, true)}` +
-        `${pad(best === null ? '-' : mib(best.result.peakRssKB), 13, true)}`,
+        `${pad(best === null ? '-' : mib(best.result.peakRssKB), 13, true)}${pad(`${maxOtherCores.toFixed(2)}${underLoad ? '*' : ' '}`, 8, true)}`,
     );
     return {
       variant: r.variant,
@@ -531,6 +471,9 @@ async function main(): Promise<void> {
       adaptextPeakRssKB: r.adaptext.result.peakRssKB,
       torchPeakRssKB: best?.result.peakRssKB ?? null,
       torchAll: r.torch.map((t) => ({ threads: t.result.threads, torchThreads: t.result.torchThreads, seconds: t.result.median, peakRssKB: t.result.peakRssKB })),
+      /** Most cores other processes used during any of this row's runs, and whether any ran under load. */
+      maxOtherCores,
+      underLoad,
     };
   });
   for (const c of summary.filter((s) => s.scenario === 'c')) {
@@ -586,18 +529,28 @@ async function main(): Promise<void> {
   }
 
   // ---- load during measurements
-  console.log('\nmachine load during each measurement (other processes paused: ' + (o.pause ? 'yes' : 'no') + ')');
+  console.log(
+    `\nload other processes put on the machine (${machine.cpus} CPUs) during each measurement (never signalled; cores = /proc/stat busy time minus the measured process's and this driver's CPU time; busy at start = > 15% of a core in the second before)`,
+  );
+  const all: Measured[] = [];
   for (const r of rows) {
     const extra = r.whatIf === null ? [] : [...(r.whatIf.adaptextFull === null ? [] : [r.whatIf.adaptextFull]), ...r.whatIf.torchMasked];
     for (const m of [r.adaptext, ...r.torch, ...extra]) {
+      all.push(m);
       const dec = typeof m.result['mlmDecoder'] === 'string' ? ` ${String(m.result['mlmDecoder'])}` : '';
       console.log(
         `  ${pad(`${r.scenario}/${r.variant} ${m.result.side}${m.result.threads !== undefined ? ` t=${m.result.threads}` : ''}${dec}`, 42)}load1 ${m.load1.toFixed(2)}, ` +
-          `other processes used ${m.otherCores.toFixed(2)} cores during the ${m.wallSeconds.toFixed(0)} s run; paused ${m.paused.length}` +
-          (m.paused.length > 0 ? ` (${m.paused.map((p) => `${p.pid}:${p.cpuPct}%`).join(', ')})` : ''),
+          `other processes used ${m.otherCores.toFixed(2)} of ${machine.cpus} cores during the ${m.wallSeconds.toFixed(0)} s run${m.underLoad ? ' (UNDER LOAD)' : ''}`,
       );
+      console.log(`    busy at start: ${m.othersAtStart.length === 0 ? 'none' : m.othersAtStart.map((p) => `${p.pid} ${p.cpuPct}% ${p.cmd.slice(0, 60)}`).join('; ')}`);
     }
   }
+  const loaded = all.filter((m) => m.underLoad).length;
+  console.log(
+    loaded === 0
+      ? `  no measurement ran under load (other processes used <= ${UNDER_LOAD_CORES} cores throughout)`
+      : `  ${loaded} of ${all.length} measurements ran UNDER LOAD (other processes used > ${UNDER_LOAD_CORES} cores): their times are inflated and noisy; compare ratios within one run`,
+  );
 
   if (o.json !== null) {
     const out = {
@@ -614,7 +567,8 @@ async function main(): Promise<void> {
         warmup: o.warmup,
         breakdownIters: o.breakdownIters,
         torchThreads: o.torchThreads,
-        paused: o.pause,
+        otherProcesses: 'never signalled; the load they put on the machine is reported per measurement (otherCores, load1, othersAtStart, underLoad)',
+        underLoadCores: UNDER_LOAD_CORES,
         variants: o.variants,
         keepMemoryTunables: KEEP_MEMORY_TUNABLES,
       },
@@ -623,23 +577,14 @@ async function main(): Promise<void> {
       runs: rows.map((r) => ({
         variant: r.variant,
         scenario: r.scenario,
-        adaptext: { ...r.adaptext.result, wallSeconds: r.adaptext.wallSeconds, load1: r.adaptext.load1, otherCores: r.adaptext.otherCores, paused: r.adaptext.paused },
-        torch: r.torch.map((m) => ({ ...m.result, wallSeconds: m.wallSeconds, load1: m.load1, otherCores: m.otherCores, paused: m.paused })),
+        adaptext: { ...r.adaptext.result, ...loadFields(r.adaptext) },
+        torch: r.torch.map((m) => ({ ...m.result, ...loadFields(m) })),
         whatIf:
           r.whatIf === null
             ? null
             : {
-                adaptextFull:
-                  r.whatIf.adaptextFull === null
-                    ? null
-                    : {
-                        ...r.whatIf.adaptextFull.result,
-                        wallSeconds: r.whatIf.adaptextFull.wallSeconds,
-                        load1: r.whatIf.adaptextFull.load1,
-                        otherCores: r.whatIf.adaptextFull.otherCores,
-                        paused: r.whatIf.adaptextFull.paused,
-                      },
-                torchMasked: r.whatIf.torchMasked.map((m) => ({ ...m.result, wallSeconds: m.wallSeconds, load1: m.load1, otherCores: m.otherCores, paused: m.paused })),
+                adaptextFull: r.whatIf.adaptextFull === null ? null : { ...r.whatIf.adaptextFull.result, ...loadFields(r.whatIf.adaptextFull) },
+                torchMasked: r.whatIf.torchMasked.map((m) => ({ ...m.result, ...loadFields(m) })),
               },
       })),
     };
@@ -662,6 +607,7 @@ function pretrainReport(r: Row): Record<string, unknown> {
     peakRssKB: m.result.peakRssKB,
     otherCores: m.otherCores,
     load1: m.load1,
+    underLoad: m.underLoad,
   });
   const ad = r.adaptext;
   const adThreads = threadsOf(ad);
@@ -669,7 +615,9 @@ function pretrainReport(r: Row): Record<string, unknown> {
     `\npretraining step [${r.variant}] (${tokens} tokens per step; ${String(ad.result['labelledPositions'])} labelled positions; speed ratio = adaptext tok/s ÷ PyTorch tok/s, > 1: adaptext faster)`,
   );
   const line = (label: string, m: Measured, vs: Measured | null): void =>
-    console.log(`  ${pad(label, 52)}${pad(ms(m.result.median), 9, true)}${pad(`${tps(m).toFixed(0)} tok/s`, 13, true)}${vs === null ? '' : `   ratio ${(tps(vs) / tps(m)).toFixed(2)}`}`);
+    console.log(
+      `  ${pad(label, 52)}${pad(ms(m.result.median), 9, true)}${pad(`${tps(m).toFixed(0)} tok/s`, 13, true)}${vs === null ? '' : `   ratio ${(tps(vs) / tps(m)).toFixed(2)}`}${m.underLoad ? `   (${othersNote(m)})` : ''}`,
+    );
   line(`adaptext, ${adThreads ?? '?'} thread(s), decoder at labelled positions`, ad, null);
   for (const t of r.torch) line(`PyTorch ${t.result.threads} thread(s), HF full decoder`, t, ad);
   const full = r.whatIf?.adaptextFull ?? null;
@@ -712,8 +660,7 @@ function printOne(label: string, sc: string, m: Measured): void {
   const r = m.result;
   const tok = typeof r['tokensPerStep'] === 'number' ? `  ${(r['tokensPerStep'] / r.median).toFixed(0)} tok/s` : '';
   console.log(
-    `${pad(`${sc} ${label}`, 34)} median ${pad(ms(r.median), 8, true)}${tok}  [${r.times.map((t) => (t * 1000).toFixed(0)).join(' ')}]  peak RSS ${mib(r.peakRssKB)}` +
-      `  (others: ${m.otherCores.toFixed(2)} cores, paused ${m.paused.length})`,
+    `${pad(`${sc} ${label}`, 34)} median ${pad(ms(r.median), 8, true)}${tok}  [${r.times.map((t) => (t * 1000).toFixed(0)).join(' ')}]  peak RSS ${mib(r.peakRssKB)}` + `  (${othersNote(m)})`,
   );
 }
 
