@@ -1,13 +1,15 @@
 // The baseline rows of metrics.json (`baselines: [{name, description, target}]`): TF-IDF +
 // logistic regression trained on the source set alone, and on source + the target few-shot
-// labels (the same few-shot examples stage 3 sees), both scored on the target test set.
+// labels (the same few-shot examples stage 3 sees), both scored on the target test set. Both
+// rows use one analyzer, chosen once from all the texts they train on (source + few-shot; see
+// `chooseTfidfAnalyzer`), and their names say which: "TF-IDF (char 1-3) + LR (source only)".
 import { classificationMetrics } from '../eval/metrics.js';
 import type { Metrics } from '../eval/types.js';
-import { trainTfidfClassifier, type TfidfClassifierOptions } from './tfidf.js';
+import { analyzerLabel, chooseTfidfAnalyzer, trainTfidfClassifier, type TfidfClassifierOptions } from './tfidf.js';
 import { trainBowDann, type BowDannOptions } from './bow-dann.js';
 
-export { trainTfidfClassifier, type TfidfClassifier, type TfidfClassifierOptions } from './tfidf.js';
-export { TfidfVectorizer, analyze, type TfidfOptions } from './tfidf-vectorizer.js';
+export { trainTfidfClassifier, chooseTfidfAnalyzer, countCjkLetters, analyzerLabel, type AnalyzerChoice, type TfidfClassifier, type TfidfClassifierOptions } from './tfidf.js';
+export { TfidfVectorizer, analyze, DEFAULT_NGRAM_RANGE, TFIDF_ANALYZERS, type TfidfAnalyzer, type TfidfOptions } from './tfidf-vectorizer.js';
 export { trainBowDann, BOW_DANN_DEFAULTS, type BowDannArgs, type BowDannClassifier, type BowDannEpochLog, type BowDannOptions } from './bow-dann.js';
 
 export interface LabelledTexts {
@@ -31,23 +33,30 @@ export function tfidfBaselines(args: {
   options?: TfidfClassifierOptions;
 }): BaselineRow[] {
   const K = args.labels.length;
-  const opts = { ...args.options, numClasses: K };
+  const few = args.targetFewShot && args.targetFewShot.texts.length > 0 ? args.targetFewShot : undefined;
+  const choice = chooseTfidfAnalyzer([...args.source.texts, ...(few?.texts ?? [])], args.options?.analyzer ?? 'auto', args.options?.ngramRange);
+  const opts: TfidfClassifierOptions = { ...args.options, analyzer: choice.analyzer, ngramRange: choice.ngramRange, numClasses: K };
   const score = (texts: readonly string[], labels: ArrayLike<number>): Metrics => {
     const clf = trainTfidfClassifier(texts, labels, opts);
     return classificationMetrics(args.targetTest.labels, clf.predict(args.targetTest.texts), args.labels);
   };
   const c = opts.C ?? 1;
+  const label = analyzerLabel(choice);
+  const unit = choice.analyzer === 'word' ? 'word' : choice.analyzer === 'char' ? 'character' : 'character (inside words)';
+  const why =
+    choice.cjkShare === undefined
+      ? `analyzer '${choice.analyzer}' as configured`
+      : `analyzer 'auto' chose '${choice.analyzer}': ${(100 * choice.cjkShare).toFixed(0)}% of the training texts' letters are CJK (char above 50%)`;
   const rows: BaselineRow[] = [
     {
-      name: 'TF-IDF + LR (source only)',
-      description: `word 1-2-gram TF-IDF + logistic regression (C=${c}) on ${args.source.texts.length} labelled source texts`,
+      name: `TF-IDF (${label}) + LR (source only)`,
+      description: `${unit} ${choice.ngramRange[0]}-${choice.ngramRange[1]}-gram TF-IDF + logistic regression (C=${c}) on ${args.source.texts.length} labelled source texts; ${why}`,
       target: score(args.source.texts, args.source.labels),
     },
   ];
-  const few = args.targetFewShot;
-  if (few && few.texts.length > 0) {
+  if (few) {
     rows.push({
-      name: 'TF-IDF + LR (source + target few-shot)',
+      name: `TF-IDF (${label}) + LR (source + target few-shot)`,
       description: `same, trained on ${args.source.texts.length} source + ${few.texts.length} labelled target texts`,
       target: score([...args.source.texts, ...few.texts], [...Array.from(args.source.labels), ...Array.from(few.labels)]),
     });

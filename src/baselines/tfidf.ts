@@ -1,16 +1,23 @@
 // TF-IDF + logistic-regression text classifier: the classical baseline the neural pipeline
-// must beat (issue 5 item 5). Features: `TfidfVectorizer` (word 1–2-grams, sublinear tf,
-// smooth idf, l2 rows, minDf 2 — see tfidf-vectorizer.ts), fitted on the training texts only.
-// Classifier: L2 logistic regression, C = 1, intercept unpenalised, full-batch L-BFGS to
-// max|∇| <= 1e-6 on the mean objective — the model of sklearn
+// must beat (issue 5 item 5). Features: `TfidfVectorizer` (sublinear tf, smooth idf, l2 rows,
+// minDf 2 — see tfidf-vectorizer.ts), fitted on the training texts only, with the analyzer
+// chosen by the language of those texts (issue 16): `analyzer: 'auto'` (the default) is
+//   character 1–3-grams ('char') when more than half of the letters (\p{L}) in the training
+//   texts are CJK — Han ideographs, Hiragana, Katakana or Hangul (\p{Script=…}) — since
+//   Chinese and Japanese have no spaces and the word pattern turns whole clauses into one
+//   "word"; word 1–2-grams ('word') otherwise (no letters at all: 'word').
+// 'word', 'char' and 'char_wb' force one analyzer. Classifier: L2 logistic regression, C = 1,
+// intercept unpenalised, full-batch L-BFGS to max|∇| <= 1e-6 on the mean objective — the model of sklearn
 // `LogisticRegression(C=1.0, solver='lbfgs')` (its default), binary for 2 classes, multinomial
 // above, fitted to a tighter tolerance than sklearn's default tol=1e-4. No feature scaling:
 // TF-IDF rows are already l2-normalised, as in the usual sklearn pipeline.
 // Shapes: N texts, F TF-IDF features, K classes.
 import { fitLinearLogistic, linearLogisticProba, argmaxRows, type LinearLogistic } from '../eval/logreg.js';
-import { TfidfVectorizer, type TfidfOptions } from './tfidf-vectorizer.js';
+import { DEFAULT_NGRAM_RANGE, TFIDF_ANALYZERS, TfidfVectorizer, type TfidfAnalyzer, type TfidfOptions } from './tfidf-vectorizer.js';
 
-export interface TfidfClassifierOptions extends TfidfOptions {
+export interface TfidfClassifierOptions extends Omit<TfidfOptions, 'analyzer'> {
+  /** 'auto' (default): 'char' for mostly-CJK training text, else 'word' (see `chooseTfidfAnalyzer`). */
+  analyzer?: TfidfAnalyzer | 'auto';
   /** Logistic-regression inverse regularisation (sklearn C). Default 1. */
   C?: number;
   /** Number of classes; default max(label) + 1 (at least 2). */
@@ -25,10 +32,62 @@ export interface TfidfClassifier {
   vectorizer: TfidfVectorizer;
   model: LinearLogistic;
   numClasses: number;
+  /** How the analyzer was chosen. */
+  analyzerChoice: AnalyzerChoice;
   /** [N][K] class probabilities. */
   predictProba(texts: readonly string[]): Float64Array[];
   /** [N] class ids (arg-max probability). */
   predict(texts: readonly string[]): Int32Array;
+}
+
+/** Letters (\p{L}) of the CJK scripts the 'auto' rule counts: Han ideographs, Hiragana, Katakana, Hangul. */
+const CJK_LETTER = /(?=\p{L})[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu;
+const LETTER = /\p{L}/gu;
+
+/** Letters (\p{L}, in code points) in the texts and how many of them are CJK (Han, Hiragana, Katakana, Hangul). */
+export function countCjkLetters(texts: readonly string[]): { letters: number; cjk: number } {
+  let letters = 0;
+  let cjk = 0;
+  for (const t of texts) {
+    letters += t.match(LETTER)?.length ?? 0;
+    cjk += t.match(CJK_LETTER)?.length ?? 0;
+  }
+  return { letters, cjk };
+}
+
+export interface AnalyzerChoice {
+  analyzer: TfidfAnalyzer;
+  ngramRange: [number, number];
+  /** What was asked for ('auto' or an analyzer). */
+  requested: TfidfAnalyzer | 'auto';
+  /** Fraction of the training texts' letters that are CJK (computed for 'auto' only). */
+  cjkShare?: number;
+}
+
+/**
+ * The rule of `analyzer: 'auto'`: 'char' (1–3-grams) when more than half of the letters of the
+ * training texts are CJK ideographs, kana or Hangul, 'word' (1–2-grams) otherwise. An explicit
+ * analyzer is kept; an explicit `ngramRange` wins over the analyzer's default.
+ */
+export function chooseTfidfAnalyzer(texts: readonly string[], requested: TfidfAnalyzer | 'auto' = 'auto', ngramRange?: [number, number]): AnalyzerChoice {
+  if (requested !== 'auto' && !TFIDF_ANALYZERS.includes(requested)) {
+    throw new Error(`TF-IDF baseline: analyzer must be 'auto', ${TFIDF_ANALYZERS.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(requested)}`);
+  }
+  let analyzer: TfidfAnalyzer;
+  let cjkShare: number | undefined;
+  if (requested === 'auto') {
+    const { letters, cjk } = countCjkLetters(texts);
+    cjkShare = letters === 0 ? 0 : cjk / letters;
+    analyzer = cjkShare > 0.5 ? 'char' : 'word';
+  } else {
+    analyzer = requested;
+  }
+  return { analyzer, ngramRange: ngramRange ?? [...DEFAULT_NGRAM_RANGE[analyzer]], requested, ...(cjkShare !== undefined ? { cjkShare } : {}) };
+}
+
+/** "word 1-2", "char 1-3", "char_wb 2-4": the analyzer as row names show it. */
+export function analyzerLabel(c: { analyzer: TfidfAnalyzer; ngramRange: readonly [number, number] }): string {
+  return `${c.analyzer} ${c.ngramRange[0]}-${c.ngramRange[1]}`;
 }
 
 export function trainTfidfClassifier(texts: readonly string[], labels: ArrayLike<number>, opts: TfidfClassifierOptions = {}): TfidfClassifier {
@@ -39,8 +98,9 @@ export function trainTfidfClassifier(texts: readonly string[], labels: ArrayLike
   let maxY = 0;
   for (let i = 0; i < labels.length; i++) maxY = Math.max(maxY, labels[i]!);
   const K = opts.numClasses ?? Math.max(2, maxY + 1);
-  const vectorizer = TfidfVectorizer.fit(texts, opts);
+  const choice = chooseTfidfAnalyzer(texts, opts.analyzer ?? 'auto', opts.ngramRange);
+  const vectorizer = TfidfVectorizer.fit(texts, { ...opts, analyzer: choice.analyzer, ngramRange: choice.ngramRange });
   const model = fitLinearLogistic(vectorizer.transform(texts), labels, K, { C: opts.C ?? 1, maxIter: opts.maxIter ?? 500, gtol: opts.gtol ?? 1e-6 });
   const predictProba = (q: readonly string[]): Float64Array[] => linearLogisticProba(model, vectorizer.transform(q));
-  return { vectorizer, model, numClasses: K, predictProba, predict: (q) => argmaxRows(predictProba(q)) };
+  return { vectorizer, model, numClasses: K, analyzerChoice: choice, predictProba, predict: (q) => argmaxRows(predictProba(q)) };
 }

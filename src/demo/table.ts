@@ -16,26 +16,33 @@ export interface DemoRow {
   domainAccuracy: number | null;
 }
 
-/** Where each row comes from in metrics.json (names written by src/train/pipeline.ts). */
-const SOURCES: Array<{ id: RowId; name: string; from: 'ablation' | 'baselines'; key: string }> = [
+/**
+ * Where each row comes from in metrics.json (names written by src/train/pipeline.ts and
+ * src/baselines/index.ts). The TF-IDF rows name their analyzer, "TF-IDF (char 1-3) + LR (source
+ * only)" (runs before issue 16 wrote "TF-IDF + LR (source only)", word 1-2); the table shows it too.
+ */
+const SOURCES: Array<{ id: RowId; name: string; from: 'ablation' | 'baselines'; key: string | RegExp }> = [
   { id: 'source_only', name: 'source only (stage 1)', from: 'ablation', key: 'source only (stage 1)' },
   { id: 'alignment', name: '+ alignment (stages 1+2)', from: 'ablation', key: 'stages 1+2' },
   { id: 'few_shot', name: '+ few-shot (stages 1+2+3)', from: 'ablation', key: 'stages 1+2+3' },
   { id: 'few_shot_only', name: 'few-shot only (raw backbone)', from: 'ablation', key: 'few-shot only' },
-  { id: 'tfidf_source', name: 'TF-IDF + LR, source only', from: 'baselines', key: 'TF-IDF + LR (source only)' },
-  { id: 'tfidf_source_few_shot', name: 'TF-IDF + LR, source + few-shot', from: 'baselines', key: 'TF-IDF + LR (source + target few-shot)' },
+  { id: 'tfidf_source', name: 'TF-IDF{} + LR, source only', from: 'baselines', key: /^TF-IDF(?: \(([^)]*)\))? \+ LR \(source only\)$/ },
+  { id: 'tfidf_source_few_shot', name: 'TF-IDF{} + LR, source + few-shot', from: 'baselines', key: /^TF-IDF(?: \(([^)]*)\))? \+ LR \(source \+ target few-shot\)$/ },
   { id: 'bow_dann', name: 'bag-of-words + DANN (no target labels)', from: 'baselines', key: 'bag-of-words + DANN' },
 ];
 
 export function rowsFromMetrics(m: RunMetrics, file = 'metrics.json'): DemoRow[] {
   return SOURCES.map((s) => {
     const list = (s.from === 'ablation' ? m.ablation : m.baselines) ?? [];
-    const hit = list.find((r) => r.name === s.key);
+    const hit = list.find((r) => (typeof s.key === 'string' ? r.name === s.key : s.key.test(r.name)));
     if (hit === undefined) {
-      throw new Error(`${file}: no ${s.from} row named ${JSON.stringify(s.key)} (found: ${list.map((r) => JSON.stringify(r.name)).join(', ') || 'none'})`);
+      const want = typeof s.key === 'string' ? JSON.stringify(s.key) : `matching ${String(s.key)}`;
+      throw new Error(`${file}: no ${s.from} row named ${want} (found: ${list.map((r) => JSON.stringify(r.name)).join(', ') || 'none'})`);
     }
     const dc = (hit as { domain_confusion?: DomainConfusion }).domain_confusion;
-    return { id: s.id, name: s.name, accuracy: hit.target.accuracy, macroF1: hit.target.macroF1, domainAccuracy: dc?.accuracy ?? null };
+    // the analyzer in parentheses; older runs' unnamed TF-IDF rows were word 1-2
+    const name = typeof s.key === 'string' ? s.name : s.name.replace('{}', ` (${s.key.exec(hit.name)?.[1] ?? 'word 1-2'})`);
+    return { id: s.id, name, accuracy: hit.target.accuracy, macroF1: hit.target.macroF1, domainAccuracy: dc?.accuracy ?? null };
   });
 }
 

@@ -221,6 +221,31 @@ const Stage3 = v.object({
   shots: v.withDefault(v.integer({ min: 1 }), 500),
 });
 
+/**
+ * The baseline rows' settings (`baselines: true` = these defaults). `tfidf.analyzer`: auto (char
+ * 1–3-grams when more than half of the letters in the texts the baselines train on are CJK — Han,
+ * Hiragana, Katakana, Hangul — else word 1–2-grams), or word | char | char_wb as scikit-learn's
+ * TfidfVectorizer; `ngram_range` null = the analyzer's default (word [1, 2], char [1, 3]).
+ */
+const Baselines = v.object({
+  enabled: v.withDefault(v.boolean(), true),
+  tfidf: section(
+    v.object({
+      analyzer: v.withDefault(v.enum(['auto', 'word', 'char', 'char_wb'] as const), 'auto'),
+      ngram_range: v.withDefault(
+        v.nullable(v.refine(v.array(v.integer({ min: 1 }), { minItems: 2, maxItems: 2 }), ([lo, hi]) => (lo! <= hi! ? undefined : `ngram_range [lo, hi] needs lo <= hi, got [${lo}, ${hi}]`))),
+        null,
+      ),
+    }),
+  ),
+});
+
+/** `baselines` as settings, whether the config gave true/false or the object. */
+export function baselineSettings(b: PipelineConfig['baselines']): Infer<typeof Baselines> {
+  if (typeof b === 'boolean') return { ...validate(Baselines, {}, { source: 'built-in defaults', freeze: false }), enabled: b };
+  return b;
+}
+
 export const LR_DEFAULTS = Object.freeze({ adapters: 5e-4, heads: 2e-5, backbone: 1e-5 });
 
 const PipelineFields = v.object({
@@ -288,8 +313,8 @@ const PipelineFields = v.object({
   ),
   /** Also train few-shot-only from the raw backbone and write the ablation table. */
   ablation: v.withDefault(v.boolean(), false),
-  /** TF-IDF + logistic regression rows (sequence classification only). */
-  baselines: v.withDefault(v.boolean(), true),
+  /** TF-IDF + logistic regression rows (sequence classification only): true/false, or the settings. */
+  baselines: v.withDefault(v.union([v.boolean(), Baselines]), true),
 });
 
 // The meaning of every top-level key: the generated table of src/train/README.md (npm run docs).
@@ -318,7 +343,8 @@ export const PipelineSchema = v.docFields(PipelineFields, {
   checkpoint: 'resumable checkpoint cadence (also at every epoch end)',
   evaluation: 'batch size and the sample sizes of domain confusion and the 2-D projection',
   ablation: 'also train few-shot only from the raw backbone and write the ablation table',
-  baselines: 'TF-IDF + logistic regression rows (when both domains share a sequence task)',
+  baselines:
+    'TF-IDF + logistic regression rows (when both domains share a sequence task): true, false, or {`enabled`, `tfidf` {`analyzer`: auto | word | char | char_wb, `ngram_range` [lo, hi], null = [1, 2] for word, [1, 3] for char and char_wb}}; auto = char 1–3-grams when more than half of the letters of the training texts (source + target few-shot) are CJK (Han, Hiragana, Katakana, Hangul), else word 1–2-grams',
 });
 
 export type PipelineConfig = Infer<typeof PipelineSchema>;

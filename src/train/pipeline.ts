@@ -26,7 +26,7 @@ import { parseLog, writeReport } from '../eval/report.js';
 import type { DomainConfusion, Metrics, RunMetrics } from '../eval/types.js';
 import type { Example } from '../data/index.js';
 import { bowDannBaseline, tfidfBaselines } from '../baselines/index.js';
-import { resolveModelDependent, stageLrs, validateConfig, type PipelineConfig, type StageCommon, type TaskConfig } from './config.js';
+import { baselineSettings, resolveModelDependent, stageLrs, validateConfig, type PipelineConfig, type StageCommon, type TaskConfig } from './config.js';
 import { DOMAIN_ID, dataFingerprint, EncodingCache, loadPipelineData, type PipelineData } from './data.js';
 import { DISCRIMINATOR_STATS_ROWS, linearProbeInit, setDiscriminatorStatistics } from './head-init.js';
 import { alignmentBatchesPerEpoch, alignmentHooks } from './alignment.js';
@@ -785,7 +785,8 @@ function assembleMetrics(ctx: Ctx, final: boolean): RunMetrics {
     const pr = projectBeforeAfter(snap(before), snap(after), { maxPointsPerDomain: cfg.evaluation.projection_points, seed: deriveSeed(cfg.seed, 'projection') });
     m.projection = { before: pr.before, after: pr.after };
   }
-  if (final && cfg.baselines) {
+  const baselines = baselineSettings(cfg.baselines);
+  if (final && baselines.enabled) {
     const src = data.source;
     const tgt = data.target;
     if (src.taskName === tgt.taskName && src.task.type === 'sequence_classification' && tgt.test.length > 0) {
@@ -798,6 +799,7 @@ function assembleMetrics(ctx: Ctx, final: boolean): RunMetrics {
         source: texts(src.train),
         targetTest: texts(tgt.test),
         targetFewShot: texts(tgt.fewShot),
+        options: { analyzer: baselines.tfidf.analyzer, ...(baselines.tfidf.ngram_range !== null ? { ngramRange: [baselines.tfidf.ngram_range[0]!, baselines.tfidf.ngram_range[1]!] } : {}) },
       });
       // The shallow DANN of Ganin et al. (2016) on bag-of-words: the same adversarial pieces
       // (GRL, discriminator head, λ schedule) where the published result is known.

@@ -20,8 +20,8 @@ const ROW_NAMES = [
   '+ alignment (stages 1+2)',
   '+ few-shot (stages 1+2+3)',
   'few-shot only (raw backbone)',
-  'TF-IDF + LR, source only',
-  'TF-IDF + LR, source + few-shot',
+  'TF-IDF (word 1-2) + LR, source only',
+  'TF-IDF (word 1-2) + LR, source + few-shot',
   'bag-of-words + DANN (no target labels)',
 ];
 
@@ -211,8 +211,8 @@ describe('adaptext demo end to end', () => {
         ['tfidf_source_few_shot', 137 / 177, 0.7740040858018387],
       ],
     );
-    assert.match(r.stdout, /^TF-IDF \+ LR, source only +74\.0% +74\.0% +-$/m);
-    assert.match(r.stdout, /^TF-IDF \+ LR, source \+ few-shot +77\.4% +77\.4% +-$/m);
+    assert.match(r.stdout, /^TF-IDF \(word 1-2\) \+ LR, source only +74\.0% +74\.0% +-$/m);
+    assert.match(r.stdout, /^TF-IDF \(word 1-2\) \+ LR, source \+ few-shot +77\.4% +77\.4% +-$/m);
     // stage 3 (refit_head: auto) refits the head only when the probe beats the kept head on validation
     const inits = readFileSync(join(out, 'run', 'log.jsonl'), 'utf8')
       .trim()

@@ -146,7 +146,7 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
     assert.deepEqual(m.ablation![2]!.target, m.stages['stage3']!.target_test);
     assert.deepEqual(
       m.baselines!.map((b) => b.name),
-      ['TF-IDF + LR (source only)', 'TF-IDF + LR (source + target few-shot)', 'bag-of-words + DANN'],
+      ['TF-IDF (word 1-2) + LR (source only)', 'TF-IDF (word 1-2) + LR (source + target few-shot)', 'bag-of-words + DANN'],
     );
     for (const k of ['before', 'after'] as const) {
       const pts = m.projection![k];
@@ -361,8 +361,8 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
     assert.deepEqual(
       m.baselines!.slice(0, 2).map((b) => [b.name, b.target.n, b.target.accuracy, b.target.macroF1.toFixed(6)]),
       [
-        ['TF-IDF + LR (source only)', 40, 0.65, '0.649123'],
-        ['TF-IDF + LR (source + target few-shot)', 40, 0.75, '0.749373'],
+        ['TF-IDF (word 1-2) + LR (source only)', 40, 0.65, '0.649123'],
+        ['TF-IDF (word 1-2) + LR (source + target few-shot)', 40, 0.75, '0.749373'],
       ],
     );
     assert.deepEqual(
