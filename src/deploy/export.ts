@@ -97,7 +97,7 @@ export function exportModel(o: ExportOptions): ExportResult {
     throw new Error(`${o.model}: head '${m.head}' is not a classification head`);
   }
   const graphTruncates = m.task.type === 'sequence_classification';
-  const sel = { adapter: m.adapter, head: m.head, ...(graphTruncates ? { truncate: { maxLength: m.maxLength, endTokenId: m.tokenizer.specialIds.sep } } : {}) };
+  const sel = { adapter: m.adapter, domain: m.domain, head: m.head, ...(graphTruncates ? { truncate: { maxLength: m.maxLength, endTokenId: m.tokenizer.specialIds.sep } } : {}) };
   const formats: WeightFormat[] = o.quantize === true ? ['fp32', 'int8'] : ['fp32'];
   const out = resolve(o.output);
   mkdirSync(dirname(out), { recursive: true });

@@ -17,7 +17,7 @@ import { sameShape } from '../nn/module.js';
 import { adapterNameOf, type BnConfig } from './adapters.js';
 import type { BertFamilyConfig } from './config.js';
 import { resolveConfig } from './config.js';
-import { specFromHeadConfig, type HeadSpec } from './heads.js';
+import { HEAD_POOLINGS, specFromHeadConfig, type HeadPooling, type HeadSpec } from './heads.js';
 import { AdapterModel } from './model.js';
 
 /** adaptext.json: what the HF files cannot say (adapter configs, head specs, active/main names). */
@@ -35,6 +35,8 @@ export interface ModelSidecar {
    * files: then inferred (see `poolerTrainedOf`).
    */
   pooler_trained?: boolean;
+  /** Domain centres (AdapterModel.setDomainCentre): domain → pooling and [H] mean. Absent: none. */
+  domain_centres?: Record<string, { pooling: HeadPooling; mean: number[] }>;
 }
 
 export const SIDECAR_NAME = 'adaptext.json';
@@ -237,6 +239,13 @@ export function modelFromTensors(
     if (sidecar.active_adapter !== null) model.setActiveAdapter(sidecar.active_adapter);
     model.setActiveHeads(sidecar.active_heads.filter((h) => model.heads.has(h)));
     if (mainName !== null && model.heads.has(mainName)) model.setMainHead(mainName);
+    for (const [domain, c] of Object.entries(sidecar.domain_centres ?? {})) {
+      try {
+        model.setDomainCentre(domain, c.pooling, c.mean);
+      } catch (e) {
+        throw new Error(`${opts.source ?? 'model'}: adaptext.json domain_centres.${domain}: ${(e as Error).message}`, { cause: e });
+      }
+    }
   } else {
     model.setActiveHeads(model.headNames());
   }
@@ -315,6 +324,16 @@ export function sidecarOf(model: AdapterModel, mainHead: string | null = model.m
     active_heads: [...model.activeHeads],
     main_head: mainHead,
     pooler_trained: model.poolerTrained,
+    ...(model.domainCentreNames().length > 0
+      ? {
+          domain_centres: Object.fromEntries(
+            model.domainCentreNames().map((d) => {
+              const c = model.domainCentre(d)!;
+              return [d, { pooling: c.pooling, mean: Array.from(c.mean) }];
+            }),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -353,5 +372,20 @@ export function parseSidecar(obj: unknown, file: string): ModelSidecar {
     active_heads: activeHeads as string[],
     main_head: str('main_head'),
     ...(o['pooler_trained'] === undefined ? {} : { pooler_trained: bool('pooler_trained') }),
+    ...(o['domain_centres'] === undefined ? {} : { domain_centres: parseCentres(obj2('domain_centres'), file) }),
   };
+}
+
+function parseCentres(o: Record<string, unknown>, file: string): Record<string, { pooling: HeadPooling; mean: number[] }> {
+  const out: Record<string, { pooling: HeadPooling; mean: number[] }> = {};
+  for (const [domain, v] of Object.entries(o)) {
+    const where = `${file}: domain_centres.${domain}`;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${where} must be an object {pooling, mean}`);
+    const c = v as Record<string, unknown>;
+    if (!HEAD_POOLINGS.includes(c['pooling'] as HeadPooling)) throw new Error(`${where}.pooling must be one of ${HEAD_POOLINGS.join(', ')}, got ${JSON.stringify(c['pooling'])}`);
+    const mean = c['mean'];
+    if (!Array.isArray(mean) || mean.some((x) => typeof x !== 'number' || !Number.isFinite(x))) throw new Error(`${where}.mean must be an array of finite numbers`);
+    out[domain] = { pooling: c['pooling'] as HeadPooling, mean: mean as number[] };
+  }
+  return out;
 }

@@ -16,7 +16,7 @@
 //
 // Shape legend: B batch, T tokens, H hidden, V vocab, L labels, R rows with a label.
 import { IGNORE_INDEX, add, crossEntropy, gatherRows, gradientReversal, linear, meanPool, mul, reshape, scale, sub, tanh, type Rng } from '../tensor/index.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { getActivation, type Activation } from '../nn/activations.js';
 import { initBertWeights } from '../nn/init.js';
 import { Dropout, LayerNorm, Linear } from '../nn/layers.js';
@@ -34,6 +34,19 @@ export interface HeadContext {
   attentionMask: Float32Array | null; // [B,T]
   shape: readonly [number, number];
   wordEmbeddings: Parameter; // [V,H], for the tied MLM decoder
+  /** The rows' domain centre (AdapterModel.setDomainCentre), subtracted from pooled vectors of the same pooling. */
+  centre?: DomainCentre | null;
+}
+
+/**
+ * A domain's centre: the mean of the pooled vectors (of one pooling) over that domain's text,
+ * kept fixed. Sequence-level heads and the discriminator read `pooled − centre` for rows of the
+ * domain, so a first-moment difference between domains never reaches them (mean matching, the
+ * linear special case of AdaBN-style domain-specific normalisation).
+ */
+export interface DomainCentre {
+  pooling: HeadPooling;
+  mean: Float32Array; // [H]
 }
 
 export interface HeadResult {
@@ -131,11 +144,12 @@ export abstract class Head extends Module {
   }
 }
 
-/** The [B,H] vector a sequence-level head reads. */
-export function poolSequence(ctx: Pick<HeadContext, 'sequenceOutput' | 'pooledOutput' | 'attentionMask'>, pooling: HeadPooling): Tensor {
-  if (pooling === 'pooler') return ctx.pooledOutput;
-  if (pooling === 'cls') return firstToken(ctx.sequenceOutput);
-  return meanPool(ctx.sequenceOutput, ctx.attentionMask);
+/** The [B,H] vector a sequence-level head reads (minus the rows' domain centre when it has this pooling). */
+export function poolSequence(ctx: Pick<HeadContext, 'sequenceOutput' | 'pooledOutput' | 'attentionMask' | 'centre'>, pooling: HeadPooling): Tensor {
+  const pooled = pooling === 'pooler' ? ctx.pooledOutput : pooling === 'cls' ? firstToken(ctx.sequenceOutput) : meanPool(ctx.sequenceOutput, ctx.attentionMask);
+  const c = ctx.centre;
+  if (c == null || c.pooling !== pooling) return pooled;
+  return sub(pooled, new Tensor(c.mean, [c.mean.length]));
 }
 
 function checkLabels(labels: Int32Array, n: number, numClasses: number, where: string): void {
@@ -195,6 +209,26 @@ export class SequenceClassificationHead extends Head {
       loss = crossEntropy(logits, labels);
     }
     return { logits, loss };
+  }
+
+  /**
+   * Make the head read `x − delta` with the same outputs it gave for `x`: the first linear layer's
+   * bias absorbs W·delta (exact in eval mode; dropout masks scale x − delta like x). Used when a
+   * domain centre starts being subtracted from the features this head was trained on.
+   */
+  absorbInputShift(delta: Float32Array): void {
+    const lin = this.dense ?? this.out;
+    const H = lin.weight.shape[1]!;
+    const O = lin.weight.shape[0]!;
+    if (delta.length !== H) throw new Error(`sequence_classification head: input shift of length ${delta.length}, expected ${H}`);
+    if (lin.bias === null) throw new Error('sequence_classification head: its first linear layer has no bias to absorb an input shift');
+    const w = lin.weight.data;
+    const b = lin.bias.data;
+    for (let o = 0; o < O; o++) {
+      let acc = 0;
+      for (let j = 0; j < H; j++) acc += w[o * H + j]! * delta[j]!;
+      b[o] = b[o]! + acc;
+    }
   }
 
   hfNames(): Map<string, string> {

@@ -26,7 +26,7 @@ export {
   HEAD_POOLINGS,
   poolSequence,
 } from './heads.js';
-export type { HeadSpec, HeadType, HeadResult, HeadContext, HeadPooling } from './heads.js';
+export type { HeadSpec, HeadType, HeadResult, HeadContext, HeadPooling, DomainCentre } from './heads.js';
 export { modelFromTensors, hfTensors, sidecarOf, SIDECAR_NAME } from './checkpoint.js';
 export type { LoadInfo, ModelSidecar } from './checkpoint.js';
 export { loadModel, loadAdapter, loadHead, readModelConfig, readModelTensors, modelWeightFiles, HEAD_CONFIG_NAME, HEAD_WEIGHTS_NAME } from './load.js';

@@ -13,7 +13,7 @@
 // both with its usual "unused weights" notice). See save.ts.
 //
 // Shape legend: B batch, T tokens, H hidden.
-import { add, meanPool, scale, Rng } from '../tensor/index.js';
+import { add, scale, Rng } from '../tensor/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initBertWeights } from '../nn/init.js';
 import { Module, ModuleDict } from '../nn/module.js';
@@ -27,9 +27,9 @@ import {
   type AdapterConfigSpec,
   type BnConfig,
 } from './adapters.js';
-import { BertModel, firstToken, type BertInput } from './bert.js';
+import { BertModel, type BertInput } from './bert.js';
 import { resolveConfig, type BertFamilyConfig, type ResolvedConfig } from './config.js';
-import { createHead, MaskedLMHead, type Head, type HeadResult, type HeadSpec } from './heads.js';
+import { createHead, HEAD_POOLINGS, MaskedLMHead, poolSequence, type DomainCentre, type Head, type HeadPooling, type HeadResult, type HeadSpec } from './heads.js';
 
 export interface AdapterModelOptions {
   /** Seed of the model's Rng (init of new weights, dropout masks). Default 42. */
@@ -47,12 +47,19 @@ export interface ForwardOptions {
   lossWeights?: Readonly<Record<string, number>>;
   /** Gradient-reversal λ for domain discriminators (one number for all, or per head name). */
   grlLambda?: number | Readonly<Record<string, number>>;
+  /**
+   * The domain of the batch's rows, whose centre (setDomainCentre) the pooled-vector heads
+   * subtract. Default: the active adapter's name (adapters are named after their domain).
+   */
+  domain?: string | null;
 }
 
 export interface ModelOutput {
   lastHiddenState: Tensor; // [B,T,H]
   pooledOutput: Tensor; // [B,H]
   attentionMask: Float32Array | null;
+  /** The rows' domain centre the heads subtracted (null: none). */
+  centre: DomainCentre | null;
   /** Per head: logits and (when labels were given) loss. */
   heads: Record<string, HeadResult>;
   /** Weighted sum of the head losses, or null when no head got labels. */
@@ -87,6 +94,7 @@ export class AdapterModel extends Module {
    * adaptext.json; decides the default pooling of new classification heads in the pipeline.
    */
   poolerTrained = false;
+  private readonly centres = new Map<string, DomainCentre>();
 
   constructor(config: BertFamilyConfig, opts: AdapterModelOptions = {}) {
     super();
@@ -227,6 +235,41 @@ export class AdapterModel extends Module {
     return this.main;
   }
 
+  // ---------------------------------------------------------------- domain centres
+
+  /**
+   * Fix `domain`'s centre: the mean of its pooled vectors (`pooling`) over its text. From then on,
+   * rows of that domain (ForwardOptions.domain, default the active adapter) reach every head that
+   * reads that pooling as `pooled − mean`. Saved in adaptext.json.
+   */
+  setDomainCentre(domain: string, pooling: HeadPooling, mean: ArrayLike<number>): void {
+    checkKey(domain, 'setDomainCentre');
+    if (!HEAD_POOLINGS.includes(pooling)) throw new Error(`setDomainCentre('${domain}'): pooling must be one of ${HEAD_POOLINGS.join(', ')}, got '${String(pooling)}'`);
+    const H = this.cfg.hiddenSize;
+    if (mean.length !== H) throw new Error(`setDomainCentre('${domain}'): mean has ${mean.length} values, the hidden size is ${H}`);
+    const m = Float32Array.from(mean);
+    const bad = m.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new Error(`setDomainCentre('${domain}'): mean[${bad}] is ${m[bad]}`);
+    this.centres.set(domain, { pooling, mean: m });
+  }
+
+  domainCentre(domain: string): DomainCentre | null {
+    return this.centres.get(domain) ?? null;
+  }
+
+  domainCentreNames(): string[] {
+    return [...this.centres.keys()];
+  }
+
+  deleteDomainCentre(domain: string): void {
+    this.centres.delete(domain);
+  }
+
+  private centreFor(domain: string | null | undefined): DomainCentre | null {
+    const d = domain === undefined ? this.active : domain;
+    return d === null ? null : (this.centres.get(d) ?? null);
+  }
+
   // ---------------------------------------------------------------- forward
 
   forward(input: BertInput, opts: ForwardOptions = {}): ModelOutput {
@@ -238,6 +281,7 @@ export class AdapterModel extends Module {
       attentionMask: enc.attentionMask,
       shape: input.shape,
       wordEmbeddings: this.base.embeddings.word_embeddings.weight,
+      centre: this.centreFor(opts.domain),
     };
     const results: Record<string, HeadResult> = {};
     let loss: Tensor | null = null;
@@ -259,16 +303,19 @@ export class AdapterModel extends Module {
         if (!names.includes(k)) throw new Error(`forward: labels given for '${k}', which is not among the heads run (${names.join(', ')})`);
       }
     }
-    return { lastHiddenState: enc.lastHiddenState, pooledOutput: enc.pooledOutput, attentionMask: enc.attentionMask, heads: results, loss };
+    return { lastHiddenState: enc.lastHiddenState, pooledOutput: enc.pooledOutput, attentionMask: enc.attentionMask, centre: ctx.centre, heads: results, loss };
   }
 
-  /** One vector per sequence: [CLS] hidden state, masked mean of the last layer, or the pooler output. */
-  encode(input: BertInput, pooling: Pooling = 'cls'): Tensor {
+  /**
+   * One vector per sequence: [CLS] hidden state, masked mean of the last layer, or the pooler
+   * output — minus the domain's centre when `domain` is given and has one of this pooling (what
+   * the heads read).
+   */
+  encode(input: BertInput, pooling: Pooling = 'cls', domain?: string): Tensor {
+    if (!HEAD_POOLINGS.includes(pooling)) throw new Error(`encode: unknown pooling '${String(pooling)}' (cls, mean, pooler)`);
     const enc = this.base.forward(input);
-    if (pooling === 'pooler') return enc.pooledOutput;
-    if (pooling === 'mean') return meanPool(enc.lastHiddenState, enc.attentionMask);
-    if (pooling === 'cls') return firstToken(enc.lastHiddenState);
-    throw new Error(`encode: unknown pooling '${String(pooling)}' (cls, mean, pooler)`);
+    const centre = domain === undefined ? null : this.centreFor(domain);
+    return poolSequence({ sequenceOutput: enc.lastHiddenState, pooledOutput: enc.pooledOutput, attentionMask: enc.attentionMask, centre }, pooling);
   }
 
   // ---------------------------------------------------------------- vocabulary

@@ -43,11 +43,14 @@ export interface AlignmentArgs {
   model: AdapterModel;
   tokenizer: Tokenizer;
   stage2: Stage2Config;
-  source: { adapter: string; head: string; task: TaskConfig; train: readonly EncodedExample[]; validation: readonly EncodedExample[] };
+  /** `domain`: whose centre (if any) the heads subtract from the source rows' features. */
+  source: { domain: string; adapter: string; head: string; task: TaskConfig; train: readonly EncodedExample[]; validation: readonly EncodedExample[] };
   /** Target stream: unlabelled rows (+ labelled few-shot rows when the target task loss is on). */
-  target: { adapter: string; head: string | null; task: TaskConfig; stream: readonly EncodedExample[] };
+  target: { domain: string; adapter: string; head: string | null; task: TaskConfig; stream: readonly EncodedExample[] };
   mlmHead: string;
   discriminator: string;
+  /** Called at each epoch end (first thing in validate, so before the checkpoint): stage2.centre_features re-centres the domains. */
+  endEpoch?: () => void;
   /** The features the discriminator reads (the MMD term compares them too). */
   features: 'pooled' | 'cls' | 'mean';
   totalSteps: number;
@@ -74,7 +77,7 @@ function domainLoss(r: HeadResult): number {
 
 /** The [B,H] features of a forward pass, as the discriminator reads them (the heads' own pooling). */
 function featuresOf(o: ModelOutput, kind: 'pooled' | 'cls' | 'mean'): Tensor {
-  return poolSequence({ sequenceOutput: o.lastHiddenState, pooledOutput: o.pooledOutput, attentionMask: o.attentionMask }, kind === 'pooled' ? 'pooler' : kind);
+  return poolSequence({ sequenceOutput: o.lastHiddenState, pooledOutput: o.pooledOutput, attentionMask: o.attentionMask, centre: o.centre }, kind === 'pooled' ? 'pooler' : kind);
 }
 
 /** Mean over the rows of [B,H] → [1,H]. */
@@ -164,7 +167,7 @@ export function alignmentHooks(a: AlignmentArgs): StageHooks {
       let pending: Tensor | null = null;
       let fSource: Tensor | null = null;
       if (heads1.length > 0 || mmdOn) {
-        const o1 = model.forward(batchInput(src), { heads: heads1, labels: labels1, lossWeights: { [source.head]: w.task, [disc]: w.domain / 2 }, grlLambda: lambda });
+        const o1 = model.forward(batchInput(src), { heads: heads1, labels: labels1, lossWeights: { [source.head]: w.task, [disc]: w.domain / 2 }, grlLambda: lambda, domain: source.domain });
         if (w.task > 0) out.lossTask = o1.heads[source.head]!.loss!.data[0]!;
         if (w.domain > 0) {
           ceSource = domainLoss(o1.heads[disc]!);
@@ -195,7 +198,7 @@ export function alignmentHooks(a: AlignmentArgs): StageHooks {
       if (heads2.length > 0 || mmdOn) {
         const weights: Record<string, number> = { [disc]: w.domain / 2 };
         if (target.head !== null) weights[target.head] = w.target_task;
-        const o2 = model.forward(batchInput(tgt), { heads: heads2, labels: labels2, lossWeights: weights, grlLambda: lambda });
+        const o2 = model.forward(batchInput(tgt), { heads: heads2, labels: labels2, lossWeights: weights, grlLambda: lambda, domain: target.domain });
         if (w.domain > 0) {
           const ceTarget = domainLoss(o2.heads[disc]!);
           discOk += argmaxCount(o2.heads[disc]!.logits.data, tgt.B, 1);
@@ -229,8 +232,9 @@ export function alignmentHooks(a: AlignmentArgs): StageHooks {
       return out;
     },
     validate(step) {
+      a.endEpoch?.();
       if (source.validation.length === 0) return null;
-      const metrics = evaluateTask(model, source.validation, { adapter: source.adapter, head: source.head, task: source.task, batchSize: a.evalBatchSize, padId: a.padId });
+      const metrics = evaluateTask(model, source.validation, { adapter: source.adapter, domain: source.domain, head: source.head, task: source.task, batchSize: a.evalBatchSize, padId: a.padId });
       a.run.log({ type: 'eval', stage: 'stage2', split: 'validation', domain: 'source', step, metrics });
       a.progress.note(`stage2: step ${step} source validation accuracy ${(metrics.accuracy * 100).toFixed(1)}% macro-F1 ${(metrics.macroF1 * 100).toFixed(1)}%`);
       // Stage 2 keeps its final weights (alignment is not judged by source validation) unless

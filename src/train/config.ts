@@ -154,6 +154,13 @@ const Stage2 = v.object({
    */
   source_adapter: v.withDefault(v.enum(['own', 'target'] as const), 'target'),
   /**
+   * Centre each domain's pooled features at the start of stage 2: the mean over the domain's text
+   * (source train, target unlabelled) becomes its centre, subtracted before the task head and the
+   * discriminator for that domain's rows, from then on and in the saved model (src/train/domain-centres.ts).
+   * The source head absorbs the shift (same source predictions); the domains' mean difference is gone.
+   */
+  centre_features: v.withDefault(v.boolean(), false),
+  /**
    * How the encoder is trained against the domain discriminator. grl: gradient reversal (DANN);
    * confusion: the discriminator learns on detached features and the encoder is pushed towards a
    * uniform discriminator output (Tzeng et al. 2015), which — unlike the reversed gradient — has no
@@ -337,7 +344,7 @@ export const PipelineSchema = v.docFields(PipelineFields, {
   optimizer: `AdamW with linear warm-up and decay; \`lr\` per group (unset: ${lrText}; embeddings = backbone, discriminator = adapters), weight decay not on biases/LayerNorm`,
   stage1: 'source warm-up; every stage also takes `enabled`, `max_length`, `max_steps`, `lr` {per group}, `warmup_ratio`',
   stage2:
-    'alignment on mixed batches: `adversary` grl | confusion, `source_adapter` target | own, `source_ratio`, MLM (`mlm_probability`, `whole_word_mask`), `loss_weights` (target_task > 0 = multi-task on few-shot rows; mmd > 0 = linear MMD between the batch features of the two domains), `lambda` schedule, `discriminator` {hidden_sizes, dropout, standardize}',
+    'alignment on mixed batches: `adversary` grl | confusion, `source_adapter` target | own, `centre_features` (per-domain feature centres), `source_ratio`, MLM (`mlm_probability`, `whole_word_mask`), `loss_weights` (target_task > 0 = multi-task on few-shot rows; mmd > 0 = linear MMD between the batch features of the two domains), `lambda` schedule, `discriminator` {hidden_sizes, dropout, standardize}',
   stage3: 'few-shot target tuning of the target adapter and head (and the few-shot-only ablation): `shots`, `refit_head` never | auto | always',
   vocab: 'vocabulary expansion before stage 2 (WordPiece models): `top_k`, `min_frequency`, `candidate_vocab_size`, `train_embeddings`',
   checkpoint: 'resumable checkpoint cadence (also at every epoch end)',

@@ -66,7 +66,7 @@ function argmax(p: Float32Array): number {
 export function predict(
   model: AdapterModel,
   examples: readonly EncodedExample[],
-  opts: { adapter: string | null; head: string; task: TaskConfig; batchSize: number; padId: number; onBatch?: (rowsDone: number) => void },
+  opts: { adapter: string | null; head: string; task: TaskConfig; batchSize: number; padId: number; domain?: string | null; onBatch?: (rowsDone: number) => void },
 ): Predictions {
   const L = opts.task.labels.length;
   const probs: Float32Array[] = new Array(examples.length);
@@ -82,7 +82,7 @@ export function predict(
         idx.map((i) => examples[i]!),
         opts.padId,
       );
-      const out = model.forward(batchInput(b), { heads: [opts.head] });
+      const out = model.forward(batchInput(b), { heads: [opts.head], ...(opts.domain !== undefined ? { domain: opts.domain } : {}) });
       const logits = out.heads[opts.head]!.logits.data; // [B,L] or [B,T,L]
       idx.forEach((ex, r) => {
         if (opts.task.type === 'token_classification') {
@@ -125,14 +125,28 @@ export function scorePredictions(examples: readonly EncodedExample[], p: Predict
   );
 }
 
-export function evaluateTask(model: AdapterModel, examples: readonly EncodedExample[], opts: { adapter: string | null; head: string; task: TaskConfig; batchSize: number; padId: number }): Metrics {
+/** `domain`: whose centre the head subtracts (default: the adapter's domain; see ForwardOptions.domain). */
+export function evaluateTask(
+  model: AdapterModel,
+  examples: readonly EncodedExample[],
+  opts: { adapter: string | null; head: string; task: TaskConfig; batchSize: number; padId: number; domain?: string | null },
+): Metrics {
   if (examples.length === 0) throw new Error('evaluate: no examples');
   return scorePredictions(examples, predict(model, examples, opts), opts.task);
 }
 
 /** One feature vector per example ([H]), in input order, with `adapter` active. */
-export function poolFeatures(model: AdapterModel, examples: readonly EncodedExample[], opts: { adapter: string | null; features: FeatureKind; batchSize: number; padId: number }): Float32Array[] {
+/**
+ * The pooled vectors the heads read, in input order: minus the centre of `domain` (default: the
+ * adapter's domain, as in forward) when it has one; `domain: null` gives the raw vectors.
+ */
+export function poolFeatures(
+  model: AdapterModel,
+  examples: readonly EncodedExample[],
+  opts: { adapter: string | null; features: FeatureKind; batchSize: number; padId: number; domain?: string | null },
+): Float32Array[] {
   const H = model.cfg.hiddenSize;
+  const domain = opts.domain !== undefined ? opts.domain : opts.adapter;
   const out: Float32Array[] = new Array(examples.length);
   evalMode(model, opts.adapter, () => {
     const plan = planBatches(
@@ -144,15 +158,15 @@ export function poolFeatures(model: AdapterModel, examples: readonly EncodedExam
         idx.map((i) => examples[i]!),
         opts.padId,
       );
-      const f = features(model, batchInput(b), opts.features); // [B,H]
+      const f = features(model, batchInput(b), opts.features, domain); // [B,H]
       idx.forEach((ex, r) => (out[ex] = f.data.slice(r * H, (r + 1) * H)));
     }
   });
   return out;
 }
 
-/** The discriminator's view of a batch: pooler output, h[:,0] or the masked mean. */
-export function features(model: AdapterModel, input: BertInput, kind: FeatureKind): Tensor {
+/** The discriminator's view of a batch: pooler output, h[:,0] or the masked mean (minus `domain`'s centre). */
+export function features(model: AdapterModel, input: BertInput, kind: FeatureKind, domain: string | null = null): Tensor {
   const pooling: Pooling = kind === 'pooled' ? 'pooler' : kind;
-  return model.encode(input, pooling);
+  return model.encode(input, pooling, domain ?? undefined);
 }

@@ -110,14 +110,19 @@ export const DISCRIMINATOR_STATS_ROWS = 512;
 export function setDiscriminatorStatistics(
   model: AdapterModel,
   disc: string,
-  a: { source: { adapter: string | null; rows: readonly EncodedExample[] }; target: { adapter: string | null; rows: readonly EncodedExample[] }; batchSize: number; padId: number },
+  a: {
+    source: { adapter: string | null; domain: string; rows: readonly EncodedExample[] };
+    target: { adapter: string | null; domain: string; rows: readonly EncodedExample[] };
+    batchSize: number;
+    padId: number;
+  },
 ): void {
   const h = model.getHead(disc);
   if (!(h instanceof DomainDiscriminatorHead)) throw new Error(`head '${disc}' is not a domain_discriminator head`);
   const f = h.spec.features ?? 'pooled';
   const X = [a.source, a.target].map((d) => {
     if (d.rows.length === 0) throw new Error('discriminator statistics: a domain has no rows');
-    return poolFeatures(model, d.rows, { adapter: d.adapter, features: f, batchSize: a.batchSize, padId: a.padId });
+    return poolFeatures(model, d.rows, { adapter: d.adapter, domain: d.domain, features: f, batchSize: a.batchSize, padId: a.padId });
   });
   const H = X[0]![0]!.length;
   const mean = new Float64Array(H);

@@ -18,6 +18,7 @@ import { readerTask } from './data.js';
 import { predict, scorePredictions } from './evaluate.js';
 import { RunFolder } from './run-folder.js';
 import { latestFinishedStage } from './checkpoint.js';
+import { stage2SourceAdapter } from './setup.js';
 import { existsSync } from 'node:fs';
 import { READ_LIMITS, isStdin, readInputText } from '../io/read.js';
 import { silentProgress, type ProgressSink } from '../engine/progress.js';
@@ -26,6 +27,8 @@ export interface InferenceModel {
   model: AdapterModel;
   tokenizer: Tokenizer;
   adapter: string | null;
+  /** The domain of the texts: whose centre (if the model has one) the head subtracts. */
+  domain: string | null;
   head: string;
   task: TaskConfig;
   maxLength: number;
@@ -59,12 +62,14 @@ export function openForInference(path: string, opts: { domain?: string; head?: s
     if (!model.headNames().includes(taskName)) {
       throw new Error(`${dir}: has no '${taskName}' head (heads: ${model.headNames().join(', ')}); the ${domain} task is trained in a later stage`);
     }
-    let adapter: string | null = domain;
-    if (!model.adapterNames().includes(domain)) {
+    // The adapter the run's own evaluation scores this domain with (stage-eval.ts): source rows go
+    // through stage2SourceAdapter once stage 2 has made the target adapter.
+    let adapter: string = role === 'source' && model.adapterNames().includes(cfg.target.name) ? stage2SourceAdapter(cfg, cfg.source.name, cfg.target.name) : domain;
+    if (!model.adapterNames().includes(adapter)) {
       adapter = cfg.source.name;
       notes.push(`${dir} has no '${domain}' adapter yet; using the source adapter '${adapter}' (the source-only model)`);
     }
-    return { model, tokenizer, adapter, head: taskName, task, maxLength: opts.maxLength ?? cfg.max_length, dir, reader: cfg[role].reader, notes };
+    return { model, tokenizer, adapter, domain, head: taskName, task, maxLength: opts.maxLength ?? cfg.max_length, dir, reader: cfg[role].reader, notes };
   }
   const { model } = loadModel(path);
   const tokenizer = loadTokenizer(path);
@@ -81,7 +86,7 @@ export function openForInference(path: string, opts: { domain?: string; head?: s
     adapter = opts.domain;
   } else adapter = model.activeAdapter;
   const maxLength = opts.maxLength ?? Math.min(512, model.cfg.maxPositions - (model.cfg.family === 'roberta' ? model.cfg.padTokenId + 1 : 0));
-  return { model, tokenizer, adapter, head, task, maxLength, dir: path, reader: null, notes };
+  return { model, tokenizer, adapter, domain: adapter, head, task, maxLength, dir: path, reader: null, notes };
 }
 
 function taskOfHead(model: AdapterModel, head: string, where: string): TaskConfig {
@@ -116,7 +121,15 @@ export function evaluateFile(
   const { encoded } = encodeExamples(ds.examples, m.tokenizer, { maxLength: m.maxLength });
   const progress = opts.progress ?? silentProgress;
   progress.start('eval', encoded.length, 0, 'rows');
-  const p = predict(m.model, encoded, { adapter: m.adapter, head: m.head, task: m.task, batchSize: opts.batchSize ?? 32, padId: m.tokenizer.specialIds.pad, onBatch: (n) => progress.update(n) });
+  const p = predict(m.model, encoded, {
+    adapter: m.adapter,
+    domain: m.domain,
+    head: m.head,
+    task: m.task,
+    batchSize: opts.batchSize ?? 32,
+    padId: m.tokenizer.specialIds.pad,
+    onBatch: (n) => progress.update(n),
+  });
   progress.end();
   return { metrics: scorePredictions(encoded, p, m.task), examples: encoded.length, skipped: ds.stats.skippedEmpty + ds.stats.skippedMalformed };
 }
@@ -204,7 +217,7 @@ export function predictTexts(m: InferenceModel, texts: readonly string[], opts: 
 
 function predictExamples(m: InferenceModel, examples: readonly Example[], opts: { batchSize?: number; onBatch?: (rowsDone: number) => void }): PredictionRecord[] {
   const { encoded } = encodeExamples(examples, m.tokenizer, { maxLength: m.maxLength });
-  const p = predict(m.model, encoded, { adapter: m.adapter, head: m.head, task: m.task, batchSize: opts.batchSize ?? 32, padId: m.tokenizer.specialIds.pad, onBatch: opts.onBatch });
+  const p = predict(m.model, encoded, { adapter: m.adapter, domain: m.domain, head: m.head, task: m.task, batchSize: opts.batchSize ?? 32, padId: m.tokenizer.specialIds.pad, onBatch: opts.onBatch });
   const L = m.task.labels;
   return examples.map((ex, i): PredictionRecord => {
     if (m.task.type === 'token_classification') return tokenRecord(ex, encoded[i]!, p.probs[i]!, L);

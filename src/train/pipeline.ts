@@ -29,6 +29,7 @@ import { bowDannBaseline, tfidfBaselines } from '../baselines/index.js';
 import { baselineSettings, resolveModelDependent, stageLrs, validateConfig, type PipelineConfig, type StageCommon, type TaskConfig } from './config.js';
 import { DOMAIN_ID, dataFingerprint, EncodingCache, loadPipelineData, type PipelineData } from './data.js';
 import { DISCRIMINATOR_STATS_ROWS, linearProbeInit, setDiscriminatorStatistics } from './head-init.js';
+import { centreDomains } from './domain-centres.js';
 import { alignmentBatchesPerEpoch, alignmentHooks } from './alignment.js';
 import { loadCheckpoint, readTrainerState, TRAINER_STATE_NAME, verifyCheckpoint, writeManifest, type TrainerState } from './checkpoint.js';
 import { silentProgress, type ProgressSink } from '../engine/progress.js';
@@ -586,13 +587,16 @@ async function stage2(ctx: Ctx): Promise<void> {
         else s.model.addAdapter(tgt.name, adapterSpec(cfg, ctx.leaveOut));
       }
       ensureMlmHead(s.model);
+      const maxLength = s2.max_length ?? cfg.max_length;
+      const sourceRows = () => ctx.enc.get(s.tokenizer, src.train, maxLength, DOMAIN_ID.source);
+      const targetRows = () => ctx.enc.get(s.tokenizer, tgt.unlabelled, maxLength, DOMAIN_ID.target);
+      if (s2.centre_features) centreStage2Domains(ctx, s, 'set');
       const disc = ensureDiscriminator(s.model, cfg, [src.name, tgt.name]);
       if (cfg.stage2.discriminator.standardize) {
-        const maxLength = s2.max_length ?? cfg.max_length;
         const n = DISCRIMINATOR_STATS_ROWS;
         setDiscriminatorStatistics(s.model, disc, {
-          source: { adapter: stage2SourceAdapter(cfg, src.name, tgt.name), rows: ctx.enc.get(s.tokenizer, src.train, maxLength, DOMAIN_ID.source).slice(0, n) },
-          target: { adapter: tgt.name, rows: ctx.enc.get(s.tokenizer, tgt.unlabelled, maxLength, DOMAIN_ID.target).slice(0, n) },
+          source: { adapter: stage2SourceAdapter(cfg, src.name, tgt.name), domain: src.name, rows: sourceRows().slice(0, n) },
+          target: { adapter: tgt.name, domain: tgt.name, rows: targetRows().slice(0, n) },
           batchSize: cfg.evaluation.batch_size,
           padId: s.tokenizer.specialIds.pad,
         });
@@ -624,11 +628,12 @@ async function stage2(ctx: Ctx): Promise<void> {
           model: s.model,
           tokenizer: s.tokenizer,
           stage2: s2,
-          source: { adapter: sourceAdapter, head: src.taskName, task: src.task, train, validation: ctx.enc.get(s.tokenizer, src.validation, cfg.max_length, DOMAIN_ID.source) },
-          target: { adapter: tgt.name, head: targetTask ? tgt.taskName : null, task: tgt.task, stream },
+          source: { domain: src.name, adapter: sourceAdapter, head: src.taskName, task: src.task, train, validation: ctx.enc.get(s.tokenizer, src.validation, cfg.max_length, DOMAIN_ID.source) },
+          target: { domain: tgt.name, adapter: tgt.name, head: targetTask ? tgt.taskName : null, task: tgt.task, stream },
           mlmHead: mlm,
           discriminator: disc,
           features: featureKind(cfg, s.model),
+          ...(s2.centre_features ? { endEpoch: () => centreStage2Domains(ctx, s, 're-set') } : {}),
           totalSteps: total,
           evalBatchSize: cfg.evaluation.batch_size,
           padId: s.tokenizer.specialIds.pad,
@@ -638,6 +643,31 @@ async function stage2(ctx: Ctx): Promise<void> {
       };
     },
   );
+}
+
+/**
+ * stage2.centre_features: each domain's centre = the mean of its pooled vectors through the
+ * adapter its stage-2 rows use (source train rows, target unlabelled rows); the source task head
+ * absorbs the change. Called when stage 2 starts and again at every epoch end, because the
+ * encoder moves during the stage and a centre of the old encoder no longer centres its features.
+ */
+function centreStage2Domains(ctx: Ctx, s: Start, what: 'set' | 're-set'): void {
+  const { cfg, data } = ctx;
+  const src = data.source;
+  const tgt = data.target;
+  const maxLength = cfg.stage2.max_length ?? cfg.max_length;
+  const kind = featureKind(cfg, s.model);
+  const c = centreDomains(s.model, {
+    pooling: kind === 'pooled' ? 'pooler' : kind,
+    domains: [
+      { name: src.name, adapter: stage2SourceAdapter(cfg, src.name, tgt.name), rows: ctx.enc.get(s.tokenizer, src.train, maxLength, DOMAIN_ID.source) },
+      { name: tgt.name, adapter: tgt.name, rows: ctx.enc.get(s.tokenizer, tgt.unlabelled, maxLength, DOMAIN_ID.target) },
+    ],
+    trainedOn: { domain: src.name, heads: [src.taskName] },
+    batchSize: cfg.evaluation.batch_size,
+    padId: s.tokenizer.specialIds.pad,
+  });
+  ctx.progress.note(`stage2: domain centres ${what} (${kind} features; distance between the domain means ${c.distance.toFixed(3)})`);
 }
 
 /** Stage 3 and the few-shot-only ablation: target adapter + target head on the few-shot set. */

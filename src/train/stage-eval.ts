@@ -74,12 +74,12 @@ export function evaluateStage(a: {
 
   const targetTest = encode('target', tgt.test);
   if (targetTest.length > 0 && model.headNames().includes(tgt.taskName)) {
-    ev.target_test = evaluateTask(model, targetTest, { adapter: tgtAdapter, head: tgt.taskName, task: tgt.task, batchSize: bs, padId });
+    ev.target_test = evaluateTask(model, targetTest, { adapter: tgtAdapter, domain: tgt.name, head: tgt.taskName, task: tgt.task, batchSize: bs, padId });
     a.run.log({ type: 'eval', stage: a.stage, split: 'test', domain: 'target', step: a.step, metrics: ev.target_test });
   } else if (targetTest.length > 0) notes.push(`no target test score: the model has no '${tgt.taskName}' head yet`);
   const sourceTest = encode('source', src.test);
   if (sourceTest.length > 0 && model.headNames().includes(src.taskName) && srcAdapter !== null) {
-    ev.source_test = evaluateTask(model, sourceTest, { adapter: srcAdapter, head: src.taskName, task: src.task, batchSize: bs, padId });
+    ev.source_test = evaluateTask(model, sourceTest, { adapter: srcAdapter, domain: src.name, head: src.taskName, task: src.task, batchSize: bs, padId });
     a.run.log({ type: 'eval', stage: a.stage, split: 'test', domain: 'source', step: a.step, metrics: ev.source_test });
   }
 
@@ -90,8 +90,8 @@ export function evaluateStage(a: {
     const f = { features: featureKind(cfg, model), batchSize: bs, padId };
     const labelName = (task: typeof src.task, l: number) => (l >= 0 ? task.labels[l]! : '');
     features = {
-      source: poolFeatures(model, srcHeld, { ...f, adapter: srcAdapter }),
-      target: poolFeatures(model, targetTest, { ...f, adapter: tgtAdapter }),
+      source: poolFeatures(model, srcHeld, { ...f, adapter: srcAdapter, domain: src.name }),
+      target: poolFeatures(model, targetTest, { ...f, adapter: tgtAdapter, domain: tgt.name }),
       sourceLabels: srcHeld.map((e) => labelName(src.task, e.label)),
       targetLabels: targetTest.map((e) => labelName(tgt.task, e.label)),
     };
@@ -100,7 +100,7 @@ export function evaluateStage(a: {
     });
     ev.domain_confusion = { accuracy: dc.accuracy, proxyADistance: dc.proxyADistance, n: dc.n };
     if (tgtAdapter !== srcAdapter) {
-      const viaTarget = poolFeatures(model, srcHeld, { ...f, adapter: tgtAdapter });
+      const viaTarget = poolFeatures(model, srcHeld, { ...f, adapter: tgtAdapter, domain: src.name });
       const dt = domainConfusion(viaTarget, features.target, deriveSeed(cfg.seed, 'domain-confusion', a.stage), { maxPerDomain: cfg.evaluation.confusion_max_per_domain });
       ev.domain_confusion_target_adapter = { accuracy: dt.accuracy, proxyADistance: dt.proxyADistance, n: dt.n };
     }

@@ -125,6 +125,27 @@ test('the adapter in the graph is the selected one: exporting without it changes
   assert.ok(arrayDiff(without.onnx, without.adaptext).maxAbs <= 1e-4);
 });
 
+test("the domain's centre is subtracted in the graph as in forward (bert mean, roberta-style head), and only when the pooling matches", async () => {
+  for (const [style, pooling] of [
+    ['bert', 'mean'],
+    ['roberta', 'cls'],
+  ] as const) {
+    const m = tinyModel({ family: 'bert', adapter: 'seq_bn', head: seqHead(pooling, style) });
+    const plain = await runOnnx(m, 'kitchen', 'fp32', 3, 7);
+    m.setDomainCentre(
+      'kitchen',
+      pooling,
+      Float32Array.from({ length: 16 }, (_, j) => 5 * Math.cos(j)),
+    );
+    const centred = await runOnnx(m, 'kitchen', 'fp32', 3, 7);
+    assert.ok(arrayDiff(centred.onnx, centred.adaptext).maxAbs <= 1e-4, `${style}: onnx = adaptext with the centre`);
+    assert.ok(arrayDiff(centred.onnx, plain.onnx).maxAbs > 1e-3, `${style}: the centre changes the logits`);
+    m.setDomainCentre('kitchen', pooling === 'mean' ? 'cls' : 'mean', new Float32Array(16).fill(1));
+    const other = await runOnnx(m, 'kitchen', 'fp32', 3, 7);
+    assert.ok(arrayDiff(other.onnx, plain.onnx).maxAbs <= 1e-4, `${style}: a centre of another pooling is not applied`);
+  }
+});
+
 test('int8 graph: logits close to fp32 (quantization error, not a different model)', async () => {
   const m = tinyModel({ family: 'bert', adapter: 'double_seq_bn', head: seqHead('mean') });
   const fp = await runOnnx(m, 'kitchen', 'fp32', 3, 12);

@@ -20,6 +20,8 @@ import { float, int, ints, type GraphBuilder } from './graph.js';
 export interface ExportSelection {
   adapter: string | null;
   head: string;
+  /** Domain whose centre (AdapterModel.setDomainCentre) the head subtracts, as in forward (default: the adapter's). */
+  domain?: string | null;
   /**
    * Truncate inside the graph to `maxLength` tokens the way adaptext's tokenizer does (the first
    * maxLength-1 tokens, then the end token [SEP] / </s>), so callers may feed untruncated ids.
@@ -305,6 +307,8 @@ export function emitClassifier(g: GraphBuilder, model: AdapterModel, sel: Export
       const count = g.op('ReduceSum', [m, g.i64([1])], { keepdims: int(0) }); // [B,1]
       v = g.op('Div', [sum, g.op('Max', [count, g.f32([1e-30])])]);
     }
+    const centre = model.domainCentre(sel.domain !== undefined ? (sel.domain ?? '') : (sel.adapter ?? ''));
+    if (centre !== null && centre.pooling === head.pooling) v = g.op('Sub', [v, g.constant(centre.mean, [centre.mean.length], 'domain_centre')]);
     if (head.dense !== null) v = g.op('Tanh', [e.linear(v, head.dense, 'dense')]);
     logits = e.linear(v, head.out, 'out');
     outputDims = ['batch_size', L];
