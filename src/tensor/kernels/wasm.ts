@@ -85,8 +85,25 @@ class Arena {
     this.f64v = new Float64Array(this.buf);
   }
 
+  /** Arrays placed in this call: the same view passed twice gets the same wasm pointer. */
+  private placed: Array<{ buf: ArrayBufferLike; off: number; n: number; p: Ptr }> = [];
+
   begin(): void {
     this.top = this.base;
+    this.placed.length = 0;
+  }
+
+  /**
+   * Copies the first n elements of `src` in (once per call per view: a view passed again, e.g.
+   * attention(x, x, x) whose dq, dk, dv are one gradient buffer, shares the pointer, so
+   * accumulations into it add up in place as they do in the js and native kernels).
+   */
+  in(kernel: string, src: Float32Array | Int32Array, n: number): Ptr {
+    for (const e of this.placed) if (e.buf === src.buffer && e.off === src.byteOffset && e.n >= n) return e.p;
+    const p = this.alloc(kernel, n);
+    this.put(p, src, n);
+    this.placed.push({ buf: src.buffer, off: src.byteOffset, n, p });
+    return p;
   }
 
   /** Highest byte the arena has used so far (memory.buffer.byteLength). */
@@ -236,11 +253,9 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       noOverlap(k, C, 'C', cEnd, B, 'B', bEnd);
       if (M === 0 || N === 0) return;
       a.begin();
-      const pA = a.alloc(k, aEnd);
-      const pB = a.alloc(k, bEnd);
+      const pA = a.in(k, A, aEnd);
+      const pB = a.in(k, B, bEnd);
       const pC = a.alloc(k, cEnd);
-      a.put(pA, A, aEnd);
-      a.put(pB, B, bEnd);
       // beta = 0 never reads C; padding columns (ldc > N) are copied in so they come back unchanged
       if (beta !== 0 || ldc !== N) a.put(pC, C, cEnd);
       w.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, pA, lda, pB, ldb, beta, pC, ldc);
@@ -263,11 +278,9 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       noOverlap(k, C, 'C', cEnd, B, 'B', bEnd);
       if (M === 0 || N === 0) return;
       a.begin();
-      const pA = a.alloc(k, aEnd);
-      const pB = a.alloc(k, bEnd);
+      const pA = a.in(k, A, aEnd);
+      const pB = a.in(k, B, bEnd);
       const pC = a.alloc(k, cEnd);
-      a.put(pA, A, aEnd);
-      a.put(pB, B, bEnd);
       // C's span may hold elements no matrix writes (gaps, interleaving): copy it in unless dense and unread
       const dense = ldc === N && (batch === 1 || strideC === M * N);
       if (beta !== 0 || !dense) a.put(pC, C, cEnd);
@@ -286,15 +299,12 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       need(k, 'rstd', rstd, R);
       if (R === 0) return;
       a.begin();
-      const px = a.alloc(k, R * C);
-      const pg = a.alloc(k, C);
-      const pb = a.alloc(k, C);
+      const px = a.in(k, x, R * C);
+      const pg = a.in(k, gamma, C);
+      const pb = a.in(k, beta, C);
       const po = a.alloc(k, R * C);
       const pm = a.alloc(k, R);
       const pr = a.alloc(k, R);
-      a.put(px, x, R * C);
-      a.put(pg, gamma, C);
-      a.put(pb, beta, C);
       w.layernorm_forward(px, pg, pb, R, C, eps, po, pm, pr);
       a.get(po, out, R * C);
       a.get(pm, mean, R);
@@ -314,22 +324,14 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       if (dbeta !== null) need(k, 'dbeta', dbeta, C);
       if (R === 0 || (dx === null && dgamma === null && dbeta === null)) return;
       a.begin();
-      const pdo = a.alloc(k, R * C);
-      const px = a.alloc(k, R * C);
-      const pg = a.alloc(k, C);
-      const pm = a.alloc(k, R);
-      const pr = a.alloc(k, R);
-      const pdx = dx === null ? 0 : a.alloc(k, R * C);
-      const pdg = dgamma === null ? 0 : a.alloc(k, C);
-      const pdb = dbeta === null ? 0 : a.alloc(k, C);
-      a.put(pdo, dout, R * C);
-      a.put(px, x, R * C);
-      a.put(pg, gamma, C);
-      a.put(pm, mean, R);
-      a.put(pr, rstd, R);
-      if (dx !== null) a.put(pdx, dx, R * C);
-      if (dgamma !== null) a.put(pdg, dgamma, C);
-      if (dbeta !== null) a.put(pdb, dbeta, C);
+      const pdo = a.in(k, dout, R * C);
+      const px = a.in(k, x, R * C);
+      const pg = a.in(k, gamma, C);
+      const pm = a.in(k, mean, R);
+      const pr = a.in(k, rstd, R);
+      const pdx = dx === null ? 0 : a.in(k, dx, R * C);
+      const pdg = dgamma === null ? 0 : a.in(k, dgamma, C);
+      const pdb = dbeta === null ? 0 : a.in(k, dbeta, C);
       w.layernorm_backward(pdo, px, pg, pm, pr, R, C, pdx, pdg, pdb);
       if (dx !== null) a.get(pdx, dx, R * C);
       if (dgamma !== null) a.get(pdg, dgamma, C);
@@ -342,9 +344,8 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       const n = x.length;
       if (n === 0) return;
       a.begin();
-      const px = a.alloc('geluForward', n);
+      const px = a.in('geluForward', x, n);
       const po = a.alloc('geluForward', n);
-      a.put(px, x, n);
       w.gelu_forward(px, po, n);
       a.get(po, out, n);
     },
@@ -356,12 +357,9 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       const n = x.length;
       if (n === 0) return;
       a.begin();
-      const px = a.alloc('geluBackward', n);
-      const pd = a.alloc('geluBackward', n);
-      const pdx = a.alloc('geluBackward', n);
-      a.put(px, x, n);
-      a.put(pd, dout, n);
-      a.put(pdx, dx, n);
+      const px = a.in('geluBackward', x, n);
+      const pd = a.in('geluBackward', dout, n);
+      const pdx = a.in('geluBackward', dx, n);
       w.gelu_backward(px, pd, pdx, n);
       a.get(pdx, dx, n);
     },
@@ -373,9 +371,8 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       need(k, 'out', out, R * C);
       if (R * C === 0) return;
       a.begin();
-      const px = a.alloc(k, R * C);
+      const px = a.in(k, x, R * C);
       const po = a.alloc(k, R * C);
-      a.put(px, x, R * C);
       w.softmax_forward(px, R, C, po);
       a.get(po, out, R * C);
     },
@@ -388,12 +385,9 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       need(k, 'dx', dx, R * C);
       if (R * C === 0) return;
       a.begin();
-      const py = a.alloc(k, R * C);
-      const pdy = a.alloc(k, R * C);
-      const pdx = a.alloc(k, R * C);
-      a.put(py, y, R * C);
-      a.put(pdy, dy, R * C);
-      a.put(pdx, dx, R * C);
+      const py = a.in(k, y, R * C);
+      const pdy = a.in(k, dy, R * C);
+      const pdx = a.in(k, dx, R * C);
       w.softmax_backward(py, pdy, R, C, pdx);
       a.get(pdx, dx, R * C);
     },
@@ -412,19 +406,14 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       need(n, 'out', out, BTH);
       if (P === 0) return;
       a.begin();
-      const pq = a.alloc(n, BTH);
-      const pk = a.alloc(n, BTH);
-      const pv = a.alloc(n, BTH);
-      const pkm = keyMask === null ? 0 : a.alloc(n, B * T);
-      const pdm = dropMask === null ? 0 : a.alloc(n, P);
+      const pq = a.in(n, q, BTH);
+      const pk = a.in(n, k, BTH);
+      const pv = a.in(n, v, BTH);
+      const pkm = keyMask === null ? 0 : a.in(n, keyMask, B * T);
+      const pdm = dropMask === null ? 0 : a.in(n, dropMask, P);
       const pp = a.alloc(n, P);
       const po = a.alloc(n, BTH);
       const ps = a.alloc(n, dropMask === null ? 0 : T * T);
-      a.put(pq, q, BTH);
-      a.put(pk, k, BTH);
-      a.put(pv, v, BTH);
-      if (keyMask !== null) a.put(pkm, keyMask, B * T);
-      if (dropMask !== null) a.put(pdm, dropMask, P);
       w.attention_forward(pq, pk, pv, pkm, B, T, nH, d, scale, pdm, pp, po, ps);
       a.get(pp, probs, P);
       a.get(po, out, BTH);
@@ -446,25 +435,16 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       need(n, 'dv', dv, BTH);
       if (BTH === 0) return;
       a.begin();
-      const pdo = a.alloc(n, BTH);
-      const pq = a.alloc(n, BTH);
-      const pk = a.alloc(n, BTH);
-      const pv = a.alloc(n, BTH);
-      const pp = a.alloc(n, P);
-      const pdm = dropMask === null ? 0 : a.alloc(n, P);
-      const pdq = a.alloc(n, BTH);
-      const pdk = a.alloc(n, BTH);
-      const pdv = a.alloc(n, BTH);
+      const pdo = a.in(n, dout, BTH);
+      const pq = a.in(n, q, BTH);
+      const pk = a.in(n, k, BTH);
+      const pv = a.in(n, v, BTH);
+      const pp = a.in(n, probs, P);
+      const pdm = dropMask === null ? 0 : a.in(n, dropMask, P);
+      const pdq = a.in(n, dq, BTH);
+      const pdk = a.in(n, dk, BTH);
+      const pdv = a.in(n, dv, BTH);
       const ps = a.alloc(n, 2 * T * T);
-      a.put(pdo, dout, BTH);
-      a.put(pq, q, BTH);
-      a.put(pk, k, BTH);
-      a.put(pv, v, BTH);
-      a.put(pp, probs, P);
-      if (dropMask !== null) a.put(pdm, dropMask, P);
-      a.put(pdq, dq, BTH);
-      a.put(pdk, dk, BTH);
-      a.put(pdv, dv, BTH);
       w.attention_backward(pdo, pq, pk, pv, pp, pdm, B, T, nH, d, scale, pdq, pdk, pdv, ps);
       a.get(pdq, dq, BTH);
       a.get(pdk, dk, BTH);
@@ -480,12 +460,10 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       checkTargets(k, targets, R, C, ignoreIndex);
       if (R === 0) return { lossSum: 0, count: 0 };
       a.begin();
-      const pl = a.alloc(k, R * C);
-      const pt = a.alloc(k, R);
+      const pl = a.in(k, logits, R * C);
+      const pt = a.in(k, targets, R);
       const pp = a.alloc(k, R * C);
       const pst = a.alloc(k, 2 * R, true); // [R,2] float64: sum exp(x - max), max
-      a.put(pl, logits, R * C);
-      a.put(pt, targets, R);
       w.cross_entropy_forward(pl, pt, R, C, ignoreIndex, pp, pst);
       const st = a.f64;
       const s0 = pst >>> 3;
@@ -511,12 +489,9 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       checkTargets(k, targets, R, C, ignoreIndex);
       if (R * C === 0) return;
       a.begin();
-      const pp = a.alloc(k, R * C);
-      const pt = a.alloc(k, R);
-      const pd = a.alloc(k, R * C);
-      a.put(pp, probs, R * C);
-      a.put(pt, targets, R);
-      a.put(pd, dlogits, R * C);
+      const pp = a.in(k, probs, R * C);
+      const pt = a.in(k, targets, R);
+      const pd = a.in(k, dlogits, R * C);
       w.cross_entropy_backward(pp, pt, R, C, ignoreIndex, scale, pd);
       a.get(pd, dlogits, R * C);
     },
@@ -534,14 +509,10 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       const f = Math.fround;
       const wgt = f(1 - beta1);
       a.begin();
-      const pp = a.alloc(k, n);
-      const pg = a.alloc(k, n);
-      const pm = a.alloc(k, n);
-      const pv = a.alloc(k, n);
-      a.put(pp, param, n);
-      a.put(pg, grad, n);
-      a.put(pm, m, n);
-      a.put(pv, v, n);
+      const pp = a.in(k, param, n);
+      const pg = a.in(k, grad, n);
+      const pm = a.in(k, m, n);
+      const pv = a.in(k, v, n);
       w.adamw_update(pp, pg, pm, pv, n, f(1 - lr * weightDecay), wgt, f(1 - wgt), f(beta2), f(1 - beta2), f(Math.sqrt(1 - Math.pow(beta2, step))), f(eps), f(-lr / (1 - Math.pow(beta1, step))));
       a.get(pp, param, n);
       a.get(pm, m, n);
