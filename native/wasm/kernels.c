@@ -33,14 +33,15 @@ static inline size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 // Packed, register-blocked (BLIS scheme, as native/src/gemm_builtin.cc): for each NC-wide
 // column block and KC-deep slice, B is packed into NR-wide panels, for each MC-high row block
 // A into MR-high panels, and an MR x NR micro-kernel of f32x4 accumulators streams both.
-// MR x NR = 4 x 16: 16 accumulators + 4 B vectors + 1 broadcast. That is more than the 16
-// xmm registers V8 allocates on x86-64, yet measured faster than 6x8 / 4x8 (the spills are
-// of loop-invariant B loads); see native/README.md.
+// MR x NR = 4 x 8: 8 accumulators + 2 B vectors + 1 broadcast fit V8's 16 xmm registers on
+// x86-64 with room to spare. Measured at 1024x768x768 (AMD EPYC, Node 20, shared machine,
+// GFLOP/s NT/NN/TN): 4x8 34/35/33 (up to 51 when quiet), 2x16 35/34/33, 3x16 29-37,
+// 4x16 31/32/25, 4x12 28, 8x8 22, 6x8 21 — the larger tiles spill accumulators.
 #ifndef GEMM_MR
 #define GEMM_MR 4
 #endif
 #ifndef GEMM_NR
-#define GEMM_NR 16
+#define GEMM_NR 8
 #endif
 #define MR GEMM_MR
 #define NR GEMM_NR

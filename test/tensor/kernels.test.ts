@@ -210,7 +210,7 @@ nativeTest('gemm: repeated threaded calls give bit-identical results (thread poo
 });
 
 // ---- wasm GEMM edge shapes ----------------------------------------------------------------
-// The wasm GEMM is packed and register-blocked (4x16 micro-tile, MC 96, KC 256, NC 2048:
+// The wasm GEMM is packed and register-blocked (4x8 micro-tile, MC 96, KC 256, NC 2048:
 // native/wasm/kernels.c): shapes straddle every one of those edges, plus 1x1x1, K = 0,
 // alpha = 0 and a large K (several K slices: later slices accumulate onto the first).
 test('wasm gemm: edge shapes (tile, block and K-slice edges, 1x1, K=0, large K), all transposes, alpha/beta, vs a float64 loop', () => {
