@@ -10,6 +10,11 @@
 // 2. Fused-op throughput in GB/s (bytes each call must read + write, counted from the
 //    buffer sizes) at BERT-base shapes, native vs the TypeScript reference.
 //
+// 3. Backends side by side: GEMM GFLOP/s through kernels().gemm for native, wasm (WebAssembly
+//    SIMD, plus the same kernel on operands already in wasm memory, so the copy cost shows) and
+//    the TypeScript reference, and the time of one training step (forward + cross-entropy +
+//    backward + AdamW) of a small BERT on each backend.
+//
 // Each number is the best of --rounds rounds (default 5); a GEMM round runs >= 0.15 s per
 // variant, round-robin over the variants, a fused-op round >= 0.2 s. Other processes share the CPU, so the load average before and
 // after is printed and stored.
@@ -19,6 +24,11 @@ import { cpus, loadavg } from 'node:os';
 import { jsKernels } from '../src/tensor/kernels/js.js';
 import { loadNativeAddon, loadNativeKernels, nativeLoadError, type NativeAddon } from '../src/tensor/kernels/native.js';
 import type { Kernels } from '../src/tensor/kernels/types.js';
+import { benchWasmGemm, loadWasmKernels, wasmLoadError } from '../src/tensor/kernels/wasm.js';
+import { setBackend } from '../src/tensor/kernels/index.js';
+import { AdapterModel, type BertFamilyConfig } from '../src/models/index.js';
+import { AdamW } from '../src/optim/index.js';
+import { machineInfo } from './support/machine.js';
 
 interface Options {
   json: string | null;
@@ -365,6 +375,105 @@ function benchOps(native: Kernels, o: Options): OpRow[] {
   return rows;
 }
 
+// ---- backends: native / wasm / js ------------------------------------------------------
+
+interface BackendGemmRow {
+  shape: string;
+  op: 'NT' | 'NN' | 'TN';
+  M: number;
+  N: number;
+  K: number;
+  native: number;
+  wasm: number;
+  /** The wasm kernel on operands already in wasm memory: wasm / wasmRaw - 1 is the copy cost. */
+  wasmRaw: number;
+  js: number | null;
+}
+
+function benchBackendGemm(native: Kernels, wasm: Kernels, o: Options): BackendGemmRow[] {
+  const shapes: Array<[string, BackendGemmRow['op'], number, number, number]> = [
+    ['128 tokens 768->768', 'NT', 128, 768, 768],
+    ['1024 tokens 768->768', 'NT', 1024, 768, 768],
+    ['1024 tokens 768->3072', 'NT', 1024, 3072, 768],
+    ['1024 tokens dx 3072->768', 'NN', 1024, 768, 3072],
+    ['1024 tokens dW 768x768', 'TN', 768, 768, 1024],
+  ];
+  const rows: BackendGemmRow[] = [];
+  for (const [shape, op, M, N, K] of o.quick ? shapes.slice(0, 2) : shapes) {
+    const tA = op === 'TN';
+    const tB = op === 'NT';
+    const A = rand(M * K, 1, 3);
+    const B = rand(K * N, 1, 5);
+    const C = new Float32Array(M * N);
+    const lda = tA ? M : K;
+    const ldb = tB ? K : N;
+    const gf = (s: number) => (2 * M * N * K) / s / 1e9;
+    const via = (k: Kernels) => (iters: number) => {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < iters; i++) k.gemm(tA, tB, M, N, K, 1, A, lda, B, ldb, 0, C, N);
+      return Number(process.hrtime.bigint() - t0) / 1e9;
+    };
+    const best = roundRobin(
+      [
+        { key: 'native', perCall: via(native) },
+        { key: 'wasm', perCall: via(wasm) },
+        { key: 'wasmRaw', perCall: (iters) => benchWasmGemm(tA, tB, M, N, K, iters) },
+      ],
+      o.rounds,
+      o.quick ? 0.05 : 0.15,
+    );
+    const js = o.js ? timeCall(() => jsKernels.gemm(tA, tB, M, N, K, 1, A, lda, B, ldb, 0, C, N), 1, 0) : null;
+    rows.push({ shape, op, M, N, K, native: gf(best['native']!), wasm: gf(best['wasm']!), wasmRaw: gf(best['wasmRaw']!), js: js === null ? null : gf(js) });
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  return rows;
+}
+
+/** A small BERT (H128 L2 A2 I512, vocab 2000) classifier, batch 8 x 64 tokens, dropout 0.1. */
+const STEP_MODEL = { hidden: 128, layers: 2, heads: 2, intermediate: 512, vocab: 2000, B: 8, T: 64 };
+
+/** Median seconds of one training step (forward + CE + backward + AdamW) on `backend`. */
+function trainStepSeconds(backend: 'native' | 'wasm' | 'js', steps: number): number {
+  setBackend(backend);
+  const m = STEP_MODEL;
+  const config: BertFamilyConfig = {
+    model_type: 'bert',
+    vocab_size: m.vocab,
+    hidden_size: m.hidden,
+    num_hidden_layers: m.layers,
+    num_attention_heads: m.heads,
+    intermediate_size: m.intermediate,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+    hidden_dropout_prob: 0.1,
+    attention_probs_dropout_prob: 0.1,
+    pad_token_id: 0,
+  };
+  const model = new AdapterModel(config, { seed: 1 });
+  model.addHead('cls', { type: 'sequence_classification', numLabels: 2 });
+  model.train();
+  const inputIds = Int32Array.from({ length: m.B * m.T }, (_, i) => 1 + ((i * 7919) % (m.vocab - 1))); // [B,T]
+  const input = { inputIds, shape: [m.B, m.T] as const, attentionMask: new Float32Array(m.B * m.T).fill(1), tokenTypeIds: new Int32Array(m.B * m.T) };
+  const labels = Int32Array.from({ length: m.B }, (_, i) => i % 2); // [B]
+  const opt = new AdamW([{ name: 'all', params: model.parameters(), lr: 1e-5 }], { weightDecay: 0.01 });
+  const step = () => {
+    model.zeroGrad();
+    model.forward(input, { heads: ['cls'], labels: { cls: labels } }).loss!.backward();
+    opt.step();
+  };
+  step(); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = process.hrtime.bigint();
+    step();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  setBackend('native');
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
 // ---- main ------------------------------------------------------------------------------
 
 function main(): void {
@@ -385,7 +494,8 @@ function main(): void {
   }
   const loadBefore = loadavg();
   console.log(`adaptext bench  ${new Date().toISOString()}  commit ${commit || '?'}  node ${process.version}`);
-  console.log(`cpu: ${cpus()[0]?.model ?? '?'} x${cpus().length}  kernels: ${native.description}`);
+  const mi = machineInfo();
+  console.log(`cpu: ${mi.model ?? cpus()[0]?.model ?? '?'} x${mi.cpus} (${mi.simd.join(' ')})  kernels: ${native.description}`);
   console.log(`blas: ${info.blasConfig || info.blas}  built-in GEMM: ${info.builtinIsa}  load avg: ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`best of ${o.rounds} round(s)${o.quick ? ', --quick' : ''}\n`);
 
@@ -441,6 +551,48 @@ function main(): void {
       ]),
     ),
   );
+
+  const wasm = loadWasmKernels();
+  let backendGemm: BackendGemmRow[] = [];
+  let trainStep: Record<string, number | null> = {};
+  if (wasm === null) console.log(`\nwasm: ${wasmLoadError()}`);
+  else {
+    backendGemm = benchBackendGemm(native, wasm, o);
+    console.log(
+      `\nBackends: GEMM GFLOP/s through kernels().gemm (native: ${native.description}; wasm: 1 thread, copies A, B, C in and C out; wasm raw: the same kernel on operands already in wasm memory)`,
+    );
+    console.log(
+      table(
+        ['shape', 'op', 'M x N x K', 'native', 'wasm', 'wasm raw', 'copy cost', 'js', 'native/wasm', 'wasm/js'],
+        backendGemm.map((r) => [
+          r.shape,
+          r.op,
+          `${r.M}x${r.N}x${r.K}`,
+          f1(r.native),
+          f1(r.wasm),
+          f1(r.wasmRaw),
+          `${((r.wasmRaw / r.wasm - 1) * 100).toFixed(0)}%`,
+          f2(r.js),
+          f1(r.native / r.wasm),
+          r.js === null ? '-' : f1(r.wasm / r.js),
+        ]),
+      ),
+    );
+    const steps = o.quick ? 3 : 7;
+    trainStep = { native: trainStepSeconds('native', steps), wasm: trainStepSeconds('wasm', steps), js: o.js ? trainStepSeconds('js', o.quick ? 1 : 3) : null };
+    const sm = STEP_MODEL;
+    console.log(`\nTraining step (forward + CE + backward + AdamW), BERT H${sm.hidden} L${sm.layers} A${sm.heads} I${sm.intermediate} V${sm.vocab}, batch ${sm.B} x ${sm.T}, median ms:`);
+    console.log(
+      table(
+        ['backend', 'ms / step', 'vs native'],
+        (['native', 'wasm', 'js'] as const).map((b) => [
+          b,
+          trainStep[b] == null ? '-' : (trainStep[b]! * 1e3).toFixed(1),
+          trainStep[b] == null ? '-' : `${(trainStep[b]! / trainStep['native']!).toFixed(1)}x`,
+        ]),
+      ),
+    );
+  }
   const loadAfter = loadavg();
   console.log(`\nload avg after: ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
 
@@ -458,8 +610,12 @@ function main(): void {
       loadAvgBefore: loadBefore,
       loadAvgAfter: loadAfter,
       napiCallMicroseconds: callS * 1e6,
+      machine: machineInfo(),
       gemm,
       ops,
+      backendGemm,
+      trainStep,
+      trainStepModel: STEP_MODEL,
     };
     writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
     console.log(`wrote ${o.json}`);

@@ -22,7 +22,7 @@ const HEADS: Record<string, HeadSpec> = {
   domain: { type: 'domain_discriminator', numDomains: 2, hiddenSizes: [16], features: 'mean', adversary: 'confusion' },
 };
 
-for (const backend of ['js', 'native'] as const) {
+for (const backend of ['js', 'wasm', 'native'] as const) {
   (backend === 'native' ? nativeTest : test)(`golden poolings + confusion [${backend}]: logits, losses and every gradient match PyTorch`, () => {
     setBackend(backend);
     const dir = join(FIXTURES, 'bert_pooling');

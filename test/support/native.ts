@@ -34,12 +34,16 @@ export function nativeTest(title: string, body: (t: TestContext) => void | Promi
   else test(title, { skip: why }, () => {});
 }
 
+export type Backend = 'js' | 'wasm' | 'native';
+
 /**
- * Registers `body` once per kernel backend: `title [js]` always, `title [native]` through
- * nativeTest (runs, visible skip, or failure under ADAPTEXT_REQUIRE_NATIVE=1). The body gets
- * the backend name; the caller selects it (setBackend) — see test/tensor/helpers.ts.
+ * Registers `body` once per kernel backend: `title [js]` and `title [wasm]` always (the wasm
+ * module is committed, so it must load: a load failure fails the test), `title [native]`
+ * through nativeTest (runs, visible skip, or failure under ADAPTEXT_REQUIRE_NATIVE=1). The body
+ * gets the backend name; the caller selects it (setBackend) — see test/tensor/helpers.ts.
  */
-export function forEachBackend(title: (backend: 'js' | 'native') => string, body: (backend: 'js' | 'native', t: TestContext) => void | Promise<void>): void {
+export function forEachBackend(title: (backend: Backend) => string, body: (backend: Backend, t: TestContext) => void | Promise<void>): void {
   test(title('js'), (t) => body('js', t));
+  test(title('wasm'), (t) => body('wasm', t));
   nativeTest(title('native'), (t) => body('native', t));
 }

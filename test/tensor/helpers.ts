@@ -3,11 +3,11 @@
 import { Tensor, noGrad, setBackend, Rng, shapeSize, type Shape } from '../../src/tensor/index.js';
 import { forEachBackend } from '../support/native.js';
 
-export type BackendName = 'js' | 'native';
+export type BackendName = 'js' | 'wasm' | 'native';
 
 /**
- * Registers `body` once per backend: `title [js]` always, `title [native]` when the addon
- * loads, otherwise a visible skip — or a failure under ADAPTEXT_REQUIRE_NATIVE=1
+ * Registers `body` once per backend: `title [js]` and `title [wasm]` always, `title [native]`
+ * when the addon loads, otherwise a visible skip — or a failure under ADAPTEXT_REQUIRE_NATIVE=1
  * (test/support/native.ts). The active backend is restored to js afterwards.
  */
 export function testBothBackends(title: string, body: (backend: BackendName) => void | Promise<void>): void {

@@ -1,9 +1,10 @@
-// The native addon against the TypeScript reference: ONE body per kernel runs
-// on both tables with identical random inputs and every output is compared. GEMM is also
-// checked against a float64 naive loop for every transpose combination, padded leading
-// dims and beta cases, on every GEMM path this machine has (BLAS, each built-in ISA).
-// Then bad input (wrong array type, short buffer, bad dims, out-of-range ids) and NaN
-// propagation. Without the addon, the native halves are registered as visible skips.
+// The native addon and the WebAssembly kernels against the TypeScript reference: ONE body per
+// kernel runs on each table with identical random inputs and every output is compared with
+// js's. GEMM is also checked against a float64 naive loop for every transpose combination,
+// padded leading dims and beta cases, on every GEMM path this machine has (BLAS, each built-in
+// ISA, wasm). Then bad input (wrong array type, short buffer, bad dims, out-of-range ids) and
+// NaN propagation. Without the addon, the native halves are registered as visible skips; the
+// wasm module is committed, so its halves always run.
 //
 // Tolerances (float32 kernels, float64 or float32 reference):
 //   GEMM vs float64 loop: |err| <= 1e-5*|ref| + 2e-6*sqrt(K)   (summation-order rounding)
@@ -13,12 +14,19 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { jsKernels } from '../../src/tensor/kernels/js.js';
 import { loadNativeAddon, loadNativeKernels, nativeLoadError } from '../../src/tensor/kernels/native.js';
+import { loadWasmKernels, wasmLoadError } from '../../src/tensor/kernels/wasm.js';
 import { assertClose as sharedAssertClose, type ArrayDiff } from '../support/close.js';
 import { nativeTest, REQUIRE_NATIVE } from '../support/native.js';
 import type { Kernels } from '../../src/tensor/kernels/types.js';
 
 const native = loadNativeKernels();
 const addon = loadNativeAddon();
+const wasmK = loadWasmKernels();
+/** The wasm table (a load failure is a test failure: the module ships with the package). */
+function wasm(): Kernels {
+  assert.ok(wasmK !== null, `the WebAssembly kernels did not load: ${wasmLoadError()}`);
+  return wasmK;
+}
 
 // Where the toolchain is known to be present (CI), a missing addon is a failure, not a skip
 // (every native test below also fails on its own then: test/support/native.ts).
@@ -63,13 +71,12 @@ function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
 type Outputs = Record<string, Float32Array | number>;
 
 /**
- * One body per kernel, run on js and native with identical inputs (the body builds its
- * inputs from a fresh seeded generator each time), then every named output compared.
+ * One body per kernel, run on js, native and wasm with identical inputs (the body builds its
+ * inputs from a fresh seeded generator each time), then every named output of native and of
+ * wasm compared with js's, with the same tolerances.
  */
 function bothBackends(title: string, body: (k: Kernels, g: Gen) => Outputs, tol: Record<string, [number, number]> = {}): void {
-  nativeTest(`${title} [native vs js]`, () => {
-    const want = body(jsKernels, new Gen(1234));
-    const got = body(native!, new Gen(1234));
+  const compare = (got: Outputs, want: Outputs) => {
     for (const key of Object.keys(want)) {
       const [rtol, atol] = tol[key] ?? [1e-5, 1e-6];
       const w = want[key]!;
@@ -77,7 +84,9 @@ function bothBackends(title: string, body: (k: Kernels, g: Gen) => Outputs, tol:
       if (typeof w === 'number') assertClose([g as number], [w], `${title}: ${key}`, rtol, atol);
       else assertClose(g as Float32Array, w, `${title}: ${key}`, rtol, atol);
     }
-  });
+  };
+  nativeTest(`${title} [native vs js]`, () => compare(body(native!, new Gen(1234)), body(jsKernels, new Gen(1234))));
+  test(`${title} [wasm vs js]`, () => compare(body(wasm(), new Gen(1234)), body(jsKernels, new Gen(1234))));
 }
 
 function naiveGemm(
@@ -198,6 +207,169 @@ nativeTest('gemm: repeated threaded calls give bit-identical results (thread poo
     native!.gemm(false, true, M, N, K, 1, A, K, B, K, 0, C, N);
     assert.deepEqual(C, first, `call ${r} differs`);
   }
+});
+
+// ---- wasm GEMM edge shapes ----------------------------------------------------------------
+// The wasm GEMM is packed and register-blocked (4x8 micro-tile, MC 96, KC 256, NC 2048:
+// native/wasm/kernels.c): shapes straddle every one of those edges, plus 1x1x1, K = 0,
+// alpha = 0 and a large K (several K slices: later slices accumulate onto the first).
+test('wasm gemm: edge shapes (tile, block and K-slice edges, 1x1, K=0, large K), all transposes, alpha/beta, vs a float64 loop', () => {
+  const k = wasm();
+  const shapes: Array<[number, number, number]> = [
+    [1, 1, 1],
+    [1, 17, 1],
+    [3, 15, 2],
+    [4, 16, 256],
+    [5, 33, 257],
+    [97, 18, 7],
+    [13, 2049, 3],
+    [6, 5, 0],
+    [9, 7, 1100],
+  ];
+  const g = new Gen(11);
+  for (const [M, N, K] of shapes) {
+    for (const tA of [false, true]) {
+      for (const tB of [false, true]) {
+        const lda = (tA ? M : K) + (M % 2);
+        const ldb = (tB ? K : N) + 2;
+        const ldc = N + (K % 3);
+        const A = g.f32(Math.max(1, (tA ? K : M) * lda));
+        const B = g.f32(Math.max(1, (tB ? N : K) * ldb));
+        for (const [alpha, beta] of [
+          [1, 0],
+          [0.75, 1],
+          [-1.5, 0.5],
+          [0, 0.5],
+        ] as const) {
+          const C = g.f32(M * ldc);
+          if (beta === 0) C.fill(NaN); // beta=0 must not read C (padding columns stay NaN)
+          const want = naiveGemm(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+          const A0 = A.slice();
+          const B0 = B.slice();
+          k.gemm(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+          assertClose(C, want, `wasm gemm(tA=${tA}, tB=${tB}, ${M}x${N}x${K}, alpha=${alpha}, beta=${beta})`, 1e-5, 2e-6 * Math.sqrt(Math.max(K, 1)));
+          assert.deepEqual(A, A0, 'gemm must not write A');
+          assert.deepEqual(B, B0, 'gemm must not write B');
+        }
+      }
+    }
+  }
+});
+
+test('wasm gemmBatched: strided/interleaved C with gaps keeps the elements no matrix writes, beta 0 and 1', () => {
+  const k = wasm();
+  const g = new Gen(5);
+  // 3 matrices [5,6] in C with ldc 8 and strideC 50: gaps between and inside rows
+  const [batch, M, N, K] = [3, 5, 6, 21];
+  const A = g.f32(batch * 130);
+  const B = g.f32(batch * 140);
+  for (const beta of [0, 1]) {
+    const C = g.f32(batch * 50);
+    const want = C.slice();
+    for (let b = 0; b < batch; b++) {
+      const ref = naiveGemm(true, false, M, N, K, 0.5, A.subarray(b * 130), M, B.subarray(b * 140), N, beta, want.subarray(b * 50, b * 50 + (M - 1) * 8 + N), 8);
+      want.set(Float32Array.from(ref), b * 50);
+    }
+    k.gemmBatched(batch, true, false, M, N, K, 0.5, A, M, 130, B, N, 140, beta, C, 8, 50);
+    assertClose(C, want, `wasm gemmBatched beta=${beta}`, 1e-5, 1e-5);
+  }
+});
+
+test('wasm: memory grows for a large call and is reused by later small ones (results unchanged)', () => {
+  const k = wasm();
+  const g = new Gen(9);
+  const small = () => {
+    const x = g.f32(4 * 9);
+    const y = new Float32Array(4 * 9);
+    k.softmaxForward(x, 4, 9, y);
+    const want = new Float32Array(4 * 9);
+    jsKernels.softmaxForward(x, 4, 9, want);
+    assertClose(y, want, 'small softmax', 1e-5, 1e-6);
+  };
+  small();
+  const n = 6_000_000; // 3 x 24 MB in the arena
+  const x = g.f32(n);
+  const dout = g.f32(n);
+  const dx = new Float32Array(n);
+  k.geluBackward(x, dout, dx);
+  const want = new Float32Array(n);
+  jsKernels.geluBackward(x.subarray(0, 1000), dout, want);
+  assertClose(dx.subarray(0, 1000), want.subarray(0, 1000), 'large gelu backward', 1e-5, 1e-6);
+  small();
+});
+
+test('wasm: bad arguments throw naming the kernel and the argument, and write nothing', () => {
+  const k = wasm();
+  const f = (n: number) => new Float32Array(n);
+  assert.throws(() => k.gemm(false, false, 2, 2, 2, 1, new Float64Array(4) as unknown as Float32Array, 2, f(4), 2, 0, f(4), 2), {
+    name: 'TypeError',
+    message: "gemm: argument 'A' must be a Float32Array, got Float64Array",
+  });
+  assert.throws(() => k.gemm(false, true, 4, 3, 5, 1, f(19), 5, f(15), 5, 0, f(12), 3), { message: 'gemm: A has 19 elements, needs 20 (M=4 N=3 K=5 transA=false)' });
+  assert.throws(() => k.gemm(false, false, 2, 2, 3, 1, f(64), 2, f(64), 2, 0, f(4), 2), { message: /gemm: leading dims too small \(lda=2 needs >= 3/ });
+  assert.throws(() => k.gemm(false, false, -1, 2, 2, 1, f(4), 2, f(4), 2, 0, f(4), 2), { name: 'RangeError', message: 'gemm: M must be a non-negative integer, got -1' });
+  assert.throws(() => k.gemm(false, false, 2, 2.5, 2, 1, f(4), 2, f(6), 3, 0, f(6), 3), { name: 'RangeError', message: 'gemm: N must be a non-negative integer, got 2.5' });
+  const shared = f(64);
+  assert.throws(() => k.gemm(false, false, 2, 2, 2, 1, shared, 2, f(4), 2, 0, shared.subarray(2), 2), { message: 'gemm: C overlaps input A in memory (the output must be a separate buffer)' });
+  assert.throws(() => k.gemmBatched(3, false, false, 2, 2, 2, 1, f(11), 2, 4, f(12), 2, 4, 0, f(12), 2, 4), { message: /gemmBatched: A has 11 elements, needs 12/ });
+  assert.throws(() => k.layerNormForward(f(6), f(3), [1, 2, 3] as unknown as Float32Array, 2, 3, 1e-5, f(6), f(2), f(2)), {
+    name: 'TypeError',
+    message: "layerNormForward: argument 'beta' must be a Float32Array, got Array",
+  });
+  assert.throws(() => k.layerNormForward(f(6), f(3), f(3), 2, 3, 1e-5, f(6), f(1), f(2)), { message: "layerNormForward: argument 'mean' has 1 elements, needs 2" });
+  assert.throws(() => k.softmaxForward(f(6), 2, -3, f(6)), { name: 'RangeError', message: 'softmaxForward: C must be a non-negative integer, got -3' });
+  assert.throws(() => k.geluBackward(f(5), f(5), f(4)), { message: "geluBackward: argument 'dx' has 4 elements, needs 5" });
+  assert.throws(() => k.attentionForward(f(8), f(8), f(8), null, 1, 2, 2, 2, 1, null, f(7), f(8)), { message: "attentionForward: argument 'probs' has 7 elements, needs 8" });
+  assert.throws(() => k.attentionBackward(f(8), f(8), f(8), f(8), f(8), new Uint8Array(8) as unknown as Float32Array, 1, 2, 2, 2, 1, f(8), f(8), f(8)), {
+    name: 'TypeError',
+    message: "attentionBackward: argument 'dropMask' must be a Float32Array, got Uint8Array",
+  });
+  assert.throws(() => k.adamwUpdate(f(4), f(4), f(3), f(4), 1e-3, 0.9, 0.999, 1e-8, 0, 1), { message: "adamwUpdate: argument 'm' has 3 elements, needs 4" });
+  assert.throws(() => k.adamwUpdate(f(4), f(4), f(4), f(4), 1e-3, 0.9, 0.999, 1e-8, 0, 0), { name: 'RangeError', message: 'adamwUpdate: step must be an integer >= 1 (1-based), got 0' });
+  // out-of-range targets: checked for every row before anything is written
+  const probs = f(6).fill(7);
+  assert.throws(() => k.crossEntropyForward(Float32Array.from([1, 2, 3, 4, 5, 6]), Int32Array.from([0, 3]), 2, 3, -100, probs), {
+    name: 'RangeError',
+    message: 'crossEntropyForward: target 3 at row 1 is outside [0, 3) and is not ignoreIndex -100',
+  });
+  assert.deepEqual(probs, f(6).fill(7));
+  const dl = f(6).fill(7);
+  assert.throws(() => k.crossEntropyBackward(f(6), Int32Array.from([-5, 0]), 2, 3, -100, 1, dl), {
+    name: 'RangeError',
+    message: 'crossEntropyBackward: target -5 at row 0 is outside [0, 3) and is not ignoreIndex -100',
+  });
+  assert.deepEqual(dl, f(6).fill(7));
+  assert.throws(() => k.crossEntropyForward(f(6), Float32Array.from([0, 1]) as unknown as Int32Array, 2, 3, -100, f(6)), {
+    name: 'TypeError',
+    message: "crossEntropyForward: argument 'targets' must be an Int32Array, got Float32Array",
+  });
+  // a failed GEMM leaves C as it was
+  const C = f(4).fill(3);
+  assert.throws(() => k.gemm(false, false, 2, 2, 2, 1, f(3), 2, f(4), 2, 0, C, 2));
+  assert.deepEqual(C, f(4).fill(3));
+});
+
+test('wasm: the table is js for the entries it does not implement, and says so', () => {
+  const k = wasm();
+  assert.equal(k.name, 'wasm');
+  assert.match(k.description, /^wasm \(WebAssembly SIMD/);
+  for (const name of ['embeddingForward', 'embeddingBackward', 'sumSquares', 'scaleInPlace', 'dropoutMask'] as const) assert.equal(k[name], jsKernels[name], name);
+  for (const name of [
+    'gemm',
+    'gemmBatched',
+    'layerNormForward',
+    'layerNormBackward',
+    'geluForward',
+    'geluBackward',
+    'softmaxForward',
+    'softmaxBackward',
+    'attentionForward',
+    'attentionBackward',
+    'crossEntropyForward',
+    'crossEntropyBackward',
+    'adamwUpdate',
+  ] as const)
+    assert.notEqual(k[name], jsKernels[name], name);
 });
 
 bothBackends('gemm (NT, beta 0.5, sub-array views)', (k, g) => {
@@ -557,10 +729,11 @@ nativeTest('bad input: bad dims, leading dims, ids, targets, steps and overlappi
 // masked out by keyMask are skipped.
 for (const [name, k] of [
   ['js', jsKernels],
+  ['wasm', wasmK],
   ['native', native],
 ] as const) {
-  (name === 'js' ? test : nativeTest)(`NaN propagates to exactly the outputs that depend on it [${name}]`, () => {
-    const K = k!;
+  (name === 'native' ? nativeTest : test)(`NaN propagates to exactly the outputs that depend on it [${name}]`, () => {
+    const K = name === 'wasm' ? wasm() : k!;
     // gemm: NaN in row 1 of A -> row 1 of C only
     const A = Float32Array.from([1, 2, NaN, 4, 5, 6]); // [3,2]
     const B = Float32Array.from([1, 0, 0, 1]);

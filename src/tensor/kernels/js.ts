@@ -138,7 +138,7 @@ function gemmAt(
   }
 }
 
-function checkGemm(
+export function checkGemm(
   where: string,
   transA: boolean,
   transB: boolean,
@@ -166,7 +166,7 @@ function checkGemm(
 }
 
 /** Elements a [rows, cols] matrix with row stride ld spans. */
-function span(rows: number, cols: number, ld: number): number {
+export function span(rows: number, cols: number, ld: number): number {
   return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
 }
 
@@ -188,7 +188,7 @@ function rowSoftmax(x: Float32Array, x0: number, C: number, out: Float32Array, o
  * the native addon enforces, so a wrong buffer is an error on both backends, never a silent
  * out-of-range write (typed arrays ignore those) or a read of `undefined`.
  */
-function need(kernel: string, name: string, arr: unknown, n: number, int = false): void {
+export function need(kernel: string, name: string, arr: unknown, n: number, int = false): void {
   const ok = int ? arr instanceof Int32Array : arr instanceof Float32Array;
   if (!ok) {
     const kind = arr === null ? 'null' : ((arr as object)?.constructor?.name ?? typeof arr);

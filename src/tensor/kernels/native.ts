@@ -48,7 +48,7 @@ let addonCache: NativeAddon | null | undefined;
 let loadError: string | null = null;
 
 /** Directory holding package.json (works from src/ under tsx and from dist/ after tsc). */
-function packageRoot(): string | null {
+export function packageRoot(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
     const pkg = join(dir, 'package.json');

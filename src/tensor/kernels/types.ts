@@ -1,5 +1,7 @@
-// The kernel table: every hot loop of the tensor core, implemented twice —
-// `js` (plain TypeScript reference, always available) and `native` (C++ addon, BLAS GEMM).
+// The kernel table: every hot loop of the tensor core, implemented three times —
+// `js` (plain TypeScript reference, always available), `native` (C++ addon, BLAS GEMM) and
+// `wasm` (WebAssembly SIMD for the hot kernels, the rest delegated to js; used when the addon
+// does not load).
 // Ops in src/tensor/ops call `kernels()` and never care which one runs.
 //
 // Rules: kernels never allocate the arrays they write; callers pass
@@ -10,7 +12,7 @@
 // nH heads; d head size (H = nH*d).
 
 export interface Kernels {
-  readonly name: 'native' | 'js';
+  readonly name: 'native' | 'wasm' | 'js';
   /** Human-readable description, e.g. "native (OpenBLAS, 2 threads)". */
   readonly description: string;
 
