@@ -18,7 +18,6 @@ import { readerTask } from './data.js';
 import { predict, scorePredictions } from './evaluate.js';
 import { RunFolder } from './run-folder.js';
 import { latestFinishedStage } from './checkpoint.js';
-import { stage2SourceAdapter } from './setup.js';
 import { existsSync } from 'node:fs';
 import { READ_LIMITS, isStdin, readInputText } from '../io/read.js';
 import { silentProgress, type ProgressSink } from '../engine/progress.js';
@@ -62,9 +61,7 @@ export function openForInference(path: string, opts: { domain?: string; head?: s
     if (!model.headNames().includes(taskName)) {
       throw new Error(`${dir}: has no '${taskName}' head (heads: ${model.headNames().join(', ')}); the ${domain} task is trained in a later stage`);
     }
-    // The adapter the run's own evaluation scores this domain with (stage-eval.ts): source rows go
-    // through stage2SourceAdapter once stage 2 has made the target adapter.
-    let adapter: string = role === 'source' && model.adapterNames().includes(cfg.target.name) ? stage2SourceAdapter(cfg, cfg.source.name, cfg.target.name) : domain;
+    let adapter: string = domain;
     if (!model.adapterNames().includes(adapter)) {
       adapter = cfg.source.name;
       notes.push(`${dir} has no '${domain}' adapter yet; using the source adapter '${adapter}' (the source-only model)`);

@@ -84,6 +84,8 @@ function writeConfig(name: string, output: string): string {
         ablation: true,
         // stages 1 and 3 end with trained weights (not their starting points), so the test of what they change has something to inspect
         stage1: { epochs: 2, batch_size: 16, validate_at_start: false },
+        // domain centres from stage 2 on: resume, reload, predict and export must all carry them
+        stage2: { epochs: 1, batch_size: 16, centre_features: true },
         stage3: { epochs: 2, batch_size: 8, shots: 32, validate_at_start: false },
       }),
       null,
