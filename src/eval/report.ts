@@ -377,9 +377,12 @@ function alignmentSection(input: ReportInput, stages: string[], stepsByStage: Ma
   }
   const dcStages = m ? stages.filter((s) => m.stages[s]?.domain_confusion) : [];
   // Ablation rows usually repeat a stage's measurement (source-only = stage 1, …): show only
-  // those that add a new one (e.g. a run that re-measured, or ablation-only runs).
+  // those that add a new one (few-shot only, ablation-only runs). Rows name their stage folder;
+  // files written before they did are matched by value.
   const same = (a: DomainConfusion, b: DomainConfusion): boolean => a.accuracy === b.accuracy && a.proxyADistance === b.proxyADistance && a.n === b.n;
-  const dcAbl = m ? (m.ablation ?? []).filter((r) => r.domain_confusion && !dcStages.some((s) => same(m.stages[s]!.domain_confusion!, r.domain_confusion!))) : [];
+  const repeatsStage = (r: NonNullable<RunMetrics['ablation']>[number]): boolean =>
+    r.stage !== undefined ? dcStages.includes(r.stage) : dcStages.some((s) => same(m!.stages[s]!.domain_confusion!, r.domain_confusion!));
+  const dcAbl = m ? (m.ablation ?? []).filter((r) => r.domain_confusion && !repeatsStage(r)) : [];
   if (dcStages.length || dcAbl.length) {
     const dcLabel = (s: string, i: number): string => `${stageTitle(s).replace(/ ·.*$/, '')}${s === 'stage1' || (i === 0 && s !== 'stage2') ? ' (before)' : s === 'stage2' ? ' (aligned)' : ''}`;
     const bars = [

@@ -49,7 +49,8 @@ export interface StageMetrics {
 export interface RunMetrics {
   labels: string[];
   stages: Record<string, StageMetrics>;
-  ablation?: Array<{ name: string; description: string; target: Metrics; domain_confusion?: DomainConfusion }>;
+  /** `stage`: the run folder the row was measured in (stage1 … fewshot_only); absent in older files. */
+  ablation?: Array<{ name: string; description: string; stage?: string; target: Metrics; domain_confusion?: DomainConfusion }>;
   baselines?: Array<{ name: string; description: string; target: Metrics }>;
   vocab?: { added: number; fragmentationBefore: number; fragmentationAfter: number; examples: string[] };
   /** explainedVarianceRatio is an optional addition (projectBeforeAfter returns it): axis labels show it. */

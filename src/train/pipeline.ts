@@ -800,7 +800,7 @@ function assembleMetrics(ctx: Ctx, final: boolean): RunMetrics {
     const rows = ABLATION_ROWS.flatMap((r) => {
       const ev = evals.get(r.stage);
       if (ev?.target_test === undefined) return [];
-      return [{ name: r.name, description: r.description, target: ev.target_test, ...(ev.domain_confusion ? { domain_confusion: ev.domain_confusion } : {}) }];
+      return [{ name: r.name, description: r.description, stage: r.stage, target: ev.target_test, ...(ev.domain_confusion ? { domain_confusion: ev.domain_confusion } : {}) }];
     });
     if (rows.length > 0) m.ablation = rows;
   }

@@ -76,6 +76,7 @@ export function checkRunMetrics(v: unknown, file: string): RunMetrics {
       if (!isObj(r)) fail(w, 'must be an object');
       need(r, 'name', 'string', w);
       opt(r, 'description', 'string', w);
+      opt(r, 'stage', 'string', w);
       checkMetrics(r.target, `${w}.target`);
       if (r.domain_confusion !== undefined) checkDomainConfusion(r.domain_confusion, `${w}.domain_confusion`);
     });
