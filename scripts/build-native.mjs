@@ -7,7 +7,7 @@
 //
 // It does not fail `npm ci`: when the addon cannot be built (no compiler, no Node headers, no
 // node-gyp) it prints ONE line saying why and exits 0, and adaptext runs on the prebuilt or the
-// TypeScript kernels — unless ADAPTEXT_REQUIRE_NATIVE=1 (CI), which makes that exit 1.
+// TypeScript kernels — unless ADAPTEXT_REQUIRE_NATIVE=1 (CI) or --strict, which make that exit 1.
 //
 // Env: ADAPTEXT_SKIP_NATIVE=1 skips the build; ADAPTEXT_BLAS=none builds without BLAS;
 // ADAPTEXT_BLAS_INCLUDE / ADAPTEXT_BLAS_LIBS point at another CBLAS (native/tools/detect-blas.cjs).
@@ -29,8 +29,11 @@ function done(line, code = 0) {
 
 const prebuilt = process.platform === 'linux' && process.arch === 'x64' && existsSync(join(root, 'prebuilds', 'linux-x64', 'adaptext.napi.glibc.node'));
 
-function notBuilt(reason, required = process.env.ADAPTEXT_REQUIRE_NATIVE === '1') {
-  if (required) done(`native addon not built (${reason}) and ADAPTEXT_REQUIRE_NATIVE=1`, 1);
+// --strict (`adaptext build-native`) or ADAPTEXT_REQUIRE_NATIVE=1 (CI): a failed build exits 1
+const strict = process.argv.includes('--strict') || process.env.ADAPTEXT_REQUIRE_NATIVE === '1';
+
+function notBuilt(reason, required = strict) {
+  if (required) done(`native addon not built (${reason})`, 1);
   done(`native addon not built from source (${reason}); ${prebuilt ? 'the prebuilt addon is used' : 'using the slower TypeScript kernels'}`);
 }
 
