@@ -44,7 +44,8 @@ export function formatDoctor(r: DoctorReport): string {
   L.push(['npm', r.npm ?? 'not found']);
   const w = Math.max(...L.map(([k]) => k.length));
   const lines = L.map(([k, v]) => `${k.padEnd(w)}  ${v}`);
-  if (r.advice.length > 0) lines.push('', ...r.advice.map((a) => `fix: ${a}`));
+  // on the slow path the advice is a fix; on the native path only hints (OpenBLAS, threads)
+  if (r.advice.length > 0) lines.push('', ...r.advice.map((a) => `${b.name === 'js' ? 'fix' : 'hint'}: ${a}`));
   return lines.join('\n') + '\n';
 }
 
