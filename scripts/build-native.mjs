@@ -1,17 +1,22 @@
-// `npm install` hook: builds the native addon (binding.gyp -> build/Release/adaptext.node)
-// with the node-gyp that npm bundles. It never fails the install: when the addon cannot be
-// built (no compiler, no Node headers, no node-gyp) it prints ONE line saying why and exits
-// 0, and adaptext runs on its TypeScript kernels (src/tensor/kernels/index.ts says so once).
+// Builds the native addon from source (binding.gyp -> build/Release/adaptext.node) with the
+// node-gyp that npm bundles. Runs from the `prepare` script — `npm ci` / `npm install` in a
+// checkout, and a git dependency — never from a registry install (the npm package has no
+// install script: it ships a prebuilt addon for linux-x64 glibc, scripts/build-prebuilt.mjs).
+// Users elsewhere, or who want OpenBLAS, run it with `npx adaptext build-native`.
+// A build from source (build/Release) is loaded before the prebuilt (src/tensor/kernels/native.ts).
+//
+// It does not fail `npm ci`: when the addon cannot be built (no compiler, no Node headers, no
+// node-gyp) it prints ONE line saying why and exits 0, and adaptext runs on the prebuilt or the
+// TypeScript kernels — unless ADAPTEXT_REQUIRE_NATIVE=1 (CI) or --strict, which make that exit 1.
 //
 // Env: ADAPTEXT_SKIP_NATIVE=1 skips the build; ADAPTEXT_BLAS=none builds without BLAS;
 // ADAPTEXT_BLAS_INCLUDE / ADAPTEXT_BLAS_LIBS point at another CBLAS (native/tools/detect-blas.cjs).
 // The full compiler output goes to build/native-build.log.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findNodeGyp, nodeGypRebuildArgs } from './native-gyp.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const logFile = join(root, 'build', 'native-build.log');
@@ -22,29 +27,23 @@ function done(line, code = 0) {
   process.exit(code);
 }
 
-function notBuilt(reason) {
-  done(`native addon not built (${reason}); using the slower TypeScript kernels`);
+const prebuilt = process.platform === 'linux' && process.arch === 'x64' && existsSync(join(root, 'prebuilds', 'linux-x64', 'adaptext.napi.glibc.node'));
+
+// --strict (`adaptext build-native`) or ADAPTEXT_REQUIRE_NATIVE=1 (CI): a failed build exits 1
+const strict = process.argv.includes('--strict') || process.env.ADAPTEXT_REQUIRE_NATIVE === '1';
+
+function notBuilt(reason, required = strict) {
+  if (required) done(`native addon not built (${reason})`, 1);
+  done(`native addon not built from source (${reason}); ${prebuilt ? 'the prebuilt addon is used' : 'using the slower TypeScript kernels'}`);
 }
 
 if (process.env.ADAPTEXT_SKIP_NATIVE && process.env.ADAPTEXT_SKIP_NATIVE !== '0') {
-  notBuilt('ADAPTEXT_SKIP_NATIVE is set');
+  notBuilt('ADAPTEXT_SKIP_NATIVE is set', false);
 }
-
-/** node-gyp's CLI script: npm's own (npm sets npm_config_node_gyp for install scripts) or a local one. */
-function findNodeGyp() {
-  const candidates = [];
-  if (process.env.npm_config_node_gyp) candidates.push(process.env.npm_config_node_gyp);
-  try {
-    candidates.push(createRequire(join(root, 'package.json')).resolve('node-gyp/bin/node-gyp.js'));
-  } catch {
-    // not a local dependency
-  }
-  if (process.env.npm_execpath) {
-    candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
-  }
-  const prefix = dirname(dirname(process.execPath));
-  candidates.push(join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
-  return candidates.find((c) => c.endsWith('.js') && existsSync(c)) ?? null;
+// `npm pack` / `npm publish` run `prepare` too, after `prepack` built the prebuilt that ships;
+// build/ is not in the package, so a build from source would only cost time there.
+if (process.env.npm_command === 'pack' || process.env.npm_command === 'publish') {
+  done(`not building from source for \`npm ${process.env.npm_command}\` (the package ships prebuilds/, made by prepack)`);
 }
 
 function has(cmd, args = ['--version']) {
@@ -58,19 +57,10 @@ if (process.platform !== 'win32' && !has('make')) notBuilt('`make` not found');
 if (!existsSync(join(root, 'node_modules', 'node-addon-api')) && !existsSync(join(root, '..', 'node-addon-api'))) {
   notBuilt('the node-addon-api dependency is missing');
 }
-const nodeGyp = findNodeGyp();
-if (nodeGyp === null) notBuilt('node-gyp not found (it ships with npm; try `npm rebuild adaptext` from npm)');
+const nodeGyp = findNodeGyp(root);
+if (nodeGyp === null) notBuilt("node-gyp not found (it ships with npm; run this with npm's node, or `npm install -g node-gyp`)");
 
-const args = [nodeGyp, 'rebuild', '--release', `--jobs=${Math.max(1, availableParallelism())}`];
-// Offline machines: build against the headers of the running Node (e.g. /usr/include/node)
-// instead of letting node-gyp download them, unless npm already passes a nodedir.
-if (!process.env.npm_config_nodedir) {
-  const prefix = dirname(dirname(process.execPath));
-  if (existsSync(join(prefix, 'include', 'node', 'node_api.h')) && existsSync(join(prefix, 'include', 'node', 'common.gypi'))) {
-    args.push(`--nodedir=${prefix}`);
-  }
-}
-
+const args = nodeGypRebuildArgs(nodeGyp);
 const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
 const output = `$ node ${args.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`;
 mkdirSync(dirname(logFile), { recursive: true });

@@ -1,6 +1,6 @@
 // What every training loop shares (pretraining and the three stages): the progress display,
 // the run log, the signal policy and the named random streams.
-export { CliProgress, PROGRESS_MODES, parseProgressMode, silentProgress } from './progress.js';
+export { CliProgress, PROGRESS_MODES, noteOnFirstStart, parseProgressMode, silentProgress } from './progress.js';
 export { formatCount, formatDuration } from './format.js';
 export type { CliProgressOptions, ProgressMode, ProgressSink } from './progress.js';
 export { StopRequest, StoppedBySignal, signalExitCode, yieldToEventLoop } from './signals.js';

@@ -28,6 +28,27 @@ export const silentProgress: ProgressSink = {
   note() {},
 };
 
+/**
+ * `sink` that first notes `line()` once, just before the first unit of work starts: after the
+ * command's input checks (a bad input stays a one-line error), before the time is spent. The CLI
+ * uses it for the kernel backend line of its long commands.
+ */
+export function noteOnFirstStart(sink: ProgressSink, line: () => string): ProgressSink {
+  let said = false;
+  return {
+    start(label, total, done, unit) {
+      if (!said) {
+        said = true;
+        sink.note(line());
+      }
+      sink.start(label, total, done, unit);
+    },
+    update: (done, info) => sink.update(done, info),
+    end: () => sink.end(),
+    note: (m) => sink.note(m),
+  };
+}
+
 export const PROGRESS_MODES = ['auto', 'bar', 'lines', 'none'] as const;
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
 

@@ -30,7 +30,7 @@ import { AdapterModel, loadModel, saveModel, type BertFamilyConfig } from '../mo
 import { AdamW, linearWarmupDecaySchedule, optimizerUpdate, type UpdateResult } from '../optim/index.js';
 import { MlmMasker } from '../data/index.js';
 import { IGNORE_INDEX } from '../data/examples.js';
-import { Rng, noGrad, scale, kernels, type Tensor } from '../tensor/index.js';
+import { Rng, noGrad, scale, kernels, backendLine, type Tensor } from '../tensor/index.js';
 import { loadTokenizer, trainWordPiece, type Tokenizer } from '../text/index.js';
 import { expandInputs, readRecords } from './corpus.js';
 import { loadStream } from './data.js';
@@ -38,7 +38,7 @@ import { packStream, type PackedCorpus } from './packing.js';
 import { TrainBatches, heldoutBatches } from './batches.js';
 import { checkpointDir, readPretrainState, savePretrainCheckpoint, type DataPosition } from './state.js';
 import { loadOptimizerState, MANIFEST_NAME, OPTIMIZER_NAME, TRAINER_STATE_NAME } from '../checkpoint/index.js';
-import { CliProgress, type ProgressSink } from '../engine/progress.js';
+import { CliProgress, noteOnFirstStart, type ProgressSink } from '../engine/progress.js';
 import { formatCount } from '../engine/format.js';
 import { StopRequest } from '../engine/signals.js';
 import { runLoop, type LoopPosition } from '../engine/loop.js';
@@ -173,7 +173,8 @@ export async function pretrain(
     checkNewOutputDir(o.out, 'choose a new --out (pretraining only writes into a folder it creates)');
   }
   checkPretrainOptions(o, resuming ? join(o.out, RUN_FILE) : 'pretrain options');
-  const bar = hooks.progress ?? new CliProgress(process.stderr, { mode: o.progress });
+  // the kernel backend is said once, as pretraining starts (after the checks)
+  const bar = noteOnFirstStart(hooks.progress ?? new CliProgress(process.stderr, { mode: o.progress }), () => backendLine());
   progress = bar;
   const out = o.out;
   const t0 = Date.now();

@@ -22,7 +22,7 @@
 // divergence at the training-loop level (e.g. a non-finite loss or grad norm).
 export { Tensor, noGrad, isGradEnabled, record, shapeSize, shapeStr, type Shape, type BackwardFn } from './tensor.js';
 export { Rng } from './rng.js';
-export { kernels, setBackend, nativeKernels, wasmKernels, type Kernels } from './kernels/index.js';
+export { kernels, setBackend, nativeKernels, wasmKernels, backendInfo, backendLine, type Kernels, type BackendInfo } from './kernels/index.js';
 export { jsKernels } from './kernels/js.js';
 
 export { matmul, type MatmulOptions } from './ops/matmul.js';

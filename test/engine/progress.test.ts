@@ -1,7 +1,7 @@
 // The CLI progress display: a redrawn bar with ETA on a terminal, plain lines otherwise.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CliProgress, formatDuration } from '../../src/engine/progress.js';
+import { CliProgress, formatDuration, noteOnFirstStart } from '../../src/engine/progress.js';
 
 function sink(tty: boolean) {
   const chunks: string[] = [];
@@ -87,5 +87,21 @@ describe('CLI progress', () => {
     p.note('n');
     p.end();
     assert.deepEqual(chunks, []);
+  });
+});
+
+describe('noteOnFirstStart', () => {
+  it('notes the line once, just before the first start, and passes everything else through', () => {
+    const out: string[] = [];
+    let asked = 0;
+    const p = noteOnFirstStart(new CliProgress({ write: (s: string) => out.push(s) }, { mode: 'lines', now: () => 0 }), () => (asked++, 'kernels: test'));
+    p.note('checked the inputs');
+    assert.equal(asked, 0, 'not before the work starts');
+    p.start('stage1', 2);
+    p.update(2);
+    p.end();
+    p.start('stage2', 1);
+    assert.equal(asked, 1);
+    assert.deepEqual(out, ['checked the inputs\n', 'kernels: test\n', 'stage1: 0/2 steps\n', 'stage1 2/2 (100%) elapsed 0:00 ETA 0:00\n', 'stage2: 0/1 steps\n']);
   });
 });

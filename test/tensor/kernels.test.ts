@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { jsKernels } from '../../src/tensor/kernels/js.js';
-import { loadNativeAddon, loadNativeKernels, nativeLoadError } from '../../src/tensor/kernels/native.js';
+import { loadNativeAddon, loadNativeKernels, nativeLoadError, nativeSource } from '../../src/tensor/kernels/native.js';
 import { loadWasmKernels, wasmLoadError } from '../../src/tensor/kernels/wasm.js';
 import { assertClose as sharedAssertClose, type ArrayDiff } from '../support/close.js';
 import { nativeTest, REQUIRE_NATIVE } from '../support/native.js';
@@ -32,6 +32,8 @@ function wasm(): Kernels {
 // (every native test below also fails on its own then: test/support/native.ts).
 test('the native addon is loadable when ADAPTEXT_REQUIRE_NATIVE=1', { skip: REQUIRE_NATIVE ? false : 'ADAPTEXT_REQUIRE_NATIVE is not set' }, () => {
   assert.ok(native !== null, `ADAPTEXT_REQUIRE_NATIVE=1 but ${nativeLoadError()}`);
+  // CI tests the build from source; a prebuilt left by `npm pack` (prepack) must not stand in for a broken build
+  if (!process.env['ADAPTEXT_NATIVE_PATH']) assert.equal(nativeSource()?.kind, 'built from source', `loaded ${nativeSource()?.path}`);
 });
 
 // ---- helpers ---------------------------------------------------------------------------

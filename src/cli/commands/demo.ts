@@ -5,7 +5,8 @@
 import { Option, type Command } from 'commander';
 import { parseSetFlag } from '../../train/config.js';
 import { DEMO_DOMAINS, formatTimings, runDemo } from '../../demo/index.js';
-import { CliProgress, type ProgressMode } from '../../engine/progress.js';
+import { CliProgress, noteOnFirstStart, type ProgressMode } from '../../engine/progress.js';
+import { backendLine } from '../../tensor/index.js';
 import { StopRequest } from '../../engine/signals.js';
 import { intArg, modelArg, progressOption } from '../args.js';
 
@@ -39,7 +40,7 @@ export function register(program: Command): void {
     .addOption(progressOption())
     .option('--quiet', 'same as --progress none (the table is still printed)')
     .action(async (o: DemoFlags) => {
-      const progress = new CliProgress(process.stderr, { mode: o.quiet === true ? 'none' : o.progress });
+      const progress = noteOnFirstStart(new CliProgress(process.stderr, { mode: o.quiet === true ? 'none' : o.progress }), () => backendLine());
       const stop = new StopRequest().install('demo');
       const r = await runDemo({
         source: o.source,

@@ -3,7 +3,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { Pooling } from '../../models/index.js';
 import { encodeFile, POOLINGS } from '../../tasks/index.js';
 import { intArg, modelArg, progressOption } from '../args.js';
-import { CliProgress, type ProgressMode } from '../../engine/progress.js';
+import { CliProgress, noteOnFirstStart, type ProgressMode } from '../../engine/progress.js';
+import { backendLine } from '../../tensor/index.js';
 
 export function register(program: Command): void {
   program
@@ -27,7 +28,7 @@ export function register(program: Command): void {
     .addOption(progressOption())
     .action(async (opts: { model: string; input: string; output: string; pooling: Pooling; batchSize: number; maxLength?: number; adapter?: string; progress: ProgressMode }) => {
       opts.model = await modelArg(opts.model, opts.progress);
-      const progress = new CliProgress(process.stderr, { mode: opts.progress });
+      const progress = noteOnFirstStart(new CliProgress(process.stderr, { mode: opts.progress }), () => backendLine());
       let started = false; // from the first encoded chunk on: a bad input line stays a one-line error
       let r: ReturnType<typeof encodeFile>;
       try {

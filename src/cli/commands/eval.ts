@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { writeJsonAtomic } from '../../io/atomic.js';
 import type { Metrics } from '../../eval/types.js';
 import { evaluateFile, openForInference } from '../../train/inference.js';
-import { CliProgress, type ProgressMode } from '../../engine/progress.js';
+import { CliProgress, noteOnFirstStart, type ProgressMode } from '../../engine/progress.js';
+import { backendLine } from '../../tensor/index.js';
 import { modelArg, progressOption } from '../args.js';
 
 export function formatMetrics(m: Metrics): string {
@@ -36,7 +37,7 @@ export function register(program: Command): void {
     .action(async (o: { model: string; data: string; domain?: string; head?: string; output?: string; json?: boolean; progress: ProgressMode }) => {
       const m = openForInference(await modelArg(o.model, o.progress), { domain: o.domain, head: o.head });
       for (const n of m.notes) process.stderr.write(`note: ${n}\n`);
-      const r = evaluateFile(m, o.data, { progress: new CliProgress(process.stderr, { mode: o.progress }) });
+      const r = evaluateFile(m, o.data, { progress: noteOnFirstStart(new CliProgress(process.stderr, { mode: o.progress }), () => backendLine()) });
       if (o.output !== undefined) writeJsonAtomic(o.output, r.metrics);
       if (o.json === true) process.stdout.write(JSON.stringify(r.metrics, null, 2) + '\n');
       else {

@@ -1,6 +1,8 @@
 // Subcommand registry: each command lives in its own file and exports `register(program)`.
 import type { Command } from 'commander';
+import { register as registerBuildNative } from './build-native.js';
 import { register as registerDemo } from './demo.js';
+import { register as registerDoctor } from './doctor.js';
 import { register as registerDownload } from './download.js';
 import { register as registerEncode } from './encode.js';
 import { register as registerInspect } from './inspect.js';
@@ -24,4 +26,6 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerDownload(program);
   registerExport(program);
+  registerDoctor(program);
+  registerBuildNative(program);
 }

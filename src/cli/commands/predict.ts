@@ -5,7 +5,8 @@
 // file is written atomically (a failure leaves an existing file untouched).
 import type { Command } from 'commander';
 import { openForInference, predictFile } from '../../train/inference.js';
-import { CliProgress, type ProgressMode } from '../../engine/progress.js';
+import { CliProgress, noteOnFirstStart, type ProgressMode } from '../../engine/progress.js';
+import { backendLine } from '../../tensor/index.js';
 import { modelArg, progressOption } from '../args.js';
 
 let epipeHandled = false;
@@ -31,7 +32,7 @@ export function register(program: Command): void {
       }
       const m = openForInference(await modelArg(o.model, o.progress), { domain: o.domain, head: o.head });
       for (const n of m.notes) process.stderr.write(`note: ${n}\n`);
-      const progress = new CliProgress(process.stderr, { mode: o.progress });
+      const progress = noteOnFirstStart(new CliProgress(process.stderr, { mode: o.progress }), () => backendLine());
       const r = predictFile(m, o.input, { output: o.output, write: (l) => process.stdout.write(l + '\n'), progress });
       if (o.output !== undefined) process.stderr.write(`${r.lines} predictions (adapter ${m.adapter ?? 'none'}, head ${m.head}) -> ${o.output}\n`);
     });

@@ -13,7 +13,8 @@ import { resumePipeline, trainPipeline, type PipelineResult } from '../../train/
 import { InterruptedError } from '../../train/trainer.js';
 import { StopRequest } from '../../engine/signals.js';
 import type { Metrics, RunMetrics } from '../../eval/types.js';
-import { CliProgress, type ProgressMode } from '../../engine/progress.js';
+import { CliProgress, noteOnFirstStart, type ProgressMode } from '../../engine/progress.js';
+import { backendLine } from '../../tensor/index.js';
 import { UsageError, intArg, progressOption } from '../args.js';
 
 interface TrainFlags {
@@ -53,7 +54,7 @@ export function formatSummary(m: RunMetrics, r: { runDir: string; reportPath: st
 }
 
 export async function runTrain(o: TrainFlags, stop?: StopRequest): Promise<PipelineResult> {
-  const progress = new CliProgress(process.stderr, { mode: o.quiet === true ? 'none' : o.progress });
+  const progress = noteOnFirstStart(new CliProgress(process.stderr, { mode: o.quiet === true ? 'none' : o.progress }), () => backendLine());
   const opts = { progress, stopAfterSteps: o.stopAfterSteps ?? null, ...(stop !== undefined ? { stop } : {}) };
   if (o.resume !== undefined) {
     if (o.config !== undefined) throw new UsageError('give either --config FILE (a new run) or --resume RUN (continue one), not both');

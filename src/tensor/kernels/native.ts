@@ -1,5 +1,9 @@
-// The C++ addon (native/, built by `npm install` into build/Release/adaptext.node) seen as a
-// `Kernels` table. Every method passes straight through: the addon validates its arguments
+// The C++ addon (native/) seen as a `Kernels` table. The file is, in this order: the one
+// ADAPTEXT_NATIVE_PATH names; a build from source (build/Release/adaptext.node: `npm ci` in a
+// checkout, `adaptext build-native`); the prebuilt the npm package ships
+// (prebuilds/linux-x64/adaptext.napi.glibc.node, scripts/build-prebuilt.mjs). A loader of our
+// own rather than node-gyp-build: same order and naming, but we need to know which file loaded
+// and why none did (adaptext doctor), and it is 40 lines with no dependency. Every method passes straight through: the addon validates its arguments
 // itself (TypeError for a wrong array type, Error naming the argument and the needed vs
 // actual length for a short buffer) and writes into the caller's arrays.
 //
@@ -46,6 +50,14 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'description' | 'cro
 
 let addonCache: NativeAddon | null | undefined;
 let loadError: string | null = null;
+let loadedFrom: NativeSource | null = null;
+
+/** Where the loaded addon came from. */
+export type NativeSourceKind = 'built from source' | 'prebuilt' | 'ADAPTEXT_NATIVE_PATH';
+export interface NativeSource {
+  kind: NativeSourceKind;
+  path: string;
+}
 
 /** Directory holding package.json (works from src/ under tsx and from dist/ after tsc). */
 export function packageRoot(): string | null {
@@ -66,29 +78,68 @@ export function packageRoot(): string | null {
   return null;
 }
 
+/** 'glibc' | 'musl' | null (not Linux): the C library the running Node was linked against. */
+export function linuxLibc(): 'glibc' | 'musl' | null {
+  if (process.platform !== 'linux') return null;
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return header?.glibcVersionRuntime !== undefined ? 'glibc' : 'musl';
+}
+
+/**
+ * The prebuilt addon's file name for this platform, prebuildify's naming
+ * (`prebuilds/<platform>-<arch>/<name>.napi[.<libc>].node`, which node-gyp-build also reads),
+ * relative to the package root. Only linux-x64 glibc is shipped (scripts/build-prebuilt.mjs).
+ */
+export function prebuiltName(platform: string = process.platform, arch: string = process.arch, libc: string | null = linuxLibc()): string {
+  return join('prebuilds', `${platform}-${arch}`, `adaptext.napi${libc !== null ? `.${libc}` : ''}.node`);
+}
+
+/**
+ * The addon files to try, in order: ADAPTEXT_NATIVE_PATH alone when set; else a build from
+ * source (build/Release, build/Debug: `npm ci` in a checkout, `adaptext build-native`), which
+ * wins because it was built on this machine (and may link OpenBLAS), then the prebuilt that
+ * ships in the npm package.
+ */
+export function nativeCandidates(): NativeSource[] {
+  const forced = process.env['ADAPTEXT_NATIVE_PATH'];
+  if (forced) return [{ kind: 'ADAPTEXT_NATIVE_PATH', path: forced }];
+  const root = packageRoot();
+  if (root === null) return [];
+  return [
+    { kind: 'built from source', path: join(root, 'build', 'Release', 'adaptext.node') },
+    { kind: 'built from source', path: join(root, 'build', 'Debug', 'adaptext.node') },
+    { kind: 'prebuilt', path: join(root, prebuiltName()) },
+  ];
+}
+
 /** The raw addon, or null (see `nativeLoadError()` for why). ADAPTEXT_NATIVE_PATH overrides the file. */
 export function loadNativeAddon(): NativeAddon | null {
   if (addonCache !== undefined) return addonCache;
   addonCache = null;
-  const root = packageRoot();
-  const candidates = process.env['ADAPTEXT_NATIVE_PATH']
-    ? [process.env['ADAPTEXT_NATIVE_PATH']]
-    : root === null
-      ? []
-      : [join(root, 'build', 'Release', 'adaptext.node'), join(root, 'build', 'Debug', 'adaptext.node')];
-  const file = candidates.find((f) => existsSync(f));
-  if (file === undefined) {
-    loadError = `native addon not built (looked for ${candidates.join(', ') || 'the package root'}; build it with \`node scripts/build-native.mjs\` in the adaptext folder, or \`npm rebuild adaptext\` where it is a dependency)`;
+  const candidates = nativeCandidates();
+  const found = candidates.find((c) => existsSync(c.path));
+  if (found === undefined) {
+    const where = candidates.map((c) => c.path).join(', ') || 'the package root';
+    loadError =
+      process.env['ADAPTEXT_NATIVE_PATH'] !== undefined && process.env['ADAPTEXT_NATIVE_PATH'] !== ''
+        ? `ADAPTEXT_NATIVE_PATH=${process.env['ADAPTEXT_NATIVE_PATH']} does not exist`
+        : `no native addon for ${process.platform}-${process.arch}${linuxLibc() !== null ? ` (${linuxLibc()})` : ''} (looked for ${where}); build it from source with \`npx adaptext build-native\` (needs a C++ compiler, make and python3)`;
     return null;
   }
   try {
     const require = createRequire(import.meta.url);
-    addonCache = require(file) as NativeAddon;
+    addonCache = require(found.path) as NativeAddon;
+    loadedFrom = found;
   } catch (e) {
-    loadError = `native addon ${file} failed to load: ${(e as Error).message.split('\n')[0]}`;
+    loadError = `native addon ${found.path} (${found.kind}) failed to load: ${(e as Error).message.split('\n')[0]}`;
     addonCache = null;
   }
   return addonCache;
+}
+
+/** Where the loaded addon came from, or null when none loaded (or it was not tried yet). */
+export function nativeSource(): NativeSource | null {
+  return loadedFrom;
 }
 
 /** Why the addon is unavailable, or null when it loaded (or was not tried yet). */
