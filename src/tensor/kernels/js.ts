@@ -6,6 +6,7 @@
 //
 // Shape legend: M,N,K GEMM dims; R rows; C columns (classes / hidden); B batch; T tokens;
 // nH heads; d head size (H = nH*d); V vocabulary.
+import * as check from './checks.js';
 import type { Kernels } from './types.js';
 
 // ---------------------------------------------------------------------------------------
@@ -138,38 +139,6 @@ function gemmAt(
   }
 }
 
-export function checkGemm(
-  where: string,
-  transA: boolean,
-  transB: boolean,
-  M: number,
-  N: number,
-  K: number,
-  A: Float32Array,
-  aEnd: number,
-  lda: number,
-  B: Float32Array,
-  bEnd: number,
-  ldb: number,
-  C: Float32Array,
-  cEnd: number,
-  ldc: number,
-): void {
-  const aCols = transA ? M : K;
-  const bCols = transB ? K : N;
-  if (lda < aCols || ldb < bCols || ldc < N) {
-    throw new Error(`${where}: leading dims too small (lda=${lda} needs >= ${aCols}, ldb=${ldb} needs >= ${bCols}, ldc=${ldc} needs >= ${N})`);
-  }
-  if (A.length < aEnd) throw new Error(`${where}: A has ${A.length} elements, needs ${aEnd} (M=${M} N=${N} K=${K} transA=${transA})`);
-  if (B.length < bEnd) throw new Error(`${where}: B has ${B.length} elements, needs ${bEnd} (M=${M} N=${N} K=${K} transB=${transB})`);
-  if (C.length < cEnd) throw new Error(`${where}: C has ${C.length} elements, needs ${cEnd} (M=${M} N=${N})`);
-}
-
-/** Elements a [rows, cols] matrix with row stride ld spans. */
-export function span(rows: number, cols: number, ld: number): number {
-  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
-}
-
 function rowSoftmax(x: Float32Array, x0: number, C: number, out: Float32Array, o0: number): void {
   let mx = -Infinity;
   for (let j = 0; j < C; j++) if (x[x0 + j]! > mx) mx = x[x0 + j]!;
@@ -183,64 +152,25 @@ function rowSoftmax(x: Float32Array, x0: number, C: number, out: Float32Array, o
   for (let j = 0; j < C; j++) out[o0 + j]! *= inv;
 }
 
-/**
- * Throws unless `arr` is a Float32Array/Int32Array of at least n elements — the same contract
- * the native addon enforces, so a wrong buffer is an error on both backends, never a silent
- * out-of-range write (typed arrays ignore those) or a read of `undefined`.
- */
-export function need(kernel: string, name: string, arr: unknown, n: number, int = false): void {
-  const ok = int ? arr instanceof Int32Array : arr instanceof Float32Array;
-  if (!ok) {
-    const kind = arr === null ? 'null' : ((arr as object)?.constructor?.name ?? typeof arr);
-    throw new TypeError(`${kernel}: argument '${name}' must be a${int ? 'n Int32Array' : ' Float32Array'}, got ${kind}`);
-  }
-  if ((arr as Float32Array).length < n) {
-    throw new Error(`${kernel}: argument '${name}' has ${(arr as Float32Array).length} elements, needs ${n}`);
-  }
-}
-
 export const jsKernels: Kernels = {
   name: 'js',
   description: 'js (TypeScript reference kernels)',
 
   gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
-    checkGemm('gemm', transA, transB, M, N, K, A, transA ? span(K, M, lda) : span(M, K, lda), lda, B, transB ? span(N, K, ldb) : span(K, N, ldb), ldb, C, span(M, N, ldc), ldc);
+    check.gemm('gemm', 1, transA, transB, M, N, K, alpha, A, lda, 0, B, ldb, 0, beta, C, ldc, 0);
     gemmAt(transA, transB, M, N, K, alpha, A, 0, lda, B, 0, ldb, beta, C, 0, ldc);
   },
 
   gemmBatched(batch, transA, transB, M, N, K, alpha, A, lda, strideA, B, ldb, strideB, beta, C, ldc, strideC) {
     if (batch === 0) return;
-    const last = batch - 1;
-    checkGemm(
-      'gemmBatched',
-      transA,
-      transB,
-      M,
-      N,
-      K,
-      A,
-      last * strideA + (transA ? span(K, M, lda) : span(M, K, lda)),
-      lda,
-      B,
-      last * strideB + (transB ? span(N, K, ldb) : span(K, N, ldb)),
-      ldb,
-      C,
-      last * strideC + span(M, N, ldc),
-      ldc,
-    );
+    check.gemm('gemmBatched', batch, transA, transB, M, N, K, alpha, A, lda, strideA, B, ldb, strideB, beta, C, ldc, strideC);
     for (let b = 0; b < batch; b++) {
       gemmAt(transA, transB, M, N, K, alpha, A, b * strideA, lda, B, b * strideB, ldb, beta, C, b * strideC, ldc);
     }
   },
 
   layerNormForward(x, gamma, beta, R, C, eps, out, mean, rstd) {
-    const k = 'layerNormForward';
-    need(k, 'x', x, R * C);
-    need(k, 'gamma', gamma, C);
-    need(k, 'beta', beta, C);
-    need(k, 'out', out, R * C);
-    need(k, 'mean', mean, R);
-    need(k, 'rstd', rstd, R);
+    check.layerNormForward(x, gamma, beta, R, C, out, mean, rstd);
     for (let r = 0; r < R; r++) {
       const x0 = r * C;
       let s = 0;
@@ -259,15 +189,7 @@ export const jsKernels: Kernels = {
   },
 
   layerNormBackward(dout, x, gamma, mean, rstd, R, C, dx, dgamma, dbeta) {
-    const k = 'layerNormBackward';
-    need(k, 'dout', dout, R * C);
-    need(k, 'x', x, R * C);
-    need(k, 'gamma', gamma, C);
-    need(k, 'mean', mean, R);
-    need(k, 'rstd', rstd, R);
-    if (dx !== null) need(k, 'dx', dx, R * C);
-    if (dgamma !== null) need(k, 'dgamma', dgamma, C);
-    if (dbeta !== null) need(k, 'dbeta', dbeta, C);
+    check.layerNormBackward(dout, x, gamma, mean, rstd, R, C, dx, dgamma, dbeta);
     // llm.c layernorm_backward: with n = (x-mean)*rstd and g = dout*gamma,
     // dx = rstd * (g - mean(g) - n * mean(g*n)).
     for (let r = 0; r < R; r++) {
@@ -295,8 +217,7 @@ export const jsKernels: Kernels = {
   },
 
   geluForward(x, out) {
-    need('geluForward', 'x', x, 0);
-    need('geluForward', 'out', out, x.length);
+    check.geluForward(x, out);
     for (let i = 0; i < x.length; i++) {
       const xi = x[i]!;
       out[i] = 0.5 * xi * (1 + erf(xi * INV_SQRT2));
@@ -304,9 +225,7 @@ export const jsKernels: Kernels = {
   },
 
   geluBackward(x, dout, dx) {
-    need('geluBackward', 'x', x, 0);
-    need('geluBackward', 'dout', dout, x.length);
-    need('geluBackward', 'dx', dx, x.length);
+    check.geluBackward(x, dout, dx);
     for (let i = 0; i < x.length; i++) {
       const xi = x[i]!;
       const cdf = 0.5 * (1 + erf(xi * INV_SQRT2));
@@ -316,16 +235,12 @@ export const jsKernels: Kernels = {
   },
 
   softmaxForward(x, R, C, out) {
-    need('softmaxForward', 'x', x, R * C);
-    need('softmaxForward', 'out', out, R * C);
+    check.softmaxForward(x, R, C, out);
     for (let r = 0; r < R; r++) rowSoftmax(x, r * C, C, out, r * C);
   },
 
   softmaxBackward(y, dy, R, C, dx) {
-    const k = 'softmaxBackward';
-    need(k, 'y', y, R * C);
-    need(k, 'dy', dy, R * C);
-    need(k, 'dx', dx, R * C);
+    check.softmaxBackward(y, dy, R, C, dx);
     for (let r = 0; r < R; r++) {
       const o = r * C;
       let dot = 0;
@@ -335,18 +250,7 @@ export const jsKernels: Kernels = {
   },
 
   attentionForward(q, k, v, keyMask, B, T, nH, d, scale, dropMask, probs, out) {
-    {
-      const n = 'attentionForward';
-      const BTH = B * T * nH * d;
-      const P = B * nH * T * T;
-      need(n, 'q', q, BTH);
-      need(n, 'k', k, BTH);
-      need(n, 'v', v, BTH);
-      if (keyMask !== null) need(n, 'keyMask', keyMask, B * T);
-      if (dropMask !== null) need(n, 'dropMask', dropMask, P);
-      need(n, 'probs', probs, P);
-      need(n, 'out', out, BTH);
-    }
+    check.attentionForward(q, k, v, keyMask, B, T, nH, d, dropMask, probs, out);
     // Per (b, h): S = scale * Q_h K_h^T (+ mask) → P = softmax(S) → out_h = (P ∘ drop) V_h.
     // Masked keys are skipped (probability exactly 0), like HF's finfo.min additive mask.
     // A row whose keys are ALL masked gets a uniform distribution over every key — that is
@@ -403,20 +307,7 @@ export const jsKernels: Kernels = {
   },
 
   attentionBackward(dout, q, k, v, probs, dropMask, B, T, nH, d, scale, dq, dk, dv) {
-    {
-      const n = 'attentionBackward';
-      const BTH = B * T * nH * d;
-      const P = B * nH * T * T;
-      need(n, 'dout', dout, BTH);
-      need(n, 'q', q, BTH);
-      need(n, 'k', k, BTH);
-      need(n, 'v', v, BTH);
-      need(n, 'probs', probs, P);
-      if (dropMask !== null) need(n, 'dropMask', dropMask, P);
-      need(n, 'dq', dq, BTH);
-      need(n, 'dk', dk, BTH);
-      need(n, 'dv', dv, BTH);
-    }
+    check.attentionBackward(dout, q, k, v, probs, dropMask, B, T, nH, d, dq, dk, dv);
     // With P' = P ∘ drop:  dV += P'^T dO;  dP' = dO V^T;  dP = dP' ∘ drop;
     // dS = P ∘ (dP - rowsum(P ∘ dP));  dQ += scale dS K;  dK += scale dS^T Q.
     const H = nH * d;
@@ -457,10 +348,7 @@ export const jsKernels: Kernels = {
   },
 
   crossEntropyForward(logits, targets, R, C, ignoreIndex, probs) {
-    const k = 'crossEntropyForward';
-    need(k, 'logits', logits, R * C);
-    need(k, 'targets', targets, R, true);
-    need(k, 'probs', probs, R * C);
+    check.crossEntropyForward(logits, targets, R, C, probs);
     let lossSum = 0;
     let count = 0;
     for (let r = 0; r < R; r++) {
@@ -487,10 +375,7 @@ export const jsKernels: Kernels = {
   },
 
   crossEntropyBackward(probs, targets, R, C, ignoreIndex, scale, dlogits) {
-    const k = 'crossEntropyBackward';
-    need(k, 'probs', probs, R * C);
-    need(k, 'targets', targets, R, true);
-    need(k, 'dlogits', dlogits, R * C);
+    check.crossEntropyBackward(probs, targets, R, C, dlogits);
     for (let r = 0; r < R; r++) {
       const t = targets[r]!;
       if (t === ignoreIndex) continue;
@@ -505,9 +390,9 @@ export const jsKernels: Kernels = {
 
   embeddingForward(weight, ids, V, C, out) {
     const k = 'embeddingForward';
-    need(k, 'weight', weight, V * C);
-    need(k, 'ids', ids, 0, true);
-    need(k, 'out', out, ids.length * C);
+    check.need(k, 'weight', weight, V * C);
+    check.need(k, 'ids', ids, 0, true);
+    check.need(k, 'out', out, ids.length * C);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (!(id >= 0 && id < V)) throw new Error(`embedding: id ${id} at index ${i} is outside [0, ${V}) (V=${V})`);
@@ -517,9 +402,9 @@ export const jsKernels: Kernels = {
 
   embeddingBackward(dout, ids, V, C, dweight) {
     const k = 'embeddingBackward';
-    need(k, 'ids', ids, 0, true);
-    need(k, 'dout', dout, ids.length * C);
-    need(k, 'dweight', dweight, V * C);
+    check.need(k, 'ids', ids, 0, true);
+    check.need(k, 'dout', dout, ids.length * C);
+    check.need(k, 'dweight', dweight, V * C);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (!(id >= 0 && id < V)) throw new Error(`embedding: id ${id} at index ${i} is outside [0, ${V}) (V=${V})`);
@@ -530,12 +415,7 @@ export const jsKernels: Kernels = {
   },
 
   adamwUpdate(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) {
-    const k = 'adamwUpdate';
-    need(k, 'param', param, 0);
-    need(k, 'grad', grad, param.length);
-    need(k, 'm', m, param.length);
-    need(k, 'v', v, param.length);
-    if (!(Number.isInteger(step) && step >= 1)) throw new RangeError(`adamwUpdate: step must be an integer >= 1 (1-based), got ${step}`);
+    check.adamwUpdate(param, grad, m, v, step);
     // Same operation order as torch.optim.AdamW (single-tensor path):
     // p *= 1 - lr*wd; m,v EMA; p -= (lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps).
     const decay = 1 - lr * weightDecay;
@@ -555,19 +435,19 @@ export const jsKernels: Kernels = {
 
   sumSquares(buffers) {
     if (!Array.isArray(buffers)) throw new TypeError("sumSquares: argument 'buffers' must be an Array of Float32Array");
-    buffers.forEach((b, i) => need('sumSquares', `buffers[${i}]`, b, 0));
+    buffers.forEach((b, i) => check.need('sumSquares', `buffers[${i}]`, b, 0));
     let s = 0;
     for (const buf of buffers) for (let i = 0; i < buf.length; i++) s += buf[i]! * buf[i]!;
     return s;
   },
 
   scaleInPlace(x, s) {
-    need('scaleInPlace', 'x', x, 0);
+    check.need('scaleInPlace', 'x', x, 0);
     for (let i = 0; i < x.length; i++) x[i]! *= s;
   },
 
   dropoutMask(out, p, seed) {
-    need('dropoutMask', 'out', out, 0);
+    check.need('dropoutMask', 'out', out, 0);
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`dropoutMask: p must be in [0, 1], got ${String(p)}`);
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new RangeError(`dropoutMask: seed must be an integer in [0, 2^32), got ${String(seed)}`);

@@ -8,15 +8,16 @@
 // Data movement: the caller's typed arrays live outside wasm memory, so every call copies its
 // inputs into a bump arena above the module's static data (reset per call; memory grows on
 // demand and is kept for the next call, up to wasm32's 4 GiB) and copies its outputs back.
-// Arguments are validated here first, with the js table's checks (the same messages), plus
-// integer dims, before anything is written: a failed call leaves the caller's arrays as they
+// Arguments are validated here first, with the js table's checks (checks.ts: the same messages),
+// plus integer dims, before anything is written: a failed call leaves the caller's arrays as they
 // were. Single-threaded, synchronous.
 //
 // Shape legend as in types.ts: M,N,K GEMM dims; R rows; C columns; B batch; T tokens;
 // nH heads; d head size (H = nH*d).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkGemm, jsKernels, need, span } from './js.js';
+import * as check from './checks.js';
+import { jsKernels } from './js.js';
 import { packageRoot } from './native.js';
 import type { Kernels } from './types.js';
 
@@ -234,6 +235,28 @@ export function loadWasmKernels(): Kernels | null {
 }
 
 function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
+  /**
+   * gemm / gemmBatched after their dims, given check.gemm's arguments (gemm: batch 1, strides 0):
+   * checks the buffers, then copies A and B in and allocates C's span. Null when there is nothing
+   * to compute.
+   */
+  function gemmOperands(...args: Parameters<typeof check.gemm>): { pA: Ptr; pB: Ptr; pC: Ptr; cEnd: number } | null {
+    const [k, batch, , , M, N, , , A, , , B, , , , C] = args;
+    check.need(k, 'A', A, 0);
+    check.need(k, 'B', B, 0);
+    check.need(k, 'C', C, 0);
+    if (batch === 0) return null;
+    const { aEnd, bEnd, cEnd } = check.gemm(...args);
+    noOverlap(k, C, 'C', cEnd, A, 'A', aEnd);
+    noOverlap(k, C, 'C', cEnd, B, 'B', bEnd);
+    if (M === 0 || N === 0) return null;
+    a.begin();
+    const pA = a.in(k, A, aEnd);
+    const pB = a.in(k, B, bEnd);
+    const pC = a.alloc(k, cEnd);
+    return { pA, pB, pC, cEnd };
+  }
+
   return {
     ...jsKernels,
     name: 'wasm',
@@ -242,20 +265,9 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
     gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
       const k = 'gemm';
       dims(k, { M, N, K, lda, ldb, ldc });
-      need(k, 'A', A, 0);
-      need(k, 'B', B, 0);
-      need(k, 'C', C, 0);
-      const aEnd = transA ? span(K, M, lda) : span(M, K, lda);
-      const bEnd = transB ? span(N, K, ldb) : span(K, N, ldb);
-      const cEnd = span(M, N, ldc);
-      checkGemm(k, transA, transB, M, N, K, A, aEnd, lda, B, bEnd, ldb, C, cEnd, ldc);
-      noOverlap(k, C, 'C', cEnd, A, 'A', aEnd);
-      noOverlap(k, C, 'C', cEnd, B, 'B', bEnd);
-      if (M === 0 || N === 0) return;
-      a.begin();
-      const pA = a.in(k, A, aEnd);
-      const pB = a.in(k, B, bEnd);
-      const pC = a.alloc(k, cEnd);
+      const ops = gemmOperands(k, 1, transA, transB, M, N, K, alpha, A, lda, 0, B, ldb, 0, beta, C, ldc, 0);
+      if (ops === null) return;
+      const { pA, pB, pC, cEnd } = ops;
       // beta = 0 never reads C; padding columns (ldc > N) are copied in so they come back unchanged
       if (beta !== 0 || ldc !== N) a.put(pC, C, cEnd);
       w.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, pA, lda, pB, ldb, beta, pC, ldc);
@@ -265,22 +277,9 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
     gemmBatched(batch, transA, transB, M, N, K, alpha, A, lda, strideA, B, ldb, strideB, beta, C, ldc, strideC) {
       const k = 'gemmBatched';
       dims(k, { batch, M, N, K, lda, ldb, ldc, strideA, strideB, strideC });
-      need(k, 'A', A, 0);
-      need(k, 'B', B, 0);
-      need(k, 'C', C, 0);
-      if (batch === 0) return;
-      const last = batch - 1;
-      const aEnd = last * strideA + (transA ? span(K, M, lda) : span(M, K, lda));
-      const bEnd = last * strideB + (transB ? span(N, K, ldb) : span(K, N, ldb));
-      const cEnd = last * strideC + span(M, N, ldc);
-      checkGemm(k, transA, transB, M, N, K, A, aEnd, lda, B, bEnd, ldb, C, cEnd, ldc);
-      noOverlap(k, C, 'C', cEnd, A, 'A', aEnd);
-      noOverlap(k, C, 'C', cEnd, B, 'B', bEnd);
-      if (M === 0 || N === 0) return;
-      a.begin();
-      const pA = a.in(k, A, aEnd);
-      const pB = a.in(k, B, bEnd);
-      const pC = a.alloc(k, cEnd);
+      const ops = gemmOperands(k, batch, transA, transB, M, N, K, alpha, A, lda, strideA, B, ldb, strideB, beta, C, ldc, strideC);
+      if (ops === null) return;
+      const { pA, pB, pC, cEnd } = ops;
       // C's span may hold elements no matrix writes (gaps, interleaving): copy it in unless dense and unread
       const dense = ldc === N && (batch === 1 || strideC === M * N);
       if (beta !== 0 || !dense) a.put(pC, C, cEnd);
@@ -291,12 +290,7 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
     layerNormForward(x, gamma, beta, R, C, eps, out, mean, rstd) {
       const k = 'layerNormForward';
       dims(k, { R, C });
-      need(k, 'x', x, R * C);
-      need(k, 'gamma', gamma, C);
-      need(k, 'beta', beta, C);
-      need(k, 'out', out, R * C);
-      need(k, 'mean', mean, R);
-      need(k, 'rstd', rstd, R);
+      check.layerNormForward(x, gamma, beta, R, C, out, mean, rstd);
       if (R === 0) return;
       a.begin();
       const px = a.in(k, x, R * C);
@@ -314,14 +308,7 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
     layerNormBackward(dout, x, gamma, mean, rstd, R, C, dx, dgamma, dbeta) {
       const k = 'layerNormBackward';
       dims(k, { R, C });
-      need(k, 'dout', dout, R * C);
-      need(k, 'x', x, R * C);
-      need(k, 'gamma', gamma, C);
-      need(k, 'mean', mean, R);
-      need(k, 'rstd', rstd, R);
-      if (dx !== null) need(k, 'dx', dx, R * C);
-      if (dgamma !== null) need(k, 'dgamma', dgamma, C);
-      if (dbeta !== null) need(k, 'dbeta', dbeta, C);
+      check.layerNormBackward(dout, x, gamma, mean, rstd, R, C, dx, dgamma, dbeta);
       if (R === 0 || (dx === null && dgamma === null && dbeta === null)) return;
       a.begin();
       const pdo = a.in(k, dout, R * C);
@@ -339,8 +326,7 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
     },
 
     geluForward(x, out) {
-      need('geluForward', 'x', x, 0);
-      need('geluForward', 'out', out, x.length);
+      check.geluForward(x, out);
       const n = x.length;
       if (n === 0) return;
       a.begin();
@@ -351,9 +337,7 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
     },
 
     geluBackward(x, dout, dx) {
-      need('geluBackward', 'x', x, 0);
-      need('geluBackward', 'dout', dout, x.length);
-      need('geluBackward', 'dx', dx, x.length);
+      check.geluBackward(x, dout, dx);
       const n = x.length;
       if (n === 0) return;
       a.begin();
@@ -367,8 +351,7 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
     softmaxForward(x, R, C, out) {
       const k = 'softmaxForward';
       dims(k, { R, C });
-      need(k, 'x', x, R * C);
-      need(k, 'out', out, R * C);
+      check.softmaxForward(x, R, C, out);
       if (R * C === 0) return;
       a.begin();
       const px = a.in(k, x, R * C);
@@ -380,9 +363,7 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
     softmaxBackward(y, dy, R, C, dx) {
       const k = 'softmaxBackward';
       dims(k, { R, C });
-      need(k, 'y', y, R * C);
-      need(k, 'dy', dy, R * C);
-      need(k, 'dx', dx, R * C);
+      check.softmaxBackward(y, dy, R, C, dx);
       if (R * C === 0) return;
       a.begin();
       const py = a.in(k, y, R * C);
@@ -395,15 +376,7 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
     attentionForward(q, k, v, keyMask, B, T, nH, d, scale, dropMask, probs, out) {
       const n = 'attentionForward';
       dims(n, { B, T, nH, d });
-      const BTH = B * T * nH * d;
-      const P = B * nH * T * T;
-      need(n, 'q', q, BTH);
-      need(n, 'k', k, BTH);
-      need(n, 'v', v, BTH);
-      if (keyMask !== null) need(n, 'keyMask', keyMask, B * T);
-      if (dropMask !== null) need(n, 'dropMask', dropMask, P);
-      need(n, 'probs', probs, P);
-      need(n, 'out', out, BTH);
+      const { BTH, P } = check.attentionForward(q, k, v, keyMask, B, T, nH, d, dropMask, probs, out);
       if (P === 0) return;
       a.begin();
       const pq = a.in(n, q, BTH);
@@ -422,17 +395,7 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
     attentionBackward(dout, q, k, v, probs, dropMask, B, T, nH, d, scale, dq, dk, dv) {
       const n = 'attentionBackward';
       dims(n, { B, T, nH, d });
-      const BTH = B * T * nH * d;
-      const P = B * nH * T * T;
-      need(n, 'dout', dout, BTH);
-      need(n, 'q', q, BTH);
-      need(n, 'k', k, BTH);
-      need(n, 'v', v, BTH);
-      need(n, 'probs', probs, P);
-      if (dropMask !== null) need(n, 'dropMask', dropMask, P);
-      need(n, 'dq', dq, BTH);
-      need(n, 'dk', dk, BTH);
-      need(n, 'dv', dv, BTH);
+      const { BTH, P } = check.attentionBackward(dout, q, k, v, probs, dropMask, B, T, nH, d, dq, dk, dv);
       if (BTH === 0) return;
       a.begin();
       const pdo = a.in(n, dout, BTH);
@@ -454,9 +417,7 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
     crossEntropyForward(logits, targets, R, C, ignoreIndex, probs) {
       const k = 'crossEntropyForward';
       dims(k, { R, C });
-      need(k, 'logits', logits, R * C);
-      need(k, 'targets', targets, R, true);
-      need(k, 'probs', probs, R * C);
+      check.crossEntropyForward(logits, targets, R, C, probs);
       checkTargets(k, targets, R, C, ignoreIndex);
       if (R === 0) return { lossSum: 0, count: 0 };
       a.begin();
@@ -483,9 +444,7 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
     crossEntropyBackward(probs, targets, R, C, ignoreIndex, scale, dlogits) {
       const k = 'crossEntropyBackward';
       dims(k, { R, C });
-      need(k, 'probs', probs, R * C);
-      need(k, 'targets', targets, R, true);
-      need(k, 'dlogits', dlogits, R * C);
+      check.crossEntropyBackward(probs, targets, R, C, dlogits);
       checkTargets(k, targets, R, C, ignoreIndex);
       if (R * C === 0) return;
       a.begin();
@@ -498,11 +457,7 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
 
     adamwUpdate(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) {
       const k = 'adamwUpdate';
-      need(k, 'param', param, 0);
-      need(k, 'grad', grad, param.length);
-      need(k, 'm', m, param.length);
-      need(k, 'v', v, param.length);
-      if (!(Number.isInteger(step) && step >= 1)) throw new RangeError(`adamwUpdate: step must be an integer >= 1 (1-based), got ${step}`);
+      check.adamwUpdate(param, grad, m, v, step);
       const n = param.length;
       if (n === 0) return;
       // torch's python-float scalars: float64, rounded to float once (native/src/adamw.cc)
