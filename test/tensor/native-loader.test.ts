@@ -41,12 +41,18 @@ test('a build from source is tried before the prebuilt; ADAPTEXT_NATIVE_PATH alo
   }
 });
 
-test('backendInfo: a missing ADAPTEXT_NATIVE_PATH file gives the js kernels, the reason and how to get the native ones', () => {
-  const b = backendInfoIn({ ADAPTEXT_NATIVE_PATH: '/nowhere/adaptext.node', ADAPTEXT_BACKEND: '' });
-  assert.equal(b['name'], 'js');
-  assert.equal(b['source'], null);
-  assert.match(String(b['reason']), /ADAPTEXT_NATIVE_PATH=\/nowhere\/adaptext\.node does not exist/);
-  assert.match(String(b['advice']), /npx adaptext build-native/);
+test('backendInfo: a missing ADAPTEXT_NATIVE_PATH file gives the wasm kernels (or js without the wasm module), the reason and how to get the native ones', () => {
+  for (const [env, name] of [
+    [{ ADAPTEXT_NATIVE_PATH: '/nowhere/adaptext.node', ADAPTEXT_BACKEND: '' }, 'wasm'],
+    [{ ADAPTEXT_NATIVE_PATH: '/nowhere/adaptext.node', ADAPTEXT_WASM_PATH: '/nowhere/adaptext.wasm', ADAPTEXT_BACKEND: '' }, 'js'],
+  ] as const) {
+    const b = backendInfoIn(env);
+    assert.equal(b['name'], name);
+    assert.equal(b['source'], null);
+    assert.equal(b['threads'], 1);
+    assert.match(String(b['reason']), /ADAPTEXT_NATIVE_PATH=\/nowhere\/adaptext\.node does not exist/);
+    assert.match(String(b['advice']), /npx adaptext build-native/);
+  }
 });
 
 test('backendInfo: ADAPTEXT_BACKEND=js says it was forced', () => {
