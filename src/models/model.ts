@@ -261,10 +261,6 @@ export class AdapterModel extends Module {
     return [...this.centres.keys()];
   }
 
-  deleteDomainCentre(domain: string): void {
-    this.centres.delete(domain);
-  }
-
   private centreFor(domain: string | null | undefined): DomainCentre | null {
     const d = domain === undefined ? this.active : domain;
     return d === null ? null : (this.centres.get(d) ?? null);

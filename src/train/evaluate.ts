@@ -135,7 +135,6 @@ export function evaluateTask(
   return scorePredictions(examples, predict(model, examples, opts), opts.task);
 }
 
-/** One feature vector per example ([H]), in input order, with `adapter` active. */
 /**
  * The pooled vectors the heads read, in input order: minus the centre of `domain` (default: the
  * adapter's domain, as in forward) when it has one; `domain: null` gives the raw vectors.

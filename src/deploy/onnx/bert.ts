@@ -307,7 +307,8 @@ export function emitClassifier(g: GraphBuilder, model: AdapterModel, sel: Export
       const count = g.op('ReduceSum', [m, g.i64([1])], { keepdims: int(0) }); // [B,1]
       v = g.op('Div', [sum, g.op('Max', [count, g.f32([1e-30])])]);
     }
-    const centre = model.domainCentre(sel.domain !== undefined ? (sel.domain ?? '') : (sel.adapter ?? ''));
+    const domain = sel.domain !== undefined ? sel.domain : sel.adapter; // forward's default: the adapter's domain
+    const centre = domain === null ? null : model.domainCentre(domain);
     if (centre !== null && centre.pooling === head.pooling) v = g.op('Sub', [v, g.constant(centre.mean, [centre.mean.length], 'domain_centre')]);
     if (head.dense !== null) v = g.op('Tanh', [e.linear(v, head.dense, 'dense')]);
     logits = e.linear(v, head.out, 'out');
