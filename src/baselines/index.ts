@@ -8,7 +8,8 @@ import type { Metrics } from '../eval/types.js';
 import { analyzerLabel, chooseTfidfAnalyzer, trainTfidfClassifier, type TfidfClassifierOptions } from './tfidf.js';
 import { trainBowDann, type BowDannOptions } from './bow-dann.js';
 
-export { trainTfidfClassifier, chooseTfidfAnalyzer, countCjkLetters, analyzerLabel, type AnalyzerChoice, type TfidfClassifier, type TfidfClassifierOptions } from './tfidf.js';
+export { countCjkLetters } from '../text/cjk.js';
+export { trainTfidfClassifier, chooseTfidfAnalyzer, analyzerLabel, type AnalyzerChoice, type TfidfClassifier, type TfidfClassifierOptions } from './tfidf.js';
 export { TfidfVectorizer, analyze, DEFAULT_NGRAM_RANGE, TFIDF_ANALYZERS, type TfidfAnalyzer, type TfidfOptions } from './tfidf-vectorizer.js';
 export { trainBowDann, BOW_DANN_DEFAULTS, type BowDannArgs, type BowDannClassifier, type BowDannEpochLog, type BowDannOptions } from './bow-dann.js';
 

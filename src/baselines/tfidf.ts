@@ -14,6 +14,7 @@
 // Shapes: N texts, F TF-IDF features, K classes.
 import { fitLinearLogistic, linearLogisticProba, argmaxRows, type LinearLogistic } from '../eval/logreg.js';
 import { DEFAULT_NGRAM_RANGE, TFIDF_ANALYZERS, TfidfVectorizer, type TfidfAnalyzer, type TfidfOptions } from './tfidf-vectorizer.js';
+import { cjkShare, countCjkLetters, isMostlyCjk } from '../text/cjk.js';
 
 export interface TfidfClassifierOptions extends Omit<TfidfOptions, 'analyzer'> {
   /** 'auto' (default): 'char' for mostly-CJK training text, else 'word' (see `chooseTfidfAnalyzer`). */
@@ -40,21 +41,6 @@ export interface TfidfClassifier {
   predict(texts: readonly string[]): Int32Array;
 }
 
-/** Letters (\p{L}) of the CJK scripts the 'auto' rule counts: Han ideographs, Hiragana, Katakana, Hangul. */
-const CJK_LETTER = /(?=\p{L})[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu;
-const LETTER = /\p{L}/gu;
-
-/** Letters (\p{L}, in code points) in the texts and how many of them are CJK (Han, Hiragana, Katakana, Hangul). */
-export function countCjkLetters(texts: readonly string[]): { letters: number; cjk: number } {
-  let letters = 0;
-  let cjk = 0;
-  for (const t of texts) {
-    letters += t.match(LETTER)?.length ?? 0;
-    cjk += t.match(CJK_LETTER)?.length ?? 0;
-  }
-  return { letters, cjk };
-}
-
 export interface AnalyzerChoice {
   analyzer: TfidfAnalyzer;
   ngramRange: [number, number];
@@ -74,15 +60,14 @@ export function chooseTfidfAnalyzer(texts: readonly string[], requested: TfidfAn
     throw new Error(`TF-IDF baseline: analyzer must be 'auto', ${TFIDF_ANALYZERS.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(requested)}`);
   }
   let analyzer: TfidfAnalyzer;
-  let cjkShare: number | undefined;
+  let share: number | undefined;
   if (requested === 'auto') {
-    const { letters, cjk } = countCjkLetters(texts);
-    cjkShare = letters === 0 ? 0 : cjk / letters;
-    analyzer = cjkShare > 0.5 ? 'char' : 'word';
+    share = cjkShare(countCjkLetters(texts));
+    analyzer = isMostlyCjk(share) ? 'char' : 'word';
   } else {
     analyzer = requested;
   }
-  return { analyzer, ngramRange: ngramRange ?? [...DEFAULT_NGRAM_RANGE[analyzer]], requested, ...(cjkShare !== undefined ? { cjkShare } : {}) };
+  return { analyzer, ngramRange: ngramRange ?? [...DEFAULT_NGRAM_RANGE[analyzer]], requested, ...(share !== undefined ? { cjkShare: share } : {}) };
 }
 
 /** "word 1-2", "char 1-3", "char_wb 2-4": the analyzer as row names show it. */

@@ -1,5 +1,6 @@
 // Masked-LM pretraining (`adaptext pretrain`): corpora, FULL-SENTENCES packing, the resumable trainer.
 export { pretrain, heldoutLoss, scratchConfig } from './pretrain.js';
+export { chooseAlphabetLimit, DEFAULT_ALPHABET_LIMIT, type AlphabetChoice } from './alphabet.js';
 export { PretrainSchema, PRETRAIN_DEFAULTS, RESUME_OVERRIDABLE, resolvePretrainConfig, checkPretrainOptions, loadPretrainConfig, pretrainFlags } from './options.js';
 export type { PretrainConfig, FieldFlag } from './options.js';
 export { TrainBatches, heldoutBatches, makeBatch, epochPermutation, EVAL_SEED } from './batches.js';

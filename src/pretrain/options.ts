@@ -31,6 +31,10 @@ export const PretrainSchema = v.object(
     heads: v.doc(v.withDefault(int(1), 4), 'attention heads (from scratch)'),
     intermediate: v.doc(v.withDefault(int(1), 1024), 'feed-forward size (from scratch)'),
     vocab_size: v.doc(v.withDefault(int(10), 16000), 'WordPiece vocabulary size learned on the corpus (from scratch)'),
+    limit_alphabet: v.doc(
+      v.withDefault(v.nullable(int(1)), null),
+      'characters the vocabulary keeps as its alphabet, most frequent first (from scratch; null: 1000 as HF BertWordPieceTokenizer.train, or every character when more than half the corpus letters are CJK, whose vocabulary is its characters)',
+    ),
     max_length: v.doc(v.withDefault(int(8), 128), 'tokens per packed sequence (from scratch also max_position_embeddings)'),
     dropout: v.doc(v.withDefault(v.number({ min: 0, max: 1, exclusiveMax: true }), 0.1), 'hidden and attention dropout (from scratch)'),
     lowercase: v.doc(v.withDefault(v.boolean(), true), 'lower-case like bert-base-uncased (from scratch); the flag --no-lowercase keeps case'),
@@ -85,6 +89,8 @@ export interface PretrainOptions {
   heads: number;
   intermediate: number;
   vocabSize: number;
+  /** null: decided from the corpus (see the schema's doc). */
+  limitAlphabet: number | null;
   maxLength: number;
   dropout: number;
   lowercase: boolean;

@@ -32,6 +32,7 @@ import { MlmMasker } from '../data/index.js';
 import { IGNORE_INDEX } from '../data/examples.js';
 import { Rng, noGrad, scale, kernels, backendLine, type Tensor } from '../tensor/index.js';
 import { loadTokenizer, trainWordPiece, type Tokenizer } from '../text/index.js';
+import { chooseAlphabetLimit } from './alphabet.js';
 import { expandInputs, readRecords } from './corpus.js';
 import { loadStream } from './data.js';
 import { packStream, type PackedCorpus } from './packing.js';
@@ -242,11 +243,12 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     }
     if (o.maxLength > model.cfg.maxPositions) throw new Error(`--max-length ${o.maxLength} exceeds the model's max_position_embeddings ${model.cfg.maxPositions}`);
   } else {
-    print(`pretrain: learning a ${o.vocabSize}-token WordPiece vocabulary on ${trainFiles.length} file(s)`);
     const texts = function* () {
       for (const f of trainFiles) yield* readRecords(f, o.textField);
     };
-    tok = trainWordPiece(texts(), { vocabSize: o.vocabSize, lowercase: o.lowercase, modelMaxLength: o.maxLength });
+    const alphabet = chooseAlphabetLimit(o.limitAlphabet, texts());
+    print(`pretrain: learning a ${o.vocabSize}-token WordPiece vocabulary on ${trainFiles.length} file(s); alphabet: ${alphabet.why}`);
+    tok = trainWordPiece(texts(), { vocabSize: o.vocabSize, lowercase: o.lowercase, modelMaxLength: o.maxLength, limitAlphabet: alphabet.limit });
     model = new AdapterModel(scratchConfig(o, tok.vocabSize, tok.specialIds.pad), { seed: o.seed });
     mlmHead = null;
     if (!electra) {

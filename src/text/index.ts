@@ -7,3 +7,4 @@ export { RobertaTokenizer, type RobertaTokenizerOptions } from './roberta-tokeni
 export type { AddedToken } from './added-tokens.js';
 export { BERT_SPECIAL_TOKENS, trainWordPiece, WordPieceTrainer, type WordPieceTrainerOptions, type WordPieceTrainResult } from './wordpiece-trainer.js';
 export { decomposeToken, expandVocabulary, extendTokenizer, fragmentation, type NewToken, type VocabExpansion, type VocabExpansionOptions } from './vocab-expand.js';
+export { cjkShare, countCjkLetters, isMostlyCjk } from './cjk.js';
