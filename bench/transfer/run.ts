@@ -1,12 +1,14 @@
-// `npm run bench:transfer [-- options]` — quality of cross-domain transfer on the bundled Amazon
-// reviews: every ordered pair of books / dvd / electronics / kitchen (12 pairs) through the demo
+// `npm run bench:transfer [-- options]` — quality of cross-domain transfer on the bundled reviews:
+// every ordered pair of the language's four domains (12 pairs; English: books / dvd / electronics /
+// kitchen, Chinese: books / hotel / tablet / fruit) through the demo
 // pipeline (src/demo: fixed splits, stage settings, ablation + TF-IDF baselines), per pair and
 // mean, written as JSON and as a Markdown table with the commit and the date. Not part of
 // `npm test`: the full run takes hours on 2 cores.
 //
+//   --lang en|zh                            bundled data and backbone (default en: Amazon reviews)
 //   --pairs books:kitchen,dvd:electronics   subset (default: all 12 ordered pairs)
 //   --quick                                 the demo's --quick settings
-//   --model DIR                             backbone (default models/adaptext-mini-en)
+//   --model DIR                             backbone (default the language's, models/adaptext-mini-en|zh)
 //   --out DIR                               run folders (default .bench/transfer/<time>, gitignored)
 //   --json FILE  --markdown FILE            results (rewritten after every pair, so a cut-short run keeps what finished)
 //   --seed N  --split-seed N  --shots N     as in `adaptext demo`
@@ -23,13 +25,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import {
-  DEMO_DOMAINS,
   ROW_IDS,
   alignmentConfusion,
   bundledModelDir,
+  demoCorpus,
   demoSettings,
   formatTimings,
-  isDemoDomain,
+  type DemoCorpus,
   packageRoot,
   rowsFromMetrics,
   runDemo,
@@ -42,6 +44,7 @@ import { CliProgress } from '../../src/engine/progress.js';
 import { LABELS, means, pct, type PairResult } from './results.js';
 
 interface Options {
+  corpus: DemoCorpus;
   pairs: Array<[string, string]>;
   quick: boolean;
   model: string;
@@ -57,7 +60,9 @@ interface Options {
   one: [string, string] | null;
 }
 
-const ALL_PAIRS: Array<[string, string]> = DEMO_DOMAINS.flatMap((s) => DEMO_DOMAINS.filter((t) => t !== s).map((t) => [s, t] as [string, string]));
+function allPairs(domains: readonly string[]): Array<[string, string]> {
+  return domains.flatMap((s) => domains.filter((t) => t !== s).map((t) => [s, t] as [string, string]));
+}
 
 function stamp(): string {
   return new Date()
@@ -67,10 +72,14 @@ function stamp(): string {
 }
 
 function parseArgs(argv: string[]): Options {
+  // --lang first: the pairs and the default backbone depend on it.
+  const langAt = argv.indexOf('--lang');
+  const corpus = demoCorpus(langAt >= 0 ? (argv[langAt + 1] ?? '') : 'en', 'bench:transfer: --lang');
   const o: Options = {
-    pairs: ALL_PAIRS,
+    corpus,
+    pairs: allPairs(corpus.domains),
     quick: false,
-    model: bundledModelDir(),
+    model: bundledModelDir(corpus.lang),
     out: join(packageRoot(), '.bench', 'transfer', stamp()),
     json: null,
     markdown: null,
@@ -97,12 +106,13 @@ function parseArgs(argv: string[]): Options {
         .split(',')
         .map((p) => {
           const [s, t, extra] = p.trim().split(':');
-          if (s === undefined || t === undefined || extra !== undefined || !isDemoDomain(s) || !isDemoDomain(t) || s === t) {
-            throw new Error(`bench:transfer: --pairs: '${p}' is not source:target of two different domains among ${DEMO_DOMAINS.join(', ')}`);
+          if (s === undefined || t === undefined || extra !== undefined || !corpus.domains.includes(s) || !corpus.domains.includes(t) || s === t) {
+            throw new Error(`bench:transfer: --pairs: '${p}' is not source:target of two different domains among ${corpus.domains.join(', ')}`);
           }
           return [s, t] as [string, string];
         });
-    } else if (a === '--quick') o.quick = true;
+    } else if (a === '--lang') next();
+    else if (a === '--quick') o.quick = true;
     else if (a === '--model') o.model = resolve(next());
     else if (a === '--out') o.out = resolve(next());
     else if (a === '--json') o.json = resolve(next());
@@ -138,7 +148,7 @@ function fileHash(path: string): string | null {
   }
 }
 
-function markdown(meta: Record<string, unknown>, pairs: PairResult[], planned: number): string {
+function markdown(meta: Record<string, unknown>, pairs: PairResult[], planned: number, corpus: DemoCorpus): string {
   const m = means(pairs);
   const head = `| pair | ${ROW_IDS.map((id) => LABELS[id]).join(' | ')} | domain clf before → after |`;
   const sep = `|---|${ROW_IDS.map(() => '---:').join('|')}|---:|`;
@@ -152,7 +162,7 @@ function markdown(meta: Record<string, unknown>, pairs: PairResult[], planned: n
   ];
   const s = meta['settings'] as { name: string; maxLength: number; shots: number };
   const lines = [
-    `# Transfer benchmark (bundled Amazon reviews)`,
+    `# Transfer benchmark (bundled ${corpus.description}, ${corpus.dataFolder})`,
     '',
     `- commit: \`${meta['commit']}\`${meta['dirty'] ? ' (with uncommitted changes)' : ''}, date: ${meta['date']}`,
     `- backbone: \`${meta['modelShown']}\` (model.safetensors sha256 ${meta['modelHash']})`,
@@ -161,7 +171,7 @@ function markdown(meta: Record<string, unknown>, pairs: PairResult[], planned: n
     `- pairs: ${pairs.length} of ${planned} finished; machine: ${meta['cpus']} CPUs shared with other jobs (load average per pair in the JSON)`,
     `- command: \`${meta['command']}\``,
     '',
-    'Target test accuracy (%), each pair on the target domain\'s fixed test split (154–177 reviews, data/amazon/README.md "Splits");',
+    `Target test accuracy (%), each pair on the target domain's fixed test split (${corpus.dataFolder}/README.md);`,
     'domain clf = accuracy of a fresh domain classifier on held-out source/target features after stage 1 and after stage 2 (50 = indistinguishable).',
     '',
     ...table('accuracy'),
@@ -178,6 +188,7 @@ function markdown(meta: Record<string, unknown>, pairs: PairResult[], planned: n
 /** Child mode (--one source:target): one pair through runDemo, its table and timings on stderr. */
 async function runOne(o: Options, source: string, target: string): Promise<void> {
   const r = await runDemo({
+    lang: o.corpus.lang,
     source,
     target,
     model: o.model,
@@ -202,6 +213,7 @@ async function main(): Promise<void> {
   const commit = git('rev-parse HEAD') ?? 'unknown';
   const dirty = (git('status --porcelain --untracked-files=no') ?? '') !== '';
   const meta: Record<string, unknown> = {
+    lang: o.corpus.lang,
     commit,
     dirty,
     date: new Date().toISOString(),
@@ -221,7 +233,7 @@ async function main(): Promise<void> {
     const m = means(pairs);
     const json = { ...meta, planned: o.pairs.map(([s, t]) => `${s}:${t}`), finished: pairs.length, mean: m, pairs };
     if (o.json !== null) writeFileSync(o.json, JSON.stringify(json, null, 2) + '\n');
-    if (o.markdown !== null) writeFileSync(o.markdown, markdown(meta, pairs, o.pairs.length));
+    if (o.markdown !== null) writeFileSync(o.markdown, markdown(meta, pairs, o.pairs.length, o.corpus));
     writeFileSync(join(o.out, 'results.json'), JSON.stringify(json, null, 2) + '\n');
   };
   process.stderr.write(`bench:transfer: ${o.pairs.length} pairs, ${settings.name} settings, backbone ${o.model}, runs in ${o.out}\n`);
@@ -265,7 +277,7 @@ async function main(): Promise<void> {
     write();
   }
   const m = means(pairs);
-  process.stdout.write(markdown(meta, pairs, o.pairs.length));
+  process.stdout.write(markdown(meta, pairs, o.pairs.length, o.corpus));
   process.stderr.write(`\nmean accuracy over ${pairs.length} pairs: ${ROW_IDS.map((id) => `${LABELS[id]} ${pct(m.rows[id].accuracy)}`).join(', ')}\n`);
 }
 

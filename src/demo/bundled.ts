@@ -1,27 +1,73 @@
-// Where the bundled demo assets live: data/amazon (the four review domains) and
-// models/adaptext-mini-en (the backbone adaptext pretrained itself). Resolved from this file's
-// location so the demo works from any working directory, from src/ (tsx) and from dist/ alike
-// (both sit one level below the package root).
+// Where the bundled demo assets live, per demo language: English — data/amazon (four Amazon
+// review domains) and models/adaptext-mini-en; Chinese — data/zh-shopping (four online-shopping
+// categories) and models/adaptext-mini-zh; both backbones pretrained by adaptext itself. Resolved
+// from this file's location so the demo works from any working directory, from src/ (tsx) and
+// from dist/ alike (both sit one level below the package root).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../io/package-info.js';
 
-/** The four Amazon domains bundled in data/amazon, in the benchmark's order. */
-export const DEMO_DOMAINS = ['books', 'dvd', 'electronics', 'kitchen'] as const;
-export type DemoDomain = (typeof DEMO_DOMAINS)[number];
+export const DEMO_LANGUAGES = ['en', 'zh'] as const;
+export type DemoLanguage = (typeof DEMO_LANGUAGES)[number];
 
-export function isDemoDomain(s: string): s is DemoDomain {
-  return (DEMO_DOMAINS as readonly string[]).includes(s);
+export interface DemoCorpus {
+  lang: DemoLanguage;
+  /** What the data is, for titles and help. */
+  description: string;
+  /** Folder under the package root holding `<domain>.labeled.jsonl.gz` / `.unlabeled.jsonl.gz`. */
+  dataFolder: string;
+  /** Bundled backbone folder under the package root. */
+  modelFolder: string;
+  /** The domains, in the benchmark's order. */
+  domains: readonly string[];
+  defaultSource: string;
+  defaultTarget: string;
+}
+
+export const DEMO_CORPORA: Readonly<Record<DemoLanguage, DemoCorpus>> = Object.freeze({
+  en: {
+    lang: 'en',
+    description: 'Amazon reviews (Blitzer et al. 2007)',
+    dataFolder: join('data', 'amazon'),
+    modelFolder: join('models', 'adaptext-mini-en'),
+    domains: ['books', 'dvd', 'electronics', 'kitchen'],
+    defaultSource: 'books',
+    defaultTarget: 'kitchen',
+  },
+  zh: {
+    lang: 'zh',
+    description: 'Chinese online-shopping reviews (ChineseNlpCorpus)',
+    dataFolder: join('data', 'zh-shopping'),
+    modelFolder: join('models', 'adaptext-mini-zh'),
+    domains: ['books', 'hotel', 'tablet', 'fruit'],
+    defaultSource: 'books',
+    defaultTarget: 'hotel',
+  },
+});
+
+/** The corpus of a demo language; an unknown one names the flag and the choices. */
+export function demoCorpus(lang: string = 'en', flag = '--lang'): DemoCorpus {
+  if (!(DEMO_LANGUAGES as readonly string[]).includes(lang)) throw new Error(`${flag}: unknown demo language '${lang}' (bundled: ${DEMO_LANGUAGES.join(', ')})`);
+  return DEMO_CORPORA[lang as DemoLanguage];
+}
+
+/** The English Amazon domains (the default language), in the benchmark's order. */
+export const DEMO_DOMAINS = DEMO_CORPORA.en.domains;
+/** A bundled domain name (of whichever language; check it with `isDemoDomain`). */
+export type DemoDomain = string;
+
+export function isDemoDomain(s: string, lang: DemoLanguage = 'en'): boolean {
+  return DEMO_CORPORA[lang].domains.includes(s);
 }
 
 export { packageRoot };
 
-export function bundledDataDir(): string {
-  return join(packageRoot(), 'data', 'amazon');
+export function bundledDataDir(lang: DemoLanguage = 'en'): string {
+  return join(packageRoot(), DEMO_CORPORA[lang].dataFolder);
 }
 
-export function bundledModelDir(): string {
-  return join(packageRoot(), 'models', 'adaptext-mini-en');
+export function bundledModelDir(lang: DemoLanguage = 'en'): string {
+  return join(packageRoot(), DEMO_CORPORA[lang].modelFolder);
 }
 
 export function labelledFile(domain: DemoDomain, dataDir = bundledDataDir()): string {

@@ -1,5 +1,6 @@
 // `adaptext demo` as a library call: books → kitchen (or any ordered pair of the bundled Amazon
-// domains) through the whole pipeline with ablation and baselines, on the bundled backbone.
+// domains; with lang 'zh' books → hotel or any pair of the bundled Chinese shopping categories)
+// through the whole pipeline with ablation and baselines, on the language's bundled backbone.
 //
 // Output folder (OUT):
 //   OUT/data/      the fixed splits used (JSON Lines), so the run can be re-run or resumed as is
@@ -15,7 +16,7 @@ import type { Override } from '../train/config.js';
 import { trainPipeline } from '../train/pipeline.js';
 import { formatDuration, silentProgress, type ProgressSink } from '../engine/progress.js';
 import { checkNewOutputDir } from '../io/atomic.js';
-import { bundledDataDir, bundledModelDir, checkModelDir, isDemoDomain, unlabelledFile, DEMO_DOMAINS, type DemoDomain } from './bundled.js';
+import { bundledDataDir, bundledModelDir, checkModelDir, demoCorpus, unlabelledFile, type DemoCorpus, type DemoDomain, type DemoLanguage } from './bundled.js';
 import { demoConfig, demoConfigObject, FULL_SETTINGS, QUICK_SETTINGS, type DemoSettings } from './settings.js';
 import { DEFAULT_SPLIT_SEED, fewShotSet, splitDomain, writeFewShot, writeSplits } from './splits.js';
 import { alignmentConfusion, formatConfusionLine, formatTable, rowsFromMetrics, type DemoRow } from './table.js';
@@ -23,9 +24,11 @@ import { TimingProgress, type StageTiming } from './timing.js';
 import type { StopRequest } from '../engine/signals.js';
 
 export interface DemoOptions {
+  /** Bundled data and backbone: 'en' (Amazon reviews, default) or 'zh' (Chinese shopping reviews). */
+  lang?: string;
   source?: string;
   target?: string;
-  /** HF model folder; default the bundled models/adaptext-mini-en. */
+  /** HF model folder; default the language's bundled backbone (models/adaptext-mini-en, models/adaptext-mini-zh). */
   model?: string;
   /** Output folder; default ./adaptext-demo-runs/<source>-<target>-<timestamp>. */
   out?: string;
@@ -41,11 +44,12 @@ export interface DemoOptions {
   progress?: ProgressSink;
   /** Signal policy (see src/engine/signals.ts): stop the training at a checkpoint when requested. */
   stop?: StopRequest;
-  /** Folder with `<domain>.labeled.jsonl.gz` / `.unlabeled.jsonl.gz`; default the bundled data/amazon. */
+  /** Folder with `<domain>.labeled.jsonl.gz` / `.unlabeled.jsonl.gz`; default the language's bundled data. */
   dataDir?: string;
 }
 
 export interface DemoResult {
+  lang: DemoLanguage;
   source: DemoDomain;
   target: DemoDomain;
   model: string;
@@ -63,8 +67,8 @@ export interface DemoResult {
   text: string;
 }
 
-function domainArg(flag: string, v: string): DemoDomain {
-  if (!isDemoDomain(v)) throw new Error(`${flag}: unknown domain '${v}' (bundled domains: ${DEMO_DOMAINS.join(', ')})`);
+function domainArg(corpus: DemoCorpus, flag: string, v: string): DemoDomain {
+  if (!corpus.domains.includes(v)) throw new Error(`${flag}: unknown domain '${v}' (bundled ${corpus.lang} domains: ${corpus.domains.join(', ')})`);
   return v;
 }
 
@@ -85,15 +89,16 @@ export function demoSettings(quick: boolean, shots?: number): DemoSettings {
 }
 
 export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
-  const source = domainArg('--source', o.source ?? 'books');
-  const target = domainArg('--target', o.target ?? 'kitchen');
+  const corpus = demoCorpus(o.lang ?? 'en');
+  const source = domainArg(corpus, '--source', o.source ?? corpus.defaultSource);
+  const target = domainArg(corpus, '--target', o.target ?? corpus.defaultTarget);
   if (source === target) throw new Error(`--target: the source and target domains must differ (both '${source}')`);
-  const model = resolve(o.model ?? bundledModelDir());
+  const model = resolve(o.model ?? bundledModelDir(corpus.lang));
   checkModelDir(model);
-  const dataDir = resolve(o.dataDir ?? bundledDataDir());
+  const dataDir = resolve(o.dataDir ?? bundledDataDir(corpus.lang));
   const splitSeed = o.splitSeed ?? DEFAULT_SPLIT_SEED;
   const settings = demoSettings(o.quick === true, o.shots);
-  const outDir = resolve(o.out ?? defaultOutDir(source, target));
+  const outDir = resolve(o.out ?? defaultOutDir(corpus.lang === 'en' ? source : `${corpus.lang}-${source}`, target));
   checkNewOutputDir(outDir, 'choose a new one with --out DIR');
   const inner = o.progress ?? silentProgress;
 
@@ -138,6 +143,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const title = `${source} -> ${target}: target test set ${tgt.test.length} ${target} reviews, ${few.length} target labels for few-shot (${settings.name} settings)`;
   const text = formatTable(rows, title) + formatConfusionLine(domainConfusion) + '\n';
   const result: DemoResult = {
+    lang: corpus.lang,
     source,
     target,
     model,

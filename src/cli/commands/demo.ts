@@ -1,18 +1,19 @@
 // `adaptext demo` (also `npm start`): the whole method on real data, offline — books → kitchen
-// (or --source/--target) through source warm-up, MLM+DANN alignment and few-shot tuning on the
+// (or --source/--target; --lang zh: the Chinese shopping categories, books → hotel) through source warm-up, MLM+DANN alignment and few-shot tuning on the
 // bundled backbone and the bundled Amazon reviews, with the ablation rows and the TF-IDF
 // baselines in one table, time per stage and report.html. src/demo/run.ts does the work.
 import { Option, type Command } from 'commander';
 import { parseSetFlag } from '../../train/config.js';
-import { DEMO_DOMAINS, formatTimings, runDemo } from '../../demo/index.js';
+import { DEMO_CORPORA, DEMO_LANGUAGES, formatTimings, runDemo } from '../../demo/index.js';
 import { CliProgress, noteOnFirstStart, type ProgressMode } from '../../engine/progress.js';
 import { backendLine } from '../../tensor/index.js';
 import { StopRequest } from '../../engine/signals.js';
-import { intArg, modelArg, progressOption } from '../args.js';
+import { intArg, modelArg, progressOption, UsageError } from '../args.js';
 
 interface DemoFlags {
-  source: string;
-  target: string;
+  lang: string;
+  source?: string;
+  target?: string;
   quick?: boolean;
   model?: string;
   out?: string;
@@ -27,11 +28,12 @@ interface DemoFlags {
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('run the full pipeline with ablation on the bundled Amazon reviews and backbone (offline) and print the table')
-    .addOption(new Option('--source <domain>', 'labelled source domain').choices([...DEMO_DOMAINS]).default('books'))
-    .addOption(new Option('--target <domain>', 'target domain (unlabelled text + few-shot labels)').choices([...DEMO_DOMAINS]).default('kitchen'))
+    .description('run the full pipeline with ablation on the bundled reviews and backbone (offline) and print the table')
+    .addOption(new Option('--lang <lang>', `bundled data and backbone: ${langHelp()}`).choices([...DEMO_LANGUAGES]).default('en'))
+    .option('--source <domain>', `labelled source domain (default ${defaultsHelp('defaultSource')})`)
+    .option('--target <domain>', `target domain: unlabelled text + few-shot labels (default ${defaultsHelp('defaultTarget')})`)
     .option('--quick', 'a version of about a minute on 2 cores: fewer steps, 64 tokens per review')
-    .option('--model <dir>', 'HF BERT/RoBERTa folder or hub model id (org/name[@revision]) to use instead of the bundled models/adaptext-mini-en')
+    .option('--model <dir>', "HF BERT/RoBERTa folder or hub model id (org/name[@revision]) to use instead of the language's bundled backbone")
     .option('--out <dir>', 'output folder (default ./adaptext-demo-runs/<source>-<target>-<time>)')
     .option('--seed <n>', 'training seed (default 42)', intArg('--seed', 0))
     .option('--split-seed <n>', 'seed of the data splits and the few-shot draw (default 42 = the documented splits)', intArg('--split-seed', 0))
@@ -40,9 +42,14 @@ export function register(program: Command): void {
     .addOption(progressOption())
     .option('--quiet', 'same as --progress none (the table is still printed)')
     .action(async (o: DemoFlags) => {
+      const corpus = DEMO_CORPORA[o.lang as keyof typeof DEMO_CORPORA];
+      for (const [flag, d] of [['--source', o.source], ['--target', o.target]] as const) {
+        if (d !== undefined && !corpus.domains.includes(d)) throw new UsageError(`${flag}: unknown domain '${d}' (bundled ${corpus.lang} domains: ${corpus.domains.join(', ')})`);
+      }
       const progress = noteOnFirstStart(new CliProgress(process.stderr, { mode: o.quiet === true ? 'none' : o.progress }), () => backendLine());
       const stop = new StopRequest().install('demo');
       const r = await runDemo({
+        lang: o.lang,
         source: o.source,
         target: o.target,
         quick: o.quick === true,
@@ -57,4 +64,12 @@ export function register(program: Command): void {
       }).finally(() => stop.dispose());
       process.stdout.write(`\n${r.text}\n${formatTimings(r.timings, r.load)}\nreport: ${r.reportPath}\nrun folder: ${r.runDir}\n`);
     });
+}
+
+function langHelp(): string {
+  return DEMO_LANGUAGES.map((l) => `${l} = ${DEMO_CORPORA[l].description}: ${DEMO_CORPORA[l].domains.join(', ')}, backbone ${DEMO_CORPORA[l].modelFolder}`).join('; ');
+}
+
+function defaultsHelp(key: 'defaultSource' | 'defaultTarget'): string {
+  return DEMO_LANGUAGES.map((l) => `${DEMO_CORPORA[l][key]} for ${l}`).join(', ');
 }

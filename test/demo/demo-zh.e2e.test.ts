@@ -1,0 +1,99 @@
+// `adaptext demo --lang zh`: the bundled Chinese shopping categories (data/zh-shopping) through the
+// same pipeline — fixed splits with the README's fingerprints, the TF-IDF rows on character
+// n-grams (Chinese has no spaces), language-specific domain errors, and the bundled Chinese
+// backbone used by default (or named when its weights are missing).
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundledDataDir, bundledModelDir, DEMO_CORPORA, fewShotSet, splitDomain, SPLIT_TRAIN, SPLIT_VALIDATION } from '../../src/demo/index.js';
+import { readDataset } from '../../src/data/index.js';
+import { unlabelledFile } from '../../src/demo/bundled.js';
+import { runCli, tmp, TINY_SETS } from './helpers.js';
+import { tinyBertFolder } from '../support/tiny-model.js';
+
+const ZH = DEMO_CORPORA.zh;
+const dataDir = bundledDataDir('zh');
+
+describe('Chinese demo splits (data/zh-shopping/README.md "Splits")', () => {
+  it('1,600 / 200 / 200 per domain, disjoint, balanced, with the README fingerprints', () => {
+    const readme = readFileSync(join(dataDir, 'README.md'), 'utf8');
+    const hash = (xs: Array<{ id: string | null }>) =>
+      createHash('sha256')
+        .update(xs.map((e) => e.id).join('\n'))
+        .digest('hex')
+        .slice(0, 12);
+    for (const d of ZH.domains) {
+      const s = splitDomain(d, { dataDir });
+      assert.deepEqual([s.train.length, s.validation.length, s.test.length], [SPLIT_TRAIN, SPLIT_VALIDATION, 200], d);
+      const ids = [...s.train, ...s.validation, ...s.test].map((e) => e.id);
+      assert.equal(new Set(ids).size, ids.length, `${d}: splits overlap`);
+      assert.equal(s.test.filter((e) => e.label === 1).length, 100, `${d}: test not balanced`);
+      const row = new RegExp(`^\\| ${d} \\|.*\\| \`([0-9a-f]{12})\` \\| \`([0-9a-f]{12})\` \\|$`, 'm').exec(readme);
+      assert.ok(row, `README has no Splits row for ${d}`);
+      assert.equal(hash(s.test), row[1], `${d} test split changed`);
+      assert.equal(hash(fewShotSet(s, 200)), row[2], `${d} few-shot set changed`);
+    }
+  });
+
+  it('no labelled text is also an unlabelled text (stage 2 never sees a test review)', () => {
+    for (const d of ZH.domains) {
+      const labelled = new Set(splitDomain(d, { dataDir }).test.map((e) => e.text));
+      const unl = readDataset(unlabelledFile(d, dataDir), { task: 'unlabelled' }).examples.map((e) => (e as { text: string }).text);
+      assert.equal(unl.length, 1850);
+      assert.equal(unl.filter((t) => labelled.has(t)).length, 0, d);
+    }
+  });
+});
+
+describe('adaptext demo --lang zh end to end', () => {
+  let tiny: string;
+  before(() => {
+    const texts = function* () {
+      for (const d of ZH.domains) {
+        for (const e of readDataset(unlabelledFile(d, dataDir), { task: 'unlabelled', limit: 200 }).examples) if (e.kind === 'text') yield e.text;
+      }
+    };
+    tiny = tinyBertFolder({ corpus: 'demo-zh-unlabelled', texts, vocab: 1500, seed: 5 });
+  });
+
+  it('--quick on a tiny backbone: books -> hotel by default, TF-IDF on character 1-3-grams', async () => {
+    const out = join(tmp(), 'out');
+    const r = await runCli(['demo', '--lang', 'zh', '--quick', '--model', tiny, '--out', out, ...TINY_SETS]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^books -> hotel: target test set 200 hotel reviews, 200 target labels/m);
+    for (const row of ['source only (stage 1)', '+ alignment (stages 1+2)', '+ few-shot (stages 1+2+3)', 'few-shot only (raw backbone)', 'bag-of-words + DANN (no target labels)']) {
+      assert.match(r.stdout, new RegExp(`^${row.replace(/[()+]/g, '\\$&')} +\\d+\\.\\d% +\\d+\\.\\d%`, 'm'), row);
+    }
+    assert.match(r.stdout, /^TF-IDF \(char 1-3\) \+ LR, source only +\d+\.\d% +\d+\.\d% +-$/m);
+    assert.match(r.stdout, /^TF-IDF \(char 1-3\) \+ LR, source \+ few-shot +\d+\.\d% +\d+\.\d% +-$/m);
+    const demo = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as { lang: string; sizes: Record<string, number> };
+    assert.equal(demo.lang, 'zh');
+    assert.deepEqual(demo.sizes, { sourceTrain: 1600, targetTest: 200, fewShot: 200, targetUnlabelled: 1850 });
+    assert.ok(existsSync(join(out, 'run', 'report.html')));
+  });
+
+  it('domains are checked against the language', async () => {
+    const out = join(tmp(), 'out');
+    const r = await runCli(['demo', '--lang', 'zh', '--target', 'kitchen', '--model', tiny, '--out', out]);
+    assert.equal(r.code, 2, 'a usage error');
+    assert.match(r.stderr, /--target: unknown domain 'kitchen' \(bundled zh domains: books, hotel, tablet, fruit\)/);
+    assert.ok(!existsSync(out));
+  });
+
+  it('the default Chinese backbone is models/adaptext-mini-zh: used when its weights exist, named when they do not', async () => {
+    const bundled = bundledModelDir('zh');
+    assert.ok(bundled.endsWith(join('models', 'adaptext-mini-zh')));
+    const out = join(tmp(), 'out');
+    const r = await runCli(['demo', '--lang', 'zh', '--quick', '--out', out, ...TINY_SETS]);
+    if (existsSync(join(bundled, 'model.safetensors'))) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(r.stderr.includes(`backbone ${bundled}`), r.stderr);
+    } else {
+      assert.equal(r.code, 1);
+      assert.ok(r.stderr.includes(`${bundled}: no such model folder`) || r.stderr.includes(`${bundled}: not a usable model folder`), r.stderr);
+      assert.ok(!existsSync(out));
+    }
+  });
+});
