@@ -73,8 +73,14 @@ function main(): void {
     if (unlabelled.length < UNLABELLED) throw new Error(`${domain}: fewer than ${UNLABELLED} reviews left for the unlabelled set`);
     labelled.forEach((r) => labelledTexts.add(r.text));
     unlabelled.forEach((r) => unlabelledIds.add(r.id));
-    writeGz(join(out, `${domain}.labeled.jsonl.gz`), labelled.map((r) => ({ id: r.id, text: r.text, label: r.label })));
-    writeGz(join(out, `${domain}.unlabeled.jsonl.gz`), unlabelled.map((r) => ({ id: r.id, text: r.text })));
+    writeGz(
+      join(out, `${domain}.labeled.jsonl.gz`),
+      labelled.map((r) => ({ id: r.id, text: r.text, label: r.label })),
+    );
+    writeGz(
+      join(out, `${domain}.unlabeled.jsonl.gz`),
+      unlabelled.map((r) => ({ id: r.id, text: r.text })),
+    );
     stats[domain] = { source: rows.length, labeled_written: labelled.length, labeled_positive: pos.length, labeled_negative: neg.length, unlabeled_written: unlabelled.length };
   }
   writeFileSync(join(out, 'stats.json'), JSON.stringify(stats, null, 2) + '\n');

@@ -55,7 +55,10 @@ test('pretrain from scratch on Chinese reviews keeps every character; limit_alph
   assert.ok(hanChars.size > 1500, `the fixture has ${hanChars.size} distinct Han characters`);
   const lines: string[] = [];
   await pretrain(tiny(join(tmp, 'auto'), {}), { print: (l: string) => lines.push(l) });
-  assert.ok(lines.some((l) => /alphabet: every character \(\d+% of the letters are CJK\)/.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => /alphabet: every character \(\d+% of the letters are CJK\)/.test(l)),
+    lines.join('\n'),
+  );
   const vocab = new Set(Array.from({ length: loadTokenizer(join(tmp, 'auto')).vocabSize }, (_, i) => loadTokenizer(join(tmp, 'auto')).idToToken(i)));
   const missing = [...hanChars].filter((c) => !vocab.has(c));
   assert.equal(missing.length, 0, `characters sent to [UNK]: ${missing.slice(0, 10).join('')}`);

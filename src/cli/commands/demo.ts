@@ -43,7 +43,10 @@ export function register(program: Command): void {
     .option('--quiet', 'same as --progress none (the table is still printed)')
     .action(async (o: DemoFlags) => {
       const corpus = DEMO_CORPORA[o.lang as keyof typeof DEMO_CORPORA];
-      for (const [flag, d] of [['--source', o.source], ['--target', o.target]] as const) {
+      for (const [flag, d] of [
+        ['--source', o.source],
+        ['--target', o.target],
+      ] as const) {
         if (d !== undefined && !corpus.domains.includes(d)) throw new UsageError(`${flag}: unknown domain '${d}' (bundled ${corpus.lang} domains: ${corpus.domains.join(', ')})`);
       }
       const progress = noteOnFirstStart(new CliProgress(process.stderr, { mode: o.quiet === true ? 'none' : o.progress }), () => backendLine());
