@@ -8,6 +8,7 @@
 // fixed splits (src/demo/splits.ts) of all four domains; a probe per domain fitted on its 1,600-review
 // train split, scored on its own validation split (in-domain) and on the other three domains'
 // validation splits (cross-domain, the 12 ordered pairs); the means are reported.
+// --lang zh (with --eval validation): the same over the bundled Chinese categories (data/zh-shopping).
 import { appendFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { loadModel } from '../src/models/index.js';
@@ -15,17 +16,22 @@ import { loadTokenizer } from '../src/text/index.js';
 import { splitDataset } from '../src/data/index.js';
 import { noGrad } from '../src/tensor/index.js';
 import { fitLogisticRegression, type LogisticRegressionModel } from '../src/eval/index.js';
-import { DEMO_DOMAINS } from '../src/demo/bundled.js';
+import { bundledDataDir, demoCorpus } from '../src/demo/bundled.js';
 import { splitDomain } from '../src/demo/splits.js';
 import { labelledReviews, padBatch, probeArgs } from './probe-data.js';
 
-const { dir, dataDir, jsonOut, opt } = probeArgs('node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [--json-out FILE] [--max-length N] [--step N] [--data DIR] [--eval test|validation]', [
+const args = probeArgs('node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [--json-out FILE] [--max-length N] [--step N] [--data DIR] [--eval test|validation] [--lang en|zh]', [
   'max-length',
   'step',
   'eval',
+  'lang',
 ]);
+const { dir, jsonOut, opt } = args;
+const corpus = demoCorpus(opt['lang'] ?? 'en');
+const dataDir = corpus.lang === 'en' || process.argv.includes('--data') ? args.dataDir : bundledDataDir(corpus.lang);
 const evalOn = opt['eval'] ?? 'test';
 if (evalOn !== 'test' && evalOn !== 'validation') throw new Error(`--eval ${evalOn}: expected test or validation`);
+if (corpus.lang !== 'en' && evalOn === 'test') throw new Error(`--lang ${corpus.lang}: only --eval validation (the test probe is books -> kitchen)`);
 const maxLength = Number(opt['max-length'] ?? '128');
 const t0 = Date.now();
 
@@ -88,7 +94,8 @@ if (evalOn === 'test') {
   }
 } else {
   result['task'] = 'validation: 4 in-domain, 12 cross-domain pairs';
-  const splits = DEMO_DOMAINS.map((d) => splitDomain(d, { dataDir }));
+  result['lang'] = corpus.lang;
+  const splits = corpus.domains.map((d) => splitDomain(d, { dataDir }));
   const train = splits.map((s) => feats(s.train));
   const val = splits.map((s) => feats(s.validation));
   for (const k of KINDS) {

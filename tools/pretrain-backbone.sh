@@ -17,6 +17,10 @@
 #                                                        200 M-token horizon; extra flags (e.g. --objective electra,
 #                                                        --max-minutes 60) go to `adaptext pretrain`; continue it
 #                                                        with --resume OUT
+#   tools/pretrain-backbone.sh --zh OUT [flags]        the Chinese backbone models/adaptext-mini-zh (issue 16): corpus
+#                                                        from tools/bundle-zh-data.ts (no bundled labelled review), a
+#                                                        vocabulary learned on it (every character), co-occurrence word
+#                                                        vectors, then MLM at 40% (the --v2 recipe) for 1,000 steps
 #   node tools/model-card.ts PHASE1 [OUT]             card tables + copy the last phase into models/ (fp16)
 #
 # Why a phase 2: the downstream task is reviews, which are ≈ 8% of the phase-1 corpus; continued
@@ -81,6 +85,27 @@ if [ "${1:-}" = "--v2" ]; then
     --heldout "$DATA/gutenberg/heldout-000.jsonl" --heldout "$DATA/amazon/dvd.labeled.jsonl" \
     --max-length 128 --batch-size 32 --lr 5e-4 --warmup-steps 1000 --total-steps 48828 --weight-decay 0.01 --clip 1.0 \
     --seed 42 --eval-every 500 --heldout-sequences 200 --snapshot-every 2000 \
+    --checkpoint-minutes 10 --log-every 10 --progress lines "$@"
+  exit $?
+fi
+
+if [ "${1:-}" = "--zh" ]; then
+  shift
+  OUT="${1:?--zh needs an output folder}"
+  shift
+  INIT="$OUT.init"
+  mkdir -p "$INIT"
+  [ -f "$INIT/corpus.jsonl" ] || node --import tsx tools/bundle-zh-data.ts --shared "$DATA" --out "$INIT/data-check" \
+    --pretrain-corpus "$INIT/corpus.jsonl" --heldout "$INIT/heldout-phone.jsonl"
+  # The vocabulary: one step from scratch learns it (6,214 tokens: the merges stop at min frequency 2).
+  [ -f "$INIT/vocab/config.json" ] || run pretrain "$INIT/corpus.jsonl" --out "$INIT/vocab" --vocab-size 8000 --max-steps 1 --eval-every 0 --heldout-sequences 20 --progress none
+  [ -f "$INIT/random/config.json" ] || node --import tsx tools/make-random-checkpoint.ts --from "$INIT/vocab" --out "$INIT/random" --seed 42
+  [ -f "$INIT/cooc/config.json" ] || node --import tsx tools/cooc-embeddings.ts --model "$INIT/random" --out "$INIT/cooc" "$INIT/corpus.jsonl"
+  # 1,000 steps × 4,096 tokens = 4.1 M tokens ≈ 1.7 passes over the 2.47 M-token corpus
+  run pretrain --model "$INIT/cooc" --out "$OUT" "$INIT/corpus.jsonl" \
+    --heldout "$INIT/heldout-phone.jsonl" --heldout data/zh-shopping/tablet.labeled.jsonl.gz \
+    --mlm-probability 0.4 --batch-size 32 --lr 5e-4 --warmup-steps 60 --total-steps 1000 --weight-decay 0.01 --clip 1.0 \
+    --seed 42 --eval-every 100 --heldout-sequences 200 --snapshot-every 250 \
     --checkpoint-minutes 10 --log-every 10 --progress lines "$@"
   exit $?
 fi
