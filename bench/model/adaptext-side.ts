@@ -1,6 +1,6 @@
 // adaptext side of `npm run bench:model` (one scenario per process, so VmHWM is its own):
 //
-//   node --import tsx bench/model/adaptext-side.ts --scenario a|b|c|d [--warmup 2] [--iters 5]
+//   node --import tsx bench/model/adaptext-side.ts --scenario a|b|c|d|e [--warmup 2] [--iters 5]
 //        [--breakdown-iters 2] [--zero-grad drop|fill] [--dropout P] [--batch B] [--seq T] [--hidden H --layers L --heads A --intermediate I --vocab V]
 //        [--model-config FILE] [--mlm-decoder masked|full]   (d only)
 //
@@ -22,6 +22,9 @@
 //      linear warm-up/decay schedule, gradients dropped). The decoder is applied as pretraining
 //      applies it: only at the labelled positions (--mlm-decoder full: at every position, the
 //      masked_lm head's sparseLogits: false, a what-if). --zero-grad does not apply to d.
+//   e  stage-3 step on the bundled backbone (models/adaptext-mini-en's weights): target adapter +
+//      task head trainable, the rest frozen, batch 16 x 128, the pipeline's per-step calls and
+//      optimizer (stage3-step.ts). --zero-grad and --dropout do not apply to e.
 import { PerformanceObserver } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,12 +35,13 @@ import { AdamW, linearWarmupDecaySchedule, optimizerUpdate } from '../../src/opt
 import { kernels, noGrad } from '../../src/tensor/index.js';
 import type { Kernels } from '../../src/tensor/index.js';
 import { loadNativeAddon } from '../../src/tensor/kernels/native.js';
-import { fmix32 } from '../../src/engine/seeds.js';
+import { hash32 } from './hash.js';
+import { setupStage3Step } from './stage3-step.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 interface Args {
-  scenario: 'a' | 'b' | 'c' | 'd';
+  scenario: 'a' | 'b' | 'c' | 'd' | 'e';
   warmup: number;
   iters: number;
   breakdownIters: number;
@@ -100,7 +104,7 @@ function parseArgs(argv: string[]): Args {
     const v = argv[++i];
     if (v === undefined) throw new Error(`adaptext-side: ${k} needs a value`);
     if (k === '--scenario') {
-      if (v !== 'a' && v !== 'b' && v !== 'c' && v !== 'd') throw new Error(`adaptext-side: --scenario must be a, b, c or d, got ${v}`);
+      if (v !== 'a' && v !== 'b' && v !== 'c' && v !== 'd' && v !== 'e') throw new Error(`adaptext-side: --scenario must be a, b, c, d or e, got ${v}`);
       a.scenario = v;
     } else if (k === '--model-config') {
       a.modelConfig = v;
@@ -218,11 +222,6 @@ interface Setup {
   B: number;
   T: number;
   extra: Record<string, unknown>;
-}
-
-/** murmur3 fmix32 of seed + (i+1)*golden ratio: a counter-based stream torch_peer.py reproduces bit for bit. */
-export function hash32(seed: number, i: number): number {
-  return fmix32((seed + Math.imul(i + 1, 0x9e3779b9)) >>> 0);
 }
 
 /** The MLM batch of scenario d (same on both sides; torch_peer.py mlm_batch): token ids in
@@ -372,7 +371,8 @@ function setupClassifierStep(args: Args): Setup {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const tSetup = performance.now();
-  const { model, trainable, step, B, T, extra } = args.scenario === 'd' ? setupPretrainStep(args) : setupClassifierStep(args);
+  const { model, trainable, step, B, T, extra } =
+    args.scenario === 'd' ? setupPretrainStep(args) : args.scenario === 'e' ? setupStage3Step(ROOT, { batch: args.batch, seq: args.seq, dropout: args.dropout }) : setupClassifierStep(args);
   const setupSeconds = (performance.now() - tSetup) / 1000;
 
   let gcSeconds = 0;
@@ -462,7 +462,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       side: 'adaptext',
       scenario: args.scenario,
-      zeroGrad: args.scenario === 'd' ? 'drop (optimizerUpdate)' : args.zeroGrad,
+      zeroGrad: args.scenario === 'd' || args.scenario === 'e' ? 'drop (optimizerUpdate)' : args.zeroGrad,
       dropout: args.dropout,
       backend: k.description,
       blas: info === null ? null : { blas: info.blas, config: info.blasConfig, threads: info.threads, gemm: info.gemm },

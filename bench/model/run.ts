@@ -1,4 +1,4 @@
-// `npm run bench:model [-- --json FILE] [--iters N] [--warmup N] [--scenarios a,b,c,d]
+// `npm run bench:model [-- --json FILE] [--iters N] [--warmup N] [--scenarios a,b,c,d,e]
 //                     [--torch-threads 1,2,default] [--no-torch] [--quick]
 //                     [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S]
 //                     [--no-decoder-what-if]`
@@ -19,6 +19,11 @@
 //      decoder; PyTorch decoder at the labelled positions only, as tools/parity/pretrain_torch.py),
 //      so the decoder's share and the like-for-like ratios are printed. Reported as tokens/s
 //      (B*T per step) and adaptext tokens/s ÷ PyTorch tokens/s (> 1: adaptext is faster).
+//   e  stage-3 step on the bundled backbone (models/adaptext-mini-en's own weights, both sides):
+//      seq_bn target adapter in layers 2-3 + a 2-label head on the masked mean trainable, the
+//      embeddings and layers 0-1 frozen, batch 16 x 128, the pipeline's optimizer (AdamW groups,
+//      clip 1.0): stage3-step.ts / torch_stage3.py. Its dropout is the checkpoint's (--dropout
+//      other than 0.1 is refused for e).
 //// Every measurement runs in its own process (adaptext-side.ts / torch_peer.py), so the peak RSS
 // (VmHWM) is that side's own. Per-step time = median of --iters steps after --warmup steps.
 // PyTorch is reported at its best thread setting (1, 2, its default). adaptext's breakdown comes
@@ -53,7 +58,7 @@ interface Options {
   iters: number;
   warmup: number;
   breakdownIters: number;
-  scenarios: Array<'a' | 'b' | 'c' | 'd'>;
+  scenarios: Array<'a' | 'b' | 'c' | 'd' | 'e'>;
   torchThreads: string[];
   torch: boolean;
   quick: boolean;
@@ -75,7 +80,7 @@ function parseArgs(argv: string[]): Options {
     iters: 5,
     warmup: 2,
     breakdownIters: 2,
-    scenarios: ['a', 'b', 'c', 'd'],
+    scenarios: ['a', 'b', 'c', 'd', 'e'],
     torchThreads: ['1', '2', 'default'],
     torch: true,
     quick: false,
@@ -105,7 +110,7 @@ function parseArgs(argv: string[]): Options {
       const s = next()
         .split(',')
         .map((x) => x.trim());
-      for (const x of s) if (x !== 'a' && x !== 'b' && x !== 'c' && x !== 'd') throw new Error(`bench:model: --scenarios takes a,b,c,d; got '${x}'`);
+      for (const x of s) if (x !== 'a' && x !== 'b' && x !== 'c' && x !== 'd' && x !== 'e') throw new Error(`bench:model: --scenarios takes a,b,c,d,e; got '${x}'`);
       o.scenarios = s as Options['scenarios'];
     } else if (a === '--torch-threads') {
       o.torchThreads = next()
@@ -133,7 +138,7 @@ function parseArgs(argv: string[]): Options {
       else throw new Error(`bench:model: --malloc takes default, keep or both; got '${v}'`);
     } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c,d] [--torch-threads 1,2,default] [--no-torch] [--quick] [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S] [--no-decoder-what-if]',
+        'usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c,d,e] [--torch-threads 1,2,default] [--no-torch] [--quick] [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S] [--no-decoder-what-if]',
       );
       process.exit(0);
     } else throw new Error(`bench:model: unknown option ${a} (try --help)`);
@@ -317,6 +322,7 @@ const SCENARIO_NAMES: Record<string, string> = {
   b: '(b) adapters+head only, 6 frozen, B8 T128',
   c: '(c) inference, no grad, B32 T128',
   d: '(d) pretraining step, mini BERT, B32 T128',
+  e: '(e) stage-3 step, bundled mini, B16 T128',
 };
 
 function ms(s: number): string {
@@ -351,7 +357,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (o.torch && !existsSync(PYTHON)) throw new Error(`bench:model: ${PYTHON} not found (Debian python3-torch); use --no-torch`);
   const size = o.quick ? ['--hidden', '128', '--layers', '4', '--heads', '4', '--intermediate', '512', '--vocab', '2000', '--frozen-layers', '2', '--reduction', '16'] : [];
-  const sizeOf = (sc: string): string[] => (sc === 'd' ? (o.quick ? ['--batch', '4', '--seq', '32'] : []) : size);
+  const sizeOf = (sc: string): string[] => (sc === 'd' || sc === 'e' ? (o.quick ? ['--batch', '4', '--seq', '32'] : []) : size);
   const common = ['--warmup', String(o.warmup), '--iters', String(o.iters)];
   const zeroAd = ['--zero-grad', o.zeroGrad, '--dropout', String(o.dropout)];
   const zeroPt = ['--zero-grad', o.zeroGrad === 'drop' ? 'none' : 'zero', '--dropout', String(o.dropout)];
@@ -370,11 +376,13 @@ async function main(): Promise<void> {
   console.log(
     `bench:model  ${o.quick ? 'QUICK (tiny model) ' : ''}random weights; ${machine.cpus} CPUs (${machine.model ?? '?'}); SIMD flags: ${machine.simd.join(' ') || '?'}; ADAPTEXT_THREADS=${process.env['ADAPTEXT_THREADS'] ?? '(unset: all cores)'}`,
   );
-  if (o.scenarios.some((sc) => sc !== 'd')) console.log('  a, b, c: BERT-base shapes H768 L12 A12 I3072 V21128');
+  if (o.scenarios.some((sc) => sc !== 'd' && sc !== 'e')) console.log('  a, b, c: BERT-base shapes H768 L12 A12 I3072 V21128');
   if (o.scenarios.includes('d'))
     console.log(
       "  d: models/adaptext-mini-en architecture (L4 H256 A4 I1024 V16000, tied MLM decoder), B32 T128, 15% labelled; adaptext: decoder at the labelled positions (pretraining's path), PyTorch: HF BertForMaskedLM (decoder at every position)",
     );
+  if (o.scenarios.includes('e'))
+    console.log("  e: models/adaptext-mini-en weights (both sides), target adapter (layers 2-3) + masked-mean head trainable, rest frozen, B16 T128, the pipeline's stage-3 optimizer");
   if (o.dropout !== 0.1) console.log(`WHAT-IF: dropout ${o.dropout} on both sides (BERT uses 0.1)`);
   console.log(
     `median of ${o.iters} steps after ${o.warmup} warm-up; gradients reset by ${o.zeroGrad === 'drop' ? 'dropping them (adaptext zeroGrad, torch set_to_none=True)' : 'zeroing in place'}; load average at start ${loadavg()
@@ -433,6 +441,10 @@ async function main(): Promise<void> {
         const counts = new Set([ad, ...tr, ...(whatIf?.torchMasked ?? []), ...(whatIf?.adaptextFull ? [whatIf.adaptextFull] : [])].map((m) => m.result['labelledPositions']));
         if (counts.size !== 1) console.log(`WARNING: the sides labelled different numbers of positions: ${[...counts].join(', ')}`);
       }
+      if (sc === 'e') {
+        const sums = new Set([ad, ...tr].map((m) => JSON.stringify(m.result['batchChecksum'])));
+        if (sums.size !== 1) console.log(`WARNING: the sides drew different stage-3 batches (id/label sums ${[...sums].join(' vs ')})`);
+      }
       rows.push({ variant, scenario: sc, adaptext: ad, torch: tr, whatIf });
     }
   }
@@ -462,6 +474,9 @@ async function main(): Promise<void> {
       name: SCENARIO_NAMES[r.scenario],
       adaptextSeconds: r.adaptext.result.median,
       adaptextSeqPerSecond: B / r.adaptext.result.median,
+      /** d, e: B*T tokens per step over the median step time (null for a-c). */
+      adaptextTokensPerSecond: typeof r.adaptext.result['tokensPerStep'] === 'number' ? r.adaptext.result['tokensPerStep'] / r.adaptext.result.median : null,
+      torchTokensPerSecond: best !== null && typeof best.result['tokensPerStep'] === 'number' ? best.result['tokensPerStep'] / best.result.median : null,
       adaptextMinorFaultsPerStep: r.adaptext.result['minorFaultsPerStep'],
       torchBestSeconds: best?.result.median ?? null,
       torchBestThreads: best?.result.threads ?? null,

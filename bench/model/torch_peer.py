@@ -21,6 +21,8 @@ Scenarios (all random weights, N(0, 0.02) like HF init; dropout on in training):
      BertForMaskedLM: the decoder over all B*T positions, loss over the labelled ones; masked
      (a what-if) computes logits only at the labelled positions, as adaptext and
      pretrain_torch.py do.
+  e  stage-3 step on the bundled backbone (its weights): target adapter + head trainable, the rest
+     frozen, batch 16 x 128 (torch_stage3.py)
 
 Attention mask: inputs are full-length (no padding), so like adaptext (which passes no mask
 when every position is real) no additive mask is built; that is what HF computes too, minus
@@ -163,6 +165,9 @@ class BertClassifier(nn.Module):
         self.pooler = nn.Linear(c.hidden, c.hidden)
         self.cls_dropout = nn.Dropout(c.drop)
         self.classifier = nn.Linear(c.hidden, num_labels)
+        # what the head reads: the pooler output (HF BertForSequenceClassification) or the masked
+        # mean of the last layer (adaptext's head on a checkpoint whose pooler was never trained)
+        self.pooling = 'pooler'
         self.apply(lambda m: init_weights(m, c.init_range))
 
     def forward(self, ids, token_type_ids, attention_mask=None):
@@ -172,7 +177,10 @@ class BertClassifier(nn.Module):
         h = self.embeddings(ids, token_type_ids)
         for l in self.layer:
             h = l(h, ext)
-        pooled = torch.tanh(self.pooler(h[:, 0]))
+        pooled = torch.tanh(self.pooler(h[:, 0]))  # computed in either case, as BertModel does
+        if self.pooling == 'mean':
+            m = torch.ones(h.shape[:2], dtype=h.dtype) if attention_mask is None else attention_mask.to(h.dtype)
+            pooled = (h * m[:, :, None]).sum(1) / m.sum(1, keepdim=True)
         return self.classifier(self.cls_dropout(pooled))
 
 
@@ -287,7 +295,7 @@ def vm_hwm_kb():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--scenario', choices=['a', 'b', 'c', 'd'], required=True)
+    ap.add_argument('--scenario', choices=['a', 'b', 'c', 'd', 'e'], required=True)
     ap.add_argument('--threads', default='default', help="1, 2, ... or 'default' (torch's own choice)")
     ap.add_argument('--warmup', type=int, default=2)
     ap.add_argument('--iters', type=int, default=5)
@@ -313,6 +321,9 @@ def main():
     torch.manual_seed(0)
     if args.scenario == 'd':
         model, trainable, step, B, T, extra = setup_pretrain_step(args)
+    elif args.scenario == 'e':
+        from torch_stage3 import setup_stage3_step
+        model, trainable, step, B, T, extra = setup_stage3_step(args, ROOT, BertClassifier, Adapter, init_weights, hash32)
     else:
         model, trainable, step, B, T = setup_classifier_step(args)
         extra = {}

@@ -12,6 +12,15 @@ export type BackwardFn = () => void;
 
 let gradEnabled = true;
 
+/**
+ * While backward() runs: gradient buffers of graph nodes whose backward closure has already run,
+ * by length. Such a buffer is dead (only the node's own closure reads it), so a later
+ * gradBuffer() of the same length takes it (zeroed) instead of a fresh Float32Array: backward
+ * then allocates about one layer's gradients instead of one buffer per node, which is what the
+ * GC (external-memory pressure) and first touches of new memory were paying for.
+ */
+let reusableGrads: Map<number, Float32Array[]> | null = null;
+
 /** True when ops should record the graph (outside `noGrad`). */
 export function isGradEnabled(): boolean {
   return gradEnabled;
@@ -111,7 +120,10 @@ export class Tensor {
 
   /** Gradient buffer, allocated (zeroed) if absent. Backward closures add into it. */
   gradBuffer(): Float32Array {
-    if (this.grad === null) this.grad = new Float32Array(this.size);
+    if (this.grad === null) {
+      const reused = reusableGrads?.get(this.size)?.pop();
+      this.grad = reused === undefined ? new Float32Array(this.size) : reused.fill(0);
+    }
     return this.grad;
   }
 
@@ -158,9 +170,23 @@ export class Tensor {
     }
     const g = this.gradBuffer();
     for (let i = 0; i < g.length; i++) g[i]! += seed[i]!;
-    for (let i = order.length - 1; i >= 0; i--) {
-      const node = order[i]!;
-      if (node.backwardFn !== null && node.grad !== null) node.backwardFn();
+    const outer = reusableGrads;
+    reusableGrads = new Map();
+    try {
+      for (let i = order.length - 1; i >= 0; i--) {
+        const node = order[i]!;
+        if (node.backwardFn !== null && node.grad !== null) {
+          node.backwardFn();
+          // every consumer of this node ran before it (reverse topological order): its gradient is dead
+          const dead = node.grad;
+          node.grad = null;
+          const free = reusableGrads.get(dead.length);
+          if (free === undefined) reusableGrads.set(dead.length, [dead]);
+          else free.push(dead);
+        }
+      }
+    } finally {
+      reusableGrads = outer;
     }
     for (const node of order) {
       if (node.backwardFn !== null) {

@@ -3,7 +3,7 @@
 // gradientReversal / dropout / attention-mask semantics.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng, Tensor, add, attention, crossEntropy, dropout, gelu, gradientReversal, isGradEnabled, linear, mean, mul, noGrad, sum, tanh } from '../../src/tensor/index.js';
+import { Rng, Tensor, add, record, attention, crossEntropy, dropout, gelu, gradientReversal, isGradEnabled, linear, mean, mul, noGrad, sum, tanh } from '../../src/tensor/index.js';
 import { randTensor, testBothBackends } from './helpers.js';
 
 function tinyNet(r: Rng) {
@@ -74,6 +74,32 @@ test('a tensor used twice gets the sum of both paths; frozen inputs get no grad'
   sum(add(mul(a, a), mul(a, frozen))).backward(); // d/da = 2a + frozen
   assert.deepEqual([...a.grad!], [6, 9, 12]);
   assert.equal(frozen.grad, null);
+});
+
+test('backward hands the dead gradient buffer of a finished node to a later one, zeroed', () => {
+  // y = 2 * 2 * x through a doubling op whose backward records which buffer carried its gradient
+  // and dirties it afterwards: the leaf's gradient must reuse one of them, start from zero, be exact.
+  const seen: Float32Array[] = [];
+  const double = (x: Tensor): Tensor => {
+    const out = new Tensor(
+      x.data.map((v) => 2 * v),
+      x.shape,
+    );
+    return record(out, [x], 'double', () => {
+      const g = out.grad!;
+      seen.push(g);
+      const gx = x.gradBuffer();
+      for (let i = 0; i < g.length; i++) gx[i]! += 2 * g[i]!;
+      g.fill(Number.NaN); // a reused buffer must be zeroed before anyone adds into it
+    });
+  };
+  const x = Tensor.from([1, 2, 3, 4], [4], true);
+  sum(double(double(x))).backward();
+  assert.deepEqual([...x.grad!], [4, 4, 4, 4]);
+  assert.ok(
+    seen.some((g) => g === x.grad),
+    'the leaf gradient reuses a finished node buffer',
+  );
 });
 
 test('backward seeds: implicit seed needs a scalar; explicit seed length is checked', () => {
