@@ -6,7 +6,9 @@
 // decoupled weight decay (not on biases/LayerNorm), linear warm-up then linear decay to 0 at
 // `totalSteps`, global grad-norm clip, optional gradient accumulation. The schedule horizon
 // (`totalSteps`) and the stop conditions (`maxSteps`, `maxMinutes`, `maxTokens`, a signal) are
-// separate, so a run can stop at a checkpoint and be resumed later on the same schedule.
+// separate, so a run can stop at a checkpoint and be resumed later on the same schedule; the
+// run always ends at `totalSteps`, where the learning rate reaches 0 and no step could change
+// the weights.
 //
 // Output folder OUT:
 //   config.json model.safetensors vocab.txt tokenizer_config.json ...  the latest model (HF, BertForMaskedLM)
@@ -412,6 +414,7 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   const stopCheck = (): string | null => {
     if (stop.signal !== null) return `signal ${stop.signal}`;
     if (o.maxSteps > 0 && pos.step >= o.maxSteps) return `max steps ${o.maxSteps}`;
+    if (pos.step >= o.totalSteps) return `end of the schedule (total steps ${o.totalSteps})`;
     if (o.maxTokens > 0 && tokensSeen >= o.maxTokens) return `max tokens ${o.maxTokens}`;
     if (o.maxMinutes > 0 && (Date.now() - t0) / 60000 >= o.maxMinutes) return `max minutes ${o.maxMinutes}`;
     return null;

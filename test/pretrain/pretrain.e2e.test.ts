@@ -151,6 +151,12 @@ test('pretrain from scratch: loss goes down, output loads back as BertForMaskedL
   assert.equal(JSON.parse(readFileSync(join(fullOut, 'adaptext.json'), 'utf8')).pooler_trained, false);
 });
 
+test('with no stop condition the run ends at the schedule horizon (lr 0: no later step could change the weights)', async () => {
+  const r = await pretrain(tinyOptions(join(tmp, 'horizon'), { maxSteps: 0, totalSteps: 3, warmupSteps: 1, evalEvery: 0 }), quiet);
+  assert.equal(r.step, 3);
+  assert.equal(r.stopReason, 'end of the schedule (total steps 3)');
+});
+
 test('resume after an interruption ends bit-identical to the uninterrupted run', async () => {
   assert.ok(fullOut !== '', 'needs the previous test');
   const out = join(tmp, 'resumed');
