@@ -158,7 +158,10 @@ stage1: {epochs: 5, lr: {heads: 1.0e-3}}
     assert.equal(validateConfig({ ...minimal, precision: 'bf16' }, 'cfg.json', '/').precision, 'bf16');
     const file = write('run.json', JSON.stringify(minimal));
     assert.equal(loadPipelineConfig(file, [{ path: 'precision', value: 'bf16', origin: '--precision' }]).precision, 'bf16');
-    assert.equal(errorOf(() => validateConfig({ ...minimal, precision: 'fp16' }, 'cfg.json', '/')), 'cfg.json: precision: expected one of "fp32", "bf16", got "fp16"');
+    assert.equal(
+      errorOf(() => validateConfig({ ...minimal, precision: 'fp16' }, 'cfg.json', '/')),
+      'cfg.json: precision: expected one of "fp32", "bf16", got "fp16"',
+    );
   });
 
   it('refuses prototype keys in overrides (issue 13: `--set __proto__.max_steps=1` capped every stage)', () => {
