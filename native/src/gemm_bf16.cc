@@ -29,6 +29,10 @@
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define ADAPTEXT_X86 1
 #include <immintrin.h>
+// GCC 12 flags the intrinsics' own _mm512_undefined_* pass-through operands (a false positive)
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #endif
 
 namespace adaptext {
@@ -55,7 +59,8 @@ enum class Bf16Isa { Emulated, Avx512Bf16 };
 Bf16Isa detect_bf16() {
 #ifdef ADAPTEXT_X86
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16")) return Bf16Isa::Avx512Bf16;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16"))
+    return Bf16Isa::Avx512Bf16;
 #endif
   return Bf16Isa::Emulated;
 }
@@ -93,25 +98,58 @@ constexpr size_t MC = 240;   // rows per packed A block (multiple of MR = 12)
 constexpr size_t NC = 3072;  // columns per packed B block (multiple of NR = 32)
 constexpr int MR = 12, NR = 32;
 
-inline uint32_t pair(float lo, float hi) {
-  return static_cast<uint32_t>(to_bf16_bits(lo)) | (static_cast<uint32_t>(to_bf16_bits(hi)) << 16);
+// The packing converts with AVX-512F integer ops, bit-identical to to_bf16_bits (not
+// vcvtneps2bf16, which treats denormal inputs as zero). Scalar conversion made the packing
+// cost as much as the vdpbf16ps loop at BERT shapes.
+#define BF16_TARGET __attribute__((target("avx512f,avx512vl,avx512bf16")))
+
+// 16 fp32 -> their bf16 roundings in the top half of each 32-bit lane (low half garbage).
+BF16_TARGET inline __m512i round_hi(__m512 x) {
+  const __m512i u = _mm512_castps_si512(x);
+  const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+  const __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), odd));
+  const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  return _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(u, _mm512_set1_epi32(0x400000)));
+}
+
+// dst[c] = bf16(lo[c]) | bf16(hi[c]) << 16 for c < n (hi == nullptr: zeros), two rows side by side.
+BF16_TARGET void pair_rows(const float* lo, const float* hi, size_t n, uint32_t* dst) {
+  const __m512i top = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
+  for (size_t c = 0; c < n; c += 16) {
+    const __mmask16 m = n - c >= 16 ? 0xffff : static_cast<__mmask16>((1u << (n - c)) - 1);
+    const __m512i l = _mm512_srli_epi32(round_hi(_mm512_maskz_loadu_ps(m, lo + c)), 16);
+    const __m512i h = hi != nullptr ? _mm512_and_si512(round_hi(_mm512_maskz_loadu_ps(m, hi + c)), top) : _mm512_setzero_si512();
+    _mm512_mask_storeu_epi32(dst + c, m, _mm512_or_si512(l, h));
+  }
+}
+
+// dst[q] = bf16(src[2q]) | bf16(src[2q+1]) << 16 for q < ceil(n/2) (src[n] read as 0 when n is odd): a
+// row whose k-pairs are adjacent in memory. 64-bit lane = (lo, hi) -> its 32-bit pair.
+BF16_TARGET void pair_adjacent(const float* src, size_t n, uint32_t* dst) {
+  const __m512i lo16 = _mm512_set1_epi64(0xffff), hi16 = _mm512_set1_epi64(0xffff0000);
+  for (size_t c = 0; c < n; c += 16) {
+    const __mmask16 m = n - c >= 16 ? 0xffff : static_cast<__mmask16>((1u << (n - c)) - 1);
+    const __m512i r = round_hi(_mm512_maskz_loadu_ps(m, src + c));
+    const __m512i v = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi64(r, 16), lo16), _mm512_and_si512(_mm512_srli_epi64(r, 32), hi16));
+    const size_t pairs = std::min<size_t>(8, (n - c + 1) / 2);
+    _mm256_mask_storeu_epi32(dst + c / 2, static_cast<__mmask8>((1u << pairs) - 1), _mm512_cvtepi64_epi32(v));
+  }
 }
 
 // A rows [i0, i0+mc) x k [k0, k0+kc) -> MR-row panels of kp = ceil(kc/2) pairs, panel at
-// dst + p*kp: dst[q*MR + r] = pair(op(A)(i, k0+2q), op(A)(i, k0+2q+1)), zero past mc / kc.
-void pack_a(bool ta, const float* A, size_t lda, size_t i0, size_t mc, size_t k0, size_t kc,
-            uint32_t* dst) {
+// dst + p*kp: dst[q*MR + r] = bf16(op(A)(i, k0+2q)) | bf16(op(A)(i, k0+2q+1)) << 16, zero past mc / kc.
+BF16_TARGET void pack_a(bool ta, const float* A, size_t lda, size_t i0, size_t mc, size_t k0,
+                        size_t kc, uint32_t* dst) {
   const size_t kp = (kc + 1) / 2;
+  alignas(64) uint32_t row[KC / 2];
   for (size_t p = 0; p < mc; p += MR) {
     const size_t mr = std::min<size_t>(MR, mc - p);
     uint32_t* d = dst + p * kp;
     if (ta) {  // op(A)(i, k) = A[k*lda + i]: the panel's rows are contiguous for each k
       for (size_t q = 0; q < kp; ++q) {
         const float* lo = A + (k0 + 2 * q) * lda + i0 + p;
-        const float* hi = 2 * q + 1 < kc ? lo + lda : nullptr;
-        size_t r = 0;
-        for (; r < mr; ++r) d[q * MR + r] = pair(lo[r], hi != nullptr ? hi[r] : 0.0f);
-        for (; r < static_cast<size_t>(MR); ++r) d[q * MR + r] = 0;
+        pair_rows(lo, 2 * q + 1 < kc ? lo + lda : nullptr, mr, d + q * MR);
+        for (size_t r = mr; r < static_cast<size_t>(MR); ++r) d[q * MR + r] = 0;
       }
       continue;
     }
@@ -120,44 +158,43 @@ void pack_a(bool ta, const float* A, size_t lda, size_t i0, size_t mc, size_t k0
         for (size_t q = 0; q < kp; ++q) d[q * MR + r] = 0;
         continue;
       }
-      const float* row = A + (i0 + p + r) * lda + k0;
-      for (size_t q = 0; q < kp; ++q) d[q * MR + r] = pair(row[2 * q], 2 * q + 1 < kc ? row[2 * q + 1] : 0.0f);
+      pair_adjacent(A + (i0 + p + r) * lda + k0, kc, row);
+      for (size_t q = 0; q < kp; ++q) d[q * MR + r] = row[q];
     }
   }
 }
 
 // B k [k0, k0+kc) x cols [j0, j0+nc) -> NR-col panels of kp pairs, panel at dst + q*kp:
-// dst[s*NR + c] = pair(op(B)(k0+2s, j), op(B)(k0+2s+1, j)), zero past nc / kc.
-void pack_b(bool tb, const float* B, size_t ldb, size_t k0, size_t kc, size_t j0, size_t nc,
-            uint32_t* dst) {
+// dst[s*NR + c] = bf16(op(B)(k0+2s, j)) | bf16(op(B)(k0+2s+1, j)) << 16, zero past nc / kc.
+BF16_TARGET void pack_b(bool tb, const float* B, size_t ldb, size_t k0, size_t kc, size_t j0,
+                        size_t nc, uint32_t* dst) {
   const size_t kp = (kc + 1) / 2;
+  alignas(64) uint32_t row[KC / 2];
   for (size_t q = 0; q < nc; q += NR) {
     const size_t nr = std::min<size_t>(NR, nc - q);
     uint32_t* d = dst + q * kp;
-    for (size_t s = 0; s < kp; ++s) {
-      const size_t k = k0 + 2 * s;
-      const bool has_hi = 2 * s + 1 < kc;
-      uint32_t* ds = d + s * NR;
-      if (!tb) {  // two contiguous rows of B
-        const float* lo = B + k * ldb + j0 + q;
-        const float* hi = lo + ldb;
-        size_t c = 0;
-        for (; c < nr; ++c) ds[c] = pair(lo[c], has_hi ? hi[c] : 0.0f);
-        for (; c < static_cast<size_t>(NR); ++c) ds[c] = 0;
-      } else {  // op(B)(k, j) = B[j*ldb + k]: the pair is adjacent in memory
-        size_t c = 0;
-        for (; c < nr; ++c) {
-          const float* s2 = B + (j0 + q + c) * ldb + k;
-          ds[c] = pair(s2[0], has_hi ? s2[1] : 0.0f);
-        }
-        for (; c < static_cast<size_t>(NR); ++c) ds[c] = 0;
+    if (!tb) {  // two contiguous rows of B per k-pair
+      for (size_t s = 0; s < kp; ++s) {
+        const float* lo = B + (k0 + 2 * s) * ldb + j0 + q;
+        pair_rows(lo, 2 * s + 1 < kc ? lo + ldb : nullptr, nr, d + s * NR);
+        for (size_t c = nr; c < static_cast<size_t>(NR); ++c) d[s * NR + c] = 0;
       }
+      continue;
+    }
+    // op(B)(k, j) = B[j*ldb + k]: column j's k-pairs are adjacent in memory
+    for (size_t c = 0; c < static_cast<size_t>(NR); ++c) {
+      if (c >= nr) {
+        for (size_t s = 0; s < kp; ++s) d[s * NR + c] = 0;
+        continue;
+      }
+      pair_adjacent(B + (j0 + q + c) * ldb + k0, kc, row);
+      for (size_t s = 0; s < kp; ++s) d[s * NR + c] = row[s];
     }
   }
 }
 
 // 12 x 32 tile, 24 zmm accumulators; per k-pair: two B loads, 12 broadcasts, 24 vdpbf16ps.
-__attribute__((target("avx512f,avx512bf16"))) void ukr_bf16(size_t kp, const uint32_t* a,
+BF16_TARGET void ukr_bf16(size_t kp, const uint32_t* a,
                                                             const uint32_t* b, float* C,
                                                             size_t ldc, float alpha, float beta,
                                                             size_t mr, size_t nr) {

@@ -200,6 +200,48 @@ function vsFp32(k: Kernels, label: string): void {
 nativeTest('native gemmBf16 vs the fp32 gemm: within the bf16 bound, and not fp32', () => vsFp32(native!, 'native'));
 test('js gemmBf16 vs the fp32 gemm: within the bf16 bound, and not fp32', () => vsFp32(jsKernels, 'js'));
 
+// Times an identity, every product but one is x*0 and the one is x*1, all exact: C is the packed
+// rounding of the operand itself, bit for bit, through each packing path (A or B, either
+// layout, odd K, tails of the 16-lane conversion). Ties and the largest finite values included;
+// no inf/NaN (inf*0 = NaN) and no denormals (vdpbf16ps flushes them: documented).
+nativeTest('native gemmBf16 rounds exactly as the reference: X @ I and I @ X give round(X) bit for bit, every packing path', () => {
+  const def = addon!.info().bf16Isa;
+  const g = gen(11);
+  const special = [1.00390625, 1.01171875, -1.00390625, 3.3895313892515355e38, -3.3e38, 1.0078125 + 2 ** -20, 0.1, 1e-30];
+  try {
+    for (const p of bf16Paths()) {
+      addon!.setBf16Isa(p as 'emulated');
+      for (const [R, K] of [
+        [13, 37],
+        [5, 1],
+        [40, 530],
+      ] as const) {
+        const X = g(R * K);
+        for (let i = 0; i < special.length && i < X.length; i++) X[(i * 7) % X.length] = special[i]!;
+        const I = new Float32Array(K * K);
+        for (let i = 0; i < K; i++) I[i * K + i] = 1;
+        const want = roundBf16Array(X); // [R,K]
+        const wantT = new Float32Array(K * R); // [K,R] = X^T rounded
+        for (let i = 0; i < R; i++) for (let k = 0; k < K; k++) wantT[k * R + i] = want[i * K + k]!;
+        const Xt = new Float32Array(K * R);
+        for (let i = 0; i < R; i++) for (let k = 0; k < K; k++) Xt[k * R + i] = X[i * K + k]!;
+        for (const tA of [false, true]) {
+          const C = new Float32Array(R * K); // op(A) = X [R,K] stored as X or X^T, times I
+          native!.gemmBf16(tA, false, R, K, K, 1, tA ? Xt : X, tA ? R : K, I, K, 0, C, K);
+          assert.deepEqual(C, want, `${p}: X @ I, transA=${tA}, ${R}x${K}`);
+        }
+        for (const tB of [false, true]) {
+          const C = new Float32Array(K * R); // I [K,K] @ op(B) = X^T [K,R] stored as X^T or X
+          native!.gemmBf16(false, tB, K, R, K, 1, I, K, tB ? X : Xt, tB ? K : R, 0, C, R);
+          assert.deepEqual(C, wantT, `${p}: I @ X^T, transB=${tB}, ${R}x${K}`);
+        }
+      }
+    }
+  } finally {
+    addon!.setBf16Isa(def);
+  }
+});
+
 nativeTest('native gemmBf16 on bf16-representable inputs equals the fp32 gemm up to summation order', () => {
   const g = gen(9);
   const [M, N, K] = [37, 70, 300];
