@@ -1,6 +1,6 @@
 // bf16 GEMM: C[M,N] = alpha * op(A) @ op(B) + beta * C where every element of op(A) and op(B)
-// is first rounded fp32 -> bf16 (round to nearest even, NaN kept quiet: PyTorch's
-// `.to(torch.bfloat16)` and vcvtne2ps2bf16), products and sums in fp32. That definition is the
+// is first rounded fp32 -> bf16 (round to nearest even, NaN kept quiet, denormals rounded, not
+// flushed: PyTorch's `.to(torch.bfloat16)`), products and sums in fp32. That definition is the
 // contract on every CPU; only the summation order differs between the paths below.
 //
 // Paths, chosen once by CPUID (ADAPTEXT_BF16_ISA or setBf16Isa to force one):
@@ -75,9 +75,9 @@ Bf16Isa& current_bf16() {
   return isa;
 }
 
-// op(X) of an [rows, cols] GEMM operand as bf16-valued fp32, packed densely (ld = cols).
+// A GEMM operand op(X) [rows, cols] as bf16-valued fp32, in X's stored layout (trans ?
+// [cols, rows] : [rows, cols]) without the padding: row stride = the stored column count.
 std::vector<float> rounded_copy(bool trans, const float* X, size_t ld, size_t rows, size_t cols) {
-  // stored shape: trans ? [cols, rows] : [rows, cols], row stride ld; keep the stored layout
   const size_t sr = trans ? cols : rows, sc = trans ? rows : cols;
   std::vector<float> out(sr * sc);
   for (size_t i = 0; i < sr; ++i)
