@@ -3,7 +3,8 @@
 // throw the same errors, with the same messages, in the same order.
 // Each runs before the kernel touches any output. Kernels only the js table implements
 // (embedding, sumSquares, scaleInPlace, dropoutMask) keep their checks inline in js.ts; the
-// wasm table adds its own integer-dims and overlap checks (wasm.ts) around these.
+// wasm table and the emulated gemmBf16 (bf16.ts) add the integer-dims and overlap checks at the
+// end of this file (`dims`, `noOverlap`) around these.
 //
 // Shape legend as in types.ts: M,N,K GEMM dims; R rows; C columns; B batch; T tokens;
 // nH heads; d head size (H = nH*d).
