@@ -11,6 +11,7 @@
         'native/src/parallel.cc',
         'native/src/gemm.cc',
         'native/src/gemm_builtin.cc',
+        'native/src/gemm_bf16.cc',
         'native/src/layernorm.cc',
         'native/src/gelu.cc',
         'native/src/softmax.cc',

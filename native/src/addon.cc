@@ -84,6 +84,23 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value GemmBf16(const Napi::CallbackInfo& info) {
+  Args a(info, "gemmBf16", 13);
+  const bool ta = a.flag(0, "transA"), tb = a.flag(1, "transB");
+  const size_t M = a.dim(2, "M"), N = a.dim(3, "N"), K = a.dim(4, "K");
+  const float alpha = static_cast<float>(a.number(5, "alpha"));
+  const F32 A = a.f32(6, "A");
+  const size_t lda = a.dim(7, "lda");
+  const F32 B = a.f32(8, "B");
+  const size_t ldb = a.dim(9, "ldb");
+  const float beta = static_cast<float>(a.number(10, "beta"));
+  const F32 C = a.f32(11, "C");
+  const size_t ldc = a.dim(12, "ldc");
+  check_gemm(a, ta, tb, M, N, K, A, lda, 0, B, ldb, 0, C, ldc, 0, 1);
+  gemm_bf16(ta, tb, M, N, K, alpha, A.p, lda, B.p, ldb, beta, C.p, ldc);
+  return info.Env().Undefined();
+}
+
 Napi::Value GemmBatched(const Napi::CallbackInfo& info) {
   Args a(info, "gemmBatched", 17);
   const size_t batch = a.dim(0, "batch");
@@ -395,6 +412,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("gemm", impl == GemmImpl::Blas ? "blas" : impl == GemmImpl::Builtin ? "builtin" : "auto");
   o.Set("blasCore", blas_core());
   o.Set("builtinBeatsBlas", builtin_beats_blas());
+  o.Set("bf16Isa", bf16_isa());
   return o;
 }
 
@@ -424,7 +442,13 @@ Napi::Value SetBuiltinIsa(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, set_builtin_isa(name.c_str()));
 }
 
-// benchSgemm(which: 'blas'|'builtin', transA, transB, M, N, K, iters) -> seconds for iters
+Napi::Value SetBf16Isa(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  return Napi::Boolean::New(env, set_bf16_isa(name.c_str()));
+}
+
+// benchSgemm(which: 'blas'|'builtin'|'bf16', transA, transB, M, N, K, iters) -> seconds for iters
 // calls in a C++ loop (after one warm-up call), or -1 when 'blas' is not linked.
 Napi::Value BenchSgemm(const Napi::CallbackInfo& info) {
   Args a(info, "benchSgemm", 7);
@@ -434,7 +458,8 @@ Napi::Value BenchSgemm(const Napi::CallbackInfo& info) {
   double s;
   if (which == "blas") s = bench_blas_sgemm(ta, tb, M, N, K, static_cast<int>(iters));
   else if (which == "builtin") s = bench_builtin_sgemm(ta, tb, M, N, K, static_cast<int>(iters));
-  else throw Napi::TypeError::New(info.Env(), "benchSgemm: which must be 'blas' or 'builtin'");
+  else if (which == "bf16") s = bench_bf16_gemm(ta, tb, M, N, K, static_cast<int>(iters));
+  else throw Napi::TypeError::New(info.Env(), "benchSgemm: which must be 'blas', 'builtin' or 'bf16'");
   return Napi::Number::New(info.Env(), s);
 }
 
@@ -466,6 +491,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (isa != nullptr && *isa) set_builtin_isa(isa);
 
   exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
+  exports.Set("gemmBf16", Napi::Function::New(env, GemmBf16, "gemmBf16"));
   exports.Set("gemmBatched", Napi::Function::New(env, GemmBatched, "gemmBatched"));
   exports.Set("layerNormForward", Napi::Function::New(env, LayerNormForward, "layerNormForward"));
   exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward, "layerNormBackward"));
@@ -487,6 +513,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("setGemmImpl", Napi::Function::New(env, SetGemmImpl, "setGemmImpl"));
   exports.Set("setBuiltinIsa", Napi::Function::New(env, SetBuiltinIsa, "setBuiltinIsa"));
+  exports.Set("setBf16Isa", Napi::Function::New(env, SetBf16Isa, "setBf16Isa"));
   exports.Set("benchSgemm", Napi::Function::New(env, BenchSgemm, "benchSgemm"));
   return exports;
 }

@@ -47,6 +47,17 @@ void builtin_gemm(bool ta, bool tb, size_t M, size_t N, size_t K, float alpha, c
 const char* builtin_isa();  // "avx512", "avx2+fma" or "generic"
 bool set_builtin_isa(const char* name);  // false if unknown or the CPU lacks it
 
+// bf16 GEMM (gemm_bf16.cc): same arguments and C semantics as gemm, but every element of
+// op(A) and op(B) is rounded fp32 -> bf16 (nearest even) first; products and sums in fp32.
+// AVX512-BF16 (vdpbf16ps) micro-kernel when CPUID has it, else rounded copies + gemm().
+void gemm_bf16(bool ta, bool tb, size_t M, size_t N, size_t K, float alpha, const float* A,
+               size_t lda, const float* B, size_t ldb, float beta, float* C, size_t ldc);
+const char* bf16_isa();                 // "avx512bf16" or "emulated"
+bool set_bf16_isa(const char* name);    // false if unknown or the CPU lacks it
+uint16_t to_bf16_bits(float f);         // round to nearest even; NaN stays a (quiet) NaN
+float round_bf16(float f);              // the bf16 value as fp32
+double bench_bf16_gemm(bool ta, bool tb, size_t M, size_t N, size_t K, int iters);
+
 // Raw CBLAS sgemm in a C++ loop (benchmark): seconds for `iters` calls after one warm-up.
 // Returns -1 when no BLAS is linked.
 double bench_blas_sgemm(bool ta, bool tb, size_t M, size_t N, size_t K, int iters);

@@ -4,6 +4,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { CliProgress, parseProgressMode, PROGRESS_MODES, type ProgressMode } from '../engine/progress.js';
 import { resolveModelRef } from '../hub/index.js';
+import { MATMUL_PRECISIONS } from '../tensor/precision.js';
 
 /** Bad usage found by a command (not by commander): one line and exit code 2, like commander's own. */
 export class UsageError extends Error {
@@ -58,4 +59,9 @@ export function progressOption(): Option {
  * (progress on stderr) and replaced by its snapshot folder. */
 export async function modelArg(ref: string, mode: ProgressMode = 'auto'): Promise<string> {
   return resolveModelRef(ref, { progress: new CliProgress(process.stderr, { mode }) });
+}
+
+/** `--precision fp32|bf16`: the matmul precision of the linear layers (src/tensor/precision.ts); unset = the config's (train, demo) or fp32 (predict). */
+export function precisionOption(): Option {
+  return new Option('--precision <p>', 'linear-layer GEMMs in fp32, or bf16 (bfloat16 inputs, fp32 sums; fast on CPUs with AVX512-BF16)').choices([...MATMUL_PRECISIONS]);
 }

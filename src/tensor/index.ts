@@ -24,6 +24,8 @@ export { Tensor, noGrad, isGradEnabled, record, shapeSize, shapeStr, type Shape,
 export { Rng } from './rng.js';
 export { kernels, setBackend, nativeKernels, wasmKernels, backendInfo, backendLine, type Kernels, type BackendInfo } from './kernels/index.js';
 export { jsKernels } from './kernels/js.js';
+export { matmulPrecision, setMatmulPrecision, withMatmulPrecision, MATMUL_PRECISIONS, type MatmulPrecision } from './precision.js';
+export { roundBf16, roundBf16Array } from './kernels/bf16.js';
 
 export { matmul, type MatmulOptions } from './ops/matmul.js';
 export { linear } from './ops/linear.js';

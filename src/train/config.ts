@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { v, validate, type Infer, type Schema } from '../io/validate.js';
 import { readConfigFile } from '../io/config-file.js';
 import { parseModelId } from '../hub/model-id.js';
+import { MATMUL_PRECISIONS } from '../tensor/precision.js';
 
 /** An object field that may be absent: its default is the object schema applied to {} (nested defaults filled). */
 function section<T>(s: Schema<T, boolean>): Schema<T> {
@@ -262,6 +263,8 @@ const PipelineFields = v.object({
   output: v.path(),
   seed: v.withDefault(v.integer({ min: 0 }), 42),
   max_length: v.withDefault(v.integer({ min: 8 }), 128),
+  /** GEMM precision of every linear layer (forward and backward): fp32, or bf16 inputs with fp32 sums (src/tensor/precision.ts). */
+  precision: v.withDefault(v.enum(MATMUL_PRECISIONS), 'fp32'),
   /** Features the discriminator, domain confusion and the projection use; auto = what the source task head reads (pooler → pooled). */
   features: v.withDefault(v.enum(['auto', 'pooled', 'cls', 'mean'] as const), 'auto'),
   tasks: v.refine(v.record(Task, { key: v.string({ nonEmpty: true, ...DOMAIN_NAME }) }), (t) => (Object.keys(t).length === 0 ? 'at least one task is needed' : undefined)),
@@ -332,6 +335,8 @@ export const PipelineSchema = v.docFields(PipelineFields, {
   output: 'run folder: created new or empty; an existing run there is only continued with `adaptext train --resume`',
   seed: 'every random stream derives from it: splits, data order per epoch, dropout, MLM masks, the mixed sampler',
   max_length: "tokens per example (longer: truncated, keeping the final [SEP]); a stage's `max_length` overrides it",
+  precision:
+    'matmul precision of the linear layers (forward, dX and dW): `fp32`, or `bf16` = inputs rounded to bfloat16, products summed in fp32 (AVX512-BF16 kernel where the CPU has it, else emulated at fp32 speed); weights, gradients, optimizer state, LayerNorm, softmax, attention and losses stay fp32',
   features: 'what the discriminator, domain confusion and the projection read: `pooled`, `cls`, `mean`; `auto` = what the source task head reads',
   tasks:
     "per task name: `type` (sequence_classification | token_classification), `labels` in id order, `pooling` (auto = the pooler when the checkpoint trained it, else mean; or pooler, cls, mean), `classifier_dropout` (null = the model's)",

@@ -35,6 +35,7 @@ import { loadCheckpoint, readTrainerState, TRAINER_STATE_NAME, verifyCheckpoint,
 import { silentProgress, type ProgressSink } from '../engine/progress.js';
 import { fingerprintText, RunFolder, STAGES, type ModelFingerprint, type RunJson, type StageName } from './run-folder.js';
 import { deriveSeed } from '../engine/seeds.js';
+import { withMatmulPrecision } from '../tensor/precision.js';
 import { adapterSpec, buildOptimizer, copyAdapter, ensureAdapter, ensureDiscriminator, ensureMlmHead, ensureTaskHead, featureKind, setTrainable, stage2SourceAdapter, type GroupLrs } from './setup.js';
 import { evaluateStage, type StageEvaluation, type StageFeatures } from './stage-eval.js';
 import { evaluateTask } from './evaluate.js';
@@ -152,7 +153,7 @@ export async function trainPipeline(config: PipelineConfig, opts: PipelineOption
   });
   for (const n of [...p.data.source.notes, ...p.data.target.notes]) progress.note(n);
   try {
-    return await execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 }, stop: opts.stop ?? null });
+    return await withMatmulPrecision(cfg.precision, () => execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 }, stop: opts.stop ?? null }));
   } finally {
     run.release();
   }
@@ -220,7 +221,7 @@ async function resumeLocked(run: RunFolder, info: RunJson, runDir: string, opts:
   // the log the report will read: a damaged line is reported now, not after all the training
   if (existsSync(run.logPath)) parseLog(readFileSync(run.logPath, 'utf8'), run.logPath);
   progress.note(`resuming ${run.dir} (log cut back to ${lines} lines)`);
-  return execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 }, stop: opts.stop ?? null });
+  return withMatmulPrecision(cfg.precision, () => execute({ ...p, run, budget: { stopAfterSteps: opts.stopAfterSteps ?? null, stepsDone: 0 }, stop: opts.stop ?? null }));
 }
 
 function checkedState(dir: string, fp: ModelFingerprint): TrainerState {

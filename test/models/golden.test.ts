@@ -4,11 +4,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mul, noGrad, setBackend, sum, Tensor } from '../../src/tensor/index.js';
-import { readSafetensors } from '../../src/io/safetensors.js';
 import { loadAdapter, loadModel } from '../../src/models/load.js';
-import type { AdapterModel } from '../../src/models/model.js';
-import type { HeadSpec } from '../../src/models/heads.js';
-import { diff, FIXTURES, inputOf, labelsOf, readGolden, scalarDiff, worst, type Diff } from './helpers.js';
+import { diff, FIXTURES, inputOf, labelsOf, readGolden, scalarDiff, setupFull, worst, type Diff } from './helpers.js';
 import { forEachBackend } from '../support/native.js';
 
 const TOL = 2e-5; // scale-relative; float32 vs a float64 reference through 2-3 layers
@@ -22,44 +19,6 @@ function report(title: string, diffs: Diff[]): void {
       (zeros > 0 ? ` (${zeros} zero golden tensors, largest |Δ| ${Math.max(...diffs.filter((d) => d.zero).map((d) => d.maxAbs)).toExponential(2)})` : ''),
   );
   for (const d of diffs) assert.ok(d.rel <= TOL, `${title}: ${d.name} differs: max|Δ| ${d.maxAbs}, relative ${d.rel}`);
-}
-
-function setupFull(kind: 'bert' | 'roberta'): { model: AdapterModel; heads: Record<string, HeadSpec> } {
-  const dir = join(FIXTURES, `${kind}_tiny`);
-  const { model, info } = loadModel(dir);
-  assert.deepEqual(info.heads, { mlm: 'masked_lm' });
-  assert.deepEqual(info.initialized, []);
-  const prefix = kind === 'bert' ? 'bert.' : 'roberta.';
-  assert.ok(info.ignored.includes(`${prefix}embeddings.position_ids`), 'position_ids buffer ignored');
-  if (kind === 'bert') {
-    assert.ok(info.ignored.includes('cls.seq_relationship.weight'), 'NSP head ignored');
-    assert.ok(info.ignored.includes('cls.predictions.decoder.weight'), 'tied decoder copy ignored');
-  } else assert.ok(info.ignored.includes('lm_head.decoder.weight'));
-  loadAdapter(model, join(dir, 'adapters', 'target'));
-  loadAdapter(model, join(dir, 'adapters', 'source'));
-  model.setActiveAdapter('target');
-  const heads: Record<string, HeadSpec> =
-    kind === 'bert'
-      ? {
-          sentiment: { type: 'sequence_classification', numLabels: 2, style: 'bert' },
-          domain: { type: 'domain_discriminator', numDomains: 2, hiddenSizes: [16] },
-        }
-      : {
-          topic: { type: 'sequence_classification', numLabels: 3, style: 'roberta' },
-          ner: { type: 'token_classification', numLabels: 5 },
-          domain: { type: 'domain_discriminator', numDomains: 2, hiddenSizes: [16] },
-        };
-  for (const [n, s] of Object.entries(heads)) model.addHead(n, s);
-  const extras = readSafetensors(join(dir, 'extras.safetensors'));
-  const own = model.stateDict();
-  for (const [k, t] of extras) {
-    const p = own.get(k);
-    assert.ok(p !== undefined, `extras tensor ${k} has a model parameter`);
-    assert.deepEqual([...p.shape], t.shape, k);
-    p.data.set(t.data);
-  }
-  model.eval(); // dropout off, like the reference
-  return { model, heads };
 }
 
 // One test body per kernel backend (the TypeScript reference, and the native addon: a visible

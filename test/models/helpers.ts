@@ -1,7 +1,11 @@
 // Shared helpers for the model tests: fixture paths, golden inputs, tensor comparison.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { readSafetensors } from '../../src/io/safetensors.js';
+import { loadAdapter, loadModel } from '../../src/models/load.js';
+import type { AdapterModel } from '../../src/models/model.js';
+import type { HeadSpec } from '../../src/models/heads.js';
 import type { BertInput } from '../../src/models/bert.js';
 import type { BertFamilyConfig } from '../../src/models/config.js';
 import { scaledDiff } from '../support/close.js';
@@ -99,3 +103,41 @@ export function batch(B = 2, T = 6, seed = 1): BertInput {
   return { inputIds: ids, shape: [B, T], attentionMask: mask };
 }
 
+/** The tiny golden BERT/RoBERTa with both adapters (target active), its heads and the extras (head weights) of the fixture; eval mode. */
+export function setupFull(kind: 'bert' | 'roberta'): { model: AdapterModel; heads: Record<string, HeadSpec> } {
+  const dir = join(FIXTURES, `${kind}_tiny`);
+  const { model, info } = loadModel(dir);
+  assert.deepEqual(info.heads, { mlm: 'masked_lm' });
+  assert.deepEqual(info.initialized, []);
+  const prefix = kind === 'bert' ? 'bert.' : 'roberta.';
+  assert.ok(info.ignored.includes(`${prefix}embeddings.position_ids`), 'position_ids buffer ignored');
+  if (kind === 'bert') {
+    assert.ok(info.ignored.includes('cls.seq_relationship.weight'), 'NSP head ignored');
+    assert.ok(info.ignored.includes('cls.predictions.decoder.weight'), 'tied decoder copy ignored');
+  } else assert.ok(info.ignored.includes('lm_head.decoder.weight'));
+  loadAdapter(model, join(dir, 'adapters', 'target'));
+  loadAdapter(model, join(dir, 'adapters', 'source'));
+  model.setActiveAdapter('target');
+  const heads: Record<string, HeadSpec> =
+    kind === 'bert'
+      ? {
+          sentiment: { type: 'sequence_classification', numLabels: 2, style: 'bert' },
+          domain: { type: 'domain_discriminator', numDomains: 2, hiddenSizes: [16] },
+        }
+      : {
+          topic: { type: 'sequence_classification', numLabels: 3, style: 'roberta' },
+          ner: { type: 'token_classification', numLabels: 5 },
+          domain: { type: 'domain_discriminator', numDomains: 2, hiddenSizes: [16] },
+        };
+  for (const [n, s] of Object.entries(heads)) model.addHead(n, s);
+  const extras = readSafetensors(join(dir, 'extras.safetensors'));
+  const own = model.stateDict();
+  for (const [k, t] of extras) {
+    const p = own.get(k);
+    assert.ok(p !== undefined, `extras tensor ${k} has a model parameter`);
+    assert.deepEqual([...p.shape], t.shape, k);
+    p.data.set(t.data);
+  }
+  model.eval(); // dropout off, like the reference
+  return { model, heads };
+}

@@ -153,6 +153,17 @@ stage1: {epochs: 5, lr: {heads: 1.0e-3}}
     );
   });
 
+  it('precision: fp32 by default, bf16 from the file or --precision, anything else named with the key', () => {
+    assert.equal(validateConfig(minimal, 'cfg.json', '/').precision, 'fp32');
+    assert.equal(validateConfig({ ...minimal, precision: 'bf16' }, 'cfg.json', '/').precision, 'bf16');
+    const file = write('run.json', JSON.stringify(minimal));
+    assert.equal(loadPipelineConfig(file, [{ path: 'precision', value: 'bf16', origin: '--precision' }]).precision, 'bf16');
+    assert.equal(
+      errorOf(() => validateConfig({ ...minimal, precision: 'fp16' }, 'cfg.json', '/')),
+      'cfg.json: precision: expected one of "fp32", "bf16", got "fp16"',
+    );
+  });
+
   it('refuses prototype keys in overrides (issue 13: `--set __proto__.max_steps=1` capped every stage)', () => {
     const file = write('proto.json', JSON.stringify(minimal));
     for (const k of ['__proto__.max_steps=1', 'stage1.__proto__.epochs=1', 'constructor.prototype.epochs=1', 'stage1.constructor=1']) {

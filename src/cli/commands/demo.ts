@@ -8,7 +8,8 @@ import { DEMO_CORPORA, DEMO_LANGUAGES, formatTimings, runDemo } from '../../demo
 import { CliProgress, noteOnFirstStart, type ProgressMode } from '../../engine/progress.js';
 import { backendLine } from '../../tensor/index.js';
 import { StopRequest } from '../../engine/signals.js';
-import { intArg, modelArg, progressOption, UsageError } from '../args.js';
+import { intArg, modelArg, precisionOption, progressOption, UsageError } from '../args.js';
+import type { MatmulPrecision } from '../../tensor/index.js';
 
 interface DemoFlags {
   lang: string;
@@ -20,6 +21,7 @@ interface DemoFlags {
   seed?: number;
   splitSeed?: number;
   shots?: number;
+  precision?: MatmulPrecision;
   set: string[];
   quiet?: boolean;
   progress: ProgressMode;
@@ -38,6 +40,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'training seed (default 42)', intArg('--seed', 0))
     .option('--split-seed <n>', 'seed of the data splits and the few-shot draw (default 42 = the documented splits)', intArg('--split-seed', 0))
     .option('--shots <n>', 'target few-shot labels drawn from the target train split (default 200)', intArg('--shots', 2))
+    .addOption(precisionOption())
     .option('--set <key=value>', 'override any pipeline config key, e.g. --set stage1.epochs=1 (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .addOption(progressOption())
     .option('--quiet', 'same as --progress none (the table is still printed)')
@@ -61,7 +64,7 @@ export function register(program: Command): void {
         seed: o.seed,
         splitSeed: o.splitSeed,
         shots: o.shots,
-        overrides: o.set.map(parseSetFlag),
+        overrides: [...(o.precision !== undefined ? [{ path: 'precision', value: o.precision, origin: '--precision' }] : []), ...o.set.map(parseSetFlag)],
         progress,
         stop,
       }).finally(() => stop.dispose());

@@ -17,6 +17,12 @@ export function formatDoctor(r: DoctorReport): string {
         ? 'none linked (built-in GEMM only)'
         : `${b.blas}${g.blasCore ? ` (${g.blasCore} kernels)` : ''}; ADAPTEXT_GEMM=${g.use}${g.builtinBeatsBlas ? ', the built-in kernel takes large shapes' : ''}`;
     L.push(['GEMM', `built-in ${b.isa} micro-kernel (chosen by CPUID); BLAS: ${blas}`]);
+    L.push([
+      'bf16 GEMM',
+      b.bf16 === 'avx512bf16'
+        ? 'AVX512-BF16 (vdpbf16ps) kernel, chosen by CPUID: `--precision bf16` speeds up the linear layers'
+        : 'emulated (no AVX512-BF16 here, or ADAPTEXT_BF16_ISA=emulated): `--precision bf16` gives bf16 numerics without a speed-up',
+    ]);
   } else {
     L.push(['kernels', `${b.description}: ${b.name === 'wasm' ? 'a slower path (single-threaded WebAssembly)' : 'THE SLOW PATH'}`]);
     L.push(['why', b.reason ?? '?']);

@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import { openForInference, predictFile } from '../../train/inference.js';
 import { CliProgress, noteOnFirstStart, type ProgressMode } from '../../engine/progress.js';
-import { backendLine } from '../../tensor/index.js';
-import { modelArg, progressOption } from '../args.js';
+import { backendLine, withMatmulPrecision, type MatmulPrecision } from '../../tensor/index.js';
+import { modelArg, precisionOption, progressOption } from '../args.js';
 
 let epipeHandled = false;
 
@@ -20,8 +20,9 @@ export function register(program: Command): void {
     .option('--domain <name>', 'domain whose adapter (and task head) to use (run default: the target domain)')
     .option('--head <name>', 'task head to use')
     .option('--output <file>', 'write JSON Lines here (default: stdout)')
+    .addOption(precisionOption())
     .addOption(progressOption())
-    .action(async (o: { model: string; input: string; domain?: string; head?: string; output?: string; progress: ProgressMode }) => {
+    .action(async (o: { model: string; input: string; domain?: string; head?: string; output?: string; precision?: MatmulPrecision; progress: ProgressMode }) => {
       // `adaptext predict ... | head`: a closed pipe ends the output quietly, not with a stack trace.
       if (o.output === undefined && !epipeHandled) {
         epipeHandled = true;
@@ -33,7 +34,7 @@ export function register(program: Command): void {
       const m = openForInference(await modelArg(o.model, o.progress), { domain: o.domain, head: o.head });
       for (const n of m.notes) process.stderr.write(`note: ${n}\n`);
       const progress = noteOnFirstStart(new CliProgress(process.stderr, { mode: o.progress }), () => backendLine());
-      const r = predictFile(m, o.input, { output: o.output, write: (l) => process.stdout.write(l + '\n'), progress });
+      const r = withMatmulPrecision(o.precision ?? 'fp32', () => predictFile(m, o.input, { output: o.output, write: (l) => process.stdout.write(l + '\n'), progress }));
       if (o.output !== undefined) process.stderr.write(`${r.lines} predictions (adapter ${m.adapter ?? 'none'}, head ${m.head}) -> ${o.output}\n`);
     });
 }

@@ -14,8 +14,8 @@ import { InterruptedError } from '../../train/trainer.js';
 import { StopRequest } from '../../engine/signals.js';
 import type { Metrics, RunMetrics } from '../../eval/types.js';
 import { CliProgress, noteOnFirstStart, type ProgressMode } from '../../engine/progress.js';
-import { backendLine } from '../../tensor/index.js';
-import { UsageError, intArg, progressOption } from '../args.js';
+import { backendLine, type MatmulPrecision } from '../../tensor/index.js';
+import { UsageError, intArg, precisionOption, progressOption } from '../args.js';
 
 interface TrainFlags {
   config?: string;
@@ -25,6 +25,7 @@ interface TrainFlags {
   seed?: number;
   ablation?: boolean;
   vocabTopK?: number;
+  precision?: MatmulPrecision;
   set: string[];
   quiet?: boolean;
   progress: ProgressMode;
@@ -58,7 +59,14 @@ export async function runTrain(o: TrainFlags, stop?: StopRequest): Promise<Pipel
   const opts = { progress, stopAfterSteps: o.stopAfterSteps ?? null, ...(stop !== undefined ? { stop } : {}) };
   if (o.resume !== undefined) {
     if (o.config !== undefined) throw new UsageError('give either --config FILE (a new run) or --resume RUN (continue one), not both');
-    const extra = [o.output && '--output', o.seed !== undefined && '--seed', o.ablation && '--ablation', o.vocabTopK !== undefined && '--vocab-top-k', o.set.length > 0 && '--set'].filter(Boolean);
+    const extra = [
+      o.output && '--output',
+      o.seed !== undefined && '--seed',
+      o.ablation && '--ablation',
+      o.vocabTopK !== undefined && '--vocab-top-k',
+      o.precision !== undefined && '--precision',
+      o.set.length > 0 && '--set',
+    ].filter(Boolean);
     if (extra.length > 0) throw new UsageError(`${extra.join(', ')}: a resumed run keeps the settings it started with (see ${resolve(o.resume, 'run.json')})`);
     return resumePipeline(o.resume, { ...opts, expectModel: o.model });
   }
@@ -68,6 +76,7 @@ export async function runTrain(o: TrainFlags, stop?: StopRequest): Promise<Pipel
   if (o.model !== undefined) overrides.push({ path: 'model', value: existsSync(o.model) || parseModelId(o.model) === null ? resolve(o.model) : o.model, origin: '--model' });
   if (o.output !== undefined) overrides.push({ path: 'output', value: resolve(o.output), origin: '--output' });
   if (o.seed !== undefined) overrides.push({ path: 'seed', value: o.seed, origin: '--seed' });
+  if (o.precision !== undefined) overrides.push({ path: 'precision', value: o.precision, origin: '--precision' });
   if (o.ablation === true) overrides.push({ path: 'ablation', value: true, origin: '--ablation' });
   if (o.vocabTopK !== undefined) {
     overrides.push({ path: 'vocab.enabled', value: true, origin: '--vocab-top-k' });
@@ -89,6 +98,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'override `seed`', intArg('--seed', 0))
     .option('--ablation', 'also train few-shot-only from the raw backbone and write the ablation table')
     .option('--vocab-top-k <n>', 'expand the vocabulary with the top N target sub-words before stage 2', intArg('--vocab-top-k', 1))
+    .addOption(precisionOption())
     .option(
       '--set <key=value>',
       'override any config key, e.g. --set stage1.epochs=2 (repeatable; relative paths resolve against the config file folder)',

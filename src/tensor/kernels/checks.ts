@@ -3,7 +3,8 @@
 // throw the same errors, with the same messages, in the same order.
 // Each runs before the kernel touches any output. Kernels only the js table implements
 // (embedding, sumSquares, scaleInPlace, dropoutMask) keep their checks inline in js.ts; the
-// wasm table adds its own integer-dims and overlap checks (wasm.ts) around these.
+// wasm table and the emulated gemmBf16 (bf16.ts) add the integer-dims and overlap checks at the
+// end of this file (`dims`, `noOverlap`) around these.
 //
 // Shape legend as in types.ts: M,N,K GEMM dims; R rows; C columns; B batch; T tokens;
 // nH heads; d head size (H = nH*d).
@@ -170,4 +171,19 @@ export function adamwUpdate(param: F32, grad: F32, m: F32, v: F32, step: number)
   need(k, 'm', m, param.length);
   need(k, 'v', v, param.length);
   if (!(Number.isInteger(step) && step >= 1)) throw new RangeError(`adamwUpdate: step must be an integer >= 1 (1-based), got ${step}`);
+}
+
+/** Integer dims in [0, 2^32) (RangeError naming the first bad one): the wasm ABI and the addon take u32/size_t. */
+export function dims(kernel: string, d: Record<string, number>): void {
+  for (const [name, v] of Object.entries(d)) {
+    if (!(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) throw new RangeError(`${kernel}: ${name} must be a non-negative integer, got ${String(v)}`);
+  }
+}
+
+/** The output must not share memory with an input: the copies would hide what js computes in place. */
+export function noOverlap(kernel: string, out: Float32Array, outName: string, outLen: number, inp: Float32Array, inName: string, inLen: number): void {
+  if (out.buffer !== inp.buffer || outLen === 0 || inLen === 0) return;
+  const a0 = out.byteOffset;
+  const b0 = inp.byteOffset;
+  if (a0 < b0 + 4 * inLen && b0 < a0 + 4 * outLen) throw new Error(`${kernel}: ${outName} overlaps input ${inName} in memory (the output must be a separate buffer)`);
 }

@@ -104,6 +104,8 @@ export interface BackendInfo {
   advice: string | null;
   /** Built-in GEMM micro-kernel chosen by CPUID ('avx512' | 'avx2+fma' | 'generic'); null without the addon. */
   isa: string | null;
+  /** Path of the bf16 GEMM: 'avx512bf16' (the addon, CPUID) or 'emulated' (bf16-rounded copies + the fp32 GEMM: no AVX512-BF16, wasm, js). */
+  bf16: 'avx512bf16' | 'emulated';
   /** BLAS linked into the addon ('OpenBLAS', 'none', ...); null without the addon. */
   blas: string | null;
   /** Threads of the addon's pool; 1 for the wasm and TypeScript kernels (single-threaded). */
@@ -117,12 +119,23 @@ export function backendInfo(): BackendInfo {
   if (addon !== null) {
     const i = addon.info();
     const src = nativeSource();
-    return { name: k.name, description: k.description, source: src?.kind ?? null, path: src?.path ?? null, reason: null, advice: null, isa: i.builtinIsa, blas: i.blas, threads: i.threads };
+    return {
+      name: k.name,
+      description: k.description,
+      source: src?.kind ?? null,
+      path: src?.path ?? null,
+      reason: null,
+      advice: null,
+      isa: i.builtinIsa,
+      bf16: i.bf16Isa,
+      blas: i.blas,
+      threads: i.threads,
+    };
   }
   // forced away from native although the addon loads: the fix is to stop forcing it
   const forced = process.env['ADAPTEXT_BACKEND'] === 'js' || process.env['ADAPTEXT_BACKEND'] === 'wasm';
   const advice = forced && nativeKernels() !== null ? 'unset ADAPTEXT_BACKEND to use the native addon, which loads here' : FAST_PATH_ADVICE;
-  return { name: k.name, description: k.description, source: null, path: null, reason: notNativeReason, advice, isa: null, blas: null, threads: 1 };
+  return { name: k.name, description: k.description, source: null, path: null, reason: notNativeReason, advice, isa: null, bf16: 'emulated', blas: null, threads: 1 };
 }
 
 /** One line for the start of a long command: "kernels: native (...) [prebuilt]" or the slower-path warning with the fix. */

@@ -6,6 +6,7 @@
 //
 // Shape legend: M,N,K GEMM dims; R rows; C columns (classes / hidden); B batch; T tokens;
 // nH heads; d head size (H = nH*d); V vocabulary.
+import { emulatedGemmBf16 } from './bf16.js';
 import * as check from './checks.js';
 import type { Kernels } from './types.js';
 
@@ -159,6 +160,10 @@ export const jsKernels: Kernels = {
   gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
     check.gemm('gemm', 1, transA, transB, M, N, K, alpha, A, lda, 0, B, ldb, 0, beta, C, ldc, 0);
     gemmAt(transA, transB, M, N, K, alpha, A, 0, lda, B, 0, ldb, beta, C, 0, ldc);
+  },
+
+  gemmBf16(...args) {
+    emulatedGemmBf16(jsKernels.gemm, ...args); // bf16-rounded copies, then the fp32 gemm
   },
 
   gemmBatched(batch, transA, transB, M, N, K, alpha, A, lda, strideA, B, ldb, strideB, beta, C, ldc, strideC) {

@@ -32,6 +32,8 @@ export interface NativeInfo {
    * when builtinBeatsBlas, else BLAS), 'blas' or 'builtin'. Env ADAPTEXT_GEMM overrides.
    */
   gemm: 'auto' | 'blas' | 'builtin';
+  /** Path of `gemmBf16`: 'avx512bf16' (vdpbf16ps, by CPUID) or 'emulated' (bf16-rounded copies + fp32 GEMM). ADAPTEXT_BF16_ISA=emulated forces the latter. */
+  bf16Isa: 'avx512bf16' | 'emulated';
 }
 
 /** The raw addon: the Kernels methods (crossEntropyForward takes a result slot) + tuning hooks. */
@@ -42,10 +44,12 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'description' | 'cro
   setThreads(n: number): void;
   /** Route `gemm` through BLAS, the built-in kernel, or pick per shape ('auto', the default with BLAS). */
   setGemmImpl(impl: 'auto' | 'blas' | 'builtin'): void;
+  /** Pick the bf16 GEMM path ('avx512bf16' needs CPUID avx512_bf16); false when the CPU lacks it. */
+  setBf16Isa(isa: 'avx512bf16' | 'emulated'): boolean;
   /** Pick the built-in micro-kernel; false when the CPU lacks it. */
   setBuiltinIsa(isa: 'avx512' | 'avx2+fma' | 'generic'): boolean;
   /** Seconds for `iters` sgemm calls in a C++ loop (after a warm-up); -1 when 'blas' is absent. */
-  benchSgemm(which: 'blas' | 'builtin', transA: boolean, transB: boolean, M: number, N: number, K: number, iters: number): number;
+  benchSgemm(which: 'blas' | 'builtin' | 'bf16', transA: boolean, transB: boolean, M: number, N: number, K: number, iters: number): number;
 }
 
 let addonCache: NativeAddon | null | undefined;
@@ -164,6 +168,7 @@ export function loadNativeKernels(): Kernels | null {
       return describe(a);
     },
     gemm: a.gemm,
+    gemmBf16: a.gemmBf16,
     gemmBatched: a.gemmBatched,
     layerNormForward: a.layerNormForward,
     layerNormBackward: a.layerNormBackward,

@@ -24,6 +24,29 @@ export interface Kernels {
    */
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
 
+  /**
+   * bf16 GEMM, same arguments and C semantics as `gemm`: every element of op(A) and op(B) is
+   * first rounded to bfloat16 (round to nearest even, as PyTorch), products and sums in fp32.
+   * Native: an AVX512-BF16 (vdpbf16ps) kernel where CPUID has it; elsewhere, and on the wasm and
+   * js tables, the emulation (bf16-rounded copies, then the fp32 GEMM). Same definition
+   * everywhere; only the summation order (and, in vdpbf16ps, denormal flushing) differs.
+   */
+  gemmBf16(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float32Array,
+    lda: number,
+    B: Float32Array,
+    ldb: number,
+    beta: number,
+    C: Float32Array,
+    ldc: number,
+  ): void;
+
   /** `batch` independent GEMMs; matrix i starts at offset i*strideX in each buffer. */
   gemmBatched(
     batch: number,

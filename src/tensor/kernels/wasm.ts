@@ -17,6 +17,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as check from './checks.js';
+import { dims, noOverlap } from './checks.js';
+import { emulatedGemmBf16 } from './bf16.js';
 import { jsKernels } from './js.js';
 import { packageRoot } from './native.js';
 import type { Kernels } from './types.js';
@@ -166,20 +168,6 @@ class Arena {
 }
 
 /** RangeError unless every value is a non-negative integer (wasm takes unsigned 32-bit sizes). */
-function dims(kernel: string, d: Record<string, number>): void {
-  for (const [name, v] of Object.entries(d)) {
-    if (!(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) throw new RangeError(`${kernel}: ${name} must be a non-negative integer, got ${String(v)}`);
-  }
-}
-
-/** The output must not share memory with an input: the copies would hide what js computes in place. */
-function noOverlap(kernel: string, out: Float32Array, outName: string, outLen: number, inp: Float32Array, inName: string, inLen: number): void {
-  if (out.buffer !== inp.buffer || outLen === 0 || inLen === 0) return;
-  const a0 = out.byteOffset;
-  const b0 = inp.byteOffset;
-  if (a0 < b0 + 4 * inLen && b0 < a0 + 4 * outLen) throw new Error(`${kernel}: ${outName} overlaps input ${inName} in memory (the output must be a separate buffer)`);
-}
-
 function checkTargets(kernel: string, targets: Int32Array, R: number, C: number, ignoreIndex: number): void {
   for (let r = 0; r < R; r++) {
     const t = targets[r]!;
@@ -257,7 +245,7 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
     return { pA, pB, pC, cEnd };
   }
 
-  return {
+  const table: Kernels = {
     ...jsKernels,
     name: 'wasm',
     description: 'wasm (WebAssembly SIMD kernels, 1 thread; embedding/dropout/norms from js)',
@@ -272,6 +260,11 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       if (beta !== 0 || ldc !== N) a.put(pC, C, cEnd);
       w.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, pA, lda, pB, ldb, beta, pC, ldc);
       a.get(pC, C, cEnd);
+    },
+
+    // no bf16 arithmetic in wasm SIMD: bf16-rounded copies, then the fp32 wasm gemm above
+    gemmBf16(...args) {
+      emulatedGemmBf16(table.gemm, ...args);
     },
 
     gemmBatched(batch, transA, transB, M, N, K, alpha, A, lda, strideA, B, ldb, strideB, beta, C, ldc, strideC) {
@@ -474,6 +467,7 @@ function makeWasmKernels({ exports: w, arena: a }: WasmModule): Kernels {
       a.get(pv, v, n);
     },
   };
+  return table;
 }
 
 /**

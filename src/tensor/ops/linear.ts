@@ -3,9 +3,13 @@
 // One GEMM with transB (no transposed copy of the weight). Backward:
 //   dW [out,in] += dy^T [out,R] @ x [R,in]  (TN);  dx [R,in] += dy [R,out] @ W [out,in]  (NN);
 //   db [out] += column sums of dy (as ones [1,R] @ dy, a GEMM).
+// Matmul precision (../precision.ts): under 'bf16' the forward, dW and dX GEMMs are gemmBf16
+// (bf16-rounded inputs, fp32 sums), chosen at forward time; db stays fp32 (a sum of dy, no
+// product to speed up).
 import { Tensor, record, shapeSize, shapeStr } from '../tensor.js';
 import { kernels } from '../kernels/index.js';
 import { checkTensor } from './check.js';
+import { matmulPrecision } from '../precision.js';
 
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkTensor('linear', 'x', x);
@@ -25,14 +29,17 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const R = shapeSize(x.shape.slice(0, -1));
   const yd = new Float32Array(R * outF); // [R,out]
   if (b !== null) for (let r = 0; r < R; r++) yd.set(b.data, r * outF);
-  kernels().gemm(false, true, R, outF, inF, 1, x.data, inF, weight.data, inF, b !== null ? 1 : 0, yd, outF);
+  const bf16 = matmulPrecision() === 'bf16';
+  const k0 = kernels();
+  (bf16 ? k0.gemmBf16 : k0.gemm)(false, true, R, outF, inF, 1, x.data, inF, weight.data, inF, b !== null ? 1 : 0, yd, outF);
   const out = new Tensor(yd, [...x.shape.slice(0, -1), outF]);
 
   return record(out, b !== null ? [x, weight, b] : [x, weight], 'linear', () => {
     const g = out.grad!; // [R,out]
     const k = kernels();
-    if (weight.requiresGrad) k.gemm(true, false, outF, inF, R, 1, g, outF, x.data, inF, 1, weight.gradBuffer(), inF);
-    if (x.requiresGrad) k.gemm(false, false, R, inF, outF, 1, g, outF, weight.data, inF, 1, x.gradBuffer(), inF);
+    const mm = bf16 ? k.gemmBf16 : k.gemm;
+    if (weight.requiresGrad) mm(true, false, outF, inF, R, 1, g, outF, x.data, inF, 1, weight.gradBuffer(), inF);
+    if (x.requiresGrad) mm(false, false, R, inF, outF, 1, g, outF, weight.data, inF, 1, x.gradBuffer(), inF);
     // db [1,out] += ones [1,R] @ dy [R,out]: a GEMM (M = 1) instead of a JS loop over R*out.
     if (b !== null && b.requiresGrad) k.gemm(false, false, 1, outF, R, 1, onesOf(R), R, g, outF, 1, b.gradBuffer(), outF);
   });
