@@ -1,7 +1,9 @@
 // Shallow DANN on bag-of-words (Ganin et al., JMLR 2016, §4.1 and §5.1.3): the independent check
 // of adaptext's adversarial pieces on a problem whose answer is published (issue 10 item 3).
 //
-//   x  [B,F]  binary presence of the F most frequent word 1–2-grams (F = 5,000)
+//   x  [B,F]  binary presence of the F most frequent word 1–2-grams (F = 5,000); for mostly-CJK
+//             text character 1–3-grams instead (the TF-IDF baseline's 'auto' rule: Chinese has
+//             no spaces, so "words" would be whole clauses and the features nearly empty)
 //   h = sigmoid(x W^T + b)                 [B,D]  hidden layer, D = 50   (paper Eq. 4)
 //   label logits = h V^T + c               [B,K]  softmax cross-entropy (paper Eq. 5)
 //   domain logits = DomainDiscriminatorHead(gradientReversal(h, λ))   [2B,2]
@@ -37,12 +39,15 @@ import { SGD } from '../optim/sgd.js';
 import { add, concat, crossEntropy, noGrad, Rng, scale, sigmoid, Tensor } from '../tensor/index.js';
 import { grlLambda, progressOf, type LambdaSchedule } from '../optim/lambda.js';
 import { deriveSeed } from '../engine/seeds.js';
-import { TfidfVectorizer } from './tfidf-vectorizer.js';
+import { TfidfVectorizer, type TfidfAnalyzer } from './tfidf-vectorizer.js';
+import { chooseTfidfAnalyzer } from './tfidf.js';
 
 export interface BowDannOptions {
   /** Vocabulary size: the most frequent n-grams of source + target training texts. Default 5000 (the paper). */
   maxFeatures?: number;
-  /** n-gram range of the features. Default [1, 2] (unigrams + bigrams, the paper). */
+  /** 'auto' (default): 'char' for mostly-CJK source text, else 'word' (`chooseTfidfAnalyzer`); or an analyzer. */
+  analyzer?: TfidfAnalyzer | 'auto';
+  /** n-gram range of the features. Default: the analyzer's — word [1, 2] (unigrams + bigrams, the paper), char [1, 3]. */
   ngramRange?: [number, number];
   /** 'binary': 1 if the n-gram occurs (default); 'tfidf': the TF-IDF baseline's l2-normalised values. */
   features?: 'binary' | 'tfidf';
@@ -103,7 +108,7 @@ export interface BowDannClassifier {
   readonly numClasses: number;
   /** The feature vocabulary, column j = vocabulary[j]. */
   readonly vocabulary: readonly string[];
-  readonly options: Readonly<Required<BowDannOptions>>;
+  readonly options: Readonly<ResolvedBowDannOptions>;
   readonly history: readonly BowDannEpochLog[];
   /** [N] class ids. */
   predict(texts: readonly string[]): Int32Array;
@@ -115,9 +120,12 @@ export interface BowDannClassifier {
   weights(): Record<string, Float32Array>;
 }
 
-export const BOW_DANN_DEFAULTS: Readonly<Required<BowDannOptions>> = Object.freeze({
+/** The options a run used: the analyzer and n-gram range resolved from the source texts. */
+export type ResolvedBowDannOptions = Required<Omit<BowDannOptions, 'analyzer'>> & { analyzer: TfidfAnalyzer };
+
+export const BOW_DANN_DEFAULTS: Readonly<Required<Omit<BowDannOptions, 'ngramRange'>>> = Object.freeze({
   maxFeatures: 5000,
-  ngramRange: [1, 2] as [number, number],
+  analyzer: 'auto' as const,
   features: 'binary' as const,
   hiddenSize: 50,
   epochs: 20,
@@ -131,19 +139,21 @@ export const BOW_DANN_DEFAULTS: Readonly<Required<BowDannOptions>> = Object.free
   numClasses: 0, // 0 = from the labels
 });
 
-const OPTION_KEYS = new Set(Object.keys(BOW_DANN_DEFAULTS));
+const OPTION_KEYS = new Set([...Object.keys(BOW_DANN_DEFAULTS), 'ngramRange']);
 const ARG_KEYS = new Set(['sourceTexts', 'sourceLabels', 'targetTexts', 'adversarial', 'seed']);
 
-function resolveOptions(args: BowDannArgs): Required<BowDannOptions> {
+function resolveOptions(args: BowDannArgs): ResolvedBowDannOptions {
   const W = 'trainBowDann';
   for (const k of Object.keys(args)) {
     if (!OPTION_KEYS.has(k) && !ARG_KEYS.has(k)) {
       throw new Error(`${W}: unknown option '${k}' (options: ${[...OPTION_KEYS].join(', ')})`);
     }
   }
-  const o: Required<BowDannOptions> = {
+  const features = chooseTfidfAnalyzer(args.sourceTexts, args.analyzer ?? BOW_DANN_DEFAULTS.analyzer, args.ngramRange);
+  const o: ResolvedBowDannOptions = {
     maxFeatures: args.maxFeatures ?? BOW_DANN_DEFAULTS.maxFeatures,
-    ngramRange: args.ngramRange ?? BOW_DANN_DEFAULTS.ngramRange,
+    analyzer: features.analyzer,
+    ngramRange: features.ngramRange,
     features: args.features ?? BOW_DANN_DEFAULTS.features,
     hiddenSize: args.hiddenSize ?? BOW_DANN_DEFAULTS.hiddenSize,
     epochs: args.epochs ?? BOW_DANN_DEFAULTS.epochs,
@@ -234,10 +244,10 @@ function checkTexts(where: string, texts: readonly string[]): void {
 
 /** Train the shallow (one hidden layer) NN or DANN on bag-of-words features; see the file header. */
 export function trainBowDann(args: BowDannArgs): BowDannClassifier {
-  const o = resolveOptions(args);
   const { sourceTexts, sourceLabels, targetTexts, adversarial, seed } = args;
   checkTexts('sourceTexts', sourceTexts);
   checkTexts('targetTexts', targetTexts);
+  const o = resolveOptions(args);
   if (typeof adversarial !== 'boolean') throw new TypeError(`trainBowDann: adversarial must be true or false, got ${String(adversarial)}`);
   if (!Number.isFinite(seed)) throw new Error(`trainBowDann: seed must be a finite number, got ${seed}`);
   const N = sourceTexts.length;
@@ -257,6 +267,7 @@ export function trainBowDann(args: BowDannArgs): BowDannClassifier {
 
   // Features: vocabulary from every text the run is allowed to see (source + unlabelled target).
   const vec = TfidfVectorizer.fit([...sourceTexts, ...targetTexts], {
+    analyzer: o.analyzer,
     ngramRange: o.ngramRange,
     minDf: 1,
     maxFeatures: o.maxFeatures,

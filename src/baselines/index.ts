@@ -11,7 +11,7 @@ import { trainBowDann, type BowDannOptions } from './bow-dann.js';
 export { countCjkLetters } from '../text/cjk.js';
 export { trainTfidfClassifier, chooseTfidfAnalyzer, analyzerLabel, type AnalyzerChoice, type TfidfClassifier, type TfidfClassifierOptions } from './tfidf.js';
 export { TfidfVectorizer, analyze, DEFAULT_NGRAM_RANGE, TFIDF_ANALYZERS, type TfidfAnalyzer, type TfidfOptions } from './tfidf-vectorizer.js';
-export { trainBowDann, BOW_DANN_DEFAULTS, type BowDannArgs, type BowDannClassifier, type BowDannEpochLog, type BowDannOptions } from './bow-dann.js';
+export { trainBowDann, BOW_DANN_DEFAULTS, type ResolvedBowDannOptions, type BowDannArgs, type BowDannClassifier, type BowDannEpochLog, type BowDannOptions } from './bow-dann.js';
 
 export interface LabelledTexts {
   texts: readonly string[];
@@ -67,7 +67,7 @@ export function tfidfBaselines(args: {
 
 /**
  * The "bag-of-words + DANN" row (issue 10 item 3): the shallow DANN of Ganin et al. (2016) on
- * 5,000 binary word 1–2-gram features (see bow-dann.ts), trained on the labelled source texts
+ * 5,000 binary word 1–2-gram features (character 1–3-grams for mostly-CJK text; see bow-dann.ts), trained on the labelled source texts
  * and the target's unlabelled texts, scored on the target test set. `adversarial: false` gives
  * the same network without the domain branch ("bag-of-words NN (source only)").
  */
@@ -93,7 +93,7 @@ export function bowDannBaseline(args: {
   });
   const o = clf.options;
   const lam = o.lambda.schedule === 'ganin' ? `Ganin-scheduled GRL λ up to ${o.lambda.max}` : `constant GRL λ ${o.lambda.max}`;
-  const net = `${o.maxFeatures} binary word 1-2-grams → ${o.hiddenSize} sigmoid units → softmax, AdamW lr ${o.lr}, ${o.epochs} epochs, batch ${o.batchSize}`;
+  const net = `${o.maxFeatures} binary ${analyzerLabel(o)}-grams → ${o.hiddenSize} sigmoid units → softmax, AdamW lr ${o.lr}, ${o.epochs} epochs, batch ${o.batchSize}`;
   return adversarial
     ? {
         name: 'bag-of-words + DANN',

@@ -2,6 +2,9 @@
 // a known answer, the adversarial branch must remove domain information from the hidden layer
 // and help on the target; with λ = 0 it must be exactly the plain network.
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/rng.js';
 import { bowDannBaseline, trainBowDann, type BowDannOptions } from '../../src/baselines/index.js';
@@ -106,6 +109,29 @@ test('bowDannBaseline: a BaselineRow scored on the target test set', () => {
   assert.ok(row.target.accuracy > 0.5 && row.target.accuracy <= 1);
   const nnRow = bowDannBaseline({ labels: ['negative', 'positive'], source, targetUnlabelled, targetTest, seed: 3, adversarial: false, options: { epochs: 3 } });
   assert.equal(nnRow.name, 'bag-of-words NN (source only)');
+});
+
+test('Chinese text: character 1-3-gram features (word "n-grams" would be whole clauses); the network learns', () => {
+  const rows = gunzipSync(readFileSync(join(import.meta.dirname, '../../data/zh-shopping/hotel.labeled.jsonl.gz')))
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { text: string; label: string });
+  const pick = (from: number, n: number) => {
+    const xs = rows.slice(from, from + n);
+    return { texts: xs.map((r) => r.text), labels: Int32Array.from(xs, (r) => (r.label === 'positive' ? 1 : 0)) };
+  };
+  const train = pick(0, 600);
+  const test = pick(1800, 200);
+  const clf = trainBowDann({ sourceTexts: train.texts, sourceLabels: train.labels, targetTexts: [], adversarial: false, seed: 1, epochs: 5 });
+  assert.equal(clf.options.analyzer, 'char');
+  assert.deepEqual(clf.options.ngramRange, [1, 3]);
+  const p = clf.predict(test.texts);
+  const acc = p.filter((y, i) => y === test.labels[i]).length / p.length;
+  assert.ok(acc > 0.75, `accuracy ${acc} on 200 held-out hotel reviews`);
+  const row = bowDannBaseline({ labels: ['negative', 'positive'], source: train, targetUnlabelled: test.texts, targetTest: test, seed: 1, options: { epochs: 2 } });
+  assert.match(row.description, /5000 binary char 1-3-grams/);
+  assert.equal(trainBowDann({ sourceTexts: ['good', 'bad'], sourceLabels: [1, 0], targetTexts: [], adversarial: false, seed: 1, epochs: 1 }).options.analyzer, 'word');
 });
 
 test('trainBowDann: errors name what is wrong', () => {
