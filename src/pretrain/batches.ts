@@ -9,7 +9,7 @@ import { IGNORE_INDEX } from '../data/examples.js';
 import type { Batch, MlmMasker } from '../data/index.js';
 import { Rng } from '../tensor/index.js';
 import type { Tokenizer } from '../text/index.js';
-import { writeSequence, type PackedCorpus } from './packing.js';
+import { writeSequence, writeWordIds, type PackedCorpus } from './packing.js';
 import type { DataPosition } from './state.js';
 
 /** Seed of the held-out masking: the same positions are predicted at every evaluation of every run. */
@@ -21,13 +21,16 @@ export function makeBatch(p: PackedCorpus, idx: ArrayLike<number>, tok: Tokenize
   const T = p.seqLen;
   const inputIds = new Int32Array(B * T);
   for (let b = 0; b < B; b++) writeSequence(p, idx[b]!, inputIds, b * T, tok.specialIds.cls, tok.specialIds.sep);
+  // Word ids only with continuation marks (whole-word masking); otherwise -1, as before.
+  const wordIds = new Int32Array(B * T).fill(-1);
+  if (p.cont !== undefined) for (let b = 0; b < B; b++) writeWordIds(p, idx[b]!, wordIds, b * T);
   return {
     B,
     T,
     inputIds,
     attentionMask: new Float32Array(B * T).fill(1),
     tokenTypeIds: new Int32Array(B * T),
-    wordIds: new Int32Array(B * T).fill(-1),
+    wordIds,
     labels: new Int32Array(B).fill(IGNORE_INDEX),
     tokenLabels: new Int32Array(B * T).fill(IGNORE_INDEX),
     domain: new Int32Array(B),

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import type { Tokenizer } from '../text/index.js';
 import { readRecords } from './corpus.js';
-import { buildStream } from './packing.js';
+import { buildMarks, buildStream } from './packing.js';
+import { tokeniseWithMarks } from './words.js';
 
 export function vocabHash(tok: Tokenizer): string {
   const h = createHash('sha1');
@@ -41,8 +42,24 @@ export interface StreamInfo {
 export function loadStream(
   files: readonly string[],
   tok: Tokenizer,
-  opts: { textField: string; cacheDir?: string; name: string; onFile?: (file: string, records: number) => void },
-): { stream: Int32Array; info: StreamInfo } {
+  opts: { textField: string; cacheDir?: string; name: string; onFile?: (file: string, records: number) => void; wholeWordMarks?: boolean },
+): { stream: Int32Array; cont?: Uint8Array; info: StreamInfo } {
+  // Whole-word marks are not cached (the cache holds ids only): re-tokenise, a one-off cost.
+  if (opts.wholeWordMarks === true) {
+    const ids: number[][] = [];
+    const marks: Uint8Array[] = [];
+    for (const f of files) {
+      const recs = readRecords(f, opts.textField);
+      for (const r of recs) {
+        const t = tokeniseWithMarks(tok, r);
+        ids.push(t.ids);
+        marks.push(t.cont);
+      }
+      opts.onFile?.(f, recs.length);
+    }
+    const { stream, records } = buildStream(ids, tok.specialIds.sep);
+    return { stream, cont: buildMarks(marks), info: { tokens: stream.length, records, cached: false } };
+  }
   const key = JSON.stringify({ v: 1, files: fileKeys(files), textField: opts.textField, vocab: vocabHash(tok) });
   const bin = opts.cacheDir !== undefined ? join(opts.cacheDir, `${opts.name}.tokens`) : null;
   const meta = opts.cacheDir !== undefined ? join(opts.cacheDir, `${opts.name}.json`) : null;

@@ -47,6 +47,10 @@ export const PretrainSchema = v.object(
     total_steps: v.doc(v.withDefault(v.nullable(int(1)), null), 'schedule horizon: the learning rate decays linearly to 0 here (null: max_steps, else max_tokens / tokens per step, else 10000)'),
     clip: v.doc(v.withDefault(v.number({ min: 0, exclusiveMin: true }), 1.0), 'global gradient-norm clip'),
     mlm_probability: v.doc(v.withDefault(v.number({ min: 0, max: 1, exclusiveMin: true, exclusiveMax: true }), 0.15), 'share of tokens selected for masked LM (80% [MASK], 10% random, 10% kept)'),
+    whole_word_mask: v.doc(
+      v.withDefault(v.boolean(), false),
+      'mask whole words (hfl/chinese-roberta-wwm-ext): all characters of a Chinese word (Intl.Segmenter, ICU dictionary) and all ## pieces of a word are selected together, up to mlm_probability of the tokens; also the held-out masking',
+    ),
     objective: v.doc(
       v.withDefault(v.enum(['mlm', 'electra'] as const), 'mlm'),
       'mlm: masked-LM (BERT); electra: replaced-token detection (Clark et al. 2020) — a small generator fills the masked positions, the model learns to tell every token original or replaced',
@@ -103,6 +107,7 @@ export interface PretrainOptions {
   totalSteps: number;
   clip: number;
   mlmProbability: number;
+  wholeWordMask: boolean;
   objective: 'mlm' | 'electra';
   generatorScale: number;
   rtdWeight: number;

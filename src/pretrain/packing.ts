@@ -9,6 +9,8 @@
 //
 // Shape legend: N sequences, T max length, S stream length.
 
+import { wordIdsFromMarks } from './words.js';
+
 export interface PackedCorpus {
   /** [S] token stream (records joined, each followed by [SEP]). */
   stream: Int32Array;
@@ -18,6 +20,8 @@ export interface PackedCorpus {
   numSequences: number;
   /** Records that went in. */
   records: number;
+  /** [S] whole-word continuation marks (1: same word as the previous token), when whole-word masking. */
+  cont?: Uint8Array;
 }
 
 /** Join tokenised records into a stream (records: content ids without specials). */
@@ -40,9 +44,24 @@ export function buildStream(records: Iterable<ArrayLike<number>>, sepId: number)
   return { stream, records: n };
 }
 
-export function packStream(stream: Int32Array, seqLen: number, records: number): PackedCorpus {
+/** The continuation marks joined like buildStream joins the records ([SEP] is never a continuation). */
+export function buildMarks(marks: Iterable<ArrayLike<number>>): Uint8Array {
+  const parts = [...marks].filter((m) => m.length > 0);
+  const out = new Uint8Array(parts.reduce((n, m) => n + m.length + 1, 0));
+  let o = 0;
+  for (const m of parts) {
+    out.set(m, o);
+    o += m.length + 1;
+  }
+  return out;
+}
+
+export function packStream(stream: Int32Array, seqLen: number, records: number, cont?: Uint8Array): PackedCorpus {
   if (!Number.isInteger(seqLen) || seqLen < 3) throw new Error(`packing: max length must be an integer >= 3, got ${seqLen}`);
-  return { stream, seqLen, numSequences: Math.floor(stream.length / (seqLen - 2)), records };
+  if (cont !== undefined && cont.length !== stream.length) throw new Error(`packing: ${cont.length} continuation marks for ${stream.length} tokens`);
+  const p: PackedCorpus = { stream, seqLen, numSequences: Math.floor(stream.length / (seqLen - 2)), records };
+  if (cont !== undefined) p.cont = cont;
+  return p;
 }
 
 /**
@@ -54,4 +73,14 @@ export function writeSequence(p: PackedCorpus, k: number, out: Int32Array, o: nu
   out[o] = clsId;
   out.set(p.stream.subarray(k * W, (k + 1) * W), o + 1);
   out[o + p.seqLen - 1] = sepId;
+}
+
+/** Word ids of sequence `k` into `out` ([T], offset `o`) from the marks; [CLS] and [SEP] start words of their own. */
+export function writeWordIds(p: PackedCorpus, k: number, out: Int32Array, o: number): void {
+  if (p.cont === undefined) throw new Error('packing: no continuation marks (whole-word masking needs them)');
+  const W = p.seqLen - 2;
+  const cont = new Uint8Array(p.seqLen);
+  cont.set(p.cont.subarray(k * W, (k + 1) * W), 1);
+  cont[1] = 0; // a window cut inside a word starts a (partial) word of its own
+  wordIdsFromMarks(cont, out, o, p.seqLen);
 }

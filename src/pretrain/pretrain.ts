@@ -276,20 +276,22 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   const cacheDir = join(out, 'data');
   mkdirSync(cacheDir, { recursive: true });
   const tTok = Date.now();
-  const train = loadStream(trainFiles, tok, { textField: o.textField, cacheDir, name: 'train' });
-  const corpus = packStream(train.stream, o.maxLength, train.info.records);
+  const wholeWordMarks = o.wholeWordMask;
+  const train = loadStream(trainFiles, tok, { textField: o.textField, cacheDir, name: 'train', wholeWordMarks });
+  const corpus = packStream(train.stream, o.maxLength, train.info.records, train.cont);
   if (corpus.numSequences < o.batchSize) {
     throw new Error(`pretrain: the corpus packs into ${corpus.numSequences} sequence(s) of ${o.maxLength} tokens, fewer than one batch (--batch-size ${o.batchSize})`);
   }
   const held = heldFiles.map((f, i) => {
-    const s = loadStream([f], tok, { textField: o.textField, cacheDir, name: `heldout-${i}` });
-    return { file: f, corpus: packStream(s.stream, o.maxLength, s.info.records) };
+    const s = loadStream([f], tok, { textField: o.textField, cacheDir, name: `heldout-${i}`, wholeWordMarks });
+    return { file: f, corpus: packStream(s.stream, o.maxLength, s.info.records, s.cont) };
   });
   print(
     `pretrain: ${train.info.records} records → ${train.info.tokens} tokens → ${corpus.numSequences} sequences of ${o.maxLength}` +
       ` (${train.info.cached ? 'token cache' : `tokenised in ${((Date.now() - tTok) / 1000).toFixed(1)} s`}); held-out: ` +
       (held.map((h) => `${h.corpus.numSequences} seq in ${h.file}`).join(', ') || 'none'),
   );
+  if (o.wholeWordMask) print('pretrain: whole-word masking (Chinese words by Intl.Segmenter, ## pieces with their head)');
 
   // ---------------------------------------------------------------- optimiser
   const modelParams = model.parameters().filter((p) => p.requiresGrad);
@@ -301,9 +303,10 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     eps: 1e-6,
     schedule: linearWarmupDecaySchedule(o.warmupSteps, o.totalSteps),
   });
-  const masker = MlmMasker.fromTokenizer(tok, { probability: o.mlmProbability });
+  const wholeWordMask = o.wholeWordMask;
+  const masker = MlmMasker.fromTokenizer(tok, { probability: o.mlmProbability, wholeWordMask });
   // held-out loss always at BERT's 15%, so runs with another training rate stay comparable
-  const heldoutMasker = o.mlmProbability === HELDOUT_MLM_PROBABILITY ? masker : MlmMasker.fromTokenizer(tok, { probability: HELDOUT_MLM_PROBABILITY });
+  const heldoutMasker = o.mlmProbability === HELDOUT_MLM_PROBABILITY ? masker : MlmMasker.fromTokenizer(tok, { probability: HELDOUT_MLM_PROBABILITY, wholeWordMask });
   // a stream of batches: the loop's one endless epoch; the data position is the batch stream's own
   const pos: LoopPosition = { step: 0, epoch: 0, batchInEpoch: 0 };
   let tokensSeen = 0;

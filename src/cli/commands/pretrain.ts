@@ -20,9 +20,12 @@ function collect(v: string, prev: string[] | undefined): string[] {
 /** Commander's name for a flag's value (`--batch-size` → batchSize). */
 const attr = (f: FieldFlag) => f.flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
+const boolFlag = (f: FieldFlag) => (f.fallback === true ? `--no-${f.flag.slice(2)}` : f.flag);
+
 function optionOf(f: FieldFlag): Option {
   const shown = f.fallback === undefined || f.fallback === null || (Array.isArray(f.fallback) && f.fallback.length === 0) ? '' : ` (default: ${String(f.fallback)})`;
-  if (f.kind === 'boolean') return new Option(`--no-${f.flag.slice(2)}`, f.description); // the only boolean defaults to true
+  // a boolean flag turns its default around: --no-lowercase (default true), --whole-word-mask (default false)
+  if (f.kind === 'boolean') return new Option(boolFlag(f), f.description);
   const meta = f.kind === 'number' ? 'n' : f.kind === 'list' ? 'file' : f.expected.startsWith('a path') ? 'path' : 'value';
   const o = new Option(`${f.flag} <${meta}>`, `${f.description}${shown}`);
   // defaults are the schema's, applied when the options are validated (a config file may set them)
@@ -53,7 +56,7 @@ export function register(program: Command): void {
         if (!typed(attr(f))) continue;
         const key = f.key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
         if ((RESUME_OVERRIDABLE as readonly string[]).includes(key)) overrides[key] = given[attr(f)];
-        else others.push(f.kind === 'boolean' ? `--no-${f.flag.slice(2)}` : f.flag);
+        else others.push(f.kind === 'boolean' ? boolFlag(f) : f.flag);
       }
       if (others.length > 0) throw new UsageError(`--resume continues the saved run; these flags cannot change: ${others.join(', ')}`);
       await runWithStop({ resume: given.resume, overrides });
@@ -63,7 +66,7 @@ export function register(program: Command): void {
     const values: Record<string, unknown> = {};
     if (inputs.length > 0) values['inputs'] = inputs;
     for (const f of flags) {
-      const a = f.kind === 'boolean' ? f.flag.slice(2) : attr(f);
+      const a = attr(f);
       if (typed(a)) values[f.key] = given[a];
     }
     if (given.config === undefined) {
