@@ -9,11 +9,17 @@ import { Rng } from '../../src/tensor/index.js';
 import { loadTokenizer } from '../../src/text/index.js';
 import { buildMarks, buildStream, makeBatch, packStream, pretrain, PRETRAIN_DEFAULTS, loadPretrainConfig, tokeniseWithMarks } from '../../src/pretrain/index.js';
 import { runCli } from '../support/cli.js';
+import { materialize } from '../text/fixtures.js';
 import { tmp as tempFolder } from '../support/tmp.js';
 
-const tok = loadTokenizer('/work/shared/hf-files/hfl__chinese-roberta-wwm-ext');
+// the repo's fixture of hfl/chinese-roberta-wwm-ext's tokenizer (the model whole-word masking comes from)
+const tokDir = materialize('hfl__chinese-roberta-wwm-ext');
+const tok = loadTokenizer(tokDir);
 const tmp = tempFolder('adaptext-wwm-');
-test.after(() => rmSync(tmp, { recursive: true, force: true }));
+test.after(() => {
+  rmSync(tmp, { recursive: true, force: true });
+  rmSync(tokDir, { recursive: true, force: true });
+});
 
 /** Tokens grouped into words by the marks, as strings ("这个 酒店 ..."). */
 function words(text: string): string[] {
