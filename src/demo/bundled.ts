@@ -60,6 +60,11 @@ export function isDemoDomain(s: string, lang: DemoLanguage = 'en'): boolean {
   return DEMO_CORPORA[lang].domains.includes(s);
 }
 
+/** Why `v` is not a domain of the corpus (a one-line message naming the flag), or null when it is. */
+export function demoDomainError(corpus: DemoCorpus, flag: string, v: string): string | null {
+  return corpus.domains.includes(v) ? null : `${flag}: unknown domain '${v}' (bundled ${corpus.lang} domains: ${corpus.domains.join(', ')})`;
+}
+
 export { packageRoot };
 
 export function bundledDataDir(lang: DemoLanguage = 'en'): string {

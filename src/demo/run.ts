@@ -16,7 +16,7 @@ import type { Override } from '../train/config.js';
 import { trainPipeline } from '../train/pipeline.js';
 import { formatDuration, silentProgress, type ProgressSink } from '../engine/progress.js';
 import { checkNewOutputDir } from '../io/atomic.js';
-import { bundledDataDir, bundledModelDir, checkModelDir, demoCorpus, unlabelledFile, type DemoCorpus, type DemoDomain, type DemoLanguage } from './bundled.js';
+import { bundledDataDir, bundledModelDir, checkModelDir, demoCorpus, demoDomainError, unlabelledFile, type DemoCorpus, type DemoDomain, type DemoLanguage } from './bundled.js';
 import { demoConfig, demoConfigObject, FULL_SETTINGS, QUICK_SETTINGS, type DemoSettings } from './settings.js';
 import { DEFAULT_SPLIT_SEED, fewShotSet, splitDomain, writeFewShot, writeSplits } from './splits.js';
 import { alignmentConfusion, formatConfusionLine, formatTable, rowsFromMetrics, type DemoRow } from './table.js';
@@ -68,7 +68,8 @@ export interface DemoResult {
 }
 
 function domainArg(corpus: DemoCorpus, flag: string, v: string): DemoDomain {
-  if (!corpus.domains.includes(v)) throw new Error(`${flag}: unknown domain '${v}' (bundled ${corpus.lang} domains: ${corpus.domains.join(', ')})`);
+  const why = demoDomainError(corpus, flag, v);
+  if (why !== null) throw new Error(why);
   return v;
 }
 

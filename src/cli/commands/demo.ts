@@ -4,7 +4,7 @@
 // baselines in one table, time per stage and report.html. src/demo/run.ts does the work.
 import { Option, type Command } from 'commander';
 import { parseSetFlag } from '../../train/config.js';
-import { DEMO_CORPORA, DEMO_LANGUAGES, formatTimings, runDemo } from '../../demo/index.js';
+import { DEMO_CORPORA, DEMO_LANGUAGES, demoDomainError, formatTimings, runDemo } from '../../demo/index.js';
 import { CliProgress, noteOnFirstStart, type ProgressMode } from '../../engine/progress.js';
 import { backendLine } from '../../tensor/index.js';
 import { StopRequest } from '../../engine/signals.js';
@@ -50,7 +50,8 @@ export function register(program: Command): void {
         ['--source', o.source],
         ['--target', o.target],
       ] as const) {
-        if (d !== undefined && !corpus.domains.includes(d)) throw new UsageError(`${flag}: unknown domain '${d}' (bundled ${corpus.lang} domains: ${corpus.domains.join(', ')})`);
+        const why = d === undefined ? null : demoDomainError(corpus, flag, d);
+        if (why !== null) throw new UsageError(why);
       }
       const progress = noteOnFirstStart(new CliProgress(process.stderr, { mode: o.quiet === true ? 'none' : o.progress }), () => backendLine());
       const stop = new StopRequest().install('demo');
