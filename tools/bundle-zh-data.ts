@@ -5,7 +5,9 @@
 // validation and test splits) is ever a pretraining input.
 //
 //   node --import tsx tools/bundle-zh-data.ts [--shared DIR] [--out data/zh-shopping]
-//        [--pretrain-corpus FILE.jsonl] [--heldout FILE.jsonl]
+//        [--pretrain-corpus FILE.jsonl] [--heldout FILE.jsonl] [--force]
+//
+// Existing outputs are not replaced unless --force (one line names the first one found).
 //
 // Per demo domain (books, hotel, tablet, fruit): the first 1,000 positive and the first 1,000
 // negative reviews in source order are the labelled set; the next 1,850 reviews in source order
@@ -14,7 +16,7 @@
 // category, plus waimai_10k, with texts equal to a bundled labelled text removed. The held-out
 // set is the phone category (text only). ChnSentiCorp hotel reviews are left out entirely: the
 // online-shopping "hotel" category overlaps it.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -54,10 +56,18 @@ function main(): void {
       out: { type: 'string', default: join(import.meta.dirname, '..', 'data', 'zh-shopping') },
       'pretrain-corpus': { type: 'string' },
       heldout: { type: 'string' },
+      force: { type: 'boolean', default: false },
     },
   });
   const shop = join(resolve(values.shared), 'online_shopping_10_cats');
   const out = resolve(values.out);
+  const outputs = [
+    ...ZH_DEMO_DOMAINS.flatMap((d) => [join(out, `${d}.labeled.jsonl.gz`), join(out, `${d}.unlabeled.jsonl.gz`)]),
+    join(out, 'stats.json'),
+    ...[values['pretrain-corpus'], values.heldout].filter((f) => f !== undefined).map((f) => resolve(f)),
+  ];
+  const existing = outputs.find((f) => existsSync(f));
+  if (existing !== undefined && !values.force) throw new Error(`bundle-zh-data: ${existing} exists; pass --force to replace the outputs`);
   mkdirSync(out, { recursive: true });
   const labelledTexts = new Set<string>();
   const unlabelledIds = new Set<string>();
@@ -112,4 +122,9 @@ function main(): void {
   }
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  process.stderr.write(`${(e as Error).message}\n`);
+  process.exitCode = 1;
+}

@@ -61,7 +61,7 @@ export async function modelArg(ref: string, mode: ProgressMode = 'auto'): Promis
   return resolveModelRef(ref, { progress: new CliProgress(process.stderr, { mode }) });
 }
 
-/** `--precision fp32|bf16`: the matmul precision of the linear layers (src/tensor/precision.ts); unset = the config's (train, demo) or fp32 (predict). */
+/** `--precision fp32|bf16`: the matmul precision of the linear layers (src/tensor/precision.ts); unset = the config's (train, demo) or fp32 (predict, eval, serve). */
 export function precisionOption(): Option {
   return new Option('--precision <p>', 'linear-layer GEMMs in fp32, or bf16 (bfloat16 inputs, fp32 sums; fast on CPUs with AVX512-BF16)').choices([...MATMUL_PRECISIONS]);
 }

@@ -8,6 +8,7 @@
 import { IGNORE_INDEX, type Example } from './examples.js';
 import type { Encoding, TokenizerLike } from './tokenizer-like.js';
 import { clipForTokens } from '../text/tokenizer.js';
+import { wholeWordIds } from '../text/whole-words.js';
 
 export interface EncodedExample {
   /** [L] token ids. */
@@ -33,6 +34,12 @@ export interface EncodeOptions {
   maxLength: number;
   /** Domain id stored on every example (default 0). */
   domain?: number;
+  /**
+   * Word ids of text examples = whole words for whole-word masking (src/text/whole-words.ts):
+   * Han text split by Intl.Segmenter (the tokenizer gives every Han character a word of its own),
+   * other words as the tokenizer split them. Default false: the tokenizer's word ids.
+   */
+  wholeWords?: boolean;
 }
 
 export interface EncodeStats {
@@ -57,9 +64,19 @@ export function encodeExamples(
   const V = tokenizer.vocabSize;
   const stats: EncodeStats = { examples: examples.length, truncated: 0, wordsDropped: 0 };
   const encoded = examples.map((ex, index): EncodedExample => {
-    const enc: Encoding = ex.kind === 'text' ? tokenizer.encode(clipForTokens(ex.text, maxLength)) : tokenizer.encodeWords(ex.words);
+    let enc: Encoding;
+    let text: string | null = null;
+    if (ex.kind === 'text') {
+      text = clipForTokens(ex.text, maxLength);
+      enc = tokenizer.encode(text);
+    } else enc = tokenizer.encodeWords(ex.words);
     if (enc.ids.length !== enc.wordIds.length) {
       throw new Error(`encodeExamples: ${ex.where}: tokenizer returned ${enc.ids.length} ids but ${enc.wordIds.length} wordIds`);
+    }
+    if (text !== null && opts.wholeWords === true) {
+      const offsets = enc.offsets;
+      if (offsets === undefined) throw new Error(`encodeExamples: wholeWords needs token offsets, and this tokenizer's encodings have none`);
+      enc = { ...enc, wordIds: wholeWordIds({ ids: enc.ids, wordIds: enc.wordIds, offsets }, text) };
     }
     const { ids, wordIds, cut } = truncate(enc, maxLength);
     if (cut) stats.truncated += 1;

@@ -7,6 +7,8 @@ export interface Encoding {
   readonly tokens?: readonly string[];
   /** Per token: index of the word it came from, null for special tokens. */
   readonly wordIds: readonly (number | null)[];
+  /** Per token: [start, end) characters in the encoded text (specials [0, 0]); needed for whole words. */
+  readonly offsets?: readonly (readonly [number, number])[];
 }
 
 export interface SpecialIds {

@@ -32,6 +32,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { signalExitCode, type StopSignalName } from '../engine/signals.js';
 import { predictTexts, type InferenceModel, type PredictionRecord } from '../train/inference.js';
+import { MATMUL_PRECISIONS, withMatmulPrecision, type MatmulPrecision } from '../tensor/precision.js';
 
 export interface ServeOptions {
   /** What `openForInference` returns: the model, adapter, head and tokenizer to serve. */
@@ -52,6 +53,8 @@ export interface ServeOptions {
   maxTexts?: number;
   /** How long `close()` waits for in-flight requests before cutting them off (default 10 s). */
   drainTimeoutMs?: number;
+  /** Matmul precision of each forward pass (default fp32; src/tensor/precision.ts). */
+  precision?: MatmulPrecision;
 }
 
 export const SERVE_DEFAULTS = {
@@ -364,10 +367,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const maxTexts = positiveInt('maxTexts', opts.maxTexts ?? SERVE_DEFAULTS.maxTexts, 1);
   const drainTimeoutMs = positiveInt('drainTimeoutMs', opts.drainTimeoutMs ?? SERVE_DEFAULTS.drainTimeoutMs, 0);
   const name = opts.name ?? m.dir;
+  const precision = opts.precision ?? 'fp32';
+  if (!(MATMUL_PRECISIONS as readonly string[]).includes(precision)) throw new Error(`startServer: precision must be ${MATMUL_PRECISIONS.join(' or ')}, got ${JSON.stringify(precision)}`);
 
   const stats: ServerStats = { requests: 0, predictRequests: 0, errors: 0, texts: 0, passes: 0, maxRequestsPerPass: 0, batchSizes: {} };
   const batcher = new Batcher(
-    (texts) => predictTexts(m, texts, { batchSize: maxBatch, onBatch: () => (stats.passes += 1) }),
+    // the precision is scoped to each (synchronous) pass, so it never leaks to other work in the process
+    (texts) => withMatmulPrecision(precision, () => predictTexts(m, texts, { batchSize: maxBatch, onBatch: () => (stats.passes += 1) })),
     maxBatch,
     batchWaitMs,
     (texts, requests) => {
@@ -376,7 +382,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       stats.maxRequestsPerPass = Math.max(stats.maxRequestsPerPass, requests);
     },
   );
-  const describe = () => ({ model: name, adapter: m.adapter, head: m.head, task: m.task.type, labels: [...m.task.labels], maxLength: m.maxLength });
+  const describe = () => ({ model: name, adapter: m.adapter, head: m.head, task: m.task.type, labels: [...m.task.labels], maxLength: m.maxLength, precision });
   let stopping = false;
   let inFlight = 0;
 

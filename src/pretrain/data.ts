@@ -9,7 +9,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import type { Tokenizer } from '../text/index.js';
 import { readRecords } from './corpus.js';
 import { buildMarks, buildStream } from './packing.js';
-import { tokeniseWithMarks } from './words.js';
+import { tokeniseWithMarks } from '../text/whole-words.js';
 
 export function vocabHash(tok: Tokenizer): string {
   const h = createHash('sha1');

@@ -8,7 +8,7 @@ export type { PretrainOptions } from './options.js';
 export type { PretrainResult, PretrainHooks, EvalResult } from './pretrain.js';
 export { expandInputs, readRecords, readText, isJsonLines } from './corpus.js';
 export { buildStream, buildMarks, packStream, writeSequence, writeWordIds } from './packing.js';
-export { tokeniseWithMarks, wordIdsFromMarks } from './words.js';
+export { tokeniseWithMarks, wordIdsFromMarks } from '../text/whole-words.js';
 export type { PackedCorpus } from './packing.js';
 export { loadStream, tokeniseRecord, vocabHash } from './data.js';
 export { readPretrainState, savePretrainCheckpoint, checkpointDir, STATE_FORMAT, STATE_VERSION } from './state.js';

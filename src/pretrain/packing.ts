@@ -9,7 +9,7 @@
 //
 // Shape legend: N sequences, T max length, S stream length.
 
-import { wordIdsFromMarks } from './words.js';
+import { wordIdsFromMarks } from '../text/whole-words.js';
 
 export interface PackedCorpus {
   /** [S] token stream (records joined, each followed by [SEP]). */

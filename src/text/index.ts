@@ -8,3 +8,4 @@ export type { AddedToken } from './added-tokens.js';
 export { BERT_SPECIAL_TOKENS, trainWordPiece, WordPieceTrainer, type WordPieceTrainerOptions, type WordPieceTrainResult } from './wordpiece-trainer.js';
 export { decomposeToken, expandVocabulary, extendTokenizer, fragmentation, type NewToken, type VocabExpansion, type VocabExpansionOptions } from './vocab-expand.js';
 export { cjkShare, countCjkLetters, isMostlyCjk } from './cjk.js';
+export { continuationMarks, tokeniseWithMarks, wholeWordIds, wordIdsFromMarks, type EncodingWithOffsets } from './whole-words.js';

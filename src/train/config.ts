@@ -171,6 +171,7 @@ const Stage2 = v.object({
   /** Share of each mixed batch from the source domain (rest: target). */
   source_ratio: v.withDefault(v.number({ min: 0, max: 1, exclusiveMin: true, exclusiveMax: true }), 0.7),
   mlm_probability: v.withDefault(v.number({ min: 0, max: 1 }), 0.15),
+  /** Mask whole words together: Chinese words by Intl.Segmenter, WordPiece words with their ## pieces (src/text/whole-words.ts). */
   whole_word_mask: v.withDefault(v.boolean(), false),
   loss_weights: section(
     v.object({

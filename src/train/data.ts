@@ -161,10 +161,13 @@ export function loadPipelineData(cfg: PipelineConfig): PipelineData {
 
 /**
  * Encodes example lists per tokenizer, once: stages share encodings until the vocabulary
- * changes (a new tokenizer object → a fresh cache).
+ * changes (a new tokenizer object → a fresh cache). Whole-word ids change only what the MLM
+ * masks together, so every stage can share them.
  */
 export class EncodingCache {
   private tok: TokenizerLike | null = null;
+  /** Text examples' word ids are whole words (stage 2's whole_word_mask; encodeExamples wholeWords). */
+  constructor(private readonly opts: { wholeWords?: boolean } = {}) {}
   private cache = new Map<Example[], { maxLength: number; domain: number; encoded: EncodedExample[] }>();
   truncated = 0;
 
@@ -175,7 +178,7 @@ export class EncodingCache {
     }
     const hit = this.cache.get(examples);
     if (hit !== undefined && hit.maxLength === maxLength && hit.domain === domain) return hit.encoded;
-    const { encoded, stats } = encodeExamples(examples, tokenizer, { maxLength, domain });
+    const { encoded, stats } = encodeExamples(examples, tokenizer, { maxLength, domain, wholeWords: this.opts.wholeWords === true });
     this.truncated += stats.truncated;
     this.cache.set(examples, { maxLength, domain, encoded });
     return encoded;

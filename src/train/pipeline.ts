@@ -116,7 +116,7 @@ function prepare(cfg: PipelineConfig, progress: ProgressSink): Omit<Ctx, 'run' |
   }
   if (cfg.vocab.enabled) checkVocabExpansion(baseTokenizer, model.cfg.vocabSize, 'vocab');
   const data = loadPipelineData(cfg);
-  return { cfg, data, enc: new EncodingCache(), fp, baseTokenizer, baseModel: model, freezeLayers, leaveOut, progress };
+  return { cfg, data, enc: new EncodingCache({ wholeWords: cfg.stage2.whole_word_mask }), fp, baseTokenizer, baseModel: model, freezeLayers, leaveOut, progress };
 }
 
 function dataSummary(d: PipelineData): Record<string, unknown> {

@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { bundledDataDir, bundledModelDir, DEMO_CORPORA, fewShotSet, splitDomain, SPLIT_TRAIN, SPLIT_VALIDATION } from '../../src/demo/index.js';
 import { readDataset } from '../../src/data/index.js';
@@ -94,6 +96,33 @@ describe('adaptext demo --lang zh end to end', () => {
       assert.equal(r.code, 1);
       assert.ok(r.stderr.includes(`${bundled}: no such model folder`) || r.stderr.includes(`${bundled}: not a usable model folder`), r.stderr);
       assert.ok(!existsSync(out));
+    }
+  });
+});
+
+describe('tools/bundle-zh-data.ts (the provenance of data/zh-shopping)', () => {
+  const shared = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'online_shopping_10_cats');
+  const tool = join(import.meta.dirname, '..', '..', 'tools', 'bundle-zh-data.ts');
+  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', tool, ...args], { encoding: 'utf8' });
+
+  it('refuses to replace existing outputs without --force, and names the first one', () => {
+    const out = tmp();
+    writeFileSync(join(out, 'stats.json'), 'mine\n');
+    const r = run(['--out', out, '--shared', join(out, 'no-such-folder')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /stats\.json exists; pass --force to replace the outputs/);
+    assert.equal(readFileSync(join(out, 'stats.json'), 'utf8'), 'mine\n');
+  });
+
+  it('rebuilds the bundled files from the shared corpus, record for record', { skip: !existsSync(shared) && 'no ../shared copy of the corpus here' }, () => {
+    const out = tmp();
+    const r = run(['--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    for (const d of ZH.domains) {
+      for (const kind of ['labeled', 'unlabeled']) {
+        const f = `${d}.${kind}.jsonl.gz`;
+        assert.equal(gunzipSync(readFileSync(join(out, f))).toString('utf8'), gunzipSync(readFileSync(join(dataDir, f))).toString('utf8'), f);
+      }
     }
   });
 });

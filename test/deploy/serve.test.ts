@@ -16,6 +16,7 @@ import { AdapterModel, saveModel } from '../../src/models/index.js';
 import { trainWordPiece } from '../../src/text/index.js';
 import { openForInference, predictFile, predictTexts, type InferenceModel } from '../../src/train/inference.js';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/deploy/serve.js';
+import { kernels, matmulPrecision, type Kernels } from '../../src/tensor/index.js';
 import { runCli } from '../support/cli.js';
 import { tmp } from '../support/tmp.js';
 
@@ -364,4 +365,57 @@ test('adaptext serve as a process: prints its URL, serves, and exits 0 on SIGTER
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
+});
+
+// ---- --precision on predict, eval and serve: the flag reaches the linear layers' GEMMs ---------
+
+/** Runs fn with the active kernel table's gemmBf16 counted; the count of calls. */
+async function countBf16(fn: () => Promise<unknown>): Promise<number> {
+  const table = kernels() as { gemmBf16: Kernels['gemmBf16'] };
+  const original = table.gemmBf16;
+  let calls = 0;
+  table.gemmBf16 = (...a) => {
+    calls++;
+    original(...a);
+  };
+  try {
+    await fn();
+  } finally {
+    table.gemmBf16 = original;
+  }
+  return calls;
+}
+
+test('--precision bf16 on predict, eval and serve runs the bf16 GEMM (fp32 by default); the setting does not outlive the command', async () => {
+  const dir = tmp('adaptext-precision-');
+  const input = join(dir, 'in.jsonl');
+  writeFileSync(input, TEXTS.map((t, i) => JSON.stringify({ text: t, label: i % 2 === 0 ? 'positive' : 'negative' })).join('\n') + '\n');
+  for (const cmd of [
+    ['predict', '--model', SEQ_DIR, '--domain', 'kitchen', '--input', input],
+    ['eval', '--model', SEQ_DIR, '--domain', 'kitchen', '--data', input],
+  ]) {
+    let r = { code: -1, stdout: '', stderr: '' };
+    assert.equal(await countBf16(async () => (r = await runCli(cmd))), 0, `${cmd[0]}: fp32 by default`);
+    assert.equal(r.code, 0, r.stderr);
+    const fp32Out = r.stdout;
+    assert.ok((await countBf16(async () => (r = await runCli([...cmd, '--precision', 'bf16'])))) > 0, `${cmd[0]} --precision bf16`);
+    assert.equal(r.code, 0, r.stderr);
+    if (cmd[0] === 'predict') assert.notEqual(r.stdout, fp32Out, 'bf16 probabilities differ from fp32 ones');
+    assert.equal(matmulPrecision(), 'fp32');
+    const bad = await runCli([...cmd, '--precision', 'fp16']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /fp16.*(fp32|bf16)|(fp32|bf16).*fp16/);
+  }
+  const fp32 = predictTexts(seq, TEXTS);
+  const served = await countBf16(() =>
+    withServer({ precision: 'bf16' }, async (s) => {
+      const health = await http(`${s.url}/health`);
+      assert.equal((health.json as { precision: string }).precision, 'bf16');
+      const got = predictionsOf(await post(s, { texts: TEXTS }));
+      got.forEach((g, i) => assertSamePrediction(g, fp32[i] as SeqPrediction, `text ${i} in bf16`, 2e-2));
+      assert.equal(matmulPrecision(), 'fp32', 'scoped to the forward pass');
+    }),
+  );
+  assert.ok(served > 0, 'serve --precision bf16');
+  await assert.rejects(() => startServer({ model: seq, port: 0, precision: 'fp16' as 'bf16' }), /precision must be fp32 or bf16, got "fp16"/);
 });

@@ -8,7 +8,8 @@ import type { Metrics } from '../../eval/types.js';
 import { evaluateFile, openForInference } from '../../train/inference.js';
 import { CliProgress, noteOnFirstStart, type ProgressMode } from '../../engine/progress.js';
 import { backendLine } from '../../tensor/index.js';
-import { modelArg, progressOption } from '../args.js';
+import { modelArg, precisionOption, progressOption } from '../args.js';
+import { withMatmulPrecision, type MatmulPrecision } from '../../tensor/precision.js';
 
 export function formatMetrics(m: Metrics): string {
   const p = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -33,11 +34,13 @@ export function register(program: Command): void {
     .option('--head <name>', "task head to use (default: the domain's task / the folder's main head)")
     .option('--output <file>', 'also write the metrics as JSON')
     .option('--json', 'print the metrics as JSON')
+    .addOption(precisionOption())
     .addOption(progressOption())
-    .action(async (o: { model: string; data: string; domain?: string; head?: string; output?: string; json?: boolean; progress: ProgressMode }) => {
+    .action(async (o: { model: string; data: string; domain?: string; head?: string; output?: string; json?: boolean; precision?: MatmulPrecision; progress: ProgressMode }) => {
       const m = openForInference(await modelArg(o.model, o.progress), { domain: o.domain, head: o.head });
       for (const n of m.notes) process.stderr.write(`note: ${n}\n`);
-      const r = evaluateFile(m, o.data, { progress: noteOnFirstStart(new CliProgress(process.stderr, { mode: o.progress }), () => backendLine()) });
+      const progress = noteOnFirstStart(new CliProgress(process.stderr, { mode: o.progress }), () => backendLine());
+      const r = withMatmulPrecision(o.precision ?? 'fp32', () => evaluateFile(m, o.data, { progress }));
       if (o.output !== undefined) writeJsonAtomic(o.output, r.metrics);
       if (o.json === true) process.stdout.write(JSON.stringify(r.metrics, null, 2) + '\n');
       else {

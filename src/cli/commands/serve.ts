@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { openForInference } from '../../train/inference.js';
 import { serve, SERVE_DEFAULTS } from '../../deploy/serve.js';
 import type { ProgressMode } from '../../engine/progress.js';
-import { UsageError, intArg, modelArg, progressOption } from '../args.js';
+import { UsageError, intArg, modelArg, precisionOption, progressOption } from '../args.js';
+import type { MatmulPrecision } from '../../tensor/precision.js';
 
 interface ServeFlags {
   model: string;
@@ -20,6 +21,7 @@ interface ServeFlags {
   maxBodyBytes: number;
   maxTexts: number;
   drainTimeoutMs: number;
+  precision?: MatmulPrecision;
   progress: ProgressMode;
 }
 
@@ -38,6 +40,7 @@ export function register(program: Command): void {
     .option('--max-body-bytes <n>', 'largest request body (larger: 413)', intArg('--max-body-bytes', 1), d.maxBodyBytes)
     .option('--max-texts <n>', 'most texts per request (more: 413)', intArg('--max-texts', 1), d.maxTexts)
     .option('--drain-timeout-ms <n>', 'on SIGINT/SIGTERM, how long in-flight requests may take to finish', intArg('--drain-timeout-ms', 0), d.drainTimeoutMs)
+    .addOption(precisionOption())
     .addOption(progressOption())
     .action(async (o: ServeFlags) => {
       if (o.port > 65535) throw new UsageError(`--port must be <= 65535, got ${o.port}`);
@@ -53,6 +56,7 @@ export function register(program: Command): void {
         maxBodyBytes: o.maxBodyBytes,
         maxTexts: o.maxTexts,
         drainTimeoutMs: o.drainTimeoutMs,
+        precision: o.precision ?? 'fp32',
       });
     });
 }
