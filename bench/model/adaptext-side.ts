@@ -2,7 +2,10 @@
 //
 //   node --import tsx bench/model/adaptext-side.ts --scenario a|b|c|d|e [--warmup 2] [--iters 5]
 //        [--breakdown-iters 2] [--zero-grad drop|fill] [--dropout P] [--batch B] [--seq T] [--hidden H --layers L --heads A --intermediate I --vocab V]
-//        [--model-config FILE] [--mlm-decoder masked|full]   (d only)
+//        [--model-config FILE] [--mlm-decoder masked|full]   (d only)   [--precision fp32|bf16]
+//
+// --precision bf16 runs every linear layer's GEMMs (forward, dX, dW) with bf16 inputs and fp32
+// sums (src/tensor/precision.ts: what `--precision bf16` does in train/predict), the rest fp32.
 //
 // Prints ONE JSON line: per-step times (clean run), median, peak RSS, GC time, and a breakdown
 // from extra steps run with every kernels() method wrapped in a timer (the proxy is installed
@@ -33,6 +36,8 @@ import { AdapterModel } from '../../src/models/index.js';
 import type { BertFamilyConfig } from '../../src/models/index.js';
 import { AdamW, linearWarmupDecaySchedule, optimizerUpdate } from '../../src/optim/index.js';
 import { kernels, noGrad } from '../../src/tensor/index.js';
+import { MATMUL_PRECISIONS, setMatmulPrecision } from '../../src/tensor/precision.js';
+import type { MatmulPrecision } from '../../src/tensor/precision.js';
 import type { Kernels } from '../../src/tensor/index.js';
 import { loadNativeAddon } from '../../src/tensor/kernels/native.js';
 import { hash32 } from './hash.js';
@@ -63,6 +68,8 @@ interface Args {
   modelConfig: string;
   /** d: decoder over the labelled positions only (pretraining's way) or over all of them (HF's). */
   mlmDecoder: 'masked' | 'full';
+  /** matmul precision of the linear layers (the process-wide setting train/predict scope). */
+  precision: MatmulPrecision;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -84,6 +91,7 @@ function parseArgs(argv: string[]): Args {
     dropout: 0.1,
     modelConfig: join(ROOT, 'models', 'adaptext-mini-en', 'config.json'),
     mlmDecoder: 'masked',
+    precision: 'fp32',
   };
   const num: Record<string, keyof Args> = {
     '--warmup': 'warmup',
@@ -111,6 +119,9 @@ function parseArgs(argv: string[]): Args {
     } else if (k === '--mlm-decoder') {
       if (v !== 'masked' && v !== 'full') throw new Error(`adaptext-side: --mlm-decoder must be masked or full, got ${v}`);
       a.mlmDecoder = v;
+    } else if (k === '--precision') {
+      if (!(MATMUL_PRECISIONS as readonly string[]).includes(v)) throw new Error(`adaptext-side: --precision must be ${MATMUL_PRECISIONS.join(' or ')}, got ${v}`);
+      a.precision = v as MatmulPrecision;
     } else if (k === '--dropout') {
       const p = Number(v);
       if (!(p >= 0 && p < 1)) throw new Error(`adaptext-side: --dropout must be in [0, 1), got ${v}`);
@@ -188,13 +199,13 @@ function installTimingProxy(k: Kernels): { stats: Map<string, KernelStat>; gemmS
       const dt = (performance.now() - t0) / 1000;
       st.calls++;
       st.seconds += dt;
-      if (name === 'gemm' || name === 'gemmBatched') {
-        const off = name === 'gemm' ? 0 : 1;
-        const batch = name === 'gemm' ? 1 : (args[0] as number);
+      if (name === 'gemm' || name === 'gemmBf16' || name === 'gemmBatched') {
+        const off = name === 'gemmBatched' ? 1 : 0;
+        const batch = name === 'gemmBatched' ? (args[0] as number) : 1;
         const [tA, tB, M, N, K] = args.slice(off, off + 5) as [boolean, boolean, number, number, number];
         const flops = 2 * M * N * K * batch;
         st.flops += flops;
-        const key = `${name === 'gemm' ? '' : `${batch}x `}${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${K}`;
+        const key = `${name === 'gemmBf16' ? 'bf16 ' : name === 'gemm' ? '' : `${batch}x `}${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${K}`;
         let g = gemmShapes.get(key);
         if (g === undefined) gemmShapes.set(key, (g = { calls: 0, seconds: 0, flops: 0, transA: tA, transB: tB, M, N, K, batch }));
         g.calls++;
@@ -370,6 +381,7 @@ function setupClassifierStep(args: Args): Setup {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  setMatmulPrecision(args.precision); // this process measures one precision
   const tSetup = performance.now();
   const { model, trainable, step, B, T, extra } =
     args.scenario === 'd' ? setupPretrainStep(args) : args.scenario === 'e' ? setupStage3Step(ROOT, { batch: args.batch, seq: args.seq, dropout: args.dropout }) : setupClassifierStep(args);
@@ -426,12 +438,12 @@ async function main(): Promise<void> {
       kernelsPerStep[name] = { calls: st.calls / n, seconds: st.seconds / n, ...(st.flops > 0 ? { gflops: st.flops / n / 1e9 } : {}) };
       kernelSum += st.seconds / n;
     }
-    // raw BLAS at each GEMM shape used (C++ loop, no N-API): what the same shape could do
+    // raw BLAS at each fp32 GEMM shape used (C++ loop, no N-API): what the same shape could do
     const addon = loadNativeAddon();
     const shapes = [...proxy.gemmShapes.entries()].map(([key, g]) => ({ key, g })).sort((x, y) => y.g.seconds - x.g.seconds);
     const gemmShapes = shapes.map(({ key, g }) => {
       let rawGflops: number | null = null;
-      if (addon !== null && k.name === 'native' && g.batch === 1 && g.seconds / n > 0.002) {
+      if (addon !== null && k.name === 'native' && g.batch === 1 && !key.startsWith('bf16') && g.seconds / n > 0.002) {
         const iters = Math.max(2, Math.min(20, Math.round(0.15 / Math.max(g.seconds / g.calls, 1e-4))));
         const sec = addon.benchSgemm('blas', g.transA, g.transB, g.M, g.N, g.K, iters);
         if (sec > 0) rawGflops = (2 * g.M * g.N * g.K * iters) / sec / 1e9;
@@ -462,6 +474,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       side: 'adaptext',
       scenario: args.scenario,
+      precision: args.precision,
       zeroGrad: args.scenario === 'd' || args.scenario === 'e' ? 'drop (optimizerUpdate)' : args.zeroGrad,
       dropout: args.dropout,
       backend: k.description,

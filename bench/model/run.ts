@@ -1,7 +1,7 @@
 // `npm run bench:model [-- --json FILE] [--iters N] [--warmup N] [--scenarios a,b,c,d,e]
 //                     [--torch-threads 1,2,default] [--no-torch] [--quick]
 //                     [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S]
-//                     [--no-decoder-what-if]`
+//                     [--no-decoder-what-if] [--precision fp32,bf16]`
 //
 // BERT-base (H768, L12, A12, I3072, vocab 21128 = bert-base-chinese), random weights, batch 8,
 // seq 128, adaptext (native addon) against the same model in PyTorch (bench/model/torch_peer.py,
@@ -30,6 +30,13 @@
 // from extra steps with every kernel wrapped in a timer (GEMM share vs the rest, GEMM GFLOP/s vs
 // raw OpenBLAS at the same shapes measured in a C++ loop by the addon).
 //
+// --precision fp32,bf16 (default both) measures each scenario at each precision on both sides:
+// adaptext `--precision bf16` (the linear layers' GEMMs with bf16 inputs and fp32 sums, the rest
+// fp32: src/tensor/precision.ts) against PyTorch's forward + loss under
+// torch.autocast('cpu', dtype=torch.bfloat16) (its matmuls, attention's included, in bf16). A bf16
+// row's ratio is against PyTorch's best bf16 time; it also prints the ratio against PyTorch's best
+// fp32 time of the same scenario (issue 12's goals name both).
+//
 // --malloc keep|both adds a run of BOTH sides with glibc malloc set to keep freed memory
 // (KEEP_MEMORY_TUNABLES below): on this VM fresh pages cost ~45 µs each to fault in, which both
 // adaptext (new Float32Array per op) and PyTorch (new tensor per op) pay every step.
@@ -47,6 +54,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MATMUL_PRECISIONS } from '../../src/tensor/precision.js';
+import type { MatmulPrecision } from '../../src/tensor/precision.js';
 import { gitCommit, machineInfo } from '../support/machine.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -72,6 +81,7 @@ interface Options {
   gap: number;
   /** d: also run adaptext with the full decoder and PyTorch with the masked-only decoder. */
   decoderWhatIf: boolean;
+  precisions: MatmulPrecision[];
 }
 
 function parseArgs(argv: string[]): Options {
@@ -89,6 +99,7 @@ function parseArgs(argv: string[]): Options {
     dropout: 0.1,
     gap: 0,
     decoderWhatIf: true,
+    precisions: ['fp32', 'bf16'],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -120,7 +131,13 @@ function parseArgs(argv: string[]): Options {
     } else if (a === '--no-torch') o.torch = false;
     else if (a === '--no-pause') process.stderr.write('bench:model: --no-pause ignored: the benchmark never pauses or signals other processes (it reports their load)\n');
     else if (a === '--no-decoder-what-if') o.decoderWhatIf = false;
-    else if (a === '--quick') o.quick = true;
+    else if (a === '--precision') {
+      const ps = next()
+        .split(',')
+        .map((x) => x.trim());
+      for (const p of ps) if (!(MATMUL_PRECISIONS as readonly string[]).includes(p)) throw new Error(`bench:model: --precision takes ${MATMUL_PRECISIONS.join(',')}; got '${p}'`);
+      o.precisions = [...new Set(ps)] as MatmulPrecision[];
+    } else if (a === '--quick') o.quick = true;
     else if (a === '--gap') o.gap = int(next(), 0);
     else if (a === '--dropout') {
       const v = Number(next());
@@ -138,7 +155,7 @@ function parseArgs(argv: string[]): Options {
       else throw new Error(`bench:model: --malloc takes default, keep or both; got '${v}'`);
     } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c,d,e] [--torch-threads 1,2,default] [--no-torch] [--quick] [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S] [--no-decoder-what-if]',
+        'usage: npm run bench:model -- [--json FILE] [--iters N] [--warmup N] [--breakdown-iters N] [--scenarios a,b,c,d,e] [--torch-threads 1,2,default] [--no-torch] [--quick] [--malloc default|keep|both] [--zero-grad drop|fill] [--dropout P] [--gap S] [--no-decoder-what-if] [--precision fp32,bf16]',
       );
       process.exit(0);
     } else throw new Error(`bench:model: unknown option ${a} (try --help)`);
@@ -347,6 +364,7 @@ const KEEP_MEMORY_TUNABLES = 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshol
 interface Row {
   variant: 'default' | 'keep-memory';
   scenario: string;
+  precision: MatmulPrecision;
   adaptext: Measured;
   torch: Measured[];
   /** d: adaptext with the full decoder, PyTorch with the decoder at the labelled positions only. */
@@ -395,57 +413,62 @@ async function main(): Promise<void> {
     else delete env['GLIBC_TUNABLES'];
     console.log(`\n[${variant}]${variant === 'keep-memory' ? ` both sides with GLIBC_TUNABLES=${KEEP_MEMORY_TUNABLES}` : ' glibc malloc defaults'}`);
     for (const sc of o.scenarios) {
-      const ad = await measure(
-        `adaptext ${sc}`,
-        process.execPath,
-        ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', String(o.breakdownIters), ...zeroAd, ...sizeOf(sc)],
-        o,
-        env,
-      );
-      printOne(sc === 'd' ? 'adaptext (masked decoder)' : 'adaptext', sc, ad);
-      const tr: Measured[] = [];
-      if (o.torch) {
-        for (const th of o.torchThreads) {
-          const m = await measure(`pytorch ${sc} threads=${th}`, PYTHON, [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...zeroPt, ...sizeOf(sc)], o, env);
-          printOne(`pytorch threads=${th} (${m.result.torchThreads})${sc === 'd' ? ' full decoder' : ''}`, sc, m);
-          tr.push(m);
-        }
-      }
-      let whatIf: Row['whatIf'] = null;
-      if (sc === 'd' && o.decoderWhatIf) {
-        const full = await measure(
-          'adaptext d full decoder',
+      for (const prec of o.precisions) {
+        const precArg = ['--precision', prec];
+        const tag = prec === 'fp32' ? sc : `${sc} bf16`;
+        const ad = await measure(
+          `adaptext ${tag}`,
           process.execPath,
-          ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', '0', ...zeroAd, ...sizeOf(sc), '--mlm-decoder', 'full'],
+          ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', String(o.breakdownIters), ...zeroAd, ...sizeOf(sc), ...precArg],
           o,
           env,
         );
-        printOne('adaptext (full decoder)', sc, full);
-        const masked: Measured[] = [];
+        printOne(sc === 'd' ? 'adaptext (masked decoder)' : 'adaptext', tag, ad);
+        const tr: Measured[] = [];
         if (o.torch) {
           for (const th of o.torchThreads) {
-            const m = await measure(
-              `pytorch d threads=${th} masked decoder`,
-              PYTHON,
-              [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...zeroPt, ...sizeOf(sc), '--mlm-decoder', 'masked'],
-              o,
-              env,
-            );
-            printOne(`pytorch threads=${th} (${m.result.torchThreads}) masked decoder`, sc, m);
-            masked.push(m);
+            const m = await measure(`pytorch ${tag} threads=${th}`, PYTHON, [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...zeroPt, ...sizeOf(sc), ...precArg], o, env);
+            printOne(`pytorch threads=${th} (${m.result.torchThreads})${sc === 'd' ? ' full decoder' : ''}${prec === 'bf16' ? ' autocast' : ''}`, tag, m);
+            tr.push(m);
           }
         }
-        whatIf = { adaptextFull: full, torchMasked: masked };
+        let whatIf: Row['whatIf'] = null;
+        // the decoder what-if is an fp32 question (where the decoder's time goes)
+        if (sc === 'd' && o.decoderWhatIf && prec === 'fp32') {
+          const full = await measure(
+            'adaptext d full decoder',
+            process.execPath,
+            ['--import', 'tsx', join(HERE, 'adaptext-side.ts'), '--scenario', sc, ...common, '--breakdown-iters', '0', ...zeroAd, ...sizeOf(sc), '--mlm-decoder', 'full'],
+            o,
+            env,
+          );
+          printOne('adaptext (full decoder)', sc, full);
+          const masked: Measured[] = [];
+          if (o.torch) {
+            for (const th of o.torchThreads) {
+              const m = await measure(
+                `pytorch d threads=${th} masked decoder`,
+                PYTHON,
+                [join(HERE, 'torch_peer.py'), '--scenario', sc, '--threads', th, ...common, ...zeroPt, ...sizeOf(sc), '--mlm-decoder', 'masked'],
+                o,
+                env,
+              );
+              printOne(`pytorch threads=${th} (${m.result.torchThreads}) masked decoder`, sc, m);
+              masked.push(m);
+            }
+          }
+          whatIf = { adaptextFull: full, torchMasked: masked };
+        }
+        if (sc === 'd') {
+          const counts = new Set([ad, ...tr, ...(whatIf?.torchMasked ?? []), ...(whatIf?.adaptextFull ? [whatIf.adaptextFull] : [])].map((m) => m.result['labelledPositions']));
+          if (counts.size !== 1) console.log(`WARNING: the sides labelled different numbers of positions: ${[...counts].join(', ')}`);
+        }
+        if (sc === 'e') {
+          const sums = new Set([ad, ...tr].map((m) => JSON.stringify(m.result['batchChecksum'])));
+          if (sums.size !== 1) console.log(`WARNING: the sides drew different stage-3 batches (id/label sums ${[...sums].join(' vs ')})`);
+        }
+        rows.push({ variant, scenario: sc, precision: prec, adaptext: ad, torch: tr, whatIf });
       }
-      if (sc === 'd') {
-        const counts = new Set([ad, ...tr, ...(whatIf?.torchMasked ?? []), ...(whatIf?.adaptextFull ? [whatIf.adaptextFull] : [])].map((m) => m.result['labelledPositions']));
-        if (counts.size !== 1) console.log(`WARNING: the sides labelled different numbers of positions: ${[...counts].join(', ')}`);
-      }
-      if (sc === 'e') {
-        const sums = new Set([ad, ...tr].map((m) => JSON.stringify(m.result['batchChecksum'])));
-        if (sums.size !== 1) console.log(`WARNING: the sides drew different stage-3 batches (id/label sums ${[...sums].join(' vs ')})`);
-      }
-      rows.push({ variant, scenario: sc, adaptext: ad, torch: tr, whatIf });
     }
   }
 
@@ -453,24 +476,30 @@ async function main(): Promise<void> {
   console.log(
     `\nsummary (per-step median; ratio = adaptext / PyTorch best, < 1 means adaptext is faster; RSS = peak VmHWM; others = most cores other processes used during the row's runs, * = under load, > ${UNDER_LOAD_CORES})`,
   );
-  const head = `${pad('scenario', 44)}${pad('malloc', 13)}${pad('adaptext', 9, true)}${pad('PyTorch best', 20, true)}${pad('ratio', 7, true)}${pad('RSS adaptext', 14, true)}${pad('RSS PyTorch', 13, true)}${pad('others', 8, true)}`;
+  const head = `${pad('scenario', 44)}${pad('malloc', 13)}${pad('prec', 5)}${pad('adaptext', 9, true)}${pad('PyTorch best', 20, true)}${pad('ratio', 7, true)}${pad('vs fp32', 8, true)}${pad('RSS adaptext', 14, true)}${pad('RSS PyTorch', 13, true)}${pad('others', 8, true)}`;
+  const bestOf = (ms: Measured[]): Measured | null => (ms.length === 0 ? null : ms.reduce((a, b) => (b.result.median < a.result.median ? b : a)));
   console.log(head);
   console.log('-'.repeat(head.length));
   const summary = rows.map((r) => {
-    const best = r.torch.length === 0 ? null : r.torch.reduce((a, b) => (b.result.median < a.result.median ? b : a));
+    const best = bestOf(r.torch);
     const ratio = best === null ? null : r.adaptext.result.median / best.result.median;
+    // a bf16 row against PyTorch's best fp32 time of the same scenario (issue 12: "<= 0.4 of PyTorch fp32")
+    const fp32Row = r.precision === 'fp32' ? null : rows.find((q) => q.precision === 'fp32' && q.scenario === r.scenario && q.variant === r.variant);
+    const bestFp32 = fp32Row === undefined || fp32Row === null ? null : bestOf(fp32Row.torch);
+    const ratioVsTorchFp32 = bestFp32 === null ? null : r.adaptext.result.median / bestFp32.result.median;
     const B = r.adaptext.result['batch'] as number;
     const maxOtherCores = Math.max(...[r.adaptext, ...r.torch].map((m) => m.otherCores));
     const underLoad = [r.adaptext, ...r.torch].some((m) => m.underLoad);
     console.log(
-      `${pad(SCENARIO_NAMES[r.scenario]!, 44)}${pad(r.variant, 13)}${pad(ms(r.adaptext.result.median), 9, true)}` +
+      `${pad(SCENARIO_NAMES[r.scenario]!, 44)}${pad(r.variant, 13)}${pad(r.precision, 5)}${pad(ms(r.adaptext.result.median), 9, true)}` +
         `${pad(best === null ? '-' : `${ms(best.result.median)} (t=${best.result.threads})`, 20, true)}` +
-        `${pad(ratio === null ? '-' : ratio.toFixed(2), 7, true)}${pad(mib(r.adaptext.result.peakRssKB), 14, true)}` +
+        `${pad(ratio === null ? '-' : ratio.toFixed(2), 7, true)}${pad(ratioVsTorchFp32 === null ? '-' : ratioVsTorchFp32.toFixed(2), 8, true)}${pad(mib(r.adaptext.result.peakRssKB), 14, true)}` +
         `${pad(best === null ? '-' : mib(best.result.peakRssKB), 13, true)}${pad(`${maxOtherCores.toFixed(2)}${underLoad ? '*' : ' '}`, 8, true)}`,
     );
     return {
       variant: r.variant,
       scenario: r.scenario,
+      precision: r.precision,
       name: SCENARIO_NAMES[r.scenario],
       adaptextSeconds: r.adaptext.result.median,
       adaptextSeqPerSecond: B / r.adaptext.result.median,
@@ -483,6 +512,8 @@ async function main(): Promise<void> {
       torchSeqPerSecond: best === null ? null : B / best.result.median,
       torchMinorFaultsPerStep: best?.result['minorFaultsPerStep'] ?? null,
       ratio,
+      /** bf16 rows: adaptext bf16 time / PyTorch's best fp32 time of the same scenario (null for fp32 rows). */
+      ratioVsTorchFp32,
       adaptextPeakRssKB: r.adaptext.result.peakRssKB,
       torchPeakRssKB: best?.result.peakRssKB ?? null,
       torchAll: r.torch.map((t) => ({ threads: t.result.threads, torchThreads: t.result.torchThreads, seconds: t.result.median, peakRssKB: t.result.peakRssKB })),
@@ -492,7 +523,7 @@ async function main(): Promise<void> {
     };
   });
   for (const c of summary.filter((s) => s.scenario === 'c')) {
-    console.log(`inference throughput [${c.variant}]: adaptext ${c.adaptextSeqPerSecond.toFixed(1)} seq/s, PyTorch ${c.torchSeqPerSecond?.toFixed(1) ?? '-'} seq/s`);
+    console.log(`inference throughput [${c.variant}, ${c.precision}]: adaptext ${c.adaptextSeqPerSecond.toFixed(1)} seq/s, PyTorch ${c.torchSeqPerSecond?.toFixed(1) ?? '-'} seq/s`);
   }
   const pretrainSummary = rows.filter((r) => r.scenario === 'd').map((r) => pretrainReport(r));
   console.log(
@@ -500,7 +531,7 @@ async function main(): Promise<void> {
       summary
         .map(
           (s) =>
-            `${s.scenario}/${s.variant} adaptext ${Math.round(Number(s.adaptextMinorFaultsPerStep))}, PyTorch ${s.torchMinorFaultsPerStep === null ? '-' : Math.round(Number(s.torchMinorFaultsPerStep))}`,
+            `${s.scenario}/${s.variant}/${s.precision} adaptext ${Math.round(Number(s.adaptextMinorFaultsPerStep))}, PyTorch ${s.torchMinorFaultsPerStep === null ? '-' : Math.round(Number(s.torchMinorFaultsPerStep))}`,
         )
         .join('; '),
   );
@@ -509,10 +540,11 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const b = r.adaptext.result.breakdown;
     if (b === null || b === undefined) continue;
-    console.log(`\nadaptext time breakdown ${SCENARIO_NAMES[r.scenario]} [${r.variant}] (timing proxy, ${ms(b.stepSeconds)} per instrumented step)`);
+    console.log(`\nadaptext time breakdown ${SCENARIO_NAMES[r.scenario]} [${r.variant}, ${r.precision}] (timing proxy, ${ms(b.stepSeconds)} per instrumented step)`);
     const entries = Object.entries(b.kernels).sort((x, y) => y[1].seconds - x[1].seconds);
-    const gemmFlops = (b.kernels['gemm']?.gflops ?? 0) + (b.kernels['gemmBatched']?.gflops ?? 0);
-    const gemmSec = (b.kernels['gemm']?.seconds ?? 0) + (b.kernels['gemmBatched']?.seconds ?? 0);
+    const gemms = ['gemm', 'gemmBf16', 'gemmBatched'];
+    const gemmFlops = gemms.reduce((t, g) => t + (b.kernels[g]?.gflops ?? 0), 0);
+    const gemmSec = gemms.reduce((t, g) => t + (b.kernels[g]?.seconds ?? 0), 0);
     for (const [name, k] of entries) {
       const extra = k.gflops !== undefined ? `  ${(k.gflops / k.seconds).toFixed(0)} GFLOP/s` : '';
       console.log(`  ${pad(name, 22)}${pad(ms(k.seconds), 9, true)}${pad(((k.seconds / b.stepSeconds) * 100).toFixed(1) + '%', 8, true)}  ${String(k.calls).padStart(5)} calls${extra}`);
@@ -554,7 +586,7 @@ async function main(): Promise<void> {
       all.push(m);
       const dec = typeof m.result['mlmDecoder'] === 'string' ? ` ${String(m.result['mlmDecoder'])}` : '';
       console.log(
-        `  ${pad(`${r.scenario}/${r.variant} ${m.result.side}${m.result.threads !== undefined ? ` t=${m.result.threads}` : ''}${dec}`, 42)}load1 ${m.load1.toFixed(2)}, ` +
+        `  ${pad(`${r.scenario}/${r.variant}/${r.precision} ${m.result.side}${m.result.threads !== undefined ? ` t=${m.result.threads}` : ''}${dec}`, 42)}load1 ${m.load1.toFixed(2)}, ` +
           `other processes used ${m.otherCores.toFixed(2)} of ${machine.cpus} cores during the ${m.wallSeconds.toFixed(0)} s run${m.underLoad ? ' (UNDER LOAD)' : ''}`,
       );
       console.log(`    busy at start: ${m.othersAtStart.length === 0 ? 'none' : m.othersAtStart.map((p) => `${p.pid} ${p.cpuPct}% ${p.cmd.slice(0, 60)}`).join('; ')}`);
@@ -582,6 +614,7 @@ async function main(): Promise<void> {
         warmup: o.warmup,
         breakdownIters: o.breakdownIters,
         torchThreads: o.torchThreads,
+        precisions: o.precisions,
         otherProcesses: 'never signalled; the load they put on the machine is reported per measurement (otherCores, load1, othersAtStart, underLoad)',
         underLoadCores: UNDER_LOAD_CORES,
         variants: o.variants,
@@ -592,6 +625,7 @@ async function main(): Promise<void> {
       runs: rows.map((r) => ({
         variant: r.variant,
         scenario: r.scenario,
+        precision: r.precision,
         adaptext: { ...r.adaptext.result, ...loadFields(r.adaptext) },
         torch: r.torch.map((m) => ({ ...m.result, ...loadFields(m) })),
         whatIf:
@@ -627,7 +661,7 @@ function pretrainReport(r: Row): Record<string, unknown> {
   const ad = r.adaptext;
   const adThreads = threadsOf(ad);
   console.log(
-    `\npretraining step [${r.variant}] (${tokens} tokens per step; ${String(ad.result['labelledPositions'])} labelled positions; speed ratio = adaptext tok/s ÷ PyTorch tok/s, > 1: adaptext faster)`,
+    `\npretraining step [${r.variant}, ${r.precision}] (${tokens} tokens per step; ${String(ad.result['labelledPositions'])} labelled positions; speed ratio = adaptext tok/s ÷ PyTorch tok/s, > 1: adaptext faster)`,
   );
   const line = (label: string, m: Measured, vs: Measured | null): void =>
     console.log(
@@ -642,6 +676,7 @@ function pretrainReport(r: Row): Record<string, unknown> {
   const bestMasked = best(r.whatIf?.torchMasked ?? []);
   const out = {
     variant: r.variant,
+    precision: r.precision,
     tokensPerStep: tokens,
     labelledPositions: ad.result['labelledPositions'],
     adaptext: side(ad),

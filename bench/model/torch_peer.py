@@ -29,6 +29,7 @@ when every position is real) no additive mask is built; that is what HF computes
 a no-op add.
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -268,7 +269,8 @@ def setup_pretrain_step(args):
     model.train()
 
     def step():
-        loss = mlm_loss()
+        with args.autocast():
+            loss = mlm_loss()
         opt.zero_grad(set_to_none=args.zero_grad == 'none')
         loss.backward()
         gn = float(torch.nn.utils.clip_grad_norm_(model.parameters(), PRETRAIN['clip']))
@@ -314,7 +316,12 @@ def main():
     ap.add_argument('--model-config', default=os.path.join(ROOT, 'models', 'adaptext-mini-en', 'config.json'), help='d: the architecture pretrained')
     ap.add_argument('--mlm-decoder', choices=['full', 'masked'], default='full',
                     help='d: full = HF BertForMaskedLM (logits at every position); masked = only at the labelled ones (what-if)')
+    ap.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32',
+                    help='bf16: forward and loss under torch.autocast(cpu, bfloat16), backward outside it (the recipe of the autocast docs)')
     args = ap.parse_args()
+    # PyTorch CPU autocast: mm/linear/matmul/bmm in bf16 (weights cast per op), the rest fp32;
+    # fp32 master weights and optimizer state, as adaptext's precision: bf16
+    args.autocast = (lambda: torch.autocast('cpu', dtype=torch.bfloat16)) if args.precision == 'bf16' else contextlib.nullcontext
 
     if args.threads != 'default':
         torch.set_num_threads(int(args.threads))
@@ -328,6 +335,13 @@ def main():
         model, trainable, step, B, T = setup_classifier_step(args)
         extra = {}
 
+    if args.precision == 'bf16':
+        # torch 1.13's CPU autocast leaves layer_norm out of its fp32 list, so a bf16 activation
+        # meeting an fp32 LayerNorm weight fails (d's MLM transform); PyTorch 2.x autocasts
+        # layer_norm to fp32 on CPU: do the same here (a no-op for fp32 inputs)
+        for m in model.modules():
+            if isinstance(m, torch.nn.LayerNorm):
+                m.register_forward_pre_hook(lambda _m, inp: tuple(t.float() for t in inp))
     for _ in range(args.warmup):
         step()
     faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -340,6 +354,7 @@ def main():
     print(json.dumps({
         'side': 'pytorch',
         'scenario': args.scenario,
+        'precision': args.precision,
         'threads': args.threads,
         'zeroGrad': args.zero_grad,
         'dropout': args.dropout,
@@ -385,7 +400,7 @@ def setup_classifier_step(args):
         model.eval()
 
         def step():
-            with torch.no_grad():
+            with torch.no_grad(), args.autocast():
                 model(ids, tt, mask)
     else:
         model.train()
@@ -393,7 +408,8 @@ def setup_classifier_step(args):
 
         def step():
             opt.zero_grad(set_to_none=args.zero_grad == 'none')
-            loss = F.cross_entropy(model(ids, tt, mask), labels)
+            with args.autocast():
+                loss = F.cross_entropy(model(ids, tt, mask), labels)
             loss.backward()
             opt.step()
     return model, trainable, step, B, T

@@ -122,7 +122,8 @@ def setup_stage3_step(args, root, BertClassifier, Adapter, init_weights, hash32)
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(ids, tt, mask), labels)
+        with args.autocast():
+            loss = F.cross_entropy(model(ids, tt, mask), labels)
         loss.backward()
         gn = float(torch.nn.utils.clip_grad_norm_(trainable, STAGE3['clip']))
         opt.step()
