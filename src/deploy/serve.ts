@@ -4,7 +4,7 @@
 //   POST /predict   {"text": "..."} | {"texts": ["...", ...]} | {"inputs": "..." | ["...", ...]}
 //                   → 200 {"predictions": [{"label", "score", "probabilities"}, ...]} in input order
 //                   (token classification: {"tokens", "labels", "probabilities"} per text, as predict)
-//   GET  /health    → 200 {"status": "ok", model, adapter, head, task, labels}
+//   GET  /health    → 200 {"status": "ok", model, adapter, head, task, labels, maxLength, precision}
 //   GET  / | /info  → the model, the limits, the counters (requests, texts, forward passes, batch
 //                   sizes) and the process's memory
 //
@@ -20,8 +20,9 @@
 // body over `maxBodyBytes` (answered from Content-Length before the body is read, or as soon as a
 // chunked body passes the limit; nothing past the limit is kept) and for more than `maxTexts`
 // texts; 400 for invalid JSON, a missing, unknown or wrong-typed field, an empty text; 405 (with
-// Allow) for a wrong method; 404 for an unknown path; 503 once shutdown has begun; 500 if the
-// prediction itself fails. The body is parsed as JSON whatever the Content-Type says (`curl -d`
+// Allow) for a wrong method; 404 for an unknown path; 503 once shutdown has begun, and 503 with
+// Retry-After when accepting the request would put more than `maxQueue` texts in the queue (a
+// burst must not grow memory and latency without bound); 500 if the prediction itself fails. The body is parsed as JSON whatever the Content-Type says (`curl -d`
 // sends application/x-www-form-urlencoded). Texts longer than the model's max length are
 // truncated, as `adaptext predict` does.
 //
@@ -51,6 +52,8 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** Most texts in one request (default 256). */
   maxTexts?: number;
+  /** Most texts waiting for a forward pass; a request that would pass it gets 503 (default 2048, at least maxTexts). */
+  maxQueue?: number;
   /** How long `close()` waits for in-flight requests before cutting them off (default 10 s). */
   drainTimeoutMs?: number;
   /** Matmul precision of each forward pass (default fp32; src/tensor/precision.ts). */
@@ -64,6 +67,7 @@ export const SERVE_DEFAULTS = {
   batchWaitMs: 2,
   maxBodyBytes: 1 << 20,
   maxTexts: 256,
+  maxQueue: 2048,
   drainTimeoutMs: 10_000,
 } as const;
 
@@ -85,6 +89,8 @@ export interface ServerStats {
   maxRequestsPerPass: number;
   /** Texts per pass → how many passes had that many. */
   batchSizes: Record<string, number>;
+  /** Requests refused because the queue was full (503). */
+  queueFull: number;
 }
 
 export interface RunningServer {
@@ -147,6 +153,11 @@ class Batcher {
   /** Texts in the queue not yet handed to a pass. */
   private queued = 0;
   private scheduled = false;
+
+  /** Texts waiting for a pass. */
+  get waiting(): number {
+    return this.queued;
+  }
   /** The batch-wait timer while one runs (a full batch starts at once instead). */
   private timer: NodeJS.Timeout | null = null;
 
@@ -366,11 +377,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const maxBodyBytes = positiveInt('maxBodyBytes', opts.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes, 1);
   const maxTexts = positiveInt('maxTexts', opts.maxTexts ?? SERVE_DEFAULTS.maxTexts, 1);
   const drainTimeoutMs = positiveInt('drainTimeoutMs', opts.drainTimeoutMs ?? SERVE_DEFAULTS.drainTimeoutMs, 0);
+  const maxQueue = positiveInt('maxQueue', opts.maxQueue ?? Math.max(SERVE_DEFAULTS.maxQueue, maxTexts), 1);
+  if (maxQueue < maxTexts) throw new Error(`startServer: maxQueue (${maxQueue}) must be at least maxTexts (${maxTexts}), or a full request could never be queued`);
   const name = opts.name ?? m.dir;
   const precision = opts.precision ?? 'fp32';
   if (!(MATMUL_PRECISIONS as readonly string[]).includes(precision)) throw new Error(`startServer: precision must be ${MATMUL_PRECISIONS.join(' or ')}, got ${JSON.stringify(precision)}`);
 
-  const stats: ServerStats = { requests: 0, predictRequests: 0, errors: 0, texts: 0, passes: 0, maxRequestsPerPass: 0, batchSizes: {} };
+  const stats: ServerStats = { requests: 0, predictRequests: 0, errors: 0, texts: 0, passes: 0, maxRequestsPerPass: 0, batchSizes: {}, queueFull: 0 };
   const batcher = new Batcher(
     // the precision is scoped to each (synchronous) pass, so it never leaks to other work in the process
     (texts) => withMatmulPrecision(precision, () => predictTexts(m, texts, { batchSize: maxBatch, onBatch: () => (stats.passes += 1) })),
@@ -403,6 +416,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const predictRoute = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const texts = textsOfBody(parseJson(await readBody(req, maxBodyBytes)), maxTexts);
     if (req.socket.destroyed) return; // the client went away while sending
+    if (batcher.waiting + texts.length > maxQueue) {
+      stats.queueFull += 1;
+      throw new HttpError(503, `the server is busy: ${batcher.waiting} texts are waiting and the queue holds ${maxQueue}; retry later`, { 'Retry-After': '1' });
+    }
     const job = batcher.submit(texts);
     res.on('close', () => {
       if (!res.writableFinished) job.cancel(); // the client went away before its answer
@@ -424,7 +441,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     send(res, 200, {
       ...describe(),
       notes: m.notes,
-      limits: { maxBatch, batchWaitMs, maxBodyBytes, maxTexts },
+      limits: { maxBatch, batchWaitMs, maxBodyBytes, maxTexts, maxQueue },
+      waiting: batcher.waiting,
       stats: snapshot(),
       memoryMiB: memoryMiB(),
       endpoints: {

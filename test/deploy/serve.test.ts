@@ -175,7 +175,7 @@ test('token classification: the per-word records of predict', async () => {
       assert.equal(r.status, 200, r.text);
       assert.deepEqual((r.json as { predictions: unknown[] }).predictions, want);
       const h = await http(`${s.url}/health`);
-      assert.deepEqual(h.json, { status: 'ok', model: TOK_DIR, adapter: 'kitchen', head: 'tags', task: 'token_classification', labels: ['O', 'B-X', 'I-X'], maxLength: 24 });
+      assert.deepEqual(h.json, { status: 'ok', model: TOK_DIR, adapter: 'kitchen', head: 'tags', task: 'token_classification', labels: ['O', 'B-X', 'I-X'], maxLength: 24, precision: 'fp32' });
     },
     tok,
   );
@@ -203,6 +203,22 @@ test('20 concurrent requests share one forward pass and each gets its own result
     const info = await http(`${s.url}/info`);
     assert.equal((info.json as { stats: { passes: number } }).stats.passes, 1);
   });
+});
+
+test('a full queue answers 503 with Retry-After, and takes requests again once it drains', async () => {
+  // no pass starts for 400 ms (batch wait; the batch never fills): the first two requests wait queued
+  await withServer({ maxBatch: 32, batchWaitMs: 400, maxTexts: 3, maxQueue: 6 }, async (s) => {
+    const first = [post(s, { texts: TEXTS.slice(0, 3) }), post(s, { texts: TEXTS.slice(3, 6) })];
+    for (let i = 0; i < 100 && ((await http(`${s.url}/info`)).json as { waiting: number }).waiting < 6; i++) await new Promise((r) => setTimeout(r, 2));
+    const full = await post(s, { text: 'love this' });
+    assert.equal(full.status, 503, full.text);
+    assert.equal(full.headers['retry-after'], '1');
+    assert.match((full.json as { error: string }).error, /^the server is busy: 6 texts are waiting and the queue holds 6; retry later$/);
+    for (const r of await Promise.all(first)) assert.equal(r.status, 200, r.text);
+    assert.equal((await post(s, { text: 'love this' })).status, 200, 'drained: accepted again');
+    assert.equal(s.stats().queueFull, 1);
+  });
+  await assert.rejects(() => startServer({ model: seq, maxTexts: 10, maxQueue: 5 }), /maxQueue \(5\) must be at least maxTexts \(10\)/);
 });
 
 test('a request with more texts than --max-batch spans several passes, results in input order', async () => {
@@ -291,7 +307,16 @@ test('/health and /info describe the model; HEAD answers headers only', async ()
   await withServer({ name: 'kitchen-model', maxBatch: 8 }, async (s) => {
     const h = await http(`${s.url}/health`);
     assert.equal(h.status, 200);
-    assert.deepEqual(h.json, { status: 'ok', model: 'kitchen-model', adapter: 'kitchen', head: 'sentiment', task: 'sequence_classification', labels: ['negative', 'positive'], maxLength: 24 });
+    assert.deepEqual(h.json, {
+      status: 'ok',
+      model: 'kitchen-model',
+      adapter: 'kitchen',
+      head: 'sentiment',
+      task: 'sequence_classification',
+      labels: ['negative', 'positive'],
+      maxLength: 24,
+      precision: 'fp32',
+    });
     const info = (await http(`${s.url}/`)).json as { limits: { maxBatch: number }; stats: { requests: number } };
     assert.equal(info.limits.maxBatch, 8);
     assert.equal(info.stats.requests, 1);

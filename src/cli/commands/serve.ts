@@ -20,6 +20,7 @@ interface ServeFlags {
   batchWaitMs: number;
   maxBodyBytes: number;
   maxTexts: number;
+  maxQueue?: number;
   drainTimeoutMs: number;
   precision?: MatmulPrecision;
   progress: ProgressMode;
@@ -39,6 +40,7 @@ export function register(program: Command): void {
     .option('--batch-wait-ms <n>', 'how long a request reaching an idle server waits for others to batch with', intArg('--batch-wait-ms', 0), d.batchWaitMs)
     .option('--max-body-bytes <n>', 'largest request body (larger: 413)', intArg('--max-body-bytes', 1), d.maxBodyBytes)
     .option('--max-texts <n>', 'most texts per request (more: 413)', intArg('--max-texts', 1), d.maxTexts)
+    .option('--max-queue <n>', `most texts waiting for a forward pass; a request that would pass it gets 503 + Retry-After (default ${d.maxQueue}, at least --max-texts)`, intArg('--max-queue', 1))
     .option('--drain-timeout-ms <n>', 'on SIGINT/SIGTERM, how long in-flight requests may take to finish', intArg('--drain-timeout-ms', 0), d.drainTimeoutMs)
     .addOption(precisionOption())
     .addOption(progressOption())
@@ -55,6 +57,7 @@ export function register(program: Command): void {
         batchWaitMs: o.batchWaitMs,
         maxBodyBytes: o.maxBodyBytes,
         maxTexts: o.maxTexts,
+        ...(o.maxQueue !== undefined ? { maxQueue: o.maxQueue } : {}),
         drainTimeoutMs: o.drainTimeoutMs,
         precision: o.precision ?? 'fp32',
       });
