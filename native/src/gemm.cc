@@ -61,6 +61,44 @@ void scale_c(size_t M, size_t N, float beta, float* C, size_t ldc) {
   }
 }
 
+// M == 1 (a bias gradient: ones[1,R] @ dY[R,N], or a single row): a row-vector times a matrix is
+// memory-bound, and both GEMM paths pack op(B) into micro-panels of which one row in MR is real —
+// OpenBLAS 0.3.21 has no GEMV forwarding either (a 1 x 3072 x 1024 GEMM took longer than a JS loop).
+// This reads op(B) once, in memory order. Each output element sums over k in order, whatever
+// the thread count (threads split N only), so results are reproducible.
+void row_times_matrix(bool ta, bool tb, size_t N, size_t K, float alpha, const float* A,
+                      size_t lda, const float* B, size_t ldb, float beta, float* C) {
+  const size_t inca = ta ? lda : 1;  // op(A)(0, k) = A[k * inca]
+  auto range = [&](size_t j0, size_t j1) {
+    if (tb) {  // op(B)(k, n) = B[n*ldb + k]: one dot product per output, rows of B contiguous
+      // 16 interleaved partial sums: vectorisable, and each sums K/16 terms (rounding as blocked GEMM)
+      constexpr size_t L = 16;
+      for (size_t n = j0; n < j1; ++n) {
+        const float* b = B + n * ldb;
+        float part[L] = {};
+        size_t k = 0;
+        for (; k + L <= K; k += L)
+          for (size_t l = 0; l < L; ++l) part[l] += A[(k + l) * inca] * b[k + l];
+        for (; k < K; ++k) part[k % L] += A[k * inca] * b[k];
+        float acc = 0.0f;
+        for (size_t l = 0; l < L; ++l) acc += part[l];
+        C[n] = (beta == 0.0f ? 0.0f : beta * C[n]) + alpha * acc;
+      }
+      return;
+    }
+    // op(B)(k, n) = B[k*ldb + n]: accumulate row k of B scaled by a_k (a vectorisable axpy)
+    std::vector<float> acc(j1 - j0, 0.0f);
+    for (size_t k = 0; k < K; ++k) {
+      const float ak = A[k * inca];
+      const float* b = B + k * ldb + j0;
+      for (size_t n = 0; n < j1 - j0; ++n) acc[n] += ak * b[n];
+    }
+    for (size_t n = j0; n < j1; ++n) C[n] = (beta == 0.0f ? 0.0f : beta * C[n]) + alpha * acc[n - j0];
+  };
+  if (in_parallel() || N * K < (1u << 18)) range(0, N);
+  else parallel_for(N, 256, range);
+}
+
 }  // namespace
 
 bool blas_available() {
@@ -135,6 +173,10 @@ void gemm(bool ta, bool tb, size_t M, size_t N, size_t K, float alpha, const flo
   if (M == 0 || N == 0) return;
   if (K == 0 || alpha == 0.0f) {
     scale_c(M, N, beta, C, ldc);
+    return;
+  }
+  if (M == 1 && g_impl != GemmImpl::Blas) {  // ADAPTEXT_GEMM=blas keeps BLAS for every shape
+    row_times_matrix(ta, tb, N, K, alpha, A, lda, B, ldb, beta, C);
     return;
   }
 #if defined(ADAPTEXT_CBLAS)

@@ -154,6 +154,7 @@ function gemmPaths(): Array<{ name: string; enter: () => void }> {
 nativeTest('gemm: all transposes, padded leading dims, beta 0 (NaN in C ignored) / 1 / 0.5, on every GEMM path, vs a float64 loop', () => {
   // Sizes straddle the micro-tile edges (6/12 rows, 16/32 cols), the K slice (256) and, with
   // M=250 / N=3100, the row block (240) and column block (3072); the larger ones use threads.
+  // ADAPTEXT_GEMM=blas sends M = 1 to BLAS too, so both M = 1 paths are covered.
   const shapes: Array<[number, number, number]> = [
     [1, 1, 1],
     [7, 5, 3],
@@ -161,6 +162,9 @@ nativeTest('gemm: all transposes, padded leading dims, beta 0 (NaN in C ignored)
     [250, 40, 20],
     [5, 3100, 9],
     [64, 64, 64],
+    // M = 1 (bias gradients: ones @ dY): the row-times-matrix path, serial and split over threads
+    [1, 37, 300],
+    [1, 700, 1024],
   ];
   const g = new Gen(7);
   const paths = gemmPaths();
