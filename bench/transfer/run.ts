@@ -19,6 +19,9 @@
 // (e.g. a fatal V8 error, which no try/catch sees) costs that pair only. When the child dies
 // after the pipeline wrote its final metrics.json (with the baseline rows) — i.e. while writing
 // report.html — the pair's numbers are still taken from metrics.json and the failure is noted.
+// A pair folder already in --out (a cut-short earlier run) is refused before any work, naming it:
+// the demo never writes into a non-empty folder, so it would only be skipped later. A run that
+// skipped a pair ends with exit code 1 after writing what finished.
 import { execSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -227,8 +230,11 @@ async function main(): Promise<void> {
     cpus: cpus().length,
     command: `npm run bench:transfer -- ${process.argv.slice(2).join(' ')}`.trim(),
   };
+  const leftover = o.pairs.map(([s, t]) => join(o.out, `${s}-${t}`)).filter((d) => existsSync(d));
+  if (leftover.length > 0) throw new Error(`bench:transfer: ${leftover.join(', ')} already exist${leftover.length === 1 ? 's' : ''} (an earlier run?); remove them or choose another --out`);
   mkdirSync(o.out, { recursive: true });
   const pairs: PairResult[] = [];
+  const skipped: string[] = [];
   const write = () => {
     const m = means(pairs);
     const json = { ...meta, planned: o.pairs.map(([s, t]) => `${s}:${t}`), finished: pairs.length, mean: m, pairs };
@@ -256,6 +262,7 @@ async function main(): Promise<void> {
     const why = failed ? `pair process ended with ${child.signal ?? `exit code ${child.status}`}` : undefined;
     if (metrics === null || metrics.baselines === undefined) {
       process.stderr.write(`bench:transfer: ${source} -> ${target}: no final metrics (${why ?? 'metrics.json incomplete'}); pair skipped\n`);
+      skipped.push(`${source}:${target}`);
       continue;
     }
     if (failed) process.stderr.write(`bench:transfer: ${source} -> ${target}: ${why} after the final metrics.json was written (report.html missing); numbers taken from metrics.json\n`);
@@ -279,6 +286,7 @@ async function main(): Promise<void> {
   const m = means(pairs);
   process.stdout.write(markdown(meta, pairs, o.pairs.length, o.corpus));
   process.stderr.write(`\nmean accuracy over ${pairs.length} pairs: ${ROW_IDS.map((id) => `${LABELS[id]} ${pct(m.rows[id].accuracy)}`).join(', ')}\n`);
+  if (skipped.length > 0) throw new Error(`bench:transfer: ${skipped.length} pair(s) skipped: ${skipped.join(', ')} (see above); the results hold the other ${pairs.length}`);
 }
 
 main().catch((e: unknown) => {
