@@ -28,7 +28,7 @@ const args = probeArgs('node --import tsx tools/linear-probe.ts CHECKPOINT_DIR [
 ]);
 const { dir, jsonOut, opt } = args;
 const corpus = demoCorpus(opt['lang'] ?? 'en');
-const dataDir = corpus.lang === 'en' || process.argv.includes('--data') ? args.dataDir : bundledDataDir(corpus.lang);
+const dataDir = corpus.lang === 'en' || args.dataGiven ? args.dataDir : bundledDataDir(corpus.lang);
 const evalOn = opt['eval'] ?? 'test';
 if (evalOn !== 'test' && evalOn !== 'validation') throw new Error(`--eval ${evalOn}: expected test or validation`);
 if (corpus.lang !== 'en' && evalOn === 'test') throw new Error(`--lang ${corpus.lang}: only --eval validation (the test probe is books -> kitchen)`);

@@ -38,8 +38,11 @@ export function padBatch(idLists: ReadonlyArray<readonly number[]>, padId: numbe
   return { inputIds, attentionMask, shape: [B, T] };
 }
 
-/** CHECKPOINT_DIR and the `--name value` options of a probe; bad usage prints `usage` and exits 2. */
-export function probeArgs<K extends string>(usage: string, names: readonly K[]): { dir: string; dataDir: string; jsonOut: string | undefined; opt: Record<K, string | undefined> } {
+/**
+ * CHECKPOINT_DIR and the `--name value` options of a probe; bad usage prints `usage` and exits 2.
+ * dataDir: --data, else the bundled Amazon reviews (dataGiven says which).
+ */
+export function probeArgs<K extends string>(usage: string, names: readonly K[]): { dir: string; dataDir: string; dataGiven: boolean; jsonOut: string | undefined; opt: Record<K, string | undefined> } {
   const options = Object.fromEntries([...names, 'data', 'json-out'].map((n) => [n, { type: 'string' as const }]));
   let parsed;
   try {
@@ -55,5 +58,5 @@ export function probeArgs<K extends string>(usage: string, names: readonly K[]):
   }
   const v = parsed.values as Record<string, string | undefined>;
   const opt = Object.fromEntries(names.map((n) => [n, v[n]])) as Record<K, string | undefined>;
-  return { dir, dataDir: resolve(v['data'] ?? join(import.meta.dirname, '..', 'data', 'amazon')), jsonOut: v['json-out'], opt };
+  return { dir, dataDir: resolve(v['data'] ?? join(import.meta.dirname, '..', 'data', 'amazon')), dataGiven: v['data'] !== undefined, jsonOut: v['json-out'], opt };
 }
