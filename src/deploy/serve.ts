@@ -22,8 +22,9 @@
 // texts; 400 for invalid JSON, a missing, unknown or wrong-typed field, an empty text; 405 (with
 // Allow) for a wrong method; 404 for an unknown path; 503 once shutdown has begun, and 503 with
 // Retry-After when accepting the request would put more than `maxQueue` texts in the queue (a
-// burst must not grow memory and latency without bound); 500 if the prediction itself fails. The body is parsed as JSON whatever the Content-Type says (`curl -d`
-// sends application/x-www-form-urlencoded). Texts longer than the model's max length are
+// burst must not grow memory and latency without bound); 500 if the prediction itself fails.
+// The body is parsed as JSON whatever the Content-Type says (`curl -d` sends
+// application/x-www-form-urlencoded). Texts longer than the model's max length are
 // truncated, as `adaptext predict` does.
 //
 // Shutdown (`close()`; `serve()` calls it on the first SIGINT/SIGTERM): stop accepting
@@ -153,13 +154,13 @@ class Batcher {
   /** Texts in the queue not yet handed to a pass. */
   private queued = 0;
   private scheduled = false;
+  /** The batch-wait timer while one runs (a full batch starts at once instead). */
+  private timer: NodeJS.Timeout | null = null;
 
   /** Texts waiting for a pass. */
   get waiting(): number {
     return this.queued;
   }
-  /** The batch-wait timer while one runs (a full batch starts at once instead). */
-  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly run: (texts: string[]) => PredictionRecord[],
