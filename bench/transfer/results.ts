@@ -12,6 +12,8 @@ export interface PairResult {
   /** null when the child died before writing demo.json (see `failure`). */
   timings: DemoResult['timings'] | null;
   load: DemoResult['load'] | null;
+  /** The tensor backend of the pair's process (results files before 2026-12-05 lack it). */
+  kernels?: string | null;
   run: string;
   /** Set when the pair's process failed after the final metrics were written. */
   failure?: string;

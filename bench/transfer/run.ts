@@ -266,7 +266,7 @@ async function main(): Promise<void> {
       continue;
     }
     if (failed) process.stderr.write(`bench:transfer: ${source} -> ${target}: ${why} after the final metrics.json was written (report.html missing); numbers taken from metrics.json\n`);
-    const demo = existsSync(demoPath) ? (JSON.parse(readFileSync(demoPath, 'utf8')) as Pick<DemoResult, 'sizes' | 'timings' | 'load'>) : null;
+    const demo = existsSync(demoPath) ? (JSON.parse(readFileSync(demoPath, 'utf8')) as Pick<DemoResult, 'sizes' | 'timings' | 'load' | 'kernels'>) : null;
     const rows = rowsFromMetrics(metrics, metricsPath);
     if (!o.keepCheckpoints) for (const s of ['stage1', 'stage2', 'stage3', 'fewshot_only', 'progress']) rmSync(join(pairOut, 'run', s), { recursive: true, force: true });
     pairs.push({
@@ -278,6 +278,7 @@ async function main(): Promise<void> {
       seconds,
       timings: demo?.timings ?? null,
       load: demo?.load ?? null,
+      kernels: demo?.kernels ?? null,
       run: join(pairOut, 'run'),
       ...(failed ? { failure: `${why} while writing report.html` } : {}),
     });

@@ -14,6 +14,7 @@ import { readDataset } from '../data/index.js';
 import type { RunMetrics } from '../eval/types.js';
 import type { Override } from '../train/config.js';
 import { trainPipeline } from '../train/pipeline.js';
+import { kernels } from '../tensor/index.js';
 import { formatDuration, silentProgress, type ProgressSink } from '../engine/progress.js';
 import { checkNewOutputDir } from '../io/atomic.js';
 import { bundledDataDir, bundledModelDir, checkModelDir, demoCorpus, demoDomainError, unlabelledFile, type DemoCorpus, type DemoDomain, type DemoLanguage } from './bundled.js';
@@ -62,6 +63,8 @@ export interface DemoResult {
   sizes: { sourceTrain: number; targetTest: number; fewShot: number; targetUnlabelled: number };
   timings: StageTiming[];
   load: { cpus: number; loadavgStart: number[]; loadavgEnd: number[] };
+  /** The tensor backend that ran (kernels().description): a benchmark says whether a pair fell back to slower kernels. */
+  kernels: string;
   metrics: RunMetrics;
   /** The table as printed (title, rows, domain-classifier line). */
   text: string;
@@ -157,6 +160,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     sizes: { sourceTrain: src.train.length, targetTest: tgt.test.length, fewShot: few.length, targetUnlabelled: nUnlabelled },
     timings,
     load: { cpus: cpus().length, loadavgStart, loadavgEnd },
+    kernels: kernels().description,
     metrics: r.metrics,
     text,
   };

@@ -70,8 +70,9 @@ describe('adaptext demo --lang zh end to end', () => {
     }
     assert.match(r.stdout, /^TF-IDF \(char 1-3\) \+ LR, source only +\d+\.\d% +\d+\.\d% +-$/m);
     assert.match(r.stdout, /^TF-IDF \(char 1-3\) \+ LR, source \+ few-shot +\d+\.\d% +\d+\.\d% +-$/m);
-    const demo = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as { lang: string; sizes: Record<string, number> };
+    const demo = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as { lang: string; sizes: Record<string, number>; kernels: string };
     assert.equal(demo.lang, 'zh');
+    assert.match(demo.kernels, /^(native|wasm|js)\b/, 'demo.json names the tensor backend that ran');
     assert.deepEqual(demo.sizes, { sourceTrain: 1600, targetTest: 200, fewShot: 200, targetUnlabelled: 1850 });
     assert.ok(existsSync(join(out, 'run', 'report.html')));
   });
