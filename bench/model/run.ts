@@ -327,6 +327,11 @@ function loadFields(m: Measured): Record<string, unknown> {
   return { wallSeconds: m.wallSeconds, load1: m.load1, otherCores: m.otherCores, underLoad: m.underLoad, othersAtStart: m.othersAtStart };
 }
 
+/** The fastest of several measurements of one side (PyTorch's thread settings), or null for none. */
+function bestOf(ms: Measured[]): Measured | null {
+  return ms.length === 0 ? null : ms.reduce((a, b) => (b.result.median < a.result.median ? b : a));
+}
+
 /** "others 1.35 cores UNDER LOAD" / "others 0.02 cores". */
 function othersNote(m: Measured): string {
   return `others ${m.otherCores.toFixed(2)} cores${m.underLoad ? ' UNDER LOAD' : ''}`;
@@ -477,7 +482,6 @@ async function main(): Promise<void> {
     `\nsummary (per-step median; ratio = adaptext / PyTorch best, < 1 means adaptext is faster; RSS = peak VmHWM; others = most cores other processes used during the row's runs, * = under load, > ${UNDER_LOAD_CORES})`,
   );
   const head = `${pad('scenario', 44)}${pad('malloc', 13)}${pad('prec', 5)}${pad('adaptext', 9, true)}${pad('PyTorch best', 20, true)}${pad('ratio', 7, true)}${pad('vs fp32', 8, true)}${pad('RSS adaptext', 14, true)}${pad('RSS PyTorch', 13, true)}${pad('others', 8, true)}`;
-  const bestOf = (ms: Measured[]): Measured | null => (ms.length === 0 ? null : ms.reduce((a, b) => (b.result.median < a.result.median ? b : a)));
   console.log(head);
   console.log('-'.repeat(head.length));
   const summary = rows.map((r) => {
@@ -647,7 +651,6 @@ async function main(): Promise<void> {
 function pretrainReport(r: Row): Record<string, unknown> {
   const tokens = Number(r.adaptext.result['tokensPerStep']);
   const tps = (m: Measured): number => tokens / m.result.median;
-  const best = (ms: Measured[]): Measured | null => (ms.length === 0 ? null : ms.reduce((a, b) => (b.result.median < a.result.median ? b : a)));
   const threadsOf = (m: Measured): number | string | null => (m.result.side === 'adaptext' ? ((m.result['blas'] as { threads?: number } | null)?.threads ?? null) : (m.result.threads ?? null));
   const side = (m: Measured) => ({
     threads: threadsOf(m),
@@ -673,8 +676,8 @@ function pretrainReport(r: Row): Record<string, unknown> {
   const full = r.whatIf?.adaptextFull ?? null;
   if (full !== null) line(`what-if adaptext, full decoder`, full, null);
   for (const t of r.whatIf?.torchMasked ?? []) line(`what-if PyTorch ${t.result.threads} thread(s), decoder at labelled`, t, ad);
-  const bestTorch = best(r.torch);
-  const bestMasked = best(r.whatIf?.torchMasked ?? []);
+  const bestTorch = bestOf(r.torch);
+  const bestMasked = bestOf(r.whatIf?.torchMasked ?? []);
   const out = {
     variant: r.variant,
     precision: r.precision,

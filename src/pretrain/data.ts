@@ -44,25 +44,12 @@ export function loadStream(
   tok: Tokenizer,
   opts: { textField: string; cacheDir?: string; name: string; onFile?: (file: string, records: number) => void; wholeWordMarks?: boolean },
 ): { stream: Int32Array; cont?: Uint8Array; info: StreamInfo } {
-  // Whole-word marks are not cached (the cache holds ids only): re-tokenise, a one-off cost.
-  if (opts.wholeWordMarks === true) {
-    const ids: number[][] = [];
-    const marks: Uint8Array[] = [];
-    for (const f of files) {
-      const recs = readRecords(f, opts.textField);
-      for (const r of recs) {
-        const t = tokeniseWithMarks(tok, r);
-        ids.push(t.ids);
-        marks.push(t.cont);
-      }
-      opts.onFile?.(f, recs.length);
-    }
-    const { stream, records } = buildStream(ids, tok.specialIds.sep);
-    return { stream, cont: buildMarks(marks), info: { tokens: stream.length, records, cached: false } };
-  }
   const key = JSON.stringify({ v: 1, files: fileKeys(files), textField: opts.textField, vocab: vocabHash(tok) });
-  const bin = opts.cacheDir !== undefined ? join(opts.cacheDir, `${opts.name}.tokens`) : null;
-  const meta = opts.cacheDir !== undefined ? join(opts.cacheDir, `${opts.name}.json`) : null;
+  // Whole-word marks are not cached (the cache holds ids only): a marked run re-tokenises, a one-off cost.
+  const marked = opts.wholeWordMarks === true;
+  const cacheDir = marked ? undefined : opts.cacheDir;
+  const bin = cacheDir !== undefined ? join(cacheDir, `${opts.name}.tokens`) : null;
+  const meta = cacheDir !== undefined ? join(cacheDir, `${opts.name}.json`) : null;
   if (bin !== null && meta !== null && existsSync(bin) && existsSync(meta)) {
     try {
       const m = JSON.parse(readFileSync(meta, 'utf8')) as { key: string; tokens: number; records: number };
@@ -79,9 +66,18 @@ export function loadStream(
   }
   const sep = tok.specialIds.sep;
   const perFile: number[][] = [];
+  const marks: Uint8Array[] = [];
   for (const f of files) {
     const recs = readRecords(f, opts.textField);
-    for (const r of recs) perFile.push(tokeniseRecord(tok, r));
+    for (const r of recs) {
+      if (!marked) {
+        perFile.push(tokeniseRecord(tok, r));
+        continue;
+      }
+      const t = tokeniseWithMarks(tok, r);
+      perFile.push(t.ids);
+      marks.push(t.cont);
+    }
     opts.onFile?.(f, recs.length);
   }
   const { stream, records } = buildStream(perFile, sep);
@@ -89,5 +85,5 @@ export function loadStream(
     writeFileAtomic(bin, new Uint8Array(stream.buffer, stream.byteOffset, stream.byteLength));
     writeJsonAtomic(meta, { key, tokens: stream.length, records });
   }
-  return { stream, info: { tokens: stream.length, records, cached: false } };
+  return { stream, ...(marked ? { cont: buildMarks(marks) } : {}), info: { tokens: stream.length, records, cached: false } };
 }

@@ -276,14 +276,13 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
   const cacheDir = join(out, 'data');
   mkdirSync(cacheDir, { recursive: true });
   const tTok = Date.now();
-  const wholeWordMarks = o.wholeWordMask;
-  const train = loadStream(trainFiles, tok, { textField: o.textField, cacheDir, name: 'train', wholeWordMarks });
+  const train = loadStream(trainFiles, tok, { textField: o.textField, cacheDir, name: 'train', wholeWordMarks: o.wholeWordMask });
   const corpus = packStream(train.stream, o.maxLength, train.info.records, train.cont);
   if (corpus.numSequences < o.batchSize) {
     throw new Error(`pretrain: the corpus packs into ${corpus.numSequences} sequence(s) of ${o.maxLength} tokens, fewer than one batch (--batch-size ${o.batchSize})`);
   }
   const held = heldFiles.map((f, i) => {
-    const s = loadStream([f], tok, { textField: o.textField, cacheDir, name: `heldout-${i}`, wholeWordMarks });
+    const s = loadStream([f], tok, { textField: o.textField, cacheDir, name: `heldout-${i}`, wholeWordMarks: o.wholeWordMask });
     return { file: f, corpus: packStream(s.stream, o.maxLength, s.info.records, s.cont) };
   });
   print(
@@ -303,10 +302,9 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
     eps: 1e-6,
     schedule: linearWarmupDecaySchedule(o.warmupSteps, o.totalSteps),
   });
-  const wholeWordMask = o.wholeWordMask;
-  const masker = MlmMasker.fromTokenizer(tok, { probability: o.mlmProbability, wholeWordMask });
+  const masker = MlmMasker.fromTokenizer(tok, { probability: o.mlmProbability, wholeWordMask: o.wholeWordMask });
   // held-out loss always at BERT's 15%, so runs with another training rate stay comparable
-  const heldoutMasker = o.mlmProbability === HELDOUT_MLM_PROBABILITY ? masker : MlmMasker.fromTokenizer(tok, { probability: HELDOUT_MLM_PROBABILITY, wholeWordMask });
+  const heldoutMasker = o.mlmProbability === HELDOUT_MLM_PROBABILITY ? masker : MlmMasker.fromTokenizer(tok, { probability: HELDOUT_MLM_PROBABILITY, wholeWordMask: o.wholeWordMask });
   // a stream of batches: the loop's one endless epoch; the data position is the batch stream's own
   const pos: LoopPosition = { step: 0, epoch: 0, batchInEpoch: 0 };
   let tokensSeen = 0;
