@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { chooseAlphabetLimit, pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from '../../src/pretrain/index.js';
+import { chooseAlphabetLimit, pretrain, type PretrainOptions } from '../../src/pretrain/index.js';
 import { loadTokenizer } from '../../src/text/index.js';
 import { tmp as tempFolder } from '../support/tmp.js';
+import { tinyPretrainOptions } from '../support/tiny-pretrain.js';
 
 const ZH = join(import.meta.dirname, '../../data/zh-shopping/hotel.unlabeled.jsonl.gz');
 const zhTexts = gunzipSync(readFileSync(ZH))
@@ -30,25 +31,7 @@ test('chooseAlphabetLimit: 1000 for English, no limit for mostly-CJK text, an ex
 });
 
 function tiny(out: string, over: Partial<PretrainOptions>): PretrainOptions {
-  return {
-    ...PRETRAIN_DEFAULTS,
-    out,
-    inputs: [ZH],
-    layers: 1,
-    hidden: 16,
-    heads: 2,
-    intermediate: 32,
-    vocabSize: 4000,
-    maxLength: 32,
-    batchSize: 2,
-    maxSteps: 1,
-    totalSteps: 1,
-    warmupSteps: 0,
-    evalEvery: 0,
-    checkpointMinutes: 0,
-    progress: 'none',
-    ...over,
-  };
+  return tinyPretrainOptions(out, { inputs: [ZH], vocabSize: 4000, ...over });
 }
 
 test('pretrain from scratch on Chinese reviews keeps every character; limit_alphabet caps it', async () => {

@@ -11,6 +11,7 @@ import { buildMarks, buildStream, makeBatch, packStream, pretrain, PRETRAIN_DEFA
 import { runCli } from '../support/cli.js';
 import { materialize } from '../text/fixtures.js';
 import { tmp as tempFolder } from '../support/tmp.js';
+import { tinyPretrainOptions } from '../support/tiny-pretrain.js';
 
 // the repo's fixture of hfl/chinese-roberta-wwm-ext's tokenizer (the model whole-word masking comes from)
 const tokDir = materialize('hfl__chinese-roberta-wwm-ext');
@@ -122,28 +123,7 @@ test('pretrain with whole-word masking: one tiny step, recorded in run.json and 
   writeFileSync(file, corpusText.slice(0, 40).join('\n') + '\n');
   const out = join(tmp, 'run');
   const lines: string[] = [];
-  await pretrain(
-    {
-      ...PRETRAIN_DEFAULTS,
-      out,
-      inputs: [file],
-      wholeWordMask: true,
-      layers: 1,
-      hidden: 16,
-      heads: 2,
-      intermediate: 32,
-      vocabSize: 300,
-      maxLength: 32,
-      batchSize: 2,
-      maxSteps: 1,
-      totalSteps: 1,
-      warmupSteps: 0,
-      evalEvery: 0,
-      checkpointMinutes: 0,
-      progress: 'none',
-    },
-    { print: (l: string) => lines.push(l) },
-  );
+  await pretrain(tinyPretrainOptions(out, { inputs: [file], wholeWordMask: true, vocabSize: 300 }), { print: (l: string) => lines.push(l) });
   assert.equal((JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { wholeWordMask: boolean }).wholeWordMask, true);
   assert.ok(
     lines.some((l) => /whole-word masking/.test(l)),
