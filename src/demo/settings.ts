@@ -51,6 +51,9 @@ export interface DemoSettings {
 // - stage 2 centres each domain's features (centre_features, src/train/README.md "Domain
 //   centres"): chosen without target labels — it is the mechanism that takes the held-out domain
 //   classifier to chance — and kept because the 12-pair benchmark shows what it costs and buys.
+// - stage 3's probe may also read the 1,600 source labels at a total weight of 0.25, 1 or 4 times
+//   the few-shot rows' (or none), chosen with C on target validation (src/train/head-init.ts).
+const PROBE_SOURCE_WEIGHTS = [0, 0.25, 1, 4] as const;
 const S1_LR: StageLrs = { adapters: 1e-4, heads: 1e-4, backbone: 1e-5 };
 const S2_LR: StageLrs = { adapters: 1e-3, heads: 1e-4, backbone: 3e-4, discriminator: 1e-3 };
 const S3_LR: StageLrs = { adapters: 1e-4, heads: 1e-4, backbone: 1e-5 };
@@ -116,7 +119,7 @@ export function demoConfigObject(a: { model: string; output: string; seed: numbe
     },
     stage1: stage(s.stage1, { patience: 2 }),
     stage2: stage(s.stage2, { adversary: 'confusion', centre_features: true, lambda: { max: 5 }, loss_weights: { mlm: 0.1 } }),
-    stage3: stage(s.stage3, { patience: 3, refit_head: 'auto' }),
+    stage3: stage(s.stage3, { patience: 3, refit_head: 'auto', probe_source_weights: [...PROBE_SOURCE_WEIGHTS] }),
     // one checkpoint per epoch is enough for a demo (every save is a full model write)
     checkpoint: { save_every_steps: 100000 },
     ablation: true,

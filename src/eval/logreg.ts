@@ -26,6 +26,11 @@ export interface LogisticOptions {
   maxIter?: number;
   /** Max-abs-gradient tolerance on the mean objective. Default 1e-6. */
   gtol?: number;
+  /**
+   * Per-row weights (sklearn's `sample_weight`): row i's loss counts s_i times, so an integer
+   * weight equals repeating the row; the penalty is unchanged. Default: every row 1.
+   */
+  sampleWeight?: ArrayLike<number>;
 }
 
 /** A fitted linear model over D features (in whatever space it was fitted). */
@@ -67,6 +72,8 @@ export function fitLinearLogistic(X: DesignMatrix, y: ArrayLike<number>, numClas
       throw new Error(`fitLinearLogistic: label[${i}] = ${v} is not a class id in [0, ${numClasses})`);
     }
   }
+  const sw = opts.sampleWeight;
+  checkSampleWeight('fitLinearLogistic', n, sw);
   const V = numClasses === 2 ? 1 : numClasses;
   const nw = V * d;
   const reg = 1 / (C * n);
@@ -80,18 +87,19 @@ export function fitLinearLogistic(X: DesignMatrix, y: ArrayLike<number>, numClas
       X.rowDot(i, w, V, z);
       if (fitIntercept) for (let c = 0; c < V; c++) z[c] += w[nw + c]!;
       const yi = y[i]!;
+      const si = sw === undefined ? 1 : sw[i]!;
       if (V === 1) {
         const t = yi === 1 ? 1 : 0;
-        loss += softplus(z[0]!) - t * z[0]!;
-        coef[0] = logistic(z[0]!) - t;
+        loss += si * (softplus(z[0]!) - t * z[0]!);
+        coef[0] = si * (logistic(z[0]!) - t);
       } else {
         let mx = -Infinity;
         for (let c = 0; c < V; c++) if (z[c]! > mx) mx = z[c]!;
         let se = 0;
         for (let c = 0; c < V; c++) se += Math.exp(z[c]! - mx);
         const lse = mx + Math.log(se);
-        loss += lse - z[yi]!;
-        for (let c = 0; c < V; c++) coef[c] = Math.exp(z[c]! - lse) - (c === yi ? 1 : 0);
+        loss += si * (lse - z[yi]!);
+        for (let c = 0; c < V; c++) coef[c] = si * (Math.exp(z[c]! - lse) - (c === yi ? 1 : 0));
       }
       X.rowAxpy(i, coef, V, grad);
       if (fitIntercept) for (let c = 0; c < V; c++) grad[nw + c] += coef[c]!;
@@ -191,6 +199,12 @@ function toStandardized(fn: string, X: ArrayLike<Float32Array | Float64Array>, d
   return new DenseMatrix(data, n, d);
 }
 
+function checkSampleWeight(fn: string, n: number, sw: ArrayLike<number> | undefined): void {
+  if (sw === undefined) return;
+  if (sw.length !== n) throw new Error(`${fn}: ${n} rows but ${sw.length} sample weights`);
+  for (let i = 0; i < n; i++) if (!(sw[i]! >= 0) || !Number.isFinite(sw[i]!)) throw new Error(`${fn}: sample weight ${i} = ${sw[i]} (must be a finite number >= 0)`);
+}
+
 /**
  * Fit multinomial (K > 2) or binary (K = 2) logistic regression on dense rows X[N][D] with
  * labels y[N] in [0, K). Deterministic: same inputs → bit-identical model.
@@ -211,22 +225,31 @@ export function fitLogisticRegression(X: ArrayLike<Float32Array | Float64Array>,
   const mean = new Float64Array(d);
   const scale = new Float64Array(d).fill(1);
   if (opts.standardize ?? true) {
+    // weighted like sklearn's StandardScaler(sample_weight): a row of weight 2 counts twice
+    const sw = opts.sampleWeight;
+    checkSampleWeight('fitLogisticRegression', n, sw);
+    const wt = (i: number) => (sw === undefined ? 1 : sw[i]!);
+    let total = 0;
     for (let i = 0; i < n; i++) {
       const row = X[i]!;
       if (row.length !== d) throw new Error(`fitLogisticRegression: row ${i} has ${row.length} features, expected ${d}`);
-      for (let j = 0; j < d; j++) mean[j] += row[j]!;
+      const w = wt(i);
+      total += w;
+      for (let j = 0; j < d; j++) mean[j] += w * row[j]!;
     }
-    for (let j = 0; j < d; j++) mean[j] /= n;
+    if (!(total > 0)) throw new Error('fitLogisticRegression: the sample weights sum to 0');
+    for (let j = 0; j < d; j++) mean[j] /= total;
     const v = new Float64Array(d);
     for (let i = 0; i < n; i++) {
       const row = X[i]!;
+      const w = wt(i);
       for (let j = 0; j < d; j++) {
         const c = row[j]! - mean[j]!;
-        v[j] += c * c;
+        v[j] += w * c * c;
       }
     }
     for (let j = 0; j < d; j++) {
-      const s = Math.sqrt(v[j]! / n);
+      const s = Math.sqrt(v[j]! / total);
       scale[j] = s > 1e-12 * Math.max(1, Math.abs(mean[j]!)) ? s : 1;
     }
   }

@@ -226,6 +226,13 @@ const Stage3 = v.object({
    * validation accuracy beats the existing head's.
    */
   refit_head: v.withDefault(v.enum(['auto', 'always', 'never'] as const), 'never'),
+  /**
+   * Candidate total weights of the source domain's labelled train rows in stage 3's linear probe,
+   * relative to the few-shot rows' (0 = few-shot rows only). Each is fitted with every C and the
+   * best on target validation is kept: after alignment the source labels inform the target head.
+   * Not used by the few-shot-only ablation (no aligned space) or without target validation rows.
+   */
+  probe_source_weights: v.withDefault(v.array(v.number({ min: 0 }), { minItems: 1 }), [0]),
   /** Labelled target examples drawn (stratified, seeded) from target train when no few_shot file is given. */
   shots: v.withDefault(v.integer({ min: 1 }), 500),
 });

@@ -10,24 +10,40 @@
 // into the head's raw-feature Linear: W = W_s / σ, b = b_s − Σ_j W_s[j] μ_j / σ_j. Two classes:
 // sklearn's binary model (one vector w, bias b) as the symmetric softmax rows ±w/2, ±b/2.
 // Only heads that are one Linear on a pooled vector (the bert style) are initialised this way.
+//
+// Stage 3 may add the source domain's labelled rows to the probe (`source`): after stages 1–2 the
+// two domains' features share one space (centred, aligned), so 1,600 source labels next to 200
+// target labels give the probe more to go on than the few-shot rows alone. Their total weight
+// relative to the few-shot rows is a candidate list chosen on target validation with C (0 = no
+// source rows). The few-shot-only ablation has no aligned space and never gets them.
 import type { EncodedExample } from '../data/index.js';
 import { fitLogisticRegression } from '../eval/logreg.js';
 import { DomainDiscriminatorHead, SequenceClassificationHead, type AdapterModel } from '../models/index.js';
 import { poolFeatures } from './evaluate.js';
 
 export interface LinearProbeInit {
-  /** Accuracy of the chosen probe on the rows it was fitted on. */
+  /** Accuracy of the chosen probe on the training rows (`train`; source rows not counted). */
   trainAccuracy: number;
   /** Its accuracy on the validation rows (null without validation rows). */
   validationAccuracy: number | null;
   /** The regularisation chosen (sklearn C), by validation accuracy when there are validation rows. */
   C: number;
+  /** Total weight of the source rows relative to the training rows' in the chosen probe (0 = none). */
+  sourceWeight: number;
+  /** Training rows of the chosen probe (source rows included when it has them). */
   rows: number;
   iterations: number;
 }
 
 /** Inverse regularisation strengths tried (sklearn C), strongest first: ties go to the simpler probe. */
 export const PROBE_CS: readonly number[] = [0.01, 0.1, 1];
+
+/** Mean negative log-likelihood of the labels: breaks ties between probes of equal accuracy. */
+function logLoss(proba: readonly Float64Array[], y: Int32Array): number {
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s -= Math.log(Math.max(proba[i]![y[i]!]!, 1e-300));
+  return s / y.length;
+}
 
 function accuracy(pred: Int32Array, y: Int32Array): number {
   let ok = 0;
@@ -41,15 +57,35 @@ function labelsOf(rows: readonly EncodedExample[], K: number, head: string): Int
   return Int32Array.from(rows, (e) => e.label);
 }
 
+/** Labelled rows of another domain added to a probe: their adapter and centre, and candidate total weights. */
+export interface ProbeSourceRows {
+  rows: readonly EncodedExample[];
+  adapter: string | null;
+  /** Whose centre their features are taken relative to (the source domain's). */
+  domain: string;
+  /** Candidate total weights of these rows relative to the training rows' total (0 = leave them out). */
+  weights: readonly number[];
+}
+
 /**
  * Set the weights of sequence-classification head `head` to the logistic regression of its
  * labels on its own pooled features of `train` (adapter `adapter` active, eval mode); C from
- * `Cs` by accuracy on `validation` (the first C when there are no validation rows).
+ * `Cs` (and the weight of the `source` rows, when given) by accuracy on `validation`, ties to the
+ * lower validation log-loss (the first candidate when there are no validation rows).
  * Returns null when the head is not a single Linear on a pooled vector (roberta style, token heads).
  */
 export function linearProbeInit(
   model: AdapterModel,
-  a: { head: string; adapter: string | null; train: readonly EncodedExample[]; validation?: readonly EncodedExample[]; batchSize: number; padId: number; Cs?: readonly number[] },
+  a: {
+    head: string;
+    adapter: string | null;
+    train: readonly EncodedExample[];
+    validation?: readonly EncodedExample[];
+    source?: ProbeSourceRows;
+    batchSize: number;
+    padId: number;
+    Cs?: readonly number[];
+  },
 ): LinearProbeInit | null {
   const h = model.getHead(a.head);
   if (!(h instanceof SequenceClassificationHead) || h.dense !== null) return null;
@@ -57,19 +93,33 @@ export function linearProbeInit(
   const K = h.spec.numLabels;
   const Cs = a.Cs ?? PROBE_CS;
   if (Cs.length === 0 || Cs.some((c) => !(c > 0))) throw new Error(`head init: Cs must be positive numbers, got [${Cs.join(', ')}]`);
+  const weights = a.source === undefined || a.source.rows.length === 0 ? [0] : a.source.weights;
+  if (weights.length === 0 || weights.some((w) => !(w >= 0) || !Number.isFinite(w))) throw new Error(`head init: source weights must be finite numbers >= 0, got [${weights.join(', ')}]`);
   const kind = h.pooling === 'pooler' ? 'pooled' : h.pooling;
-  const feats = (rows: readonly EncodedExample[]) => poolFeatures(model, rows, { adapter: a.adapter, features: kind, batchSize: a.batchSize, padId: a.padId }); // [N][H]
-  const X = feats(a.train);
-  const y = labelsOf(a.train, K, a.head);
-  const val = a.validation !== undefined && a.validation.length > 0 ? { X: feats(a.validation), y: labelsOf(a.validation, K, a.head) } : null;
-  let best: { lr: ReturnType<typeof fitLogisticRegression>; C: number; acc: number | null } | null = null;
-  for (const C of val === null ? Cs.slice(0, 1) : Cs) {
-    const lr = fitLogisticRegression(X, y, { numClasses: K, C });
-    const acc = val === null ? null : accuracy(lr.predict(val.X), val.y);
-    if (best === null || (acc !== null && acc > best.acc!)) best = { lr, C, acc };
+  const feats = (rows: readonly EncodedExample[], adapter: string | null, domain?: string) =>
+    poolFeatures(model, rows, { adapter, features: kind, batchSize: a.batchSize, padId: a.padId, ...(domain !== undefined ? { domain } : {}) }); // [N][H]
+  const Xt = feats(a.train, a.adapter);
+  const yt = labelsOf(a.train, K, a.head);
+  const src = weights.some((w) => w > 0) ? { X: feats(a.source!.rows, a.source!.adapter, a.source!.domain), y: labelsOf(a.source!.rows, K, a.head) } : null;
+  const val = a.validation !== undefined && a.validation.length > 0 ? { X: feats(a.validation, a.adapter), y: labelsOf(a.validation, K, a.head) } : null;
+  type Fit = { lr: ReturnType<typeof fitLogisticRegression>; C: number; sourceWeight: number; rows: number; acc: number | null; loss: number | null };
+  let best: Fit | null = null;
+  for (const w of val === null ? weights.slice(0, 1) : weights) {
+    const withSource = w > 0 && src !== null;
+    const X = withSource ? [...Xt, ...src.X] : Xt;
+    const y = withSource ? Int32Array.from([...yt, ...src.y]) : yt;
+    // per-row weight of a source row: the source rows together weigh w times the training rows
+    const sampleWeight = withSource ? Float64Array.from(X, (_, i) => (i < Xt.length ? 1 : (w * Xt.length) / src.X.length)) : undefined;
+    for (const C of val === null ? Cs.slice(0, 1) : Cs) {
+      const lr = fitLogisticRegression(X, y, { numClasses: K, C, ...(sampleWeight !== undefined ? { sampleWeight } : {}) });
+      const acc = val === null ? null : accuracy(lr.predict(val.X), val.y);
+      const loss = val === null ? null : logLoss(lr.predictProba(val.X), val.y);
+      const better = best === null || (acc !== null && (acc > best.acc! || (acc === best.acc && loss! < best.loss!)));
+      if (better) best = { lr, C, sourceWeight: withSource ? w : 0, rows: X.length, acc, loss };
+    }
   }
   const { lr } = best!;
-  const H = X[0]!.length;
+  const H = Xt[0]!.length;
   const V = K === 2 ? 1 : K;
   const { mean, scale } = lr;
   const ws = lr.linear.weights; // [V*H], standardised space
@@ -95,7 +145,7 @@ export function linearProbeInit(
       B[v] = b;
     }
   }
-  return { trainAccuracy: accuracy(lr.predict(X), y), validationAccuracy: best!.acc, C: best!.C, rows: X.length, iterations: lr.linear.fit.iterations };
+  return { trainAccuracy: accuracy(lr.predict(Xt), yt), validationAccuracy: best!.acc, C: best!.C, sourceWeight: best!.sourceWeight, rows: best!.rows, iterations: lr.linear.fit.iterations };
 }
 
 /** Rows per domain whose features set the discriminator's input statistics. */

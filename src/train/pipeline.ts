@@ -451,11 +451,17 @@ function initHead(
     validation: Example[];
     maxLength: number;
     domain: number;
+    /** Labelled source rows offered to the probe (stage 3), with candidate total weights. */
+    source?: { rows: Example[]; adapter: string; domain: string; weights: readonly number[] };
   },
 ): void {
   if (a.headInit !== 'linear_probe' || (!a.created && a.refit === 'never')) return;
   const train = ctx.enc.get(s.tokenizer, a.rows, a.maxLength, a.domain);
   const validation = ctx.enc.get(s.tokenizer, a.validation, ctx.cfg.max_length, a.domain);
+  const source =
+    a.source !== undefined && a.source.weights.some((w) => w > 0)
+      ? { rows: ctx.enc.get(s.tokenizer, a.source.rows, a.maxLength, DOMAIN_ID.source), adapter: a.source.adapter, domain: a.source.domain, weights: a.source.weights }
+      : undefined;
   const opts = { batchSize: ctx.cfg.evaluation.batch_size, padId: s.tokenizer.specialIds.pad };
   const compare = !a.created && a.refit === 'auto' && validation.length > 0;
   const kept = compare
@@ -465,7 +471,7 @@ function initHead(
         .map((p) => p.data.slice())
     : null;
   const before = compare ? evaluateTask(s.model, validation, { adapter: a.adapter, head: a.head, task: a.task, ...opts }).accuracy : null;
-  const r = linearProbeInit(s.model, { head: a.head, adapter: a.adapter, train, validation, ...opts });
+  const r = linearProbeInit(s.model, { head: a.head, adapter: a.adapter, train, validation, ...(source !== undefined ? { source } : {}), ...opts });
   if (r === null) return;
   const keep = before !== null && !(r.validationAccuracy! > before);
   if (keep)
@@ -480,6 +486,7 @@ function initHead(
     method: keep ? 'kept' : 'linear_probe',
     rows: r.rows,
     C: r.C,
+    source_weight: r.sourceWeight,
     train_accuracy: r.trainAccuracy,
     validation_accuracy: r.validationAccuracy,
     ...(before !== null ? { existing_validation_accuracy: before } : {}),
@@ -490,7 +497,7 @@ function initHead(
   ctx.progress.note(
     keep
       ? `${name}: kept head '${a.head}' (validation ${pc(before!)}; a linear probe on ${r.rows} rows reached ${pc(r.validationAccuracy!)})`
-      : `${name}: head '${a.head}' initialised as a linear probe of its features (${r.rows} rows, C ${r.C}, train accuracy ${pc(r.trainAccuracy)}${va}${before !== null ? `; the existing head had ${pc(before)}` : ''})`,
+      : `${name}: head '${a.head}' initialised as a linear probe of its features (${r.rows} rows${r.sourceWeight > 0 ? ` with the source rows at weight ${r.sourceWeight}` : ''}, C ${r.C}, train accuracy ${pc(r.trainAccuracy)}${va}${before !== null ? `; the existing head had ${pc(before)}` : ''})`,
   );
 }
 
@@ -730,6 +737,8 @@ async function stage3(ctx: Ctx): Promise<void> {
         validation: tgt.validation,
         maxLength: cfg.stage3.max_length ?? cfg.max_length,
         domain: DOMAIN_ID.target,
+        // source rows through the adapter that last trained on them, relative to their own centre
+        source: { rows: src.train, adapter: cfg.stage2.enabled ? stage2SourceAdapter(cfg, src.name, tgt.name) : src.name, domain: src.name, weights: cfg.stage3.probe_source_weights },
       });
       s.model.setMainHead(tgt.taskName);
       s.model.setActiveAdapter(tgt.name);

@@ -78,6 +78,33 @@ test('dense and CSR design matrices give the same model', async () => {
   }
 });
 
+test('sample weights: weight 2 is the row twice, weight 0 is the row left out (standardisation included)', () => {
+  for (const g of golden.logreg.slice(0, 2)) {
+    const X = g.X.map((r) => Float32Array.from(r));
+    const w = X.map((_, i) => (i % 5 === 0 ? 2 : i % 7 === 3 ? 0 : 1));
+    const Xr: Float32Array[] = [];
+    const yr: number[] = [];
+    X.forEach((r, i) => {
+      for (let k = 0; k < w[i]!; k++) {
+        Xr.push(r);
+        yr.push(g.y[i]!);
+      }
+    });
+    const K = Math.max(2, ...g.y.map((v) => v + 1));
+    const a = fitLogisticRegression(X, g.y, { C: g.C, numClasses: K, sampleWeight: w, gtol: 1e-10 });
+    const b = fitLogisticRegression(Xr, yr, { C: g.C, numClasses: K, gtol: 1e-10 });
+    assert.ok(maxDiff(a.mean, b.mean) < 1e-9 && maxDiff(a.scale, b.scale) < 1e-9, 'weighted standardisation');
+    assert.ok(maxDiff(a.linear.weights, b.linear.weights) < 1e-5 && maxDiff(a.linear.intercepts, b.linear.intercepts) < 1e-5, `K=${K}: ${maxDiff(a.linear.weights, b.linear.weights)}`);
+    // and the weights matter: unit weights give another model
+    const c = fitLogisticRegression(X, g.y, { C: g.C, numClasses: K, gtol: 1e-10 });
+    assert.ok(maxDiff(a.linear.weights, c.linear.weights) > 1e-3);
+  }
+  const X = [Float32Array.of(1, 2), Float32Array.of(3, 4)];
+  assert.throws(() => fitLogisticRegression(X, [0, 1], { sampleWeight: [1] }), /2 rows but 1 sample weights/);
+  assert.throws(() => fitLogisticRegression(X, [0, 1], { sampleWeight: [1, -1] }), /sample weight 1 = -1/);
+  assert.throws(() => fitLogisticRegression(X, [0, 1], { sampleWeight: [0, 0] }), /sample weights sum to 0/);
+});
+
 test('logistic regression rejects bad input with a named reason', () => {
   const X = [Float32Array.of(1, 2), Float32Array.of(3, 4)];
   assert.throws(() => fitLogisticRegression(X, [0]), /2 rows but 1 labels/);
