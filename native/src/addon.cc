@@ -399,6 +399,19 @@ Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value DropoutApply(const Napi::CallbackInfo& info) {
+  Args a(info, "dropoutApply", 5);
+  const F32 x = a.f32(0, "x");
+  const F32 out = a.f32(1, "out");
+  if (out.n < x.n) a.fail_range("out is shorter than x");
+  const double p = a.number(2, "p");
+  if (!(p >= 0 && p <= 1)) a.fail_range("p must be in [0, 1]");
+  const size_t seed = a.dim(3, "seed");
+  if (seed > 0xffffffffu) a.fail_range("seed must be an integer in [0, 2^32)");
+  dropout_apply(x.p, out.p, x.n, p, static_cast<uint32_t>(seed), a.flag(4, "accumulate"));
+  return info.Env().Undefined();
+}
+
 // ---- introspection and benchmark hooks -------------------------------------------------
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -509,6 +522,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares, "sumSquares"));
   exports.Set("scaleInPlace", Napi::Function::New(env, ScaleInPlace, "scaleInPlace"));
   exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask, "dropoutMask"));
+  exports.Set("dropoutApply", Napi::Function::New(env, DropoutApply, "dropoutApply"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("setGemmImpl", Napi::Function::New(env, SetGemmImpl, "setGemmImpl"));

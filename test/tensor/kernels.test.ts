@@ -359,7 +359,7 @@ test('wasm: the table is js for the entries it does not implement, and says so',
   const k = wasm();
   assert.equal(k.name, 'wasm');
   assert.match(k.description, /^wasm \(WebAssembly SIMD/);
-  for (const name of ['embeddingForward', 'embeddingBackward', 'sumSquares', 'scaleInPlace', 'dropoutMask'] as const) assert.equal(k[name], jsKernels[name], name);
+  for (const name of ['embeddingForward', 'embeddingBackward', 'sumSquares', 'scaleInPlace', 'dropoutMask', 'dropoutApply'] as const) assert.equal(k[name], jsKernels[name], name);
   for (const name of [
     'gemm',
     'gemmBatched',
@@ -607,6 +607,42 @@ bothBackends(
   },
   { m1: [0, 0], m3: [0, 0], m0: [0, 0], mAll: [0, 0] },
 );
+
+bothBackends(
+  'dropoutApply = x times the dropoutMask of the same seed, written or accumulated, never stored (identical bits on both backends)',
+  (k) => {
+    const n = 200_003;
+    const x = new Float32Array(n).map((_, i) => Math.sin(i) * 3);
+    const mask = new Float32Array(n);
+    k.dropoutMask(mask, 0.1, 12345);
+    const out = new Float32Array(n).fill(NaN); // written, old contents ignored
+    k.dropoutApply(x, out, 0.1, 12345, false);
+    const acc = new Float32Array(n).map((_, i) => Math.cos(i));
+    const acc0 = acc.slice();
+    k.dropoutApply(x, acc, 0.1, 12345, true);
+    for (let i = 0; i < n; i++) {
+      if (out[i] !== Math.fround(x[i]! * mask[i]!)) throw new Error(`out[${i}] = ${out[i]}, want x·mask = ${Math.fround(x[i]! * mask[i]!)}`);
+      if (acc[i] !== Math.fround(acc0[i]! + x[i]! * mask[i]!)) throw new Error(`acc[${i}] = ${acc[i]}`);
+    }
+    const inPlace = x.slice();
+    k.dropoutApply(inPlace, inPlace, 0.5, 7, false);
+    const all = new Float32Array(9).fill(3);
+    k.dropoutApply(all, all, 1, 7, false);
+    return { out, acc, inPlace, all };
+  },
+  { out: [0, 0], acc: [0, 0], inPlace: [0, 0], all: [0, 0] },
+);
+
+test('dropoutApply rejects a short out, a bad p or seed, naming the kernel', () => {
+  const x = new Float32Array(4);
+  assert.throws(() => jsKernels.dropoutApply(x, new Float32Array(3), 0.1, 1, false), /dropoutApply/);
+  assert.throws(() => jsKernels.dropoutApply(x, x, 2, 1, false), /dropoutApply: p must be in \[0, 1\]/);
+  assert.throws(() => jsKernels.dropoutApply(x, x, 0.1, 2 ** 32, true), /dropoutApply: seed must be an integer/);
+  if (native !== null) {
+    assert.throws(() => native.dropoutApply(x, new Float32Array(3), 0.1, 1, false), { name: 'RangeError', message: /dropoutApply/ });
+    assert.throws(() => native.dropoutApply(x, x, 2, 1, false), { name: 'RangeError', message: /dropoutApply: p must be in \[0, 1\]/ });
+  }
+});
 
 test('dropoutMask: keep rate within 4 sigma of 1-p, survivors exactly fround(1/(1-p)), seeds decorrelated', () => {
   const n = 1 << 20;

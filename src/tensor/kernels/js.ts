@@ -453,17 +453,36 @@ export const jsKernels: Kernels = {
 
   dropoutMask(out, p, seed) {
     check.need('dropoutMask', 'out', out, 0);
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`dropoutMask: p must be in [0, 1], got ${String(p)}`);
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-      throw new RangeError(`dropoutMask: seed must be an integer in [0, 2^32), got ${String(seed)}`);
-    }
-    const keep = p < 1 ? 1 / (1 - p) : 0;
-    for (let i = 0; i < out.length; i++) {
-      let z = (seed + Math.imul(i + 1, 0x9e3779b9)) | 0;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      z = (z ^ (z >>> 16)) >>> 0;
-      out[i] = z / 4294967296 < p ? 0 : keep;
-    }
+    checkDropout('dropoutMask', p, seed);
+    const keep = dropoutKeep(p);
+    for (let i = 0; i < out.length; i++) out[i] = dropoutHash(seed, i) / 4294967296 < p ? 0 : keep;
+  },
+
+  dropoutApply(x, out, p, seed, accumulate) {
+    check.need('dropoutApply', 'x', x, 0);
+    check.need('dropoutApply', 'out', out, x.length);
+    checkDropout('dropoutApply', p, seed);
+    const keep = dropoutKeep(p);
+    const n = x.length;
+    if (accumulate) for (let i = 0; i < n; i++) out[i]! += dropoutHash(seed, i) / 4294967296 < p ? 0 : x[i]! * keep;
+    else for (let i = 0; i < n; i++) out[i] = dropoutHash(seed, i) / 4294967296 < p ? 0 : x[i]! * keep;
   },
 };
+
+function checkDropout(fn: string, p: number, seed: number): void {
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${fn}: p must be in [0, 1], got ${String(p)}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`${fn}: seed must be an integer in [0, 2^32), got ${String(seed)}`);
+}
+
+/** The survivors' scale, fround(1/(1-p)) (0 when everything is dropped). */
+function dropoutKeep(p: number): number {
+  return p < 1 ? Math.fround(1 / (1 - p)) : 0;
+}
+
+/** murmur3 fmix32 of seed + (i+1)·0x9e3779b9 (mod 2^32): element i's dropout draw. */
+function dropoutHash(seed: number, i: number): number {
+  let z = (seed + Math.imul(i + 1, 0x9e3779b9)) | 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}

@@ -189,5 +189,6 @@ export function loadNativeKernels(): Kernels | null {
     sumSquares: a.sumSquares,
     scaleInPlace: a.scaleInPlace,
     dropoutMask: a.dropoutMask,
+    dropoutApply: a.dropoutApply,
   };
 }

@@ -172,4 +172,12 @@ export interface Kernels {
    * seed + (i+1)*0x9e3779b9 (mod 2^32). Counter-based, so both backends give identical masks.
    */
   dropoutMask(out: Float32Array, p: number, seed: number): void;
+
+  /**
+   * x times the mask `dropoutMask(·, p, seed)` would write, without materialising it:
+   * out[i] = x[i]·mask[i] (accumulate false) or out[i] += x[i]·mask[i] (accumulate true: the
+   * backward pass regenerates the forward's mask from the seed). x, out: [n], may be the same
+   * array. Product and sum in float64, rounded to float32 once (identical bits on every backend).
+   */
+  dropoutApply(x: Float32Array, out: Float32Array, p: number, seed: number, accumulate: boolean): void;
 }
