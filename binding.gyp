@@ -21,6 +21,7 @@
         'native/src/adamw.cc',
         'native/src/reduce.cc',
         'native/src/dropout.cc',
+        'native/src/elementwise.cc',
       ],
       'include_dirs': [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -399,6 +399,16 @@ Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Add(const Napi::CallbackInfo& info) {
+  Args a(info, "add", 3);
+  const F32 x = a.f32(0, "a");
+  const F32 y = a.f32(1, "b");
+  const F32 out = a.f32(2, "out");
+  if (x.n < out.n || y.n < out.n) a.fail_range("a and b must be at least as long as out");
+  add_vectors(x.p, y.p, out.p, out.n);
+  return info.Env().Undefined();
+}
+
 Napi::Value DropoutApply(const Napi::CallbackInfo& info) {
   Args a(info, "dropoutApply", 5);
   const F32 x = a.f32(0, "x");
@@ -523,6 +533,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("scaleInPlace", Napi::Function::New(env, ScaleInPlace, "scaleInPlace"));
   exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask, "dropoutMask"));
   exports.Set("dropoutApply", Napi::Function::New(env, DropoutApply, "dropoutApply"));
+  exports.Set("add", Napi::Function::New(env, Add, "add"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("setGemmImpl", Napi::Function::New(env, SetGemmImpl, "setGemmImpl"));

@@ -103,6 +103,8 @@ void scale_inplace(float* x, size_t n, float s);
 
 // Inverted-dropout mask [n] from one seed: 0 with probability p, else 1/(1-p) (dropout.cc).
 void dropout_mask(float* out, size_t n, double p, uint32_t seed);
+// out[i] = a[i] + b[i], i < n (out may alias a or b); elementwise.cc.
+void add_vectors(const float* a, const float* b, float* out, size_t n);
 // out[i] = x[i]·mask[i] (or += when accumulate), the mask of dropout_mask regenerated; x, out: [n].
 void dropout_apply(const float* x, float* out, size_t n, double p, uint32_t seed, bool accumulate);
 

@@ -5,6 +5,8 @@
 // transposes are flags to GEMM or explicit copies. That keeps kernels simple and lets the
 // addon assume dense memory. `Tensor` rejects anything that is not a dense Float32Array.
 
+import { kernels } from './kernels/index.js';
+
 export type Shape = readonly number[];
 
 /** Backward closure of an op: reads `out.grad` and *adds* into the parents' grads. */
@@ -127,6 +129,22 @@ export class Tensor {
     return this.grad;
   }
 
+  /**
+   * For an input whose gradient is `from`'s unchanged (same size), from inside `from`'s backward
+   * closure only: add `from.grad` into this tensor's gradient — or, when this has none yet, take
+   * `from`'s buffer itself instead of copying it (`from`'s gradient is dead once its closure has
+   * run; PyTorch's AddBackward passes its gradient through the same way). Call it after every
+   * other read of `from.grad` in the closure.
+   */
+  takeGradOf(from: Tensor): void {
+    const g = from.grad!;
+    if (g.length !== this.size) throw new Error(`takeGradOf: ${from.toString()} has ${g.length} gradient elements, ${this.toString()} has ${this.size}`);
+    if (this.grad === null) {
+      this.grad = g;
+      from.grad = null;
+    } else kernels().add(this.grad, g, this.grad);
+  }
+
   zeroGrad(): void {
     this.grad = null;
   }
@@ -177,12 +195,15 @@ export class Tensor {
         const node = order[i]!;
         if (node.backwardFn !== null && node.grad !== null) {
           node.backwardFn();
-          // every consumer of this node ran before it (reverse topological order): its gradient is dead
+          // every consumer of this node ran before it (reverse topological order): its gradient is
+          // dead, unless an input took the buffer over (takeGradOf)
           const dead = node.grad;
           node.grad = null;
-          const free = reusableGrads.get(dead.length);
-          if (free === undefined) reusableGrads.set(dead.length, [dead]);
-          else free.push(dead);
+          if (dead !== null) {
+            const free = reusableGrads.get(dead.length);
+            if (free === undefined) reusableGrads.set(dead.length, [dead]);
+            else free.push(dead);
+          }
         }
       }
     } finally {

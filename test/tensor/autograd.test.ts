@@ -3,7 +3,7 @@
 // gradientReversal / dropout / attention-mask semantics.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng, Tensor, add, record, attention, crossEntropy, dropout, gelu, gradientReversal, isGradEnabled, linear, mean, mul, noGrad, sum, tanh } from '../../src/tensor/index.js';
+import { Rng, Tensor, add, record, attention, crossEntropy, dropout, gelu, gradientReversal, isGradEnabled, linear, mean, mul, noGrad, reshape, sum, tanh } from '../../src/tensor/index.js';
 import { randTensor, testBothBackends } from './helpers.js';
 
 function tinyNet(r: Rng) {
@@ -119,6 +119,32 @@ test('gradientReversal: identity forward, exactly -lambda * grad backward', () =
   assert.deepEqual([...y.data], [1, -2, 3]);
   sum(mul(y, w)).backward();
   assert.deepEqual([...x.grad!], [-0.7 * 0.5, -0.7 * 2, -0.7 * -1].map(Math.fround));
+});
+
+testBothBackends('add and reshape pass their gradient on without a copy, and sums stay exact when a buffer was taken', () => {
+  const r = new Rng(3);
+  const a = randTensor(r, [2, 3]);
+  const b = randTensor(r, [2, 3]);
+  const w = randTensor(r, [6], { requiresGrad: false });
+  // a takes the add's gradient buffer; b gets its own; a then also receives the second path
+  sum(mul(add(add(a, b), a), Tensor.from([...w.data], [2, 3]))).backward();
+  for (let i = 0; i < 6; i++) {
+    assert.equal(a.grad![i], Math.fround(2 * w.data[i]!), `a.grad[${i}]`);
+    assert.equal(b.grad![i], w.data[i], `b.grad[${i}]`);
+  }
+  assert.notEqual(a.grad, b.grad, 'two leaves never share one buffer');
+  // add(x, x): both operands are one tensor
+  const x = randTensor(r, [4]);
+  sum(mul(add(x, x), Tensor.from([1, 2, 3, 4], [4]))).backward();
+  assert.deepEqual([...x.grad!], [2, 4, 6, 8]);
+  // a reshape chain hands its gradient down; the leaf's gradient is exact and its own
+  const y = randTensor(r, [2, 2]);
+  const yy = reshape(reshape(y, [4]), [1, 4]);
+  sum(mul(yy, Tensor.from([5, 6, 7, 8], [1, 4]))).backward();
+  assert.deepEqual([...y.grad!], [5, 6, 7, 8]);
+  // a second backward accumulates into the taken buffer
+  sum(mul(reshape(y, [4]), Tensor.from([1, 1, 1, 1], [4]))).backward();
+  assert.deepEqual([...y.grad!], [6, 7, 8, 9]);
 });
 
 test('dropout: identity (same tensor) in eval or p=0; inverted scaling and rate in training', () => {

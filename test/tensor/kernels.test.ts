@@ -359,7 +359,7 @@ test('wasm: the table is js for the entries it does not implement, and says so',
   const k = wasm();
   assert.equal(k.name, 'wasm');
   assert.match(k.description, /^wasm \(WebAssembly SIMD/);
-  for (const name of ['embeddingForward', 'embeddingBackward', 'sumSquares', 'scaleInPlace', 'dropoutMask', 'dropoutApply'] as const) assert.equal(k[name], jsKernels[name], name);
+  for (const name of ['embeddingForward', 'embeddingBackward', 'sumSquares', 'scaleInPlace', 'dropoutMask', 'dropoutApply', 'add'] as const) assert.equal(k[name], jsKernels[name], name);
   for (const name of [
     'gemm',
     'gemmBatched',
@@ -607,6 +607,31 @@ bothBackends(
   },
   { m1: [0, 0], m3: [0, 0], m0: [0, 0], mAll: [0, 0] },
 );
+
+bothBackends(
+  'add: out = a + b, in place into a or b too (float sums: identical bits on both backends)',
+  (k) => {
+    const n = 100_003;
+    const a = new Float32Array(n).map((_, i) => Math.sin(i) * 1e3);
+    const b = new Float32Array(n).map((_, i) => Math.cos(i) * 1e-3);
+    const out = new Float32Array(n).fill(NaN);
+    k.add(a, b, out);
+    for (let i = 0; i < n; i++) if (out[i] !== Math.fround(a[i]! + b[i]!)) throw new Error(`out[${i}] = ${out[i]}`);
+    const intoA = a.slice();
+    k.add(intoA, b, intoA);
+    const intoB = b.slice();
+    k.add(a, intoB, intoB);
+    const head = new Float32Array(5);
+    k.add(a, b, head); // out shorter than the inputs: its length rules
+    return { out, intoA, intoB, head };
+  },
+  { out: [0, 0], intoA: [0, 0], intoB: [0, 0], head: [0, 0] },
+);
+
+test('add rejects inputs shorter than out, naming the kernel', () => {
+  assert.throws(() => jsKernels.add(new Float32Array(3), new Float32Array(4), new Float32Array(4)), /add/);
+  if (native !== null) assert.throws(() => native.add(new Float32Array(4), new Float32Array(3), new Float32Array(4)), { name: 'RangeError', message: /add: a and b must be at least as long as out/ });
+});
 
 bothBackends(
   'dropoutApply = x times the dropoutMask of the same seed, written or accumulated, never stored (identical bits on both backends)',

@@ -451,6 +451,14 @@ export const jsKernels: Kernels = {
     for (let i = 0; i < x.length; i++) x[i]! *= s;
   },
 
+  add(a, b, out) {
+    const n = out.length;
+    check.need('add', 'out', out, 0);
+    check.need('add', 'a', a, n);
+    check.need('add', 'b', b, n);
+    for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
+  },
+
   dropoutMask(out, p, seed) {
     check.need('dropoutMask', 'out', out, 0);
     checkDropout('dropoutMask', p, seed);

@@ -190,5 +190,6 @@ export function loadNativeKernels(): Kernels | null {
     scaleInPlace: a.scaleInPlace,
     dropoutMask: a.dropoutMask,
     dropoutApply: a.dropoutApply,
+    add: a.add,
   };
 }

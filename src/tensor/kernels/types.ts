@@ -47,6 +47,12 @@ export interface Kernels {
     ldc: number,
   ): void;
 
+  /**
+   * out[i] = a[i] + b[i] for i < out.length (a, b at least that long; out may be a or b: in-place
+   * accumulation). The residual adds and gradient sums of the tensor ops.
+   */
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void;
+
   /** `batch` independent GEMMs; matrix i starts at offset i*strideX in each buffer. */
   gemmBatched(
     batch: number,

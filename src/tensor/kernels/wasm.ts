@@ -1,9 +1,9 @@
 // The WebAssembly SIMD kernels (native/wasm/kernels.c, built by scripts/build-wasm.mjs into
 // native/wasm/adaptext.wasm, committed) seen as a `Kernels` table: the fallback when the
 // native addon does not load. The hot kernels (GEMM, LayerNorm, GELU, softmax, attention,
-// softmax cross-entropy, AdamW) run in wasm; embedding, sumSquares, scaleInPlace,
-// dropoutMask and dropoutApply are memory-bound one-pass loops that gain nothing from a copy into wasm memory,
-// so they are the js table's.
+// softmax cross-entropy, AdamW) run in wasm; embedding, sumSquares, scaleInPlace, add,
+// dropoutMask and dropoutApply are memory-bound one-pass loops that gain nothing from a copy
+// into wasm memory, so they are the js table's.
 //
 // Data movement: the caller's typed arrays live outside wasm memory, so every call copies its
 // inputs into a bump arena above the module's static data (reset per call; memory grows on

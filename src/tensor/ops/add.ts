@@ -2,6 +2,7 @@
 // Shapes: a [...S]; b [...S], a suffix of S, or a scalar [1]/[] (see broadcast.ts); out [...S].
 // Backward reduces the gradient of b over the repeated leading dims.
 import { Tensor, record } from '../tensor.js';
+import { kernels } from '../kernels/index.js';
 import { broadcastCheck } from './broadcast.js';
 
 export function add(a: Tensor, b: Tensor): Tensor {
@@ -10,9 +11,9 @@ export function add(a: Tensor, b: Tensor): Tensor {
   const ad = a.data;
   const bd = b.data;
   const od = new Float32Array(n); // [...S]
-  // Same shape (the residual connections): flat loops, no modulo-style inner index.
+  // Same shape (the residual connections): the kernel (native: vectorised, threaded).
   if (m === n) {
-    for (let i = 0; i < n; i++) od[i] = ad[i]! + bd[i]!;
+    kernels().add(ad, bd, od);
   } else if (m > 0) {
     for (let base = 0; base < n; base += m) {
       for (let j = 0; j < m; j++) od[base + j] = ad[base + j]! + bd[j]!;
@@ -22,8 +23,12 @@ export function add(a: Tensor, b: Tensor): Tensor {
   return record(out, [a, b], 'add', () => {
     const g = out.grad!;
     if (m === n) {
-      if (a.requiresGrad) addInto(a.gradBuffer(), g);
-      if (b.requiresGrad) addInto(b.gradBuffer(), g);
+      // b adds g into its gradient, then a takes g itself when it has no gradient yet (no copy)
+      if (b.requiresGrad) {
+        const gb = b.gradBuffer();
+        kernels().add(gb, g, gb);
+      }
+      if (a.requiresGrad) a.takeGradOf(out);
       return;
     }
     if (a.requiresGrad) {
@@ -39,8 +44,4 @@ export function add(a: Tensor, b: Tensor): Tensor {
       }
     }
   });
-}
-
-function addInto(dst: Float32Array, src: Float32Array): void {
-  for (let i = 0; i < dst.length; i++) dst[i]! += src[i]!;
 }

@@ -1,6 +1,6 @@
 // reshape(x, shape): same elements, new shape; one dim may be -1 (inferred).
 // Shapes: x [...S] → out [...shape] with the same element count. The output shares x's data
-// (row-major order is unchanged); backward adds the gradient straight through.
+// (row-major order is unchanged); backward passes the gradient straight through (takeGradOf: no copy when x has none yet).
 import { Tensor, record, shapeSize, shapeStr } from '../tensor.js';
 import { checkTensor } from './check.js';
 
@@ -24,9 +24,5 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     throw new Error(`reshape: x ${shapeStr(x.shape)} has ${x.size} elements, target ${shapeStr(shape)} has ${shapeSize(dims)}`);
   }
   const out = new Tensor(x.data, dims);
-  return record(out, [x], 'reshape', () => {
-    const g = out.grad!;
-    const gx = x.gradBuffer();
-    for (let i = 0; i < gx.length; i++) gx[i]! += g[i]!;
-  });
+  return record(out, [x], 'reshape', () => x.takeGradOf(out));
 }
