@@ -3,6 +3,8 @@
 // Child processes: the kernel backend is chosen once per process.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { DoctorReport } from '../../src/tasks/doctor.js';
@@ -62,6 +64,16 @@ test('doctor on the TypeScript kernels: says it is the slow path, why, and how t
   assert.match(missing.stdout, /^why +ADAPTEXT_NATIVE_PATH=\/nowhere\/adaptext\.node does not exist$/m);
   assert.match(missing.stdout, /^kernels +wasm \(WebAssembly SIMD kernels.*\): a slower path \(single-threaded WebAssembly\)$/m, 'no addon: the WebAssembly kernels');
   assert.match(missing.stdout, /^fix: .*prebuilt addon.*`npx adaptext build-native` \(needs a C\+\+ compiler, make and python3\)/m);
+  // an addon from an older build that lacks kernels this version calls: refused by name, not a TypeError later
+  const stale = join(mkdtempSync(join(tmpdir(), 'adaptext-stale-')), 'adaptext.js');
+  writeFileSync(stale, 'module.exports = { gemm() {}, info() { return {}; } };\n');
+  const old = doctor(['--probe-seconds', '0'], { ADAPTEXT_NATIVE_PATH: stale });
+  assert.equal(old.status, 0, old.stderr);
+  assert.match(
+    old.stdout,
+    /^why +native addon .*adaptext\.js \(ADAPTEXT_NATIVE_PATH\) is older than this adaptext: it lacks gemmBf16, .*dropoutApply, add, .*; rebuild it with `npx adaptext build-native`$/m,
+  );
+  assert.match(old.stdout, /^kernels +wasm /m);
   // neither the addon nor the WebAssembly module: the TypeScript kernels, with the same fix
   const none = doctor(['--probe-seconds', '0'], { ADAPTEXT_NATIVE_PATH: '/nowhere/adaptext.node', ADAPTEXT_WASM_PATH: '/nowhere/adaptext.wasm' });
   assert.equal(none.status, 0, none.stderr);

@@ -52,6 +52,41 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'description' | 'cro
   benchSgemm(which: 'blas' | 'builtin' | 'bf16', transA: boolean, transB: boolean, M: number, N: number, K: number, iters: number): number;
 }
 
+/**
+ * Every function the kernel table and the tuning hooks call. An addon built from an older
+ * checkout (a stale build/Release, an old prebuilt) lacks the newer ones: it is refused with a
+ * load error naming them, and the WebAssembly kernels run instead of a TypeError mid-training.
+ */
+const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
+  'gemm',
+  'gemmBf16',
+  'gemmBatched',
+  'layerNormForward',
+  'layerNormBackward',
+  'geluForward',
+  'geluBackward',
+  'softmaxForward',
+  'softmaxBackward',
+  'attentionForward',
+  'attentionBackward',
+  'crossEntropyForward',
+  'crossEntropyBackward',
+  'embeddingForward',
+  'embeddingBackward',
+  'adamwUpdate',
+  'sumSquares',
+  'scaleInPlace',
+  'dropoutMask',
+  'dropoutApply',
+  'add',
+  'info',
+  'setThreads',
+  'setGemmImpl',
+  'setBf16Isa',
+  'setBuiltinIsa',
+  'benchSgemm',
+];
+
 let addonCache: NativeAddon | null | undefined;
 let loadError: string | null = null;
 let loadedFrom: NativeSource | null = null;
@@ -132,7 +167,13 @@ export function loadNativeAddon(): NativeAddon | null {
   }
   try {
     const require = createRequire(import.meta.url);
-    addonCache = require(found.path) as NativeAddon;
+    const mod = require(found.path) as Record<string, unknown>;
+    const missing = ADDON_FUNCTIONS.filter((f) => typeof mod[f] !== 'function');
+    if (missing.length > 0) {
+      loadError = `native addon ${found.path} (${found.kind}) is older than this adaptext: it lacks ${missing.join(', ')}; rebuild it with \`npx adaptext build-native\``;
+      return null;
+    }
+    addonCache = mod as unknown as NativeAddon;
     loadedFrom = found;
   } catch (e) {
     loadError = `native addon ${found.path} (${found.kind}) failed to load: ${(e as Error).message.split('\n')[0]}`;
