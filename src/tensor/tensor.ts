@@ -23,6 +23,20 @@ let gradEnabled = true;
  */
 let reusableGrads: Map<number, Float32Array[]> | null = null;
 
+const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
+
+/**
+ * n float32s whose contents are NOT zeroed, for buffers a kernel writes in full (a GEMM with
+ * beta 0, the elementwise forward kernels): zeroing them first is one more pass over every
+ * activation — about a gigabyte per BERT-base training step — which torch.empty skips too.
+ * Under Node an unpooled Buffer's memory; elsewhere an ordinary (zeroed) Float32Array.
+ */
+export function emptyF32(n: number): Float32Array {
+  if (NodeBuffer === undefined || n < 1024) return new Float32Array(n);
+  const b = NodeBuffer.allocUnsafeSlow(n * 4);
+  return new Float32Array(b.buffer, b.byteOffset, n);
+}
+
 /** True when ops should record the graph (outside `noGrad`). */
 export function isGradEnabled(): boolean {
   return gradEnabled;
@@ -127,6 +141,17 @@ export class Tensor {
       this.grad = reused === undefined ? new Float32Array(this.size) : reused.fill(0);
     }
     return this.grad;
+  }
+
+  /**
+   * This tensor's gradient for a kernel that can either overwrite or accumulate (GEMM's beta):
+   * `fresh` when it had none — the buffer is then NOT zeroed and the caller must write all of it
+   * (beta 0) — else the existing gradient to add into.
+   */
+  gradSlot(): { grad: Float32Array; fresh: boolean } {
+    if (this.grad !== null) return { grad: this.grad, fresh: false };
+    this.grad = reusableGrads?.get(this.size)?.pop() ?? emptyF32(this.size);
+    return { grad: this.grad, fresh: true };
   }
 
   /**

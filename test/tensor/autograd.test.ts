@@ -76,11 +76,9 @@ test('a tensor used twice gets the sum of both paths; frozen inputs get no grad'
   assert.equal(frozen.grad, null);
 });
 
-test('backward hands the dead gradient buffer of a finished node to a later one, zeroed', () => {
-  // y = 2 * 2 * x through a doubling op whose backward records which buffer carried its gradient
-  // and dirties it afterwards: the leaf's gradient must reuse one of them, start from zero, be exact.
-  const seen: Float32Array[] = [];
-  const double = (x: Tensor): Tensor => {
+/** y = 2x through an op whose backward records the buffer that carried its gradient and then fills it with NaN. */
+function dirtyingDouble(seen: Float32Array[]) {
+  return (x: Tensor): Tensor => {
     const out = new Tensor(
       x.data.map((v) => 2 * v),
       x.shape,
@@ -90,9 +88,39 @@ test('backward hands the dead gradient buffer of a finished node to a later one,
       seen.push(g);
       const gx = x.gradBuffer();
       for (let i = 0; i < g.length; i++) gx[i]! += 2 * g[i]!;
-      g.fill(Number.NaN); // a reused buffer must be zeroed before anyone adds into it
+      g.fill(Number.NaN); // a reused buffer must be zeroed (or fully overwritten) before anyone uses it
     });
   };
+}
+
+test('a reused, dirty gradient buffer given to a GEMM that overwrites it (beta 0) gives the exact gradient', () => {
+  // loss = sum(L2(2 · L1(x))): L1's backward takes x's gradient from the buffer the doubling op
+  // dirtied, as a fresh slot (written, not zeroed); dL/dx = 2 · (1 @ W2) @ W1.
+  const seen: Float32Array[] = [];
+  const r = new Rng(9);
+  const x = randTensor(r, [2, 3]);
+  const w1 = randTensor(r, [3, 3], { requiresGrad: false });
+  const w2 = randTensor(r, [3, 3], { requiresGrad: false });
+  sum(linear(dirtyingDouble(seen)(linear(x, w1)), w2)).backward();
+  assert.ok(seen.includes(x.grad!), 'x.grad is the dirtied buffer');
+  for (let i = 0; i < 2; i++) {
+    for (let j = 0; j < 3; j++) {
+      let want = 0;
+      for (let k = 0; k < 3; k++) {
+        let colSum = 0; // (1 @ W2)[k] = Σ_m W2[m,k]
+        for (let m = 0; m < 3; m++) colSum += w2.data[m * 3 + k]!;
+        want += 2 * colSum * w1.data[k * 3 + j]!;
+      }
+      assert.ok(Math.abs(x.grad![i * 3 + j]! - want) < 1e-5, `dx[${i},${j}] = ${x.grad![i * 3 + j]}, want ${want}`);
+    }
+  }
+});
+
+test('backward hands the dead gradient buffer of a finished node to a later one, zeroed', () => {
+  // y = 2 * 2 * x through a doubling op whose backward records which buffer carried its gradient
+  // and dirties it afterwards: the leaf's gradient must reuse one of them, start from zero, be exact.
+  const seen: Float32Array[] = [];
+  const double = dirtyingDouble(seen);
   const x = Tensor.from([1, 2, 3, 4], [4], true);
   sum(double(double(x))).backward();
   assert.deepEqual([...x.grad!], [4, 4, 4, 4]);

@@ -1,7 +1,7 @@
 // add(a, b): elementwise a + b with bias-style broadcasting of b.
 // Shapes: a [...S]; b [...S], a suffix of S, or a scalar [1]/[] (see broadcast.ts); out [...S].
 // Backward reduces the gradient of b over the repeated leading dims.
-import { Tensor, record } from '../tensor.js';
+import { Tensor, record, emptyF32 } from '../tensor.js';
 import { kernels } from '../kernels/index.js';
 import { broadcastCheck } from './broadcast.js';
 
@@ -10,7 +10,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
   const n = a.size;
   const ad = a.data;
   const bd = b.data;
-  const od = new Float32Array(n); // [...S]
+  const od = emptyF32(n); // [...S], every element written below
   // Same shape (the residual connections): the kernel (native: vectorised, threaded).
   if (m === n) {
     kernels().add(ad, bd, od);

@@ -6,7 +6,7 @@
 // 0 pad) or null; probs [B,nH,T,T] (saved); dropMask [B,nH,T,T] multipliers 0 or 1/(1-p);
 // out [B,T,H].
 // Masked keys get probability exactly 0 (HF adds finfo(float32).min, whose exp underflows to 0).
-import { Tensor, record, shapeStr } from '../tensor.js';
+import { Tensor, record, shapeStr, emptyF32 } from '../tensor.js';
 import { kernels } from '../kernels/index.js';
 import type { Rng } from '../rng.js';
 import { checkMask, checkTensor, sameShape } from './check.js';
@@ -42,13 +42,13 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, keyMask: Float32Array
   if (opts.training === true && p > 0) {
     const rng = opts.rng;
     if (rng === undefined) throw new Error('attention: training with dropout > 0 needs opts.rng (dropout is never silently disabled)');
-    dropMask = new Float32Array(B * nH * T * T);
+    dropMask = emptyF32(B * nH * T * T);
     // One Rng draw seeds the whole mask (counter-based kernel, same bits on both backends).
     kernels().dropoutMask(dropMask, p, rng.nextU32());
   }
 
-  const probs = new Float32Array(B * nH * T * T); // [B,nH,T,T]
-  const od = new Float32Array(B * T * H); // [B,T,H]
+  const probs = emptyF32(B * nH * T * T); // [B,nH,T,T], written by the kernel
+  const od = emptyF32(B * T * H); // [B,T,H], written by the kernel
   kernels().attentionForward(q.data, k.data, v.data, keyMask, B, T, nH, d, scale, dropMask, probs, od);
   const out = new Tensor(od, [B, T, H]);
 

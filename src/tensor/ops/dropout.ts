@@ -6,7 +6,7 @@
 // identical on every backend), so backward regenerates it from the seed. A stored mask cost a
 // tensor-sized allocation per dropout and two JS passes; one JS Rng call per element cost more
 // than the whole op.
-import { Tensor, record } from '../tensor.js';
+import { Tensor, record, emptyF32 } from '../tensor.js';
 import { kernels } from '../kernels/index.js';
 import type { Rng } from '../rng.js';
 import { checkTensor } from './check.js';
@@ -19,7 +19,7 @@ export function dropout(x: Tensor, p: number, training: boolean, rng: Rng): Tens
     throw new Error('dropout: training with p > 0 needs an Rng (dropout is never silently disabled)');
   }
   const seed = rng.nextU32();
-  const od = new Float32Array(x.size); // [...S]
+  const od = emptyF32(x.size); // [...S], written by the kernel
   kernels().dropoutApply(x.data, od, p, seed, false);
   const out = new Tensor(od, x.shape);
   return record(out, [x], 'dropout', () => {

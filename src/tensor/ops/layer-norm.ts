@@ -1,7 +1,7 @@
 // layerNorm(x, gamma, beta, eps): normalise over the last dim, biased variance (PyTorch/HF).
 // Shapes: x [...L, C] (R = prod(L) rows); gamma, beta [C]; out [...L, C].
 // Forward saves mean/rstd [R] for the fused backward kernel.
-import { Tensor, record, shapeSize, shapeStr } from '../tensor.js';
+import { Tensor, record, shapeSize, shapeStr, emptyF32 } from '../tensor.js';
 import { kernels } from '../kernels/index.js';
 import { checkTensor } from './check.js';
 
@@ -16,7 +16,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
   }
   if (typeof eps !== 'number' || !(eps >= 0)) throw new Error(`layerNorm: eps must be a number >= 0, got ${String(eps)}`);
   const R = shapeSize(x.shape.slice(0, -1));
-  const od = new Float32Array(x.size); // [R,C]
+  const od = emptyF32(x.size); // [R,C], written by the kernel
   const mean = new Float32Array(R); // [R]
   const rstd = new Float32Array(R); // [R]
   kernels().layerNormForward(x.data, gamma.data, beta.data, R, C, eps, od, mean, rstd);

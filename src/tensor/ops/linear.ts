@@ -6,7 +6,7 @@
 // Matmul precision (../precision.ts): under 'bf16' the forward, dW and dX GEMMs are gemmBf16
 // (bf16-rounded inputs, fp32 sums), chosen at forward time; db stays fp32 (a sum of dy, no
 // product to speed up).
-import { Tensor, record, shapeSize, shapeStr } from '../tensor.js';
+import { Tensor, record, shapeSize, shapeStr, emptyF32 } from '../tensor.js';
 import { kernels } from '../kernels/index.js';
 import { checkTensor } from './check.js';
 import { matmulPrecision } from '../precision.js';
@@ -27,7 +27,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     }
   }
   const R = shapeSize(x.shape.slice(0, -1));
-  const yd = new Float32Array(R * outF); // [R,out]
+  const yd = emptyF32(R * outF); // [R,out], every element written below
   if (b !== null) for (let r = 0; r < R; r++) yd.set(b.data, r * outF);
   const bf16 = matmulPrecision() === 'bf16';
   const k0 = kernels();
@@ -38,10 +38,20 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     const g = out.grad!; // [R,out]
     const k = kernels();
     const mm = bf16 ? k.gemmBf16 : k.gemm;
-    if (weight.requiresGrad) mm(true, false, outF, inF, R, 1, g, outF, x.data, inF, 1, weight.gradBuffer(), inF);
-    if (x.requiresGrad) mm(false, false, R, inF, outF, 1, g, outF, weight.data, inF, 1, x.gradBuffer(), inF);
+    // a gradient the tensor does not have yet is written (beta 0), not zeroed and then added to
+    if (weight.requiresGrad) {
+      const w = weight.gradSlot();
+      mm(true, false, outF, inF, R, 1, g, outF, x.data, inF, w.fresh ? 0 : 1, w.grad, inF);
+    }
+    if (x.requiresGrad) {
+      const gx = x.gradSlot();
+      mm(false, false, R, inF, outF, 1, g, outF, weight.data, inF, gx.fresh ? 0 : 1, gx.grad, inF);
+    }
     // db [1,out] += ones [1,R] @ dy [R,out]: a GEMM (M = 1) instead of a JS loop over R*out.
-    if (b !== null && b.requiresGrad) k.gemm(false, false, 1, outF, R, 1, onesOf(R), R, g, outF, 1, b.gradBuffer(), outF);
+    if (b !== null && b.requiresGrad) {
+      const gb = b.gradSlot();
+      k.gemm(false, false, 1, outF, R, 1, onesOf(R), R, g, outF, gb.fresh ? 0 : 1, gb.grad, outF);
+    }
   });
 }
 
