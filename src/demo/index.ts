@@ -14,7 +14,20 @@ export {
   type DemoDomain,
   type DemoLanguage,
 } from './bundled.js';
-export { splitDomain, fewShotSet, writeSplits, writeFewShot, DEMO_LABELS, SPLIT_TRAIN, SPLIT_VALIDATION, DEFAULT_SPLIT_SEED, DEFAULT_SHOTS, type DomainSplits } from './splits.js';
+export {
+  splitDomain,
+  fewShotSet,
+  heldOutTarget,
+  writeSplits,
+  writeFewShot,
+  writeHeldOut,
+  DEMO_LABELS,
+  SPLIT_TRAIN,
+  SPLIT_VALIDATION,
+  DEFAULT_SPLIT_SEED,
+  DEFAULT_SHOTS,
+  type DomainSplits,
+} from './splits.js';
 export { FULL_SETTINGS, QUICK_SETTINGS, demoConfigObject, type DemoSettings, type StageSettings } from './settings.js';
 export { ROW_IDS, rowsFromMetrics, alignmentConfusion, formatTable, formatConfusionLine, type DemoRow, type RowId } from './table.js';
 export { TimingProgress, type StageTiming } from './timing.js';

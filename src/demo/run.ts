@@ -19,7 +19,7 @@ import { formatDuration, silentProgress, type ProgressSink } from '../engine/pro
 import { checkNewOutputDir } from '../io/atomic.js';
 import { bundledDataDir, bundledModelDir, checkModelDir, demoCorpus, demoDomainError, unlabelledFile, type DemoCorpus, type DemoDomain, type DemoLanguage } from './bundled.js';
 import { demoConfig, demoConfigObject, FULL_SETTINGS, QUICK_SETTINGS, type DemoSettings } from './settings.js';
-import { DEFAULT_SPLIT_SEED, fewShotSet, splitDomain, writeFewShot, writeSplits } from './splits.js';
+import { DEFAULT_SPLIT_SEED, fewShotSet, heldOutTarget, splitDomain, writeFewShot, writeHeldOut, writeSplits } from './splits.js';
 import { alignmentConfusion, formatConfusionLine, formatTable, rowsFromMetrics, type DemoRow } from './table.js';
 import { TimingProgress, type StageTiming } from './timing.js';
 import type { StopRequest } from '../engine/signals.js';
@@ -60,6 +60,7 @@ export interface DemoResult {
   settings: DemoSettings;
   rows: DemoRow[];
   domainConfusion: { before: number | null; after: number | null };
+  /** targetTest: the held-out target reviews every row is scored on (heldOutTarget in splits.ts). */
   sizes: { sourceTrain: number; targetTest: number; fewShot: number; targetUnlabelled: number };
   timings: StageTiming[];
   load: { cpus: number; loadavgStart: number[]; loadavgEnd: number[] };
@@ -110,6 +111,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const src = splitDomain(source, { seed: splitSeed, dataDir });
   const tgt = splitDomain(target, { seed: splitSeed, dataDir });
   const few = fewShotSet(tgt, settings.shots, splitSeed);
+  const heldOut = heldOutTarget(tgt, few);
   const unlabelled = unlabelledFile(target, dataDir);
   if (!existsSync(unlabelled)) throw new Error(`${unlabelled}: missing (the target's unlabelled reviews)`);
   const nUnlabelled = readDataset(unlabelled, { task: 'unlabelled' }).examples.length;
@@ -122,7 +124,13 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     settings,
     files: {
       source: { name: source, ...join3(join(outDir, 'data'), source) },
-      target: { name: target, ...join3(join(outDir, 'data'), target), unlabelled, fewShot: join(outDir, 'data', `${target}.fewshot-${few.length}.jsonl`) },
+      target: {
+        name: target,
+        ...join3(join(outDir, 'data'), target),
+        test: join(outDir, 'data', `${target}.heldout.jsonl`),
+        unlabelled,
+        fewShot: join(outDir, 'data', `${target}.fewshot-${few.length}.jsonl`),
+      },
     },
   });
   // Validate before writing anything (a --set typo must not leave a folder behind).
@@ -131,10 +139,11 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   writeSplits(src, join(outDir, 'data'));
   writeSplits(tgt, join(outDir, 'data'));
   writeFewShot(target, few, join(outDir, 'data'));
+  writeHeldOut(target, heldOut, join(outDir, 'data'));
 
   inner.note(
     `demo ${source} -> ${target} (${settings.name}): ${src.train.length} ${source} train reviews, ${nUnlabelled} ${target} unlabelled, ` +
-      `${few.length} ${target} few-shot labels, ${tgt.test.length} ${target} test reviews; backbone ${model}`,
+      `${few.length} ${target} few-shot labels, ${heldOut.length} held-out ${target} reviews scored; backbone ${model}`,
   );
   const loadavgStart = loadavg();
   const timing = new TimingProgress(inner);
@@ -144,7 +153,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
 
   const rows = rowsFromMetrics(r.metrics, join(r.runDir, 'metrics.json'));
   const domainConfusion = alignmentConfusion(r.metrics);
-  const title = `${source} -> ${target}: target test set ${tgt.test.length} ${target} reviews, ${few.length} target labels for few-shot (${settings.name} settings)`;
+  const title = `${source} -> ${target}: scored on ${heldOut.length} held-out ${target} reviews, ${few.length} target labels for few-shot (${settings.name} settings)`;
   const text = formatTable(rows, title) + formatConfusionLine(domainConfusion) + '\n';
   const result: DemoResult = {
     lang: corpus.lang,
@@ -157,7 +166,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     settings,
     rows,
     domainConfusion,
-    sizes: { sourceTrain: src.train.length, targetTest: tgt.test.length, fewShot: few.length, targetUnlabelled: nUnlabelled },
+    sizes: { sourceTrain: src.train.length, targetTest: heldOut.length, fewShot: few.length, targetUnlabelled: nUnlabelled },
     timings,
     load: { cpus: cpus().length, loadavgStart, loadavgEnd },
     kernels: kernels().description,

@@ -80,6 +80,30 @@ export function writeSplits(split: DomainSplits, dir: string): SplitFiles {
   return files;
 }
 
+/**
+ * The target reviews every row of the demo is scored on: the test split plus the train-split
+ * reviews outside the few-shot set, test first. No row trains on them (stage 2 reads the
+ * unlabelled file; stage 3, few-shot-only and the baselines read source train and the few-shot
+ * set) and nothing is chosen on them (validation does that). Ten times the test split alone
+ * (1,554–1,577 Amazon reviews instead of 154–177), so a difference between two rows is measured to
+ * about ±1.2 points instead of ±3.7 — with the test split alone, which of two rows a few points
+ * apart came out ahead was mostly chance.
+ */
+export function heldOutTarget(split: DomainSplits, fewShot: readonly TextExample[]): TextExample[] {
+  const few = new Set(fewShot.map((e) => e.id));
+  const unknown = fewShot.find((e) => !split.train.some((t) => t.id === e.id));
+  if (unknown !== undefined) throw new Error(`held-out ${split.domain} reviews: few-shot review ${unknown.id} is not in the train split`);
+  return [...split.test, ...split.train.filter((e) => !few.has(e.id))];
+}
+
+/** Write the target's held-out reviews (heldOutTarget) as `<domain>.heldout.jsonl` in `dir`; returns the path. */
+export function writeHeldOut(domain: DemoDomain, examples: readonly TextExample[], dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${domain}.heldout.jsonl`);
+  writeFileSync(file, toJsonl(examples));
+  return file;
+}
+
 export function writeFewShot(domain: DemoDomain, examples: readonly TextExample[], dir: string): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${domain}.fewshot-${examples.length}.jsonl`);

@@ -73,7 +73,7 @@ describe('adaptext demo --lang zh end to end', () => {
     const demo = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8')) as { lang: string; sizes: Record<string, number>; kernels: string };
     assert.equal(demo.lang, 'zh');
     assert.match(demo.kernels, /^(native|wasm|js)\b/, 'demo.json names the tensor backend that ran');
-    assert.deepEqual(demo.sizes, { sourceTrain: 1600, targetTest: 200, fewShot: 200, targetUnlabelled: 1850 });
+    assert.deepEqual(demo.sizes, { sourceTrain: 1600, targetTest: 1600, fewShot: 200, targetUnlabelled: 1850 }); // held out: 200 test + 1,400 unused train
     assert.ok(existsSync(join(out, 'run', 'report.html')));
   });
 

@@ -8,7 +8,7 @@ import { before, describe, it } from 'node:test';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_DOMAINS, bundledModelDir, fewShotSet, splitDomain, SPLIT_TRAIN, SPLIT_VALIDATION, type DemoDomain } from '../../src/demo/index.js';
+import { DEMO_DOMAINS, bundledModelDir, fewShotSet, heldOutTarget, splitDomain, SPLIT_TRAIN, SPLIT_VALIDATION, type DemoDomain } from '../../src/demo/index.js';
 import { TimingProgress } from '../../src/demo/timing.js';
 import { silentProgress } from '../../src/engine/progress.js';
 import { readDataset } from '../../src/data/index.js';
@@ -68,7 +68,7 @@ function checkRun(out: string, stdout: string, source: DemoDomain = 'books', tar
     assert.ok(Math.abs(rows.get(ROW_NAMES[demo.rows.indexOf(r)]!)![0] - r.accuracy) <= 0.0005 + 1e-9, r.id);
   }
   for (const r of demo.rows.slice(0, 4)) assert.ok(r.domainAccuracy !== null && r.domainAccuracy >= 0 && r.domainAccuracy <= 1, `${r.id} domain accuracy`);
-  for (const f of [`${source}.train.jsonl`, `${target}.test.jsonl`, `${target}.fewshot-200.jsonl`]) assert.ok(existsSync(join(out, 'data', f)), f);
+  for (const f of [`${source}.train.jsonl`, `${target}.heldout.jsonl`, `${target}.fewshot-200.jsonl`]) assert.ok(existsSync(join(out, 'data', f)), f);
   // The printed domain-classifier line is demo.json's stage-1 / stage-2 values.
   const dc = /domain classifier accuracy .*: (\d+\.\d)% before alignment \(stage 1\) -> (\d+\.\d)% after \(stage 2\)/.exec(stdout)!;
   assert.deepEqual(
@@ -80,15 +80,21 @@ function checkRun(out: string, stdout: string, source: DemoDomain = 'books', tar
   // baseline gives on them (recomputed here from the files: the rows are about the stated data).
   const read = (f: string) => readDataset(join(out, 'data', f), { task: 'classification', labels: ['negative', 'positive'] }).examples.map((e) => e as { text: string; label: number });
   const train = read(`${source}.train.jsonl`);
-  const test = read(`${target}.test.jsonl`);
+  const test = read(`${target}.heldout.jsonl`);
   const few = read(`${target}.fewshot-200.jsonl`);
-  assert.deepEqual([train.length, test.length, few.length], [SPLIT_TRAIN, EXPECT_TEST[target], 200]);
-  assert.deepEqual(demo.sizes, { sourceTrain: SPLIT_TRAIN, targetTest: EXPECT_TEST[target], fewShot: 200, targetUnlabelled: EXPECT_UNLABELLED[target] });
+  const heldOut = EXPECT_TEST[target]! + SPLIT_TRAIN - 200;
+  assert.deepEqual([train.length, test.length, few.length], [SPLIT_TRAIN, heldOut, 200]);
+  assert.deepEqual(demo.sizes, { sourceTrain: SPLIT_TRAIN, targetTest: heldOut, fewShot: 200, targetUnlabelled: EXPECT_UNLABELLED[target] });
+  // the rows are scored on the test split + the train-split reviews outside the few-shot set
+  const split = splitDomain(target);
+  const fewTexts = new Set(few.map((e) => e.text));
   assert.deepEqual(
     test.map((e) => e.text),
-    splitDomain(target).test.map((e) => e.text),
-    'the target test file is the fixed test split',
+    [...split.test, ...split.train.filter((e) => !fewTexts.has(e.text))].map((e) => e.text),
+    'the target file scored is the test split + the unused train split',
   );
+  const validation = new Set(split.validation.map((e) => e.text));
+  assert.ok(!test.some((e) => fewTexts.has(e.text) || validation.has(e.text)), 'no held-out review is a few-shot or validation review');
   const lt = (xs: typeof train) => ({ texts: xs.map((e) => e.text), labels: xs.map((e) => e.label) });
   const base = tfidfBaselines({ labels: ['negative', 'positive'], source: lt(train), targetTest: lt(test), targetFewShot: lt(few) });
   assert.deepEqual(
@@ -129,6 +135,21 @@ describe('demo splits (data/amazon/README.md "Splits")', () => {
       a.test.map((e) => e.id),
       c.test.map((e) => e.id),
     );
+  });
+
+  it('held-out target reviews: the test split + the train split minus the few-shot set; a few-shot review from elsewhere is refused', () => {
+    for (const d of DEMO_DOMAINS) {
+      const s = splitDomain(d);
+      const few = fewShotSet(s, 200);
+      const h = heldOutTarget(s, few);
+      assert.equal(h.length, EXPECT_TEST[d]! + SPLIT_TRAIN - 200, d);
+      assert.deepEqual(h.slice(0, s.test.length), s.test, `${d}: test split first`);
+      const ids = new Set(h.map((e) => e.id));
+      assert.equal(ids.size, h.length, `${d}: duplicates`);
+      for (const e of [...few, ...s.validation]) assert.ok(!ids.has(e.id), `${d}: ${e.id} is few-shot or validation`);
+    }
+    const k = splitDomain('kitchen');
+    assert.throws(() => heldOutTarget(k, [k.validation[0]!]), /held-out kitchen reviews: few-shot review .* is not in the train split/);
   });
 
   it('match the fingerprints in data/amazon/README.md', () => {
