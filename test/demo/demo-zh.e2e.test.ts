@@ -64,7 +64,7 @@ describe('adaptext demo --lang zh end to end', () => {
     const out = join(tmp(), 'out');
     const r = await runCli(['demo', '--lang', 'zh', '--quick', '--model', tiny, '--out', out, ...TINY_SETS]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^books -> hotel: target test set 200 hotel reviews, 200 target labels/m);
+    assert.match(r.stdout, /^books -> hotel: scored on 1600 held-out hotel reviews, 200 target labels/m);
     for (const row of ['source only (stage 1)', '+ alignment (stages 1+2)', '+ few-shot (stages 1+2+3)', 'few-shot only (raw backbone)', 'bag-of-words + DANN (no target labels)']) {
       assert.match(r.stdout, new RegExp(`^${row.replace(/[()+]/g, '\\$&')} +\\d+\\.\\d% +\\d+\\.\\d%`, 'm'), row);
     }
