@@ -91,7 +91,8 @@ export function writeSplits(split: DomainSplits, dir: string): SplitFiles {
  */
 export function heldOutTarget(split: DomainSplits, fewShot: readonly TextExample[]): TextExample[] {
   const few = new Set(fewShot.map((e) => e.id));
-  const unknown = fewShot.find((e) => !split.train.some((t) => t.id === e.id));
+  const train = new Set(split.train.map((e) => e.id));
+  const unknown = fewShot.find((e) => !train.has(e.id));
   if (unknown !== undefined) throw new Error(`held-out ${split.domain} reviews: few-shot review ${unknown.id} is not in the train split`);
   return [...split.test, ...split.train.filter((e) => !few.has(e.id))];
 }

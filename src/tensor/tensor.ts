@@ -167,7 +167,14 @@ export class Tensor {
     if (this.grad === null) {
       this.grad = g;
       from.grad = null;
-    } else kernels().add(this.grad, g, this.grad);
+    } else this.addGrad(g);
+  }
+
+  /** Add `g` (same size) into this tensor's gradient; a gradient it does not have yet is a copy of `g` (no zeroing pass). */
+  addGrad(g: Float32Array): void {
+    const s = this.gradSlot();
+    if (s.fresh) s.grad.set(g);
+    else kernels().add(s.grad, g, s.grad);
   }
 
   zeroGrad(): void {

@@ -24,10 +24,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
     const g = out.grad!;
     if (m === n) {
       // b adds g into its gradient, then a takes g itself when it has no gradient yet (no copy)
-      if (b.requiresGrad) {
-        const gb = b.gradBuffer();
-        kernels().add(gb, g, gb);
-      }
+      if (b.requiresGrad) b.addGrad(g);
       if (a.requiresGrad) a.takeGradOf(out);
       return;
     }
