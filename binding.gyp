@@ -22,6 +22,7 @@
         'native/src/reduce.cc',
         'native/src/dropout.cc',
         'native/src/elementwise.cc',
+        'native/src/peak.cc',
       ],
       'include_dirs': [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -62,6 +62,8 @@ function gflops(impl: Impl, ta: boolean, tb: boolean, M: number, N: number, K: n
 }
 
 const loadBefore = loadavg();
+// one core's register-only multiply-add peak: the ceiling the GEMM columns are read against
+const corePeak = { fp32: addon.benchPeak?.('fp32', 0.3) ?? -1, bf16: addon.benchPeak?.('bf16', 0.3) ?? -1 };
 const rows: Array<{ shape: string; M: number; N: number; K: number; gflops: Record<string, number> }> = [];
 for (const [label, ta, tb, M, N, K] of shapes) {
   const g: Record<string, number> = {};
@@ -137,6 +139,7 @@ const lines = [
   `Addon: ${info.blas}${info.blasCore ? ` (${info.blasCore})` : ''}, built-in ${info.builtinIsa}, bf16 path ${info.bf16Isa}, ${info.threads} threads. Commit ${gitCommit() ?? 'unknown'}.`,
   `Load average (1/5/15 min) before ${fmt(loadBefore)}, after ${fmt(loadAfter)} — the machine is shared, so absolute numbers are low and noisy; the ratios are what to read.`,
   `GFLOP/s (2MNK per call), best of ${reps} runs of ${iters} calls in a C++ loop, one warm-up call each.`,
+  `Peak of one core (register-only multiply-add loop, benchPeak): fp32 FMA ${corePeak.fp32.toFixed(0)}, bf16 vdpbf16ps ${corePeak.bf16 > 0 ? corePeak.bf16.toFixed(0) : 'n/a'} GFLOP/s; the ceiling on ${info.threads} threads is ${info.threads}x that.`,
   '',
   `| shape | M x N x K | ${impls.join(' | ')} |${ratioCol}`,
   `|---|---|${impls.map(() => '---:').join('|')}|${hasBf16 ? '---:|' : ''}`,
@@ -156,5 +159,8 @@ const lines = [
 ];
 const dir = join(import.meta.dirname);
 writeFileSync(join(dir, 'RESULTS.md'), lines.join('\n'));
-writeFileSync(join(dir, 'results.json'), JSON.stringify({ machine: { model: m.model, cpus: m.cpus, simd: m.simd }, info, loadBefore, loadAfter, iters, reps, rows, steps, stepRows }, null, 2) + '\n');
+writeFileSync(
+  join(dir, 'results.json'),
+  JSON.stringify({ machine: { model: m.model, cpus: m.cpus, simd: m.simd }, info, corePeak, loadBefore, loadAfter, iters, reps, rows, steps, stepRows }, null, 2) + '\n',
+);
 console.log(lines.join('\n'));

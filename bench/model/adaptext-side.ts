@@ -457,8 +457,15 @@ async function main(): Promise<void> {
         rawBlasGflops: rawGflops,
       };
     });
+    // the cores' multiply-add peak, to read the GEMMs' GFLOP/s against (one core; threads run one per core)
+    const peak = (kind: 'fp32' | 'bf16') => {
+      const g = addon?.benchPeak?.(kind, 0.3) ?? -1;
+      return g > 0 ? g : null;
+    };
     breakdown = {
       iters: n,
+      threads: addon?.info().threads ?? 1,
+      peakGflopsPerCore: { fp32: peak('fp32'), bf16: peak('bf16') },
       stepSeconds: total,
       kernelSeconds: kernelSum,
       otherSeconds: total - kernelSum,

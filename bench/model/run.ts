@@ -276,6 +276,9 @@ interface Breakdown {
   kernelSeconds: number;
   otherSeconds: number;
   gcSeconds: number;
+  /** Threads the kernels ran on and one core's register-only multiply-add peak (absent in older results). */
+  threads?: number;
+  peakGflopsPerCore?: { fp32: number | null; bf16: number | null };
   kernels: Record<string, { calls: number; seconds: number; gflops?: number }>;
   gemmShapes: Array<{ shape: string; callsPerStep: number; secondsPerStep: number; gflopsPerStep: number; achievedGflops: number; rawBlasGflops: number | null }>;
 }
@@ -571,6 +574,14 @@ async function main(): Promise<void> {
         // a bf16 row's only fp32 GEMMs are its bias gradients: no comparison to print
         (rawRate !== null && r.precision === 'fp32' ? `; raw OpenBLAS (C++ loop) at the same shapes ${rawRate.toFixed(0)} GFLOP/s (flop-weighted)` : ''),
     );
+    const corePeak = b.peakGflopsPerCore?.[r.precision === 'bf16' ? 'bf16' : 'fp32'] ?? null;
+    if (corePeak !== null && b.threads !== undefined) {
+      const peak = corePeak * b.threads;
+      console.log(
+        `  peak (register-only ${r.precision === 'bf16' ? 'vdpbf16ps' : 'FMA'} loop): ${corePeak.toFixed(0)} GFLOP/s per core, ${peak.toFixed(0)} on ${b.threads}; ` +
+          `the GEMMs ran at ${((gemmFlops / gemmSec / peak) * 100).toFixed(0)}% of it and would take at least ${ms(gemmFlops / peak)} per step at 100%`,
+      );
+    }
     console.log('  top GEMM shapes (op M x N x K):');
     for (const g of b.gemmShapes.slice(0, 8)) {
       console.log(

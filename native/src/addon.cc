@@ -486,6 +486,17 @@ Napi::Value BenchSgemm(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), s);
 }
 
+// benchPeak(kind: 'fp32'|'bf16', seconds) -> one core's multiply-add peak in GFLOP/s (register-only
+// loop, peak.cc), or -1 when the CPU lacks the instructions.
+Napi::Value BenchPeak(const Napi::CallbackInfo& info) {
+  Args a(info, "benchPeak", 2);
+  const std::string kind = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (kind != "fp32" && kind != "bf16") throw Napi::TypeError::New(info.Env(), "benchPeak: kind must be 'fp32' or 'bf16'");
+  const double seconds = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+  if (!(seconds > 0 && seconds <= 10)) throw Napi::RangeError::New(info.Env(), "benchPeak: seconds must be in (0, 10]");
+  return Napi::Number::New(info.Env(), bench_peak(kind.c_str(), seconds));
+}
+
 // Why: every op allocates a fresh output Float32Array; Node backs large ArrayBuffers with glibc
 // calloc/malloc, which by default gives each big block its own mmap and unmaps it on free, so
 // every step faults all its activation pages in again (15-45 us per 4 KiB page on a VM; about
@@ -540,6 +551,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setBuiltinIsa", Napi::Function::New(env, SetBuiltinIsa, "setBuiltinIsa"));
   exports.Set("setBf16Isa", Napi::Function::New(env, SetBf16Isa, "setBf16Isa"));
   exports.Set("benchSgemm", Napi::Function::New(env, BenchSgemm, "benchSgemm"));
+  exports.Set("benchPeak", Napi::Function::New(env, BenchPeak, "benchPeak"));
   return exports;
 }
 

@@ -62,6 +62,9 @@ double bench_bf16_gemm(bool ta, bool tb, size_t M, size_t N, size_t K, int iters
 // Returns -1 when no BLAS is linked.
 double bench_blas_sgemm(bool ta, bool tb, size_t M, size_t N, size_t K, int iters);
 double bench_builtin_sgemm(bool ta, bool tb, size_t M, size_t N, size_t K, int iters);
+// One core's arithmetic peak in GFLOP/s (peak.cc): kind "fp32" (FMA, the widest the CPU has) or
+// "bf16" (vdpbf16ps), a register-only loop run for about `seconds`; -1 if the CPU lacks it.
+double bench_peak(const char* kind, double seconds);
 
 // ---- fused ops -------------------------------------------------------------------------
 void layernorm_forward(const float* x, const float* gamma, const float* beta, size_t R, size_t C,

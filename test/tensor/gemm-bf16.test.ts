@@ -176,6 +176,18 @@ nativeTest('native: the bf16 path CPUID picks is avx512bf16 exactly when /proc/c
   addon!.setBf16Isa(has && process.env['ADAPTEXT_BF16_ISA'] !== 'emulated' ? 'avx512bf16' : 'emulated');
 });
 
+nativeTest('native: benchPeak measures a positive peak for what the CPU has, -1 for bf16 without avx512_bf16, and names a bad kind', async () => {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const flags = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const fp32 = addon!.benchPeak!('fp32', 0.02);
+  if (/\b(avx512f|fma)\b/.test(flags)) assert.ok(fp32 > 1, `fp32 peak ${fp32}`);
+  const bf16 = addon!.benchPeak!('bf16', 0.02);
+  if (/\bavx512_bf16\b/.test(flags)) assert.ok(bf16 > 1, `bf16 peak ${bf16}`);
+  else if (flags !== '') assert.equal(bf16, -1);
+  assert.throws(() => addon!.benchPeak!('fp64' as 'fp32', 0.02), /benchPeak: kind must be 'fp32' or 'bf16'/);
+  assert.throws(() => addon!.benchPeak!('fp32', 0), /seconds must be in \(0, 10\]/);
+});
+
 test('wasm gemmBf16 (emulated) vs the TypeScript reference', () => {
   assert.ok(wasm !== null);
   vsReference(wasm, 'wasm');

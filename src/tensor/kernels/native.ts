@@ -50,6 +50,12 @@ export interface NativeAddon extends Omit<Kernels, 'name' | 'description' | 'cro
   setBuiltinIsa(isa: 'avx512' | 'avx2+fma' | 'generic'): boolean;
   /** Seconds for `iters` sgemm calls in a C++ loop (after a warm-up); -1 when 'blas' is absent. */
   benchSgemm(which: 'blas' | 'builtin' | 'bf16', transA: boolean, transB: boolean, M: number, N: number, K: number, iters: number): number;
+  /**
+   * One core's multiply-add peak in GFLOP/s (a register-only loop of about `seconds`): 'fp32' FMA at
+   * the widest vector width the CPU has, 'bf16' vdpbf16ps; -1 when the CPU lacks it. Benchmarks read
+   * GEMM throughput against it; optional, so an addon built before it still loads.
+   */
+  benchPeak?(kind: 'fp32' | 'bf16', seconds: number): number;
 }
 
 /**
