@@ -28,7 +28,7 @@ export { loadTokenizer, BertTokenizer, RobertaTokenizer, trainWordPiece } from '
 export type { Tokenizer, TokenizerKind, Encoding, EncodeOptions, DecodeOptions, SpecialIds } from './text/index.js';
 
 // ---- the tensor essentials a forward pass needs (the rest: `adaptext/tensor`)
-export { Tensor, noGrad, Rng, setBackend } from './tensor/index.js';
+export { Tensor, noGrad, inferenceMode, Rng, setBackend } from './tensor/index.js';
 
 // ---- the three-stage pipeline (`adaptext train`), its config and its run folder
 export { loadPipelineConfig, validateConfig, parseSetFlag, trainPipeline, resumePipeline, InterruptedError, RunFolder } from './train/index.js';

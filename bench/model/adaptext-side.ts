@@ -15,7 +15,7 @@
 //   a  full training step: forward + cross-entropy + backward + AdamW, every parameter trainable
 //   b  seq_bn adapters (reduction 16) in layers 6-11 + classification head trainable, the rest
 //      frozen (trainOnly): no weight gradients, and no backward below layer 6
-//   c  inference: eval(), noGrad, logits only, batch 32
+//   c  inference: eval(), inferenceMode (noGrad + pooled activations, as predict), logits only, batch 32
 //   d  pretraining step of the bundled backbone: the architecture of --model-config (default
 //      models/adaptext-mini-en/config.json), the library's own random init (seed 42), a tied
 //      masked_lm head, batch 32 x 128, 15% of positions labelled (mlmBatch(), the same positions
@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { AdapterModel } from '../../src/models/index.js';
 import type { BertFamilyConfig } from '../../src/models/index.js';
 import { AdamW, linearWarmupDecaySchedule, optimizerUpdate } from '../../src/optim/index.js';
-import { kernels, noGrad } from '../../src/tensor/index.js';
+import { inferenceMode, kernels, withScratch } from '../../src/tensor/index.js';
 import { MATMUL_PRECISIONS, setMatmulPrecision } from '../../src/tensor/precision.js';
 import type { MatmulPrecision } from '../../src/tensor/precision.js';
 import type { Kernels } from '../../src/tensor/index.js';
@@ -358,7 +358,8 @@ function setupClassifierStep(args: Args): Setup {
   if (args.scenario === 'c') {
     model.eval();
     step = () => {
-      noGrad(() => model.forward(input, { heads: ['cls'] }));
+      // as predict() runs a batch: activations go back to the pool when the call returns
+      inferenceMode(() => model.forward(input, { heads: ['cls'] }));
     };
   } else {
     model.train();
@@ -383,9 +384,17 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   setMatmulPrecision(args.precision); // this process measures one precision
   const tSetup = performance.now();
-  const { model, trainable, step, B, T, extra } =
-    args.scenario === 'd' ? setupPretrainStep(args) : args.scenario === 'e' ? setupStage3Step(ROOT, { batch: args.batch, seq: args.seq, dropout: args.dropout }) : setupClassifierStep(args);
+  const {
+    model,
+    trainable,
+    step: rawStep,
+    B,
+    T,
+    extra,
+  } = args.scenario === 'd' ? setupPretrainStep(args) : args.scenario === 'e' ? setupStage3Step(ROOT, { batch: args.batch, seq: args.seq, dropout: args.dropout }) : setupClassifierStep(args);
   const setupSeconds = (performance.now() - tSetup) / 1000;
+  // every step in a scratch scope, as the training loop (src/engine/loop.ts) and predict run theirs
+  const step = (): void => withScratch(rawStep);
 
   let gcSeconds = 0;
   let gcCount = 0;

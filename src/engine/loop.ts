@@ -28,7 +28,11 @@ export interface LoopHooks {
   planEpoch(epoch: number): number;
   /** A reason to stop before the next step (step/token/time budgets), or null to take it. */
   stopBeforeStep(pos: Readonly<LoopPosition>): string | null;
-  /** One optimizer step on batch `batch` of the epoch: forward, backward, update. */
+  /**
+   * One optimizer step on batch `batch` of the epoch: forward, backward, update. The training
+   * loops run it in a scratch scope (withScratch, src/tensor/scratch.ts) so the next step reuses
+   * its activations: no tensor made inside may be kept past it.
+   */
   step(batch: number, pos: Readonly<LoopPosition>): void;
   /** After the step is counted: log, evaluation and checkpoint cadence; a reason to stop after it, or null. */
   afterStep?(pos: Readonly<LoopPosition>): string | null;

@@ -32,7 +32,7 @@ import { AdapterModel, loadModel, saveModel, type BertFamilyConfig } from '../mo
 import { AdamW, linearWarmupDecaySchedule, optimizerUpdate, type UpdateResult } from '../optim/index.js';
 import { MlmMasker } from '../data/index.js';
 import { IGNORE_INDEX } from '../data/examples.js';
-import { Rng, noGrad, scale, kernels, backendLine, type Tensor } from '../tensor/index.js';
+import { Rng, noGrad, scale, kernels, backendLine, withScratch, type Tensor } from '../tensor/index.js';
 import { loadTokenizer, trainWordPiece, type Tokenizer } from '../text/index.js';
 import { chooseAlphabetLimit } from './alphabet.js';
 import { expandInputs, readRecords } from './corpus.js';
@@ -431,31 +431,33 @@ async function pretrainLocked({ o, out, resuming, hooks, print, bar, t0, trainFi
       {
         planEpoch: () => Infinity,
         stopBeforeStep: stopCheck,
-        step: () => {
-          let stepLoss = 0;
-          for (let micro = 0; micro < o.gradAccum; micro++) {
-            const batch = batches.next(o.batchSize);
-            let loss: Tensor;
-            if (generator !== null) {
-              // the generator's samples come from the masking stream: resumed runs replay them exactly
-              const e = electraForward(generator, model, batch, special, maskRng, o.rtdWeight);
-              loss = e.loss;
-              electraWindow.generatorLoss += e.generatorLoss / o.gradAccum;
-              electraWindow.rtdLoss += e.rtdLoss / o.gradAccum;
-              electraWindow.rtdAccuracy += e.rtdAccuracy / o.gradAccum;
-              electraWindow.replaced += e.replaced / o.gradAccum;
-            } else loss = model.forward({ inputIds: batch.inputIds, shape: [batch.B, batch.T] }, { heads: [mlmHead!], labels: { [mlmHead!]: batch.mlmLabels! } }).loss!;
-            if (!Number.isFinite(loss.data[0]!)) throw new Error(`pretrain: loss is ${loss.data[0]} at step ${pos.step + 1} (diverged; lower --lr or raise --warmup-steps)`);
-            stepLoss += loss.data[0]! / o.gradAccum;
-            (o.gradAccum === 1 ? loss : scale(loss, 1 / o.gradAccum)).backward();
-          }
-          update = optimizerUpdate(opt, params, o.clip, stepLoss, `pretrain: training diverged at step ${pos.step + 1}`);
-          tokensSeen += stepTokens;
-          windowLoss += stepLoss;
-          windowSteps += 1;
-          windowTokens += stepTokens;
-          lastLoss = stepLoss;
-        },
+        // a scratch scope: the step's activations are reused by the next (only numbers leave it)
+        step: () =>
+          withScratch(() => {
+            let stepLoss = 0;
+            for (let micro = 0; micro < o.gradAccum; micro++) {
+              const batch = batches.next(o.batchSize);
+              let loss: Tensor;
+              if (generator !== null) {
+                // the generator's samples come from the masking stream: resumed runs replay them exactly
+                const e = electraForward(generator, model, batch, special, maskRng, o.rtdWeight);
+                loss = e.loss;
+                electraWindow.generatorLoss += e.generatorLoss / o.gradAccum;
+                electraWindow.rtdLoss += e.rtdLoss / o.gradAccum;
+                electraWindow.rtdAccuracy += e.rtdAccuracy / o.gradAccum;
+                electraWindow.replaced += e.replaced / o.gradAccum;
+              } else loss = model.forward({ inputIds: batch.inputIds, shape: [batch.B, batch.T] }, { heads: [mlmHead!], labels: { [mlmHead!]: batch.mlmLabels! } }).loss!;
+              if (!Number.isFinite(loss.data[0]!)) throw new Error(`pretrain: loss is ${loss.data[0]} at step ${pos.step + 1} (diverged; lower --lr or raise --warmup-steps)`);
+              stepLoss += loss.data[0]! / o.gradAccum;
+              (o.gradAccum === 1 ? loss : scale(loss, 1 / o.gradAccum)).backward();
+            }
+            update = optimizerUpdate(opt, params, o.clip, stepLoss, `pretrain: training diverged at step ${pos.step + 1}`);
+            tokensSeen += stepTokens;
+            windowLoss += stepLoss;
+            windowSteps += 1;
+            windowTokens += stepTokens;
+            lastLoss = stepLoss;
+          }),
         afterStep: () => {
           const step = pos.step;
           if (step % o.logEvery === 0) {

@@ -6,6 +6,7 @@
 // addon assume dense memory. `Tensor` rejects anything that is not a dense Float32Array.
 
 import { kernels } from './kernels/index.js';
+import { allocF32, scratchF32, scratchScopeOpen, withScratch } from './scratch.js';
 
 export type Shape = readonly number[];
 
@@ -23,19 +24,14 @@ let gradEnabled = true;
  */
 let reusableGrads: Map<number, Float32Array[]> | null = null;
 
-const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
-
 /**
  * n float32s whose contents are NOT zeroed, for buffers a kernel writes in full (a GEMM with
  * beta 0, the elementwise forward kernels): zeroing them first is one more pass over every
  * activation — about a gigabyte per BERT-base training step — which torch.empty skips too.
- * Under Node an unpooled Buffer's memory; elsewhere an ordinary (zeroed) Float32Array.
+ * Under Node an unpooled Buffer's memory (or, inside inferenceMode, a dead activation's);
+ * elsewhere an ordinary (zeroed) Float32Array.
  */
-export function emptyF32(n: number): Float32Array {
-  if (NodeBuffer === undefined || n < 1024) return new Float32Array(n);
-  const b = NodeBuffer.allocUnsafeSlow(n * 4);
-  return new Float32Array(b.buffer, b.byteOffset, n);
-}
+export const emptyF32 = scratchF32;
 
 /** True when ops should record the graph (outside `noGrad`). */
 export function isGradEnabled(): boolean {
@@ -51,6 +47,27 @@ export function noGrad<T>(fn: () => T): T {
   } finally {
     gradEnabled = prev;
   }
+}
+
+/**
+ * `noGrad` for inference calls whose result is all that survives them (torch.inference_mode's
+ * use): op outputs are taken from a pool of dead activations, and when `fn` returns, every
+ * buffer it allocated that its result does not reach goes back to that pool (src/tensor/scratch.ts).
+ * Contract: a tensor made inside `fn` is valid after it only when the result reaches it (return
+ * it, or an object, array or map holding it); do not store such tensors anywhere else.
+ */
+export function inferenceMode<T>(fn: () => T): T {
+  return withScratch(() => noGrad(fn));
+}
+
+/**
+ * One step of an inference call (an encoder layer, say): inside inferenceMode, its own nested
+ * scratch scope, so its dead intermediates are reused by the next step instead of waiting for the
+ * whole call to return; a plain call otherwise — with the graph recorded, every intermediate is
+ * still needed by backward.
+ */
+export function inferenceStep<T>(fn: () => T): T {
+  return !gradEnabled && scratchScopeOpen() ? withScratch(fn) : fn();
 }
 
 export function shapeSize(shape: Shape): number {
@@ -150,7 +167,7 @@ export class Tensor {
    */
   gradSlot(): { grad: Float32Array; fresh: boolean } {
     if (this.grad !== null) return { grad: this.grad, fresh: false };
-    this.grad = reusableGrads?.get(this.size)?.pop() ?? emptyF32(this.size);
+    this.grad = reusableGrads?.get(this.size)?.pop() ?? allocF32(this.size); // never scratch: a gradient outlives any call
     return { grad: this.grad, fresh: true };
   }
 

@@ -6,7 +6,7 @@
 import { collate, planBatches, type Batch, type EncodedExample } from '../data/index.js';
 import type { BertInput } from '../models/bert.js';
 import type { AdapterModel, Pooling } from '../models/index.js';
-import { IGNORE_INDEX, noGrad, type Tensor } from '../tensor/index.js';
+import { IGNORE_INDEX, inferenceMode, noGrad, type Tensor } from '../tensor/index.js';
 import { classificationMetrics, tokenClassificationMetrics } from '../eval/metrics.js';
 import type { Metrics } from '../eval/types.js';
 import type { TaskConfig } from './config.js';
@@ -82,25 +82,28 @@ export function predict(
         idx.map((i) => examples[i]!),
         opts.padId,
       );
-      const out = model.forward(batchInput(b), { heads: [opts.head], ...(opts.domain !== undefined ? { domain: opts.domain } : {}) });
-      const logits = out.heads[opts.head]!.logits.data; // [B,L] or [B,T,L]
-      idx.forEach((ex, r) => {
-        if (opts.task.type === 'token_classification') {
-          const n = examples[ex]!.ids.length;
-          const rows = new Float32Array(n * L);
-          const p = new Int32Array(n);
-          for (let t = 0; t < n; t++) {
-            const row = softmaxRow(logits, (r * b.T + t) * L, L);
-            rows.set(row, t * L);
-            p[t] = argmax(row);
+      // one batch per inference scope: its activations are dead once the rows are copied out
+      inferenceMode(() => {
+        const out = model.forward(batchInput(b), { heads: [opts.head], ...(opts.domain !== undefined ? { domain: opts.domain } : {}) });
+        const logits = out.heads[opts.head]!.logits.data; // [B,L] or [B,T,L]
+        idx.forEach((ex, r) => {
+          if (opts.task.type === 'token_classification') {
+            const n = examples[ex]!.ids.length;
+            const rows = new Float32Array(n * L);
+            const p = new Int32Array(n);
+            for (let t = 0; t < n; t++) {
+              const row = softmaxRow(logits, (r * b.T + t) * L, L);
+              rows.set(row, t * L);
+              p[t] = argmax(row);
+            }
+            probs[ex] = rows;
+            pred[ex] = p;
+          } else {
+            const row = softmaxRow(logits, r * L, L);
+            probs[ex] = row;
+            pred[ex] = Int32Array.of(argmax(row));
           }
-          probs[ex] = rows;
-          pred[ex] = p;
-        } else {
-          const row = softmaxRow(logits, r * L, L);
-          probs[ex] = row;
-          pred[ex] = Int32Array.of(argmax(row));
-        }
+        });
       });
       rowsDone += idx.length;
       opts.onBatch?.(rowsDone);
@@ -157,8 +160,10 @@ export function poolFeatures(
         idx.map((i) => examples[i]!),
         opts.padId,
       );
-      const f = features(model, batchInput(b), opts.features, domain); // [B,H]
-      idx.forEach((ex, r) => (out[ex] = f.data.slice(r * H, (r + 1) * H)));
+      inferenceMode(() => {
+        const f = features(model, batchInput(b), opts.features, domain); // [B,H]
+        idx.forEach((ex, r) => (out[ex] = f.data.slice(r * H, (r + 1) * H))); // copies: f's buffer goes back to the pool
+      });
     }
   });
   return out;

@@ -20,6 +20,7 @@ import { CHECKPOINT_FORMAT_VERSION } from './checkpoint.js';
 import type { ProgressSink } from '../engine/progress.js';
 import { StoppedBySignal, type StopRequest } from '../engine/signals.js';
 import { runLoop } from '../engine/loop.js';
+import { withScratch } from '../tensor/index.js';
 
 /** Thrown by `stopAfterSteps` to simulate a crash (nothing is saved at that moment). */
 export class InterruptedError extends Error {
@@ -164,10 +165,12 @@ export async function runStage(o: TrainerOptions, hooks: StageHooks): Promise<Tr
           st.stopped = 'max_steps';
           return 'max_steps';
         },
-        step: (b) => {
-          out = hooks.step(b, st.step);
-          update = optimizerUpdate(optimizer, params, o.clipNorm, out.loss, `${stage}: training diverged at step ${st.step + 1}`);
-        },
+        // a scratch scope: the step's activations are reused by the next (StepOutput holds numbers only)
+        step: (b) =>
+          withScratch(() => {
+            out = hooks.step(b, st.step);
+            update = optimizerUpdate(optimizer, params, o.clipNorm, out.loss, `${stage}: training diverged at step ${st.step + 1}`);
+          }),
         afterStep: () => {
           const r = out!;
           run.log({ type: 'step', stage, step: st.step, epoch: st.epoch + st.batchInEpoch / batchesInEpoch, ...r, lr: update.lrs['adapters'] ?? 0, lrs: update.lrs, gradNorm: update.gradNorm });

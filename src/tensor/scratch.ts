@@ -1,0 +1,106 @@
+// Reusable activation buffers for inferenceMode (tensor.ts). Every op output is a fresh
+// ArrayBuffer; under Node each one is external memory to V8, which collects garbage after every
+// few tens of megabytes of them — at BERT-base inference sizes that is several collections per
+// forward pass, and then the allocator faults the pages in again. PyTorch frees an activation
+// the moment its last reference goes; JavaScript cannot see that, but an inference call can:
+// when it returns, every buffer it allocated that its result does not reach is dead, and the next
+// call takes it instead of allocating.
+//
+// Buffers are pooled by exact length (a forward pass asks for the same few lengths again and
+// again) up to SCRATCH_LIMIT_BYTES; what does not fit is left to the garbage collector.
+
+const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
+
+/** Smallest buffer (elements) worth an unpooled Node Buffer or the pool: below it, a plain Float32Array. */
+export const SCRATCH_MIN_ELEMENTS = 1024;
+/** Bytes the pool keeps at most (dead buffers beyond it go to the garbage collector). */
+export const SCRATCH_LIMIT_BYTES = 1 << 30;
+
+/** n float32s, NOT zeroed under Node (an unpooled Buffer's memory, as torch.empty); zeroed elsewhere. */
+export function allocF32(n: number): Float32Array {
+  if (NodeBuffer === undefined || n < SCRATCH_MIN_ELEMENTS) return new Float32Array(n);
+  const b = NodeBuffer.allocUnsafeSlow(n * 4);
+  return new Float32Array(b.buffer, b.byteOffset, n);
+}
+
+const pool = new Map<number, Float32Array[]>();
+let pooledBytes = 0;
+/** Buffers handed out by the innermost open scope (null: no scope, emptyF32 allocates). */
+let open: Float32Array[] | null = null;
+
+/** A buffer of n elements for an op output: from the pool inside a scope (contents undefined). */
+export function scratchF32(n: number): Float32Array {
+  if (open === null || n < SCRATCH_MIN_ELEMENTS) return allocF32(n);
+  const reused = pool.get(n)?.pop();
+  if (reused !== undefined) pooledBytes -= reused.byteLength;
+  const b = reused ?? allocF32(n);
+  open.push(b);
+  return b;
+}
+
+/** Every ArrayBuffer `value` reaches through arrays, maps, sets, typed arrays and object fields (depth-limited). */
+function reachableBuffers(value: unknown): Set<ArrayBufferLike> {
+  const found = new Set<ArrayBufferLike>();
+  const seen = new Set<object>();
+  const walk = (v: unknown, depth: number): void => {
+    if (v === null || typeof v !== 'object' || seen.has(v) || depth > 8) return;
+    seen.add(v);
+    if (ArrayBuffer.isView(v)) {
+      found.add(v.buffer);
+      return;
+    }
+    const items = v instanceof Map ? v.values() : v instanceof Set || Array.isArray(v) ? v.values() : Object.values(v);
+    for (const x of items) walk(x, depth + 1);
+  };
+  walk(value, 0);
+  return found;
+}
+
+function release(b: Float32Array, poison: boolean): void {
+  if (pooledBytes + b.byteLength > SCRATCH_LIMIT_BYTES) return;
+  if (poison) b.fill(NaN);
+  const list = pool.get(b.length);
+  if (list === undefined) pool.set(b.length, [b]);
+  else list.push(b);
+  pooledBytes += b.byteLength;
+}
+
+function scope<T>(fn: () => T): T {
+  const parent = open;
+  const mine: Float32Array[] = [];
+  open = mine;
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    open = parent;
+  }
+  const keep = reachableBuffers(result);
+  const poison = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env['ADAPTEXT_SCRATCH_CHECK'] === '1';
+  for (const b of mine) {
+    if (!keep.has(b.buffer)) release(b, poison);
+    else parent?.push(b); // the enclosing scope owns what this one returns
+  }
+  return result;
+}
+
+/**
+ * Run `fn` with op outputs taken from the pool; when it returns, the buffers it allocated that
+ * its result does not reach go back to the pool, and those it reaches belong to the enclosing
+ * scope (if any). When `fn` throws nothing is pooled (the garbage collector takes it all).
+ * ADAPTEXT_SCRATCH_CHECK=1 fills released buffers with NaN, so a tensor kept past its scope
+ * without being returned shows up as NaN instead of silently reading another call's numbers.
+ */
+export function withScratch<T>(fn: () => T): T {
+  return scope(fn);
+}
+
+/** True inside withScratch (tensor.ts's inferenceStep asks). */
+export function scratchScopeOpen(): boolean {
+  return open !== null;
+}
+
+/** Bytes held by the pool now (tests, benchmarks). */
+export function scratchPoolBytes(): number {
+  return pooledBytes;
+}
