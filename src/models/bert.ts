@@ -11,7 +11,7 @@
 // Shape legend: B batch, T tokens, H hidden, I intermediate, V vocab, P max positions.
 // Hot path: linears take [B,T,H] directly (one GEMM over B*T rows), attention reads the
 // q/k/v projections in [B,T,H] layout; no per-token JS loops except RoBERTa position ids.
-import { add, attention, reshape, inferenceStep, slice, tanh, type Rng } from '../tensor/index.js';
+import { add, attention, reshape, scratchStep, slice, tanh, type Rng } from '../tensor/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getActivation, type Activation } from '../nn/activations.js';
 import { Dropout, Embedding, LayerNorm, Linear } from '../nn/layers.js';
@@ -224,7 +224,7 @@ export class BertEncoder extends Module {
     // inside inferenceMode each layer is a scratch step: its intermediates are reused by the next
     for (const l of this.layer.items) {
       const input = x;
-      x = inferenceStep(() => l.forward(input, keyMask));
+      x = scratchStep(() => l.forward(input, keyMask));
     }
     return x;
   }

@@ -20,7 +20,7 @@
 // Exceptions by design: keys masked out in attention and padded tokens in meanPool contribute
 // exactly nothing (as if absent), and rows ignored by crossEntropy are never read. Detect
 // divergence at the training-loop level (e.g. a non-finite loss or grad norm).
-export { Tensor, noGrad, inferenceMode, inferenceStep, isGradEnabled, record, shapeSize, shapeStr, type Shape, type BackwardFn } from './tensor.js';
+export { Tensor, noGrad, inferenceMode, scratchStep, isGradEnabled, record, shapeSize, shapeStr, type Shape, type BackwardFn } from './tensor.js';
 export { Rng } from './rng.js';
 export { withScratch, scratchPoolBytes } from './scratch.js';
 export { kernels, setBackend, nativeKernels, wasmKernels, backendInfo, backendLine, type Kernels, type BackendInfo } from './kernels/index.js';

@@ -38,6 +38,26 @@ export function scratchF32(n: number): Float32Array {
   return b;
 }
 
+/**
+ * A pooled buffer of n elements that no scope will release (contents undefined), or null: for a
+ * gradient, which lives as long as its tensor holds it.
+ */
+export function takeUntracked(n: number): Float32Array | null {
+  const b = pool.get(n)?.pop();
+  if (b === undefined) return null;
+  pooledBytes -= b.byteLength;
+  return b;
+}
+
+/**
+ * Hand buffers nothing references any more to the pool (backward's dead intermediate gradients),
+ * when a scope is open to reuse them; otherwise they are left to the garbage collector.
+ */
+export function releaseDead(buffers: Iterable<Float32Array>): void {
+  if (open === null) return;
+  for (const b of buffers) if (b.length >= SCRATCH_MIN_ELEMENTS) release(b, false);
+}
+
 /** Every ArrayBuffer `value` reaches through arrays, maps, sets, typed arrays and object fields (depth-limited). */
 function reachableBuffers(value: unknown): Set<ArrayBufferLike> {
   const found = new Set<ArrayBufferLike>();
@@ -65,7 +85,7 @@ function release(b: Float32Array, poison: boolean): void {
   pooledBytes += b.byteLength;
 }
 
-function scope<T>(fn: () => T): T {
+function scope<T>(fn: () => T, releaseIf?: (result: T) => boolean): T {
   const parent = open;
   const mine: Float32Array[] = [];
   open = mine;
@@ -74,6 +94,10 @@ function scope<T>(fn: () => T): T {
     result = fn();
   } finally {
     open = parent;
+  }
+  if (releaseIf !== undefined && !releaseIf(result)) {
+    parent?.push(...mine); // nothing released here: the enclosing scope decides
+    return result;
   }
   const keep = reachableBuffers(result);
   const poison = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env['ADAPTEXT_SCRATCH_CHECK'] === '1';
@@ -88,14 +112,16 @@ function scope<T>(fn: () => T): T {
  * Run `fn` with op outputs taken from the pool; when it returns, the buffers it allocated that
  * its result does not reach go back to the pool, and those it reaches belong to the enclosing
  * scope (if any). When `fn` throws nothing is pooled (the garbage collector takes it all).
+ * `releaseIf(result)` false: release nothing, hand every buffer to the enclosing scope (a result
+ * that carries an autograd graph, whose backward closures hold buffers no walk can see).
  * ADAPTEXT_SCRATCH_CHECK=1 fills released buffers with NaN, so a tensor kept past its scope
  * without being returned shows up as NaN instead of silently reading another call's numbers.
  */
-export function withScratch<T>(fn: () => T): T {
-  return scope(fn);
+export function withScratch<T>(fn: () => T, releaseIf?: (result: T) => boolean): T {
+  return scope(fn, releaseIf);
 }
 
-/** True inside withScratch (tensor.ts's inferenceStep asks). */
+/** True inside withScratch (tensor.ts's scratchStep asks). */
 export function scratchScopeOpen(): boolean {
   return open !== null;
 }

@@ -6,7 +6,7 @@
 // addon assume dense memory. `Tensor` rejects anything that is not a dense Float32Array.
 
 import { kernels } from './kernels/index.js';
-import { allocF32, scratchF32, scratchScopeOpen, withScratch } from './scratch.js';
+import { allocF32, releaseDead, scratchF32, scratchScopeOpen, takeUntracked, withScratch } from './scratch.js';
 
 export type Shape = readonly number[];
 
@@ -61,13 +61,14 @@ export function inferenceMode<T>(fn: () => T): T {
 }
 
 /**
- * One step of an inference call (an encoder layer, say): inside inferenceMode, its own nested
- * scratch scope, so its dead intermediates are reused by the next step instead of waiting for the
- * whole call to return; a plain call otherwise — with the graph recorded, every intermediate is
- * still needed by backward.
+ * One step of a call that runs in a scratch scope (an encoder layer, say): its own nested scope,
+ * so that when no graph passes through its result — inference, or frozen layers below the
+ * trainable ones — its dead intermediates go back to the pool at once and the next step reuses
+ * them. When the result carries a graph, backward still needs them: they stay with the enclosing
+ * scope. Outside any scope, a plain call.
  */
-export function inferenceStep<T>(fn: () => T): T {
-  return !gradEnabled && scratchScopeOpen() ? withScratch(fn) : fn();
+export function scratchStep(fn: () => Tensor): Tensor {
+  return scratchScopeOpen() ? withScratch(fn, (r) => !r.requiresGrad) : fn();
 }
 
 export function shapeSize(shape: Shape): number {
@@ -154,8 +155,8 @@ export class Tensor {
   /** Gradient buffer, allocated (zeroed) if absent. Backward closures add into it. */
   gradBuffer(): Float32Array {
     if (this.grad === null) {
-      const reused = reusableGrads?.get(this.size)?.pop();
-      this.grad = reused === undefined ? new Float32Array(this.size) : reused.fill(0);
+      const reused = reusableGrads?.get(this.size)?.pop() ?? takeUntracked(this.size);
+      this.grad = reused === null ? new Float32Array(this.size) : reused.fill(0);
     }
     return this.grad;
   }
@@ -167,7 +168,7 @@ export class Tensor {
    */
   gradSlot(): { grad: Float32Array; fresh: boolean } {
     if (this.grad !== null) return { grad: this.grad, fresh: false };
-    this.grad = reusableGrads?.get(this.size)?.pop() ?? allocF32(this.size); // never scratch: a gradient outlives any call
+    this.grad = reusableGrads?.get(this.size)?.pop() ?? takeUntracked(this.size) ?? allocF32(this.size); // never released by a scope: a gradient outlives any call
     return { grad: this.grad, fresh: true };
   }
 
@@ -256,6 +257,8 @@ export class Tensor {
         }
       }
     } finally {
+      // the gradients left over are dead: the next step (inside a scratch scope) reuses them
+      for (const free of reusableGrads.values()) releaseDead(free);
       reusableGrads = outer;
     }
     for (const node of order) {

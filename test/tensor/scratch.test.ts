@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AdapterModel } from '../../src/models/index.js';
-import { Rng, Tensor, gelu, inferenceMode, linear, noGrad, scratchPoolBytes, inferenceStep } from '../../src/tensor/index.js';
+import { Rng, Tensor, gelu, inferenceMode, linear, noGrad, scratchPoolBytes, scratchStep } from '../../src/tensor/index.js';
 import { withScratch } from '../../src/tensor/index.js';
 import { randTensor } from './helpers.js';
 
@@ -50,19 +50,19 @@ test('inferenceMode: a second identical call takes every big buffer from the poo
   assert.deepEqual(first.lastHiddenState.data, kept);
 });
 
-test('inferenceStep: inside a scope a step returns its dead intermediates at once (the next step reuses them); outside one it is a plain call', () => {
+test('scratchStep: inside a scope a step returns its dead intermediates at once (the next step reuses them); outside one it is a plain call', () => {
   const r = new Rng(3);
   const x = randTensor(r, [B * T, 64], { requiresGrad: false });
   const w = randTensor(r, [64, 64], { requiresGrad: false });
   const before = scratchPoolBytes();
-  assert.equal(inferenceStep(() => gelu(linear(x, w))).size, B * T * 64);
+  assert.equal(scratchStep(() => gelu(linear(x, w))).size, B * T * 64);
   assert.equal(scratchPoolBytes(), before, 'no scope open: nothing pooled');
   const linearBuffers: ArrayBufferLike[] = [];
   const last = inferenceMode(() => {
     let h = x;
     for (let i = 0; i < 3; i++) {
       const input = h;
-      h = inferenceStep(() => {
+      h = scratchStep(() => {
         const lin = linear(input, w);
         linearBuffers.push(lin.data.buffer);
         return gelu(lin);
@@ -130,7 +130,7 @@ test('withScratch: a throwing call pools nothing and closes its scope; nested sc
   assert.ok(Number.isFinite(out.z.data[0]!));
 });
 
-test('withScratch around a training step (as the loop runs every step): gradients equal an unscoped step’s, on fresh and on reused buffers; inferenceStep keeps every intermediate while the graph is recorded', () => {
+test('withScratch around a training step (as the loop runs every step): gradients equal an unscoped step’s, on fresh and on reused buffers; scratchStep keeps every intermediate while the graph is recorded', () => {
   const m = tinyModel();
   const labels = { cls: Int32Array.from([0, 1, 2, 1]) };
   const grads = (): Float32Array[] => {
@@ -147,4 +147,27 @@ test('withScratch around a training step (as the loop runs every step): gradient
     got.forEach((g, i) => assert.deepEqual(g, ref[i], `step ${step}, parameter ${i}`));
   }
   assert.ok(scratchPoolBytes() > 0);
+});
+
+test('scratchStep under a training step: frozen lower layers (no graph through them) hand their intermediates back per layer, trainable layers keep theirs — gradients equal an unscoped step’s', () => {
+  const m = tinyModel();
+  m.addAdapter('a', { base: 'seq_bn', reduction_factor: 4, leave_out: [0, 1] }, { setActive: true });
+  m.trainOnly({ adapters: ['a'], heads: ['cls'] });
+  const labels = { cls: Int32Array.from([0, 1, 2, 1]) };
+  const grads = (): Float32Array[] => {
+    m.zeroGrad();
+    m.forward(input, { heads: ['cls'], labels }).loss!.backward();
+    return m
+      .parameters()
+      .filter((p) => p.requiresGrad)
+      .map((p) => Float32Array.from(p.grad!));
+  };
+  const ref = grads();
+  for (let step = 0; step < 3; step++) {
+    let got: Float32Array[] = [];
+    withScratch(() => {
+      got = grads();
+    });
+    got.forEach((g, i) => assert.deepEqual(g, ref[i], `step ${step}, parameter ${i}`));
+  }
 });
