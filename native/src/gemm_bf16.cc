@@ -123,16 +123,51 @@ BF16_TARGET void pair_rows(const float* lo, const float* hi, size_t n, uint32_t*
   }
 }
 
-// dst[q] = bf16(src[2q]) | bf16(src[2q+1]) << 16 for q < ceil(n/2) (src[n] read as 0 when n is odd): a
-// row whose k-pairs are adjacent in memory. 64-bit lane = (lo, hi) -> its 32-bit pair.
-BF16_TARGET void pair_adjacent(const float* src, size_t n, uint32_t* dst) {
+// 8 k-pairs of a row whose pairs are adjacent in memory: lane q = bf16(src[2q]) | bf16(src[2q+1]) << 16,
+// src read as 0 at and past `left` floats (masked load: nothing past them is touched).
+// 64-bit lane = (lo, hi) -> its 32-bit pair.
+BF16_TARGET inline __m256i pairs8(const float* src, size_t left) {
+  const __mmask16 m = left >= 16 ? 0xffff : static_cast<__mmask16>((1u << left) - 1);
   const __m512i lo16 = _mm512_set1_epi64(0xffff), hi16 = _mm512_set1_epi64(0xffff0000);
+  const __m512i r = round_hi(_mm512_maskz_loadu_ps(m, src));
+  return _mm512_cvtepi64_epi32(_mm512_or_si512(_mm512_and_si512(_mm512_srli_epi64(r, 16), lo16), _mm512_and_si512(_mm512_srli_epi64(r, 32), hi16)));
+}
+
+// 16 k-pairs (32 floats) of such a row, as pairs8.
+BF16_TARGET inline __m512i pairs16(const float* src, size_t left) {
+  const __m256i hi = left > 16 ? pairs8(src + 16, left - 16) : _mm256_setzero_si256();
+  return _mm512_inserti64x4(_mm512_castsi256_si512(pairs8(src, left)), hi, 1);
+}
+
+// dst[q] = bf16(src[2q]) | bf16(src[2q+1]) << 16 for q < ceil(n/2) (src[n] read as 0 when n is odd).
+BF16_TARGET void pair_adjacent(const float* src, size_t n, uint32_t* dst) {
   for (size_t c = 0; c < n; c += 16) {
-    const __mmask16 m = n - c >= 16 ? 0xffff : static_cast<__mmask16>((1u << (n - c)) - 1);
-    const __m512i r = round_hi(_mm512_maskz_loadu_ps(m, src + c));
-    const __m512i v = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi64(r, 16), lo16), _mm512_and_si512(_mm512_srli_epi64(r, 32), hi16));
     const size_t pairs = std::min<size_t>(8, (n - c + 1) / 2);
-    _mm256_mask_storeu_epi32(dst + c / 2, static_cast<__mmask8>((1u << pairs) - 1), _mm512_cvtepi64_epi32(v));
+    _mm256_mask_storeu_epi32(dst + c / 2, static_cast<__mmask8>((1u << pairs) - 1), pairs8(src + c, n - c));
+  }
+}
+
+// In-register transpose of a 16 x 16 block of 32-bit lanes: r[j] lane i <- r[i] lane j.
+BF16_TARGET inline void transpose16(__m512i r[16]) {
+  __m512i t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[4 * i] = _mm512_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+    r[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+    r[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+    r[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+  }
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 4; ++j) {
+      t[8 * i + j] = _mm512_shuffle_i32x4(r[8 * i + j], r[8 * i + 4 + j], 0x88);
+      t[8 * i + 4 + j] = _mm512_shuffle_i32x4(r[8 * i + j], r[8 * i + 4 + j], 0xdd);
+    }
+  for (int j = 0; j < 8; ++j) {
+    r[j] = _mm512_shuffle_i32x4(t[j], t[8 + j], 0x88);
+    r[8 + j] = _mm512_shuffle_i32x4(t[j], t[8 + j], 0xdd);
   }
 }
 
@@ -141,7 +176,6 @@ BF16_TARGET void pair_adjacent(const float* src, size_t n, uint32_t* dst) {
 BF16_TARGET void pack_a(bool ta, const float* A, size_t lda, size_t i0, size_t mc, size_t k0,
                         size_t kc, uint32_t* dst) {
   const size_t kp = (kc + 1) / 2;
-  alignas(64) uint32_t row[KC / 2];
   for (size_t p = 0; p < mc; p += MR) {
     const size_t mr = std::min<size_t>(MR, mc - p);
     uint32_t* d = dst + p * kp;
@@ -153,13 +187,16 @@ BF16_TARGET void pack_a(bool ta, const float* A, size_t lda, size_t i0, size_t m
       }
       continue;
     }
-    for (size_t r = 0; r < static_cast<size_t>(MR); ++r) {  // a row of A holds the k-pairs side by side
-      if (r >= mr) {
-        for (size_t q = 0; q < kp; ++q) d[q * MR + r] = 0;
-        continue;
-      }
-      pair_adjacent(A + (i0 + p + r) * lda + k0, kc, row);
-      for (size_t q = 0; q < kp; ++q) d[q * MR + r] = row[q];
+    // a row of A holds its k-pairs side by side: 16 pairs of the panel's rows (zero rows past mr
+    // and past MR) are transposed in registers and stored as 16 runs of MR lanes. A per-row scalar
+    // scatter made the packing a large share of the time when N is small (BERT's 768): A is packed
+    // once per N-block, so its cost is not amortised over many columns.
+    __m512i block[16];
+    for (size_t q0 = 0; q0 < kp; q0 += 16) {
+      for (size_t r = 0; r < 16; ++r) block[r] = r < mr ? pairs16(A + (i0 + p + r) * lda + k0 + 2 * q0, kc - 2 * q0) : _mm512_setzero_si512();
+      transpose16(block);
+      const size_t nq = std::min<size_t>(16, kp - q0);
+      for (size_t q = 0; q < nq; ++q) _mm512_mask_storeu_epi32(d + (q0 + q) * MR, static_cast<__mmask16>((1u << MR) - 1), block[q]);
     }
   }
 }
