@@ -12,9 +12,9 @@
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
 
 /** Smallest buffer (elements) worth an unpooled Node Buffer or the pool: below it, a plain Float32Array. */
-export const SCRATCH_MIN_ELEMENTS = 1024;
+const SCRATCH_MIN_ELEMENTS = 1024;
 /** Bytes the pool keeps at most (dead buffers beyond it go to the garbage collector). */
-export const SCRATCH_LIMIT_BYTES = 1 << 30;
+const SCRATCH_LIMIT_BYTES = 1 << 30;
 
 /** n float32s, NOT zeroed under Node (an unpooled Buffer's memory, as torch.empty); zeroed elsewhere. */
 export function allocF32(n: number): Float32Array {
@@ -31,9 +31,7 @@ let open: Float32Array[] | null = null;
 /** A buffer of n elements for an op output: from the pool inside a scope (contents undefined). */
 export function scratchF32(n: number): Float32Array {
   if (open === null || n < SCRATCH_MIN_ELEMENTS) return allocF32(n);
-  const reused = pool.get(n)?.pop();
-  if (reused !== undefined) pooledBytes -= reused.byteLength;
-  const b = reused ?? allocF32(n);
+  const b = takeUntracked(n) ?? allocF32(n);
   open.push(b);
   return b;
 }
@@ -55,7 +53,8 @@ export function takeUntracked(n: number): Float32Array | null {
  */
 export function releaseDead(buffers: Iterable<Float32Array>): void {
   if (open === null) return;
-  for (const b of buffers) if (b.length >= SCRATCH_MIN_ELEMENTS) release(b, false);
+  const poison = poisonReleased();
+  for (const b of buffers) if (b.length >= SCRATCH_MIN_ELEMENTS) release(b, poison);
 }
 
 /** Every ArrayBuffer `value` reaches through arrays, maps, sets, typed arrays and object fields (depth-limited). */
@@ -76,6 +75,11 @@ function reachableBuffers(value: unknown): Set<ArrayBufferLike> {
   return found;
 }
 
+/** ADAPTEXT_SCRATCH_CHECK=1: released buffers are filled with NaN (see withScratch). */
+function poisonReleased(): boolean {
+  return (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env['ADAPTEXT_SCRATCH_CHECK'] === '1';
+}
+
 function release(b: Float32Array, poison: boolean): void {
   if (pooledBytes + b.byteLength > SCRATCH_LIMIT_BYTES) return;
   if (poison) b.fill(NaN);
@@ -85,7 +89,17 @@ function release(b: Float32Array, poison: boolean): void {
   pooledBytes += b.byteLength;
 }
 
-function scope<T>(fn: () => T, releaseIf?: (result: T) => boolean): T {
+/**
+ * Run `fn` with op outputs taken from the pool; when it returns, the buffers it allocated that
+ * its result does not reach go back to the pool, and those it reaches belong to the enclosing
+ * scope (if any). When `fn` throws nothing is pooled (the garbage collector takes it all).
+ * `releaseIf(result)` false: release nothing, hand every buffer to the enclosing scope (a result
+ * that carries an autograd graph, whose backward closures hold buffers no walk can see).
+ * ADAPTEXT_SCRATCH_CHECK=1 fills released buffers (and backward's dead gradients) with NaN, so a
+ * tensor kept past its scope without being returned shows up as NaN instead of silently reading
+ * another call's numbers.
+ */
+export function withScratch<T>(fn: () => T, releaseIf?: (result: T) => boolean): T {
   const parent = open;
   const mine: Float32Array[] = [];
   open = mine;
@@ -100,25 +114,12 @@ function scope<T>(fn: () => T, releaseIf?: (result: T) => boolean): T {
     return result;
   }
   const keep = reachableBuffers(result);
-  const poison = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env['ADAPTEXT_SCRATCH_CHECK'] === '1';
+  const poison = poisonReleased();
   for (const b of mine) {
     if (!keep.has(b.buffer)) release(b, poison);
     else parent?.push(b); // the enclosing scope owns what this one returns
   }
   return result;
-}
-
-/**
- * Run `fn` with op outputs taken from the pool; when it returns, the buffers it allocated that
- * its result does not reach go back to the pool, and those it reaches belong to the enclosing
- * scope (if any). When `fn` throws nothing is pooled (the garbage collector takes it all).
- * `releaseIf(result)` false: release nothing, hand every buffer to the enclosing scope (a result
- * that carries an autograd graph, whose backward closures hold buffers no walk can see).
- * ADAPTEXT_SCRATCH_CHECK=1 fills released buffers with NaN, so a tensor kept past its scope
- * without being returned shows up as NaN instead of silently reading another call's numbers.
- */
-export function withScratch<T>(fn: () => T, releaseIf?: (result: T) => boolean): T {
-  return scope(fn, releaseIf);
 }
 
 /** True inside withScratch (tensor.ts's scratchStep asks). */
