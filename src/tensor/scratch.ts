@@ -57,22 +57,28 @@ export function releaseDead(buffers: Iterable<Float32Array>): void {
   for (const b of buffers) if (b.length >= SCRATCH_MIN_ELEMENTS) release(b, poison);
 }
 
-/** Every ArrayBuffer `value` reaches through arrays, maps, sets, typed arrays and object fields (depth-limited). */
-function reachableBuffers(value: unknown): Set<ArrayBufferLike> {
-  const found = new Set<ArrayBufferLike>();
+/**
+ * Every ArrayBuffer `value` reaches through arrays, maps, sets, typed arrays and object fields
+ * (depth-limited), and whether it reaches a tensor whose graph a backward pass has still to walk
+ * (a `backwardFn`: its closure holds buffers the walk cannot see).
+ */
+function reachable(value: unknown): { buffers: Set<ArrayBufferLike>; graph: boolean } {
+  const buffers = new Set<ArrayBufferLike>();
+  let graph = false;
   const seen = new Set<object>();
   const walk = (v: unknown, depth: number): void => {
     if (v === null || typeof v !== 'object' || seen.has(v) || depth > 8) return;
     seen.add(v);
     if (ArrayBuffer.isView(v)) {
-      found.add(v.buffer);
+      buffers.add(v.buffer);
       return;
     }
+    if (typeof (v as { backwardFn?: unknown }).backwardFn === 'function') graph = true;
     const items = v instanceof Map ? v.values() : v instanceof Set || Array.isArray(v) ? v.values() : Object.values(v);
     for (const x of items) walk(x, depth + 1);
   };
   walk(value, 0);
-  return found;
+  return { buffers, graph };
 }
 
 /** ADAPTEXT_SCRATCH_CHECK=1: released buffers are filled with NaN (see withScratch). */
@@ -93,8 +99,11 @@ function release(b: Float32Array, poison: boolean): void {
  * Run `fn` with op outputs taken from the pool; when it returns, the buffers it allocated that
  * its result does not reach go back to the pool, and those it reaches belong to the enclosing
  * scope (if any). When `fn` throws nothing is pooled (the garbage collector takes it all).
- * `releaseIf(result)` false: release nothing, hand every buffer to the enclosing scope (a result
- * that carries an autograd graph, whose backward closures hold buffers no walk can see).
+ * Nothing is released either when the result reaches a recorded graph (a loss to call backward on
+ * later): its backward closures hold buffers no walk can see, so every buffer goes to the
+ * enclosing scope. `releaseIf(result)` false does the same for results
+ * the walk cannot judge. `fn` must be synchronous: a Promise result is refused (its work would
+ * still be running on buffers this scope hands back).
  * ADAPTEXT_SCRATCH_CHECK=1 fills released buffers (and backward's dead gradients) with NaN, so a
  * tensor kept past its scope without being returned shows up as NaN instead of silently reading
  * another call's numbers.
@@ -109,14 +118,21 @@ export function withScratch<T>(fn: () => T, releaseIf?: (result: T) => boolean):
   } finally {
     open = parent;
   }
+  if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+    throw new TypeError('withScratch: the callback returned a Promise; a scratch scope runs synchronous code only (its buffers are reused as soon as it returns)');
+  }
   if (releaseIf !== undefined && !releaseIf(result)) {
     parent?.push(...mine); // nothing released here: the enclosing scope decides
     return result;
   }
-  const keep = reachableBuffers(result);
+  const keep = reachable(result);
+  if (keep.graph) {
+    parent?.push(...mine);
+    return result;
+  }
   const poison = poisonReleased();
   for (const b of mine) {
-    if (!keep.has(b.buffer)) release(b, poison);
+    if (!keep.buffers.has(b.buffer)) release(b, poison);
     else parent?.push(b); // the enclosing scope owns what this one returns
   }
   return result;

@@ -1,7 +1,8 @@
 // inferenceMode's activation pool (src/tensor/scratch.ts): results equal noGrad's bit for bit,
 // a second call reuses the first call's dead buffers instead of allocating, what the result
 // reaches stays valid across later calls, encoder layers release their intermediates to the next
-// layer, a leaked tensor is caught by ADAPTEXT_SCRATCH_CHECK, and a throwing call pools nothing.
+// layer, a leaked tensor is caught by ADAPTEXT_SCRATCH_CHECK, a throwing call pools nothing, a
+// result that carries a graph keeps every buffer, and an async callback is refused.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AdapterModel } from '../../src/models/index.js';
@@ -164,4 +165,53 @@ test('scratchStep under a training step: frozen lower layers (no graph through t
   m.addAdapter('a', { base: 'seq_bn', reduction_factor: 4, leave_out: [0, 1] }, { setActive: true });
   m.trainOnly({ adapters: ['a'], heads: ['cls'] });
   assertScopedGradsEqual(m);
+});
+
+test('withScratch: a result that carries a graph releases nothing (backward after the scope gives an unscoped step’s gradients, also under ADAPTEXT_SCRATCH_CHECK)', () => {
+  const m = tinyModel();
+  const labels = { cls: Int32Array.from([0, 1, 2, 1]) };
+  const grads = (): Float32Array[] =>
+    m
+      .parameters()
+      .filter((p) => p.requiresGrad)
+      .map((p) => Float32Array.from(p.grad!));
+  m.zeroGrad();
+  m.forward(input, { heads: ['cls'], labels }).loss!.backward();
+  const ref = grads();
+  const saved = process.env['ADAPTEXT_SCRATCH_CHECK'];
+  process.env['ADAPTEXT_SCRATCH_CHECK'] = '1';
+  try {
+    for (let step = 0; step < 2; step++) {
+      m.zeroGrad();
+      const before = scratchPoolBytes();
+      const loss = withScratch(() => m.forward(input, { heads: ['cls'], labels }).loss!);
+      assert.ok(scratchPoolBytes() <= before, 'the scope pooled buffers its returned graph still needs');
+      // a same-length call now would have reused (and poisoned) what backward reads
+      inferenceMode(() => m.forward(input, { heads: ['cls'] }));
+      loss.backward();
+      grads().forEach((g, i) => assert.deepEqual(g, ref[i], `step ${step}, parameter ${i}`));
+    }
+  } finally {
+    if (saved === undefined) delete process.env['ADAPTEXT_SCRATCH_CHECK'];
+    else process.env['ADAPTEXT_SCRATCH_CHECK'] = saved;
+  }
+});
+
+test('withScratch: an async callback is refused with a one-line error, and pools nothing', async () => {
+  const r = new Rng(6);
+  const x = randTensor(r, [B * T, 64], { requiresGrad: false });
+  const w = randTensor(r, [64, 64], { requiresGrad: false });
+  const before = scratchPoolBytes();
+  let pending: Promise<unknown> | null = null;
+  assert.throws(
+    () =>
+      withScratch(() => {
+        noGrad(() => linear(x, w));
+        pending = Promise.resolve(1);
+        return pending;
+      }),
+    /withScratch: the callback returned a Promise/,
+  );
+  assert.ok(scratchPoolBytes() <= before);
+  await pending;
 });
