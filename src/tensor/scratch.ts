@@ -59,26 +59,29 @@ export function releaseDead(buffers: Iterable<Float32Array>): void {
 
 /**
  * Every ArrayBuffer `value` reaches through arrays, maps, sets, typed arrays and object fields
- * (depth-limited), and whether it reaches a tensor whose graph a backward pass has still to walk
- * (a `backwardFn`: its closure holds buffers the walk cannot see).
+ * (depth-limited); null when it reaches a tensor whose graph a backward pass has still to walk
+ * (a `backwardFn`, whose closure holds buffers no walk can see).
  */
-function reachable(value: unknown): { buffers: Set<ArrayBufferLike>; graph: boolean } {
-  const buffers = new Set<ArrayBufferLike>();
-  let graph = false;
+function reachableBuffers(value: unknown): Set<ArrayBufferLike> | null {
+  const found = new Set<ArrayBufferLike>();
   const seen = new Set<object>();
+  let graph = false;
   const walk = (v: unknown, depth: number): void => {
-    if (v === null || typeof v !== 'object' || seen.has(v) || depth > 8) return;
+    if (graph || v === null || typeof v !== 'object' || seen.has(v) || depth > 8) return;
     seen.add(v);
     if (ArrayBuffer.isView(v)) {
-      buffers.add(v.buffer);
+      found.add(v.buffer);
       return;
     }
-    if (typeof (v as { backwardFn?: unknown }).backwardFn === 'function') graph = true;
+    if (typeof (v as { backwardFn?: unknown }).backwardFn === 'function') {
+      graph = true;
+      return;
+    }
     const items = v instanceof Map ? v.values() : v instanceof Set || Array.isArray(v) ? v.values() : Object.values(v);
     for (const x of items) walk(x, depth + 1);
   };
   walk(value, 0);
-  return { buffers, graph };
+  return graph ? null : found;
 }
 
 /** ADAPTEXT_SCRATCH_CHECK=1: released buffers are filled with NaN (see withScratch). */
@@ -100,15 +103,14 @@ function release(b: Float32Array, poison: boolean): void {
  * its result does not reach go back to the pool, and those it reaches belong to the enclosing
  * scope (if any). When `fn` throws nothing is pooled (the garbage collector takes it all).
  * Nothing is released either when the result reaches a recorded graph (a loss to call backward on
- * later): its backward closures hold buffers no walk can see, so every buffer goes to the
- * enclosing scope. `releaseIf(result)` false does the same for results
- * the walk cannot judge. `fn` must be synchronous: a Promise result is refused (its work would
- * still be running on buffers this scope hands back).
+ * later, an encoder layer's output under autograd): its backward closures hold buffers no walk
+ * can see, so every buffer goes to the enclosing scope. `fn` must be synchronous: a Promise
+ * result is refused (its work would still be running on buffers this scope hands back).
  * ADAPTEXT_SCRATCH_CHECK=1 fills released buffers (and backward's dead gradients) with NaN, so a
  * tensor kept past its scope without being returned shows up as NaN instead of silently reading
  * another call's numbers.
  */
-export function withScratch<T>(fn: () => T, releaseIf?: (result: T) => boolean): T {
+export function withScratch<T>(fn: () => T): T {
   const parent = open;
   const mine: Float32Array[] = [];
   open = mine;
@@ -121,18 +123,14 @@ export function withScratch<T>(fn: () => T, releaseIf?: (result: T) => boolean):
   if (typeof (result as { then?: unknown } | null)?.then === 'function') {
     throw new TypeError('withScratch: the callback returned a Promise; a scratch scope runs synchronous code only (its buffers are reused as soon as it returns)');
   }
-  if (releaseIf !== undefined && !releaseIf(result)) {
+  const keep = reachableBuffers(result);
+  if (keep === null) {
     parent?.push(...mine); // nothing released here: the enclosing scope decides
-    return result;
-  }
-  const keep = reachable(result);
-  if (keep.graph) {
-    parent?.push(...mine);
     return result;
   }
   const poison = poisonReleased();
   for (const b of mine) {
-    if (!keep.buffers.has(b.buffer)) release(b, poison);
+    if (!keep.has(b.buffer)) release(b, poison);
     else parent?.push(b); // the enclosing scope owns what this one returns
   }
   return result;

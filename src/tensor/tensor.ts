@@ -68,7 +68,7 @@ export function inferenceMode<T>(fn: () => T): T {
  * scope. Outside any scope, a plain call.
  */
 export function scratchStep(fn: () => Tensor): Tensor {
-  return scratchScopeOpen() ? withScratch(fn, (r) => !r.requiresGrad) : fn();
+  return scratchScopeOpen() ? withScratch(fn) : fn();
 }
 
 export function shapeSize(shape: Shape): number {

@@ -215,3 +215,29 @@ test('withScratch: an async callback is refused with a one-line error, and pools
   assert.ok(scratchPoolBytes() <= before);
   await pending;
 });
+
+test('withScratch in train mode (dropout on), with two backward passes per scope and gradients accumulated across three scoped steps: equal to the same steps unscoped', () => {
+  const labels = { cls: Int32Array.from([0, 1, 2, 1]) };
+  // same seed: the same dropout masks in both runs
+  const run = (scoped: boolean): Float32Array[] => {
+    const m = tinyModel();
+    m.train();
+    m.zeroGrad();
+    for (let step = 0; step < 3; step++) {
+      const passes = (): void => {
+        m.forward(input, { heads: ['cls'], labels }).loss!.backward();
+        m.forward(input, { heads: ['cls'], labels }).loss!.backward();
+      };
+      if (scoped) withScratch(passes);
+      else passes();
+    }
+    return m
+      .parameters()
+      .filter((p) => p.requiresGrad)
+      .map((p) => Float32Array.from(p.grad!));
+  };
+  const ref = run(false);
+  const got = run(true);
+  assert.ok(ref.some((g) => g.some((x) => x !== 0)));
+  got.forEach((g, i) => assert.deepEqual(g, ref[i], `parameter ${i}`));
+});
