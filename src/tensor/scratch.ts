@@ -7,7 +7,9 @@
 // call takes it instead of allocating.
 //
 // Buffers are pooled by exact length (a forward pass asks for the same few lengths again and
-// again) up to SCRATCH_LIMIT_BYTES; what does not fit is left to the garbage collector.
+// again) up to SCRATCH_LIMIT_BYTES; what does not fit is left to the garbage collector. A length
+// no outermost scope has asked for in its last SCRATCH_IDLE_SCOPES calls is dropped, so a server
+// whose requests come in many padded lengths holds the buffers of recent lengths, not of all.
 
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
 
@@ -15,6 +17,8 @@ const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Ui
 const SCRATCH_MIN_ELEMENTS = 1024;
 /** Bytes the pool keeps at most (dead buffers beyond it go to the garbage collector). */
 const SCRATCH_LIMIT_BYTES = 1 << 30;
+/** Outermost scopes after which a length none of them asked for leaves the pool. */
+const SCRATCH_IDLE_SCOPES = 8;
 
 /** n float32s, NOT zeroed under Node (an unpooled Buffer's memory, as torch.empty); zeroed elsewhere. */
 export function allocF32(n: number): Float32Array {
@@ -23,8 +27,11 @@ export function allocF32(n: number): Float32Array {
   return new Float32Array(b.buffer, b.byteOffset, n);
 }
 
-const pool = new Map<number, Float32Array[]>();
+/** Dead buffers by length, and the outermost scope that last asked for that length. */
+const pool = new Map<number, { buffers: Float32Array[]; lastUse: number }>();
 let pooledBytes = 0;
+/** Outermost scopes closed so far (the clock of `lastUse`). */
+let outermostScopes = 0;
 /** Buffers handed out by the innermost open scope (null: no scope, emptyF32 allocates). */
 let open: Float32Array[] | null = null;
 
@@ -41,7 +48,10 @@ export function scratchF32(n: number): Float32Array {
  * gradient, which lives as long as its tensor holds it.
  */
 export function takeUntracked(n: number): Float32Array | null {
-  const b = pool.get(n)?.pop();
+  const bucket = pool.get(n);
+  if (bucket === undefined) return null;
+  bucket.lastUse = outermostScopes;
+  const b = bucket.buffers.pop();
   if (b === undefined) return null;
   pooledBytes -= b.byteLength;
   return b;
@@ -92,10 +102,20 @@ function poisonReleased(): boolean {
 function release(b: Float32Array, poison: boolean): void {
   if (pooledBytes + b.byteLength > SCRATCH_LIMIT_BYTES) return;
   if (poison) b.fill(NaN);
-  const list = pool.get(b.length);
-  if (list === undefined) pool.set(b.length, [b]);
-  else list.push(b);
+  const bucket = pool.get(b.length);
+  if (bucket === undefined) pool.set(b.length, { buffers: [b], lastUse: outermostScopes });
+  else bucket.buffers.push(b);
   pooledBytes += b.byteLength;
+}
+
+/** An outermost scope closed: drop the lengths the last SCRATCH_IDLE_SCOPES of them did not ask for. */
+function closeOutermost(): void {
+  outermostScopes++;
+  for (const [n, bucket] of pool) {
+    if (outermostScopes - bucket.lastUse <= SCRATCH_IDLE_SCOPES) continue;
+    for (const b of bucket.buffers) pooledBytes -= b.byteLength;
+    pool.delete(n);
+  }
 }
 
 /**
@@ -124,15 +144,16 @@ export function withScratch<T>(fn: () => T): T {
     throw new TypeError('withScratch: the callback returned a Promise; a scratch scope runs synchronous code only (its buffers are reused as soon as it returns)');
   }
   const keep = reachableBuffers(result);
-  if (keep === null) {
+  if (keep === null)
     parent?.push(...mine); // nothing released here: the enclosing scope decides
-    return result;
+  else {
+    const poison = poisonReleased();
+    for (const b of mine) {
+      if (!keep.has(b.buffer)) release(b, poison);
+      else parent?.push(b); // the enclosing scope owns what this one returns
+    }
   }
-  const poison = poisonReleased();
-  for (const b of mine) {
-    if (!keep.has(b.buffer)) release(b, poison);
-    else parent?.push(b); // the enclosing scope owns what this one returns
-  }
+  if (parent === null) closeOutermost();
   return result;
 }
 
@@ -141,7 +162,8 @@ export function scratchScopeOpen(): boolean {
   return open !== null;
 }
 
-/** Bytes held by the pool now (tests, benchmarks). */
-export function scratchPoolBytes(): number {
-  return pooledBytes;
+/** Bytes held by the pool now, or those of buffers of `length` elements (tests, benchmarks). */
+export function scratchPoolBytes(length?: number): number {
+  if (length === undefined) return pooledBytes;
+  return (pool.get(length)?.buffers ?? []).reduce((n, b) => n + b.byteLength, 0);
 }

@@ -241,3 +241,23 @@ test('withScratch in train mode (dropout on), with two backward passes per scope
   assert.ok(ref.some((g) => g.some((x) => x !== 0)));
   got.forEach((g, i) => assert.deepEqual(g, ref[i], `parameter ${i}`));
 });
+
+test('the pool drops a length that 8 outermost scopes in a row did not ask for (a server with many padded lengths keeps only recent ones), and keeps one they keep asking for', () => {
+  const r = new Rng(8);
+  const w = randTensor(r, [64, 64], { requiresGrad: false });
+  const call = (rows: number) => inferenceMode(() => gelu(linear(randTensor(r, [rows, 64], { requiresGrad: false }), w)).data[0]);
+  const L = 1000 * 64;
+  call(1000);
+  assert.ok(scratchPoolBytes(L) > 0);
+  for (let k = 0; k < 7; k++) call(1001 + k);
+  assert.ok(scratchPoolBytes(L) > 0, 'seven scopes without it: still pooled');
+  call(1008);
+  assert.equal(scratchPoolBytes(L), 0, 'eight scopes without it: dropped');
+  for (let k = 0; k < 20; k++) {
+    call(1000);
+    call(2000 + k); // a new length every time
+  }
+  assert.ok(scratchPoolBytes(L) > 0, 'asked for every other scope: kept');
+  assert.equal(scratchPoolBytes(2000 * 64), 0, 'a length last asked for 20 scopes ago is gone');
+  assert.ok(scratchPoolBytes(2019 * 64) > 0);
+});
