@@ -1,0 +1,162 @@
+// Stage-2 variants on one shared stage-1 checkpoint, scored on labelled TARGET rows that are not
+// the benchmark's held-out rows: target validation (200) and the few-shot set (200; stage 2
+// never reads its labels). For choosing a stage-2 recipe without looking at the test rows.
+//
+//   node --import tsx bench/transfer/stage2-variants.ts PAIR_FOLDER SEED OUT VARIANT [key=value ...]
+//   node --import tsx bench/transfer/stage2-variants.ts --summary OUT
+//
+// PAIR_FOLDER: a pair folder of a `bench:transfer --out DIR` run (DIR/books-kitchen): its data/
+// and run/run.json give the splits and the pipeline config. Stage 1 runs once per pair and seed
+// (OUT/<pair>-s<seed>/base, stages 2-3, ablation and baselines off, target.test = the validation
+// file); each VARIANT copies that folder, applies the key=value overrides (as --set) and resumes
+// with stage 2 only. One JSON line per variant goes to OUT/results.jsonl; --summary prints each
+// variant's mean difference from stage 1 (source only) over the pairs.
+import { appendFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { encodeExamples, readDataset } from '../../src/data/index.js';
+import { DEMO_LABELS } from '../../src/demo/splits.js';
+import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { parseSetFlag, validateConfig, type TaskConfig } from '../../src/train/config.js';
+import { evaluateTask } from '../../src/train/evaluate.js';
+import { resumePipeline, trainPipeline } from '../../src/train/pipeline.js';
+
+interface Score {
+  accuracy: number;
+  macroF1: number;
+}
+interface VariantResult {
+  pair: string;
+  seed: number;
+  variant: string;
+  sets: string[];
+  /** Source only (stage 1; target rows through the source adapter) and the variant's stage 2. */
+  validation: { stage1: Score; stage2: Score };
+  fewShot: { stage1: Score; stage2: Score };
+  /** Source validation accuracy at the end of stage 2. */
+  sourceValidation: number | null;
+  /** Held-out linear domain classifier (source vs target features) after stages 1 and 2. */
+  domainClassifier: [number | null, number | null];
+  /** Mean logged discriminator accuracy over the last 20 stage-2 steps. */
+  discriminatorLast20: number | null;
+}
+
+type Json = Record<string, unknown>;
+
+function setPath(o: Json, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let cur = o;
+  for (const k of keys.slice(0, -1)) cur = (cur[k] ??= {}) as Json;
+  cur[keys.at(-1)!] = value;
+}
+
+function readJson(file: string): Json {
+  return JSON.parse(readFileSync(file, 'utf8')) as Json;
+}
+
+/** Accuracy of `stage`'s checkpoint in `runDir` on the target few-shot rows (as the ablation scores the target). */
+function fewShotScore(runDir: string, stage: 'stage1' | 'stage2'): Score {
+  const cfg = (
+    readJson(join(runDir, 'run.json')) as { config: { max_length: number; source: { name: string }; target: { name: string; few_shot: string; task: string }; tasks: Record<string, TaskConfig> } }
+  ).config;
+  const { model, tokenizer } = loadCheckpoint(join(runDir, stage), { seed: 1 });
+  const rows = encodeExamples(readDataset(cfg.target.few_shot, { task: 'classification', labels: DEMO_LABELS }).examples, tokenizer, { maxLength: cfg.max_length, domain: 1 }).encoded;
+  const m = evaluateTask(model, rows, {
+    adapter: stage === 'stage1' ? cfg.source.name : cfg.target.name,
+    domain: cfg.target.name,
+    head: cfg.target.task,
+    task: cfg.tasks[cfg.target.task]!,
+    batchSize: 64,
+    padId: tokenizer.specialIds.pad,
+  });
+  return { accuracy: m.accuracy, macroF1: m.macroF1 };
+}
+
+async function runVariant(pairDir: string, seed: number, out: string, variant: string, sets: string[]): Promise<VariantResult> {
+  const pair = basename(pairDir);
+  const root = join(out, `${pair}-s${seed}`);
+  const base = join(root, 'base');
+  if (!existsSync(join(base, 'metrics.json'))) {
+    const raw = (readJson(join(pairDir, 'run', 'run.json')) as { config: Json }).config;
+    raw['output'] = base;
+    raw['seed'] = seed;
+    const target = raw['target'] as Json;
+    target['test'] = target['validation'];
+    setPath(raw, 'stage2.enabled', false);
+    setPath(raw, 'stage3.enabled', false);
+    raw['ablation'] = false;
+    raw['baselines'] = false;
+    await trainPipeline(validateConfig(raw, `${pairDir}/run/run.json`, process.cwd()));
+  }
+  const dir = join(root, variant);
+  if (!existsSync(join(dir, 'stage2'))) {
+    if (existsSync(dir)) throw new Error(`${dir}: an unfinished variant folder; remove it to run the variant again`);
+    cpSync(base, dir, { recursive: true });
+    const runJson = readJson(join(dir, 'run.json')) as { config: Json };
+    runJson.config['output'] = dir;
+    setPath(runJson.config, 'stage2.enabled', true);
+    for (const s of sets) {
+      const o = parseSetFlag(s);
+      setPath(runJson.config, o.path, o.value);
+    }
+    validateConfig(runJson.config, `variant ${variant}`, process.cwd());
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(runJson, null, 2));
+    await resumePipeline(dir);
+  }
+  const m = readJson(join(dir, 'metrics.json')) as { stages: Record<string, { target_test: Score; domain_confusion?: { accuracy: number } }> };
+  const log = readFileSync(join(dir, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Json);
+  const sval = log.filter((e) => e['type'] === 'eval' && e['stage'] === 'stage2' && e['split'] === 'validation' && e['domain'] === 'source').at(-1);
+  const steps = log.filter((e) => e['type'] === 'step' && e['stage'] === 'stage2' && typeof e['discAcc'] === 'number').slice(-20);
+  const score = (s: Score): Score => ({ accuracy: s.accuracy, macroF1: s.macroF1 });
+  return {
+    pair,
+    seed,
+    variant,
+    sets,
+    validation: { stage1: score(m.stages['stage1']!.target_test), stage2: score(m.stages['stage2']!.target_test) },
+    fewShot: { stage1: fewShotScore(base, 'stage1'), stage2: fewShotScore(dir, 'stage2') },
+    sourceValidation: sval !== undefined ? (sval['metrics'] as Score).accuracy : null,
+    domainClassifier: [m.stages['stage1']!.domain_confusion?.accuracy ?? null, m.stages['stage2']!.domain_confusion?.accuracy ?? null],
+    discriminatorLast20: steps.length > 0 ? steps.reduce((a, e) => a + (e['discAcc'] as number), 0) / steps.length : null,
+  };
+}
+
+function summary(out: string): string {
+  const rows = readFileSync(join(out, 'results.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as VariantResult);
+  const pct = (x: number) => (x * 100).toFixed(1);
+  const lines = [
+    '| variant | pairs | validation Δ ± sd over pairs (wins) | few-shot rows Δ ± sd (wins) | both Δ | source val | domain clf before → after | disc. acc (last 20 steps) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const variants = [...new Set(rows.map((r) => r.variant))];
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
+  for (const v of variants) {
+    const rs = rows.filter((r) => r.variant === v);
+    const dv = rs.map((r) => r.validation.stage2.accuracy - r.validation.stage1.accuracy);
+    const df = rs.map((r) => r.fewShot.stage2.accuracy - r.fewShot.stage1.accuracy);
+    const wins = (d: number[]) => d.filter((x) => x > 0).length;
+    lines.push(
+      `| ${v} | ${rs.length} | ${pct(mean(dv))} ± ${pct(sd(dv))} (${wins(dv)}) | ${pct(mean(df))} ± ${pct(sd(df))} (${wins(df)}) | ${pct((mean(dv) + mean(df)) / 2)} | ${pct(mean(rs.map((r) => r.sourceValidation ?? NaN)))} | ${pct(mean(rs.map((r) => r.domainClassifier[0] ?? NaN)))} → ${pct(mean(rs.map((r) => r.domainClassifier[1] ?? NaN)))} | ${pct(mean(rs.map((r) => r.discriminatorLast20 ?? NaN)))} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--summary') {
+  console.log(summary(argv[1] ?? '.'));
+} else {
+  const [pairDir, seed, out, variant, ...sets] = argv;
+  if (pairDir === undefined || seed === undefined || out === undefined || variant === undefined) {
+    throw new Error('usage: stage2-variants.ts PAIR_FOLDER SEED OUT VARIANT [key=value ...] | --summary OUT');
+  }
+  const r = await runVariant(pairDir, Number(seed), out, variant, sets);
+  console.log(JSON.stringify(r));
+  appendFileSync(join(out, 'results.jsonl'), JSON.stringify(r) + '\n');
+}
