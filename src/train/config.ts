@@ -155,6 +155,14 @@ const Stage2 = v.object({
    */
   source_adapter: v.withDefault(v.enum(['own', 'target'] as const), 'target'),
   /**
+   * Lower encoder layers kept frozen during stage 2 (null: the top-level freeze_layers). Fewer than
+   * that lets the alignment losses reach the layers below the adapters — with 0 the embeddings too —
+   * which the adapters alone cannot undo: a domain cue carried by a frozen token embedding reaches
+   * the pooled features through the residual stream (src/train/README.md, "Which layers stage 2 trains").
+   * The adapters stay in the layers they were placed in.
+   */
+  freeze_layers: v.withDefault(v.nullable(v.integer({ min: 0 })), null),
+  /**
    * Centre each domain's pooled features at the start of stage 2: the mean over the domain's text
    * (source train, target unlabelled) becomes its centre, subtracted before the task head and the
    * discriminator for that domain's rows, from then on and in the saved model (src/train/domain-centres.ts).
@@ -357,7 +365,7 @@ export const PipelineSchema = v.docFields(PipelineFields, {
   optimizer: `AdamW with linear warm-up and decay; \`lr\` per group (unset: ${lrText}; embeddings = backbone, discriminator = adapters), weight decay not on biases/LayerNorm`,
   stage1: 'source warm-up; every stage also takes `enabled`, `max_length`, `max_steps`, `lr` {per group}, `warmup_ratio`',
   stage2:
-    'alignment on mixed batches: `adversary` grl | confusion, `source_adapter` target | own, `centre_features` (per-domain feature centres), `source_ratio`, MLM (`mlm_probability`, `whole_word_mask`), `loss_weights` (target_task > 0 = multi-task on few-shot rows; mmd > 0 = linear MMD between the batch features of the two domains), `lambda` schedule, `discriminator` {hidden_sizes, dropout, standardize}',
+    'alignment on mixed batches: `adversary` grl | confusion, `source_adapter` target | own, `freeze_layers` (null = the top-level value; lower trains more of the encoder, 0 the embeddings too), `centre_features` (per-domain feature centres), `source_ratio`, MLM (`mlm_probability`, `whole_word_mask`), `loss_weights` (target_task > 0 = multi-task on few-shot rows; mmd > 0 = linear MMD between the batch features of the two domains), `lambda` schedule, `discriminator` {hidden_sizes, dropout, standardize}',
   stage3: 'few-shot target tuning of the target adapter and head (and the few-shot-only ablation): `shots`, `refit_head` never | auto | always',
   vocab: 'vocabulary expansion before stage 2 (WordPiece models): `top_k`, `min_frequency`, `candidate_vocab_size`, `train_embeddings`',
   checkpoint: 'resumable checkpoint cadence (also at every epoch end)',
@@ -476,6 +484,9 @@ export function resolveModelDependent(cfg: PipelineConfig, numLayers: number): {
   const freezeLayers = cfg.freeze_layers ?? Math.floor(numLayers / 2);
   if (freezeLayers > numLayers) {
     throw new Error(`freeze_layers: ${freezeLayers} is more than the model's ${numLayers} layers`);
+  }
+  if (cfg.stage2.freeze_layers !== null && cfg.stage2.freeze_layers > numLayers) {
+    throw new Error(`stage2.freeze_layers: ${cfg.stage2.freeze_layers} is more than the model's ${numLayers} layers`);
   }
   const leaveOut = cfg.adapters.leave_out ? [...cfg.adapters.leave_out] : Array.from({ length: freezeLayers }, (_, i) => i);
   for (const l of leaveOut) {

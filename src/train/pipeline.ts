@@ -619,7 +619,7 @@ async function stage2(ctx: Ctx): Promise<void> {
       if (targetTask) heads.add(tgt.taskName);
       const sourceAdapter = stage2SourceAdapter(cfg, src.name, tgt.name);
       setTrainable(s.model, {
-        freezeLayers: ctx.freezeLayers,
+        freezeLayers: s2.freeze_layers ?? ctx.freezeLayers,
         adapters: [...new Set([sourceAdapter, tgt.name])],
         heads: [...heads],
         trainWordEmbeddings: cfg.vocab.enabled && cfg.vocab.train_embeddings,

@@ -9,31 +9,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/rng.js';
 import { bowDannBaseline, trainBowDann, type BowDannOptions } from '../../src/baselines/index.js';
 import { domainConfusion } from '../../src/eval/domain-confusion.js';
-
-/**
- * Two domains of "reviews". Both share noisy sentiment words (goodK / badK: each occurrence
- * agrees with the label 70% of the time). The source also has the word "sourcecue", which
- * appears in 90% of its positive and 10% of its negative reviews (a shortcut the target never
- * has), and each domain has label-free filler words of its own (srcfillK / tgtfillK).
- */
-function domainTexts(n: number, domain: 'source' | 'target', rng: Rng): { texts: string[]; labels: number[] } {
-  const texts: string[] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const y = rng.uniform() < 0.5 ? 1 : 0;
-    const words: string[] = [];
-    for (let k = 0; k < 4; k++) {
-      const agrees = rng.uniform() < 0.7;
-      const pos = agrees ? y === 1 : y === 0;
-      words.push(`${pos ? 'good' : 'bad'}${Math.floor(rng.uniform() * 8)}`);
-    }
-    if (domain === 'source' && rng.uniform() < (y === 1 ? 0.9 : 0.1)) words.push('sourcecue');
-    for (let k = 0; k < 4; k++) words.push(`${domain === 'source' ? 'srcfill' : 'tgtfill'}${Math.floor(rng.uniform() * 12)}`);
-    texts.push(rng.shuffle(words).join(' '));
-    labels.push(y);
-  }
-  return { texts, labels };
-}
+import { shortcutDomainTexts as domainTexts } from '../support/shortcut-domains.js';
 
 const rng = new Rng(7);
 const source = domainTexts(400, 'source', rng);
