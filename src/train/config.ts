@@ -359,7 +359,7 @@ export const PipelineSchema = v.docFields(PipelineFields, {
   source:
     'the labelled domain: `name` (its adapter), `task`, `train`/`validation`/`test` files or `labelled` + `split` {validation, test}, `unlabelled` (file or list), `reader` {format, text_field, label_field, tokens_field, tags_field, id_field, on_malformed: fail | skip | replace, header, delimiter, limit}',
   target: 'the new domain, as `source`, plus `few_shot` (its labelled file for stage 3)',
-  freeze_layers: 'lower encoder layers (and the embeddings) frozen in stages 1–2; null = floor(L/2)',
+  freeze_layers: 'lower encoder layers (and the embeddings) frozen in stages 1–2 (`stage2.freeze_layers` may let stage 2 train more); null = floor(L/2)',
   adapters:
     'bottleneck adapters (AdapterHub `BnConfig`): `config` seq_bn | double_seq_bn, `reduction_factor`, `leave_out` (null = the frozen layers), `non_linearity`, `target_init` copy_source | fresh',
   optimizer: `AdamW with linear warm-up and decay; \`lr\` per group (unset: ${lrText}; embeddings = backbone, discriminator = adapters), weight decay not on biases/LayerNorm`,
