@@ -3,14 +3,15 @@
 // never reads its labels). For choosing a stage-2 recipe without looking at the test rows.
 //
 //   node --import tsx bench/transfer/stage2-variants.ts PAIR_FOLDER SEED OUT VARIANT [key=value ...]
-//   node --import tsx bench/transfer/stage2-variants.ts --summary OUT
+//   node --import tsx bench/transfer/stage2-variants.ts --summary OUT|RESULTS.jsonl ...
 //
 // PAIR_FOLDER: a pair folder of a `bench:transfer --out DIR` run (DIR/books-kitchen): its data/
 // and run/run.json give the splits and the pipeline config. Stage 1 runs once per pair and seed
 // (OUT/<pair>-s<seed>/base, stages 2-3, ablation and baselines off, target.test = the validation
 // file); each VARIANT copies that folder, applies the key=value overrides (as --set) and resumes
 // with stage 2 only. One JSON line per variant goes to OUT/results.jsonl; --summary prints each
-// variant's mean difference from stage 1 (source only) over the pairs.
+// variant's mean difference from stage 1 (source only) over the pairs and seeds of the given run
+// folders or results files, and each variant's difference from `cur` paired by pair and seed.
 import { appendFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { encodeExamples, readDataset } from '../../src/data/index.js';
@@ -123,38 +124,67 @@ async function runVariant(pairDir: string, seed: number, out: string, variant: s
   };
 }
 
-function summary(out: string): string {
-  const rows = readFileSync(join(out, 'results.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as VariantResult);
+/** Rows of results.jsonl files (a run folder or the file itself); a (pair, seed, variant) seen twice keeps its last row. */
+function readResults(sources: string[]): VariantResult[] {
+  const byKey = new Map<string, VariantResult>();
+  for (const src of sources) {
+    const file = src.endsWith('.jsonl') ? src : join(src, 'results.jsonl');
+    for (const l of readFileSync(file, 'utf8').trim().split('\n')) {
+      const r = JSON.parse(l) as VariantResult;
+      byKey.set(`${r.pair}|${r.seed}|${r.variant}`, r);
+    }
+  }
+  return [...byKey.values()];
+}
+
+function summary(sources: string[]): string {
+  const rows = readResults(sources);
   const pct = (x: number) => (x * 100).toFixed(1);
   const lines = [
-    '| variant | pairs | validation Δ ± sd over pairs (wins) | few-shot rows Δ ± sd (wins) | both Δ | source val | domain clf before → after | disc. acc (last 20 steps) |',
+    '| variant | pair-seeds | validation Δ ± sd (wins) | few-shot rows Δ ± sd (wins) | both Δ | source val | domain clf before → after | disc. acc (last 20 steps) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const variants = [...new Set(rows.map((r) => r.variant))];
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const sd = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
+  const wins = (d: number[]) => d.filter((x) => x > 0).length;
+  const dVal = (r: VariantResult) => r.validation.stage2.accuracy - r.validation.stage1.accuracy;
+  const dFew = (r: VariantResult) => r.fewShot.stage2.accuracy - r.fewShot.stage1.accuracy;
   for (const v of variants) {
     const rs = rows.filter((r) => r.variant === v);
-    const dv = rs.map((r) => r.validation.stage2.accuracy - r.validation.stage1.accuracy);
-    const df = rs.map((r) => r.fewShot.stage2.accuracy - r.fewShot.stage1.accuracy);
-    const wins = (d: number[]) => d.filter((x) => x > 0).length;
+    const dv = rs.map(dVal);
+    const df = rs.map(dFew);
     lines.push(
       `| ${v} | ${rs.length} | ${pct(mean(dv))} ± ${pct(sd(dv))} (${wins(dv)}) | ${pct(mean(df))} ± ${pct(sd(df))} (${wins(df)}) | ${pct((mean(dv) + mean(df)) / 2)} | ${pct(mean(rs.map((r) => r.sourceValidation ?? NaN)))} | ${pct(mean(rs.map((r) => r.domainClassifier[0] ?? NaN)))} → ${pct(mean(rs.map((r) => r.domainClassifier[1] ?? NaN)))} | ${pct(mean(rs.map((r) => r.discriminatorLast20 ?? NaN)))} |`,
     );
+  }
+  // Paired against the recipe on the same pair and seed (same stage-1 checkpoint): the pair-to-pair
+  // spread cancels, so this is the comparison that can tell variants apart.
+  const cur = new Map(rows.filter((r) => r.variant === 'cur').map((r) => [`${r.pair}|${r.seed}`, r]));
+  const paired = variants.filter((v) => v !== 'cur');
+  if (cur.size > 0 && paired.length > 0) {
+    lines.push('', '| variant − cur | pair-seeds | both sets, mean ± standard error (wins) |', '|---|---:|---:|');
+    for (const v of paired) {
+      const d = rows
+        .filter((r) => r.variant === v && cur.has(`${r.pair}|${r.seed}`))
+        .map((r) => {
+          const c = cur.get(`${r.pair}|${r.seed}`)!;
+          return (dVal(r) + dFew(r) - dVal(c) - dFew(c)) / 2;
+        });
+      if (d.length === 0) continue;
+      lines.push(`| ${v} | ${d.length} | ${pct(mean(d))} ± ${pct(sd(d) / Math.sqrt(d.length))} (${wins(d)}) |`);
+    }
   }
   return lines.join('\n');
 }
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--summary') {
-  console.log(summary(argv[1] ?? '.'));
+  console.log(summary(argv.length > 1 ? argv.slice(1) : ['.']));
 } else {
   const [pairDir, seed, out, variant, ...sets] = argv;
   if (pairDir === undefined || seed === undefined || out === undefined || variant === undefined) {
-    throw new Error('usage: stage2-variants.ts PAIR_FOLDER SEED OUT VARIANT [key=value ...] | --summary OUT');
+    throw new Error('usage: stage2-variants.ts PAIR_FOLDER SEED OUT VARIANT [key=value ...] | --summary OUT|RESULTS.jsonl ...');
   }
   const r = await runVariant(pairDir, Number(seed), out, variant, sets);
   console.log(JSON.stringify(r));
