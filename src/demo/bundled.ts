@@ -22,6 +22,11 @@ export interface DemoCorpus {
   domains: readonly string[];
   defaultSource: string;
   defaultTarget: string;
+  /**
+   * `stage2.freeze_layers` of the demo recipe with this corpus' backbone (null: the top-level
+   * freeze), measured per backbone on target rows that are not held out (src/demo/settings.ts).
+   */
+  stage2FreezeLayers: number | null;
 }
 
 export const DEMO_CORPORA: Readonly<Record<DemoLanguage, DemoCorpus>> = Object.freeze({
@@ -33,6 +38,7 @@ export const DEMO_CORPORA: Readonly<Record<DemoLanguage, DemoCorpus>> = Object.f
     domains: ['books', 'dvd', 'electronics', 'kitchen'],
     defaultSource: 'books',
     defaultTarget: 'kitchen',
+    stage2FreezeLayers: 0,
   },
   zh: {
     lang: 'zh',
@@ -42,6 +48,7 @@ export const DEMO_CORPORA: Readonly<Record<DemoLanguage, DemoCorpus>> = Object.f
     domains: ['books', 'hotel', 'tablet', 'fruit'],
     defaultSource: 'books',
     defaultTarget: 'hotel',
+    stage2FreezeLayers: null,
   },
 });
 

@@ -69,6 +69,9 @@ function checkRun(out: string, stdout: string, source: DemoDomain = 'books', tar
   }
   for (const r of demo.rows.slice(0, 4)) assert.ok(r.domainAccuracy !== null && r.domainAccuracy >= 0 && r.domainAccuracy <= 1, `${r.id} domain accuracy`);
   for (const f of [`${source}.train.jsonl`, `${target}.heldout.jsonl`, `${target}.fewshot-200.jsonl`]) assert.ok(existsSync(join(out, 'data', f)), f);
+  // The English recipe: stage 2 trains every layer and the embeddings, stage 1 keeps the top-level freeze.
+  const cfg = (JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8')) as { config: { freeze_layers: number | null; stage2: { freeze_layers: number | null } } }).config;
+  assert.deepEqual([cfg.stage2.freeze_layers, cfg.freeze_layers], [0, null]);
   // The printed domain-classifier line is demo.json's stage-1 / stage-2 values.
   const dc = /domain classifier accuracy .*: (\d+\.\d)% before alignment \(stage 1\) -> (\d+\.\d)% after \(stage 2\)/.exec(stdout)!;
   assert.deepEqual(
