@@ -54,7 +54,7 @@ export interface DemoSettings {
 // - English (models/adaptext-mini-en): stage 2 trains every layer and the embeddings
 //   (stage2.freeze_layers 0; stage 1 keeps the top-level freeze): on the labelled target reviews
 //   that are not held out (validation + few-shot rows) it was ahead of the frozen stage 2 on every
-//   seed (bench/transfer/RESULTS.md, "s2f0 against the recipe"). Chinese keeps the frozen stage 2
+//   seed (bench/transfer/RESULTS.md, "`s2f0` against the recipe with seeds 43 and 44"). Chinese keeps the frozen stage 2
 //   (not measured there).
 // - stage 3's probe may also read the 1,600 source labels at a total weight of 0.25, 1 or 4 times
 //   the few-shot rows' (or none), chosen with C on target validation (src/train/head-init.ts).
