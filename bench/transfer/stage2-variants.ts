@@ -19,6 +19,7 @@ import { DEMO_LABELS } from '../../src/demo/splits.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { parseSetFlag, validateConfig, type TaskConfig } from '../../src/train/config.js';
 import { evaluateTask } from '../../src/train/evaluate.js';
+import { dataFingerprint } from '../../src/train/data.js';
 import { resumePipeline, trainPipeline } from '../../src/train/pipeline.js';
 
 interface Score {
@@ -99,7 +100,10 @@ async function runVariant(pairDir: string, seed: number, out: string, variant: s
       const o = parseSetFlag(s);
       setPath(runJson.config, o.path, o.value);
     }
-    validateConfig(runJson.config, `variant ${variant}`, process.cwd());
+    const cfg = validateConfig(runJson.config, `variant ${variant}`, process.cwd());
+    // a variant may swap a data file (e.g. target.unlabelled): the resume check compares the files the
+    // run started with, so record the variant's own (stage 1 did not read the swapped file)
+    if (sets.some((s) => /^(source|target)\./.test(s))) (runJson as Json)['dataFiles'] = dataFingerprint(cfg);
     writeFileSync(join(dir, 'run.json'), JSON.stringify(runJson, null, 2));
     await resumePipeline(dir);
   }
