@@ -48,7 +48,7 @@ export const DEMO_CORPORA: Readonly<Record<DemoLanguage, DemoCorpus>> = Object.f
     domains: ['books', 'hotel', 'tablet', 'fruit'],
     defaultSource: 'books',
     defaultTarget: 'hotel',
-    stage2FreezeLayers: null,
+    stage2FreezeLayers: 0,
   },
 });
 

@@ -51,11 +51,11 @@ export interface DemoSettings {
 // - stage 2 centres each domain's features (centre_features, src/train/README.md "Domain
 //   centres"): chosen without target labels — it is the mechanism that takes the held-out domain
 //   classifier to chance — and kept because the 12-pair benchmark shows what it costs and buys.
-// - English (models/adaptext-mini-en): stage 2 trains every layer and the embeddings
-//   (stage2.freeze_layers 0; stage 1 keeps the top-level freeze): on the labelled target reviews
-//   that are not held out (validation + few-shot rows) it was ahead of the frozen stage 2 on every
-//   seed (bench/transfer/RESULTS.md, "`s2f0` against the recipe with seeds 43 and 44"). Chinese keeps the frozen stage 2
-//   (not measured there).
+// - both bundled backbones: stage 2 trains every layer and the embeddings (stage2.freeze_layers 0;
+//   stage 1 keeps the top-level freeze): on the labelled target reviews that are not held out
+//   (validation + few-shot rows) it was ahead of the frozen stage 2 on every seed's mean — English
+//   bench/transfer/RESULTS.md, "`s2f0` against the recipe with seeds 43 and 44"; Chinese
+//   bench/transfer/RESULTS-zh.md, "stage 2 unfrozen, chosen on validation rows".
 // - stage 3's probe may also read the 1,600 source labels at a total weight of 0.25, 1 or 4 times
 //   the few-shot rows' (or none), chosen with C on target validation (src/train/head-init.ts).
 const PROBE_SOURCE_WEIGHTS = [0, 0.25, 1, 4] as const;
