@@ -14,37 +14,34 @@ import { readDataset } from '../../src/data/index.js';
 import { trainTfidfClassifier } from '../../src/baselines/index.js';
 import { demoCorpus, unlabelledFile, bundledDataDir } from '../../src/demo/bundled.js';
 import { DEMO_LABELS, splitDomain } from '../../src/demo/splits.js';
+import { classificationMetrics } from '../../src/eval/metrics.js';
 
 const i = process.argv.indexOf('--lang');
 const corpus = demoCorpus(i >= 0 ? process.argv[i + 1] : 'en');
-const positive = DEMO_LABELS.indexOf('positive');
-const isPositive = (label: string | number | null) => label === 'positive' || label === positive;
+const POS = DEMO_LABELS.indexOf('positive');
+const NEG = DEMO_LABELS.indexOf('negative');
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 console.log(`| ${corpus.lang} domain | pool size | classifier accuracy (held-out labelled) | tpr / fpr | pool predicted positive | pool positive, BBSE-corrected |`);
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const d of corpus.domains) {
-  const s = splitDomain(d, { dataDir: bundledDataDir(corpus.lang) });
+  const dataDir = bundledDataDir(corpus.lang);
+  const s = splitDomain(d, { dataDir });
   const held = [...s.validation, ...s.test];
   const clf = trainTfidfClassifier(
     s.train.map((e) => e.text),
-    s.train.map((e) => (isPositive(e.label) ? 1 : 0)),
+    s.train.map((e) => e.label!),
   );
-  const pred = clf.predict(held.map((e) => e.text));
-  let tp = 0,
-    fp = 0,
-    pos = 0;
-  held.forEach((e, k) => {
-    if (isPositive(e.label)) {
-      pos++;
-      if (pred[k] === 1) tp++;
-    } else if (pred[k] === 1) fp++;
-  });
-  const tpr = tp / pos;
-  const fpr = fp / (held.length - pos);
-  const acc = (tp + (held.length - pos - fp)) / held.length;
-  const pool = readDataset(unlabelledFile(d, bundledDataDir(corpus.lang)), { task: 'unlabelled' }).examples.map((e) => (e as { text: string }).text);
-  const share = Array.from(clf.predict(pool)).filter((v) => v === 1).length / pool.length;
+  const m = classificationMetrics(
+    held.map((e) => e.label!),
+    clf.predict(held.map((e) => e.text)),
+    [...DEMO_LABELS],
+  );
+  const [neg, pos] = [m.confusion[NEG]!, m.confusion[POS]!];
+  const tpr = pos[POS]! / (pos[NEG]! + pos[POS]!);
+  const fpr = neg[POS]! / (neg[NEG]! + neg[POS]!);
+  const pool = readDataset(unlabelledFile(d, dataDir), { task: 'unlabelled' }).examples.map((e) => (e as { text: string }).text);
+  const share = Array.from(clf.predict(pool)).filter((v) => v === POS).length / pool.length;
   const q = Math.min(1, Math.max(0, (share - fpr) / (tpr - fpr)));
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  console.log(`| ${d} | ${pool.length} | ${pct(acc)} (n = ${held.length}) | ${pct(tpr)} / ${pct(fpr)} | ${pct(share)} | **${pct(q)}** |`);
+  console.log(`| ${d} | ${pool.length} | ${pct(m.accuracy)} (n = ${held.length}) | ${pct(tpr)} / ${pct(fpr)} | ${pct(share)} | **${pct(q)}** |`);
 }
