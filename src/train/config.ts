@@ -170,6 +170,14 @@ const Stage2 = v.object({
    */
   centre_features: v.withDefault(v.boolean(), false),
   /**
+   * At every stage-2 epoch end (after re-centring, before validation and the checkpoint): refit the
+   * source task head as a linear probe of the features the encoder now gives the source train rows
+   * (C by source validation accuracy) — always, never, or auto: only when the probe's source
+   * validation accuracy beats the head's. The alignment losses move the encoder faster than the
+   * task loss moves the head, which can leave the head tilted towards one class on both domains.
+   */
+  refit_head: v.withDefault(v.enum(['auto', 'always', 'never'] as const), 'never'),
+  /**
    * How the encoder is trained against the domain discriminator. grl: gradient reversal (DANN);
    * confusion: the discriminator learns on detached features and the encoder is pushed towards a
    * uniform discriminator output (Tzeng et al. 2015), which — unlike the reversed gradient — has no
@@ -365,7 +373,7 @@ export const PipelineSchema = v.docFields(PipelineFields, {
   optimizer: `AdamW with linear warm-up and decay; \`lr\` per group (unset: ${lrText}; embeddings = backbone, discriminator = adapters), weight decay not on biases/LayerNorm`,
   stage1: 'source warm-up; every stage also takes `enabled`, `max_length`, `max_steps`, `lr` {per group}, `warmup_ratio`',
   stage2:
-    'alignment on mixed batches: `adversary` grl | confusion, `source_adapter` target | own, `freeze_layers` (null = the top-level value; lower trains more of the encoder, 0 the embeddings too), `centre_features` (per-domain feature centres), `source_ratio`, MLM (`mlm_probability`, `whole_word_mask`), `loss_weights` (target_task > 0 = multi-task on few-shot rows; mmd > 0 = linear MMD between the batch features of the two domains), `lambda` schedule, `discriminator` {hidden_sizes, dropout, standardize}',
+    'alignment on mixed batches: `adversary` grl | confusion, `source_adapter` target | own, `freeze_layers` (null = the top-level value; lower trains more of the encoder, 0 the embeddings too), `centre_features` (per-domain feature centres), `refit_head` never | auto | always (re-probe the source head at each epoch end), `source_ratio`, MLM (`mlm_probability`, `whole_word_mask`), `loss_weights` (target_task > 0 = multi-task on few-shot rows; mmd > 0 = linear MMD between the batch features of the two domains), `lambda` schedule, `discriminator` {hidden_sizes, dropout, standardize}',
   stage3: 'few-shot target tuning of the target adapter and head (and the few-shot-only ablation): `shots`, `refit_head` never | auto | always',
   vocab: 'vocabulary expansion before stage 2 (WordPiece models): `top_k`, `min_frequency`, `candidate_vocab_size`, `train_embeddings`',
   checkpoint: 'resumable checkpoint cadence (also at every epoch end)',

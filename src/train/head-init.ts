@@ -79,6 +79,8 @@ export function linearProbeInit(
   a: {
     head: string;
     adapter: string | null;
+    /** Whose centre the training and validation rows' features are taken relative to (default: the adapter's domain). */
+    domain?: string;
     train: readonly EncodedExample[];
     validation?: readonly EncodedExample[];
     source?: ProbeSourceRows;
@@ -98,10 +100,10 @@ export function linearProbeInit(
   const kind = h.pooling === 'pooler' ? 'pooled' : h.pooling;
   const feats = (rows: readonly EncodedExample[], adapter: string | null, domain?: string) =>
     poolFeatures(model, rows, { adapter, features: kind, batchSize: a.batchSize, padId: a.padId, ...(domain !== undefined ? { domain } : {}) }); // [N][H]
-  const Xt = feats(a.train, a.adapter);
+  const Xt = feats(a.train, a.adapter, a.domain);
   const yt = labelsOf(a.train, K, a.head);
   const src = weights.some((w) => w > 0) ? { X: feats(a.source!.rows, a.source!.adapter, a.source!.domain), y: labelsOf(a.source!.rows, K, a.head) } : null;
-  const val = a.validation !== undefined && a.validation.length > 0 ? { X: feats(a.validation, a.adapter), y: labelsOf(a.validation, K, a.head) } : null;
+  const val = a.validation !== undefined && a.validation.length > 0 ? { X: feats(a.validation, a.adapter, a.domain), y: labelsOf(a.validation, K, a.head) } : null;
   type Fit = { lr: ReturnType<typeof fitLogisticRegression>; C: number; sourceWeight: number; rows: number; acc: number | null; loss: number | null };
   let best: Fit | null = null;
   for (const w of val === null ? weights.slice(0, 1) : weights) {

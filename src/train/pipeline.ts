@@ -453,6 +453,8 @@ function initHead(
     domain: number;
     /** Labelled source rows offered to the probe (stage 3), with candidate total weights. */
     source?: { rows: Example[]; adapter: string; domain: string; weights: readonly number[] };
+    /** Whose centre the rows' features are taken relative to (default: the adapter's domain); stage 2 runs source rows through the target adapter. */
+    featureDomain?: string;
   },
 ): void {
   if (a.headInit !== 'linear_probe' || (!a.created && a.refit === 'never')) return;
@@ -462,7 +464,7 @@ function initHead(
     a.source !== undefined && a.source.weights.some((w) => w > 0)
       ? { rows: ctx.enc.get(s.tokenizer, a.source.rows, a.maxLength, DOMAIN_ID.source), adapter: a.source.adapter, domain: a.source.domain, weights: a.source.weights }
       : undefined;
-  const opts = { batchSize: ctx.cfg.evaluation.batch_size, padId: s.tokenizer.specialIds.pad };
+  const opts = { batchSize: ctx.cfg.evaluation.batch_size, padId: s.tokenizer.specialIds.pad, ...(a.featureDomain !== undefined ? { domain: a.featureDomain } : {}) };
   const compare = !a.created && a.refit === 'auto' && validation.length > 0;
   const kept = compare
     ? s.model
@@ -641,7 +643,7 @@ async function stage2(ctx: Ctx): Promise<void> {
           mlmHead: mlm,
           discriminator: disc,
           features: featureKind(cfg, s.model),
-          ...(s2.centre_features ? { endEpoch: () => centreStage2Domains(ctx, s, 're-set') } : {}),
+          ...(s2.centre_features || s2.refit_head !== 'never' ? { endEpoch: () => stage2EpochEnd(ctx, s) } : {}),
           totalSteps: total,
           evalBatchSize: cfg.evaluation.batch_size,
           padId: s.tokenizer.specialIds.pad,
@@ -651,6 +653,31 @@ async function stage2(ctx: Ctx): Promise<void> {
       };
     },
   );
+}
+
+/**
+ * Stage 2's epoch end, before validation and the checkpoint: re-centre the domains
+ * (centre_features), then refit the source head to the encoder as it now is (refit_head) — on
+ * the source train rows through the adapter stage 2 runs them through, relative to their centre.
+ */
+function stage2EpochEnd(ctx: Ctx, s: Start): void {
+  const { cfg } = ctx;
+  const src = ctx.data.source;
+  if (cfg.stage2.centre_features) centreStage2Domains(ctx, s, 're-set');
+  if (cfg.stage2.refit_head === 'never') return;
+  initHead(ctx, 'stage2', s, {
+    head: src.taskName,
+    task: src.task,
+    created: false,
+    refit: cfg.stage2.refit_head,
+    headInit: 'linear_probe',
+    adapter: stage2SourceAdapter(cfg, src.name, ctx.data.target.name),
+    rows: src.train,
+    validation: src.validation,
+    maxLength: cfg.stage2.max_length ?? cfg.max_length,
+    domain: DOMAIN_ID.source,
+    featureDomain: src.name,
+  });
 }
 
 /**

@@ -16,6 +16,7 @@ import { validateConfig } from '../../src/train/config.js';
 import { loadDomain, DOMAIN_ID } from '../../src/train/data.js';
 import { encodeExamples } from '../../src/data/index.js';
 import { evaluateTask } from '../../src/train/evaluate.js';
+import { linearProbeInit } from '../../src/train/head-init.js';
 import { readTrainerState } from '../../src/train/checkpoint.js';
 import type { RunMetrics } from '../../src/eval/types.js';
 import { CLI_CHILD, FIXTURES, fixtureConfig, logWithoutTime, runCli, tinyModel, tmp } from './helpers.js';
@@ -85,7 +86,8 @@ function writeConfig(name: string, output: string): string {
         // stages 1 and 3 end with trained weights (not their starting points), so the test of what they change has something to inspect
         stage1: { epochs: 2, batch_size: 16, validate_at_start: false },
         // domain centres from stage 2 on: resume, reload, predict and export must all carry them
-        stage2: { epochs: 1, batch_size: 16, centre_features: true },
+        // and the refit of the source head at its end (relative to the source centre, through the target adapter)
+        stage2: { epochs: 1, batch_size: 16, centre_features: true, refit_head: 'always' },
         stage3: { epochs: 2, batch_size: 8, shots: 32, validate_at_start: false },
       }),
       null,
@@ -175,6 +177,31 @@ describe('pipeline end to end (books → kitchen fixture, tiny model)', () => {
     assert.ok(evals.some((r) => r['stage'] === 'stage1' && r['split'] === 'validation' && r['domain'] === 'source'));
     assert.ok(evals.some((r) => r['stage'] === 'stage3' && r['split'] === 'validation' && r['domain'] === 'target'));
     assert.equal(evals.filter((r) => r['split'] === 'test').length, 4 * 2);
+  });
+
+  it("stage 2 ends with the source head refitted as a linear probe of the source rows' final features (refit_head: always)", () => {
+    const inits = logWithoutTime(join(runA, 'log.jsonl'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((r) => r['type'] === 'head_init' && r['stage'] === 'stage2');
+    assert.deepEqual(
+      inits.map((r) => [r['head'], r['method'], r['rows']]),
+      [['sentiment', 'linear_probe', 80]],
+    );
+    const cfg = validateConfig(JSON.parse(readFileSync(configFile, 'utf8')), configFile, base);
+    const source = loadDomain(cfg, 'source');
+    const dir = join(runA, 'stage2');
+    const { model: mdl } = loadModel(dir);
+    const tok = loadTokenizer(dir);
+    const head = mdl.getHead('sentiment');
+    const saved = head.parameters().map((p) => p.data.slice());
+    const enc = (rows: typeof source.train) => encodeExamples(rows, tok, { maxLength: cfg.max_length, domain: DOMAIN_ID.source }).encoded;
+    // the same probe on the saved stage-2 encoder gives the saved head: source rows through the
+    // target adapter (the one stage 2 ran them through), minus the SOURCE domain's centre
+    const probe = { head: 'sentiment', adapter: 'kitchen', train: enc(source.train), validation: enc(source.validation), batchSize: cfg.evaluation.batch_size, padId: tok.specialIds.pad };
+    linearProbeInit(mdl, { ...probe, domain: 'books' });
+    head.parameters().forEach((p, i) => assert.deepEqual(p.data, saved[i], `parameter ${i} of the head`));
+    linearProbeInit(mdl, probe); // relative to the target's centre: another bias
+    assert.notDeepEqual(head.parameters().at(-1)!.data, saved.at(-1));
   });
 
   it('checkpoints are self-describing, reload, and reproduce their target test metrics', () => {
