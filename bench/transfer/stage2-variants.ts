@@ -4,6 +4,7 @@
 //
 //   node --import tsx bench/transfer/stage2-variants.ts PAIR_FOLDER SEED OUT VARIANT [key=value ...]
 //   node --import tsx bench/transfer/stage2-variants.ts --summary OUT|RESULTS.jsonl ...
+//   node --import tsx bench/transfer/stage2-variants.ts --heldout PAIR_FOLDER SEED OUT VARIANT
 //
 // PAIR_FOLDER: a pair folder of a `bench:transfer --out DIR` run (DIR/books-kitchen): its data/
 // and run/run.json give the splits and the pipeline config. Stage 1 runs once per pair and seed
@@ -12,13 +13,23 @@
 // with stage 2 only. One JSON line per variant goes to OUT/results.jsonl; --summary prints each
 // variant's mean difference from stage 1 (source only) over the pairs and seeds of the given run
 // folders or results files, and each variant's difference from `cur` paired by pair and seed.
+//
+// --heldout, once a variant has been CHOSEN on those rows: the variant's folder is copied to
+// VARIANT.heldout, its target test file set back to the benchmark's held-out reviews, and stage 3
+// run (the demo's settings, from the variant's stage 2); stages 1, 2 and 3 are then scored on the
+// held-out reviews and one line goes to OUT/heldout.jsonl. Stage 1 is the benchmark's own stage 1
+// (same data, seed and settings), so its row must equal the source-only row of a `bench:transfer`
+// run of the same seed — the check that this shortcut measures what the benchmark measures.
 import { appendFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { encodeExamples, readDataset } from '../../src/data/index.js';
 import { DEMO_LABELS } from '../../src/demo/splits.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { parseSetFlag, validateConfig, type TaskConfig } from '../../src/train/config.js';
-import { evaluateTask } from '../../src/train/evaluate.js';
+import { evaluateTask, poolFeatures } from '../../src/train/evaluate.js';
+import { featureKind, stage2SourceAdapter } from '../../src/train/setup.js';
+import { domainConfusion } from '../../src/eval/domain-confusion.js';
+import { deriveSeed } from '../../src/engine/seeds.js';
 import { dataFingerprint } from '../../src/train/data.js';
 import { resumePipeline, trainPipeline } from '../../src/train/pipeline.js';
 
@@ -128,6 +139,72 @@ async function runVariant(pairDir: string, seed: number, out: string, variant: s
   };
 }
 
+interface HeldoutResult {
+  pair: string;
+  seed: number;
+  variant: string;
+  /** On the held-out target reviews: stage 1 through the source adapter, stages 2 and 3 through the target adapter. */
+  stage1: Score;
+  stage2: Score;
+  stage3: Score;
+  /** Held-out linear domain classifier after stages 1 and 2 (source test vs held-out target features). */
+  domainClassifier: [number, number];
+}
+
+/**
+ * `stage`'s checkpoint in `runDir` on the target's held-out reviews (`file`) as the pipeline's
+ * stage evaluation scores them: target rows through the target adapter (stage 1: the source
+ * one), and the held-out domain classifier on source test vs those rows' features.
+ */
+function heldoutStage(runDir: string, stage: 'stage1' | 'stage2', file: string): { score: Score; domainClassifier: number } {
+  const cfg = validateConfig((readJson(join(runDir, 'run.json')) as { config: Json }).config, `${runDir}/run.json`, process.cwd());
+  const { model, tokenizer } = loadCheckpoint(join(runDir, stage), { seed: 1 });
+  const src = cfg.source.name;
+  const tgt = cfg.target.name;
+  const srcAdapter = stage === 'stage1' ? src : stage2SourceAdapter(cfg, src, tgt);
+  const tgtAdapter = stage === 'stage1' ? src : tgt;
+  const encode = (f: string, domain: number) => encodeExamples(readDataset(f, { task: 'classification', labels: DEMO_LABELS }).examples, tokenizer, { maxLength: cfg.max_length, domain }).encoded;
+  const target = encode(file, 1);
+  const source = encode(cfg.source.test!, 0);
+  const opts = { batchSize: cfg.evaluation.batch_size, padId: tokenizer.specialIds.pad };
+  const task = cfg.tasks[cfg.target.task]!;
+  const m = evaluateTask(model, target, { adapter: tgtAdapter, domain: tgt, head: cfg.target.task, task, ...opts });
+  const f = { features: featureKind(cfg, model), ...opts };
+  const dc = domainConfusion(
+    poolFeatures(model, source, { ...f, adapter: srcAdapter, domain: src }),
+    poolFeatures(model, target, { ...f, adapter: tgtAdapter, domain: tgt }),
+    deriveSeed(cfg.seed, 'domain-confusion', stage),
+    {
+      maxPerDomain: cfg.evaluation.confusion_max_per_domain,
+    },
+  );
+  return { score: { accuracy: m.accuracy, macroF1: m.macroF1 }, domainClassifier: dc.accuracy };
+}
+
+async function runHeldout(pairDir: string, seed: number, out: string, variant: string): Promise<HeldoutResult> {
+  const pair = basename(pairDir);
+  const from = join(out, `${pair}-s${seed}`, variant);
+  if (!existsSync(join(from, 'stage2'))) throw new Error(`${from}: the variant has not finished stage 2; run it first`);
+  const heldout = ((readJson(join(pairDir, 'run', 'run.json')) as { config: Json }).config['target'] as Json)['test'] as string;
+  const dir = `${from}.heldout`;
+  if (!existsSync(join(dir, 'stage3'))) {
+    if (existsSync(dir)) throw new Error(`${dir}: an unfinished held-out folder; remove it to run it again`);
+    cpSync(from, dir, { recursive: true });
+    const runJson = readJson(join(dir, 'run.json')) as { config: Json };
+    runJson.config['output'] = dir;
+    (runJson.config['target'] as Json)['test'] = heldout;
+    setPath(runJson.config, 'stage3.enabled', true);
+    (runJson as Json)['dataFiles'] = dataFingerprint(validateConfig(runJson.config, `${variant} held-out`, process.cwd()));
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(runJson, null, 2));
+    await resumePipeline(dir);
+  }
+  const m = readJson(join(dir, 'metrics.json')) as { stages: Record<string, { target_test: Score; domain_confusion?: { accuracy: number } }> };
+  const s3 = m.stages['stage3']!.target_test;
+  const s1 = heldoutStage(dir, 'stage1', heldout);
+  const s2 = heldoutStage(dir, 'stage2', heldout);
+  return { pair, seed, variant, stage1: s1.score, stage2: s2.score, stage3: { accuracy: s3.accuracy, macroF1: s3.macroF1 }, domainClassifier: [s1.domainClassifier, s2.domainClassifier] };
+}
+
 /** Rows of results.jsonl files (a run folder or the file itself); a (pair, seed, variant) seen twice keeps its last row. */
 function readResults(sources: string[]): VariantResult[] {
   const byKey = new Map<string, VariantResult>();
@@ -185,6 +262,12 @@ function summary(sources: string[]): string {
 const argv = process.argv.slice(2);
 if (argv[0] === '--summary') {
   console.log(summary(argv.length > 1 ? argv.slice(1) : ['.']));
+} else if (argv[0] === '--heldout') {
+  const [pairDir, seed, out, variant] = argv.slice(1);
+  if (pairDir === undefined || seed === undefined || out === undefined || variant === undefined) throw new Error('usage: stage2-variants.ts --heldout PAIR_FOLDER SEED OUT VARIANT');
+  const r = await runHeldout(pairDir, Number(seed), out, variant);
+  console.log(JSON.stringify(r));
+  appendFileSync(join(out, 'heldout.jsonl'), JSON.stringify(r) + '\n');
 } else {
   const [pairDir, seed, out, variant, ...sets] = argv;
   if (pairDir === undefined || seed === undefined || out === undefined || variant === undefined) {
