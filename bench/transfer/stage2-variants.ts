@@ -3,8 +3,9 @@
 // never reads its labels). For choosing a stage-2 recipe without looking at the test rows.
 //
 //   node --import tsx bench/transfer/stage2-variants.ts PAIR_FOLDER SEED OUT VARIANT [key=value ...]
-//   node --import tsx bench/transfer/stage2-variants.ts --summary OUT|RESULTS.jsonl ...
+//   node --import tsx bench/transfer/stage2-variants.ts --summary [--base VARIANT] OUT|RESULTS.jsonl ...
 //   node --import tsx bench/transfer/stage2-variants.ts --heldout PAIR_FOLDER SEED OUT VARIANT
+//   node --import tsx bench/transfer/stage2-variants.ts --merge BENCH.json OUT VARIANT NEW.json
 //
 // PAIR_FOLDER: a pair folder of a `bench:transfer --out DIR` run (DIR/books-kitchen): its data/
 // and run/run.json give the splits and the pipeline config. Stage 1 runs once per pair and seed
@@ -12,7 +13,8 @@
 // file); each VARIANT copies that folder, applies the key=value overrides (as --set) and resumes
 // with stage 2 only. One JSON line per variant goes to OUT/results.jsonl; --summary prints each
 // variant's mean difference from stage 1 (source only) over the pairs and seeds of the given run
-// folders or results files, and each variant's difference from `cur` paired by pair and seed.
+// folders or results files, and each variant's difference from `cur` (or `--base NAME`) paired by
+// pair and seed.
 //
 // --heldout, once a variant has been CHOSEN on those rows: the variant's folder is copied to
 // VARIANT.heldout, its target test file set back to the benchmark's held-out reviews, and stage 3
@@ -20,6 +22,11 @@
 // held-out reviews and one line goes to OUT/heldout.jsonl. Stage 1 is the benchmark's own stage 1
 // (same data, seed and settings), so its row must equal the source-only row of a `bench:transfer`
 // run of the same seed — the check that this shortcut measures what the benchmark measures.
+// --merge writes NEW.json, a copy of that `bench:transfer` results file (same seed) with the
+// + alignment and + few-shot rows and the domain classifier after stage 2 taken from
+// OUT/heldout.jsonl, after checking that every pair's source-only row and domain classifier before
+// alignment are identical (so combine.ts can put it beside the other seeds).
+import { execSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { encodeExamples, readDataset } from '../../src/data/index.js';
@@ -32,6 +39,7 @@ import { domainConfusion } from '../../src/eval/domain-confusion.js';
 import { deriveSeed } from '../../src/engine/seeds.js';
 import { dataFingerprint } from '../../src/train/data.js';
 import { resumePipeline, trainPipeline } from '../../src/train/pipeline.js';
+import { means, type PairResult } from './results.js';
 
 interface Score {
   accuracy: number;
@@ -205,6 +213,45 @@ async function runHeldout(pairDir: string, seed: number, out: string, variant: s
   return { pair, seed, variant, stage1: s1.score, stage2: s2.score, stage3: { accuracy: s3.accuracy, macroF1: s3.macroF1 }, domainClassifier: [s1.domainClassifier, s2.domainClassifier] };
 }
 
+/** --merge: the benchmark's results with the variant's held-out stage-2 and stage-3 rows in place of its own. */
+function mergeHeldout(benchFile: string, out: string, variant: string, newFile: string): void {
+  const bench = readJson(benchFile) as Json & { seed: number; pairs: PairResult[] };
+  const rows = readFileSync(join(out, 'heldout.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as HeldoutResult)
+    .filter((r) => r.variant === variant && r.seed === bench.seed);
+  const pairs = bench.pairs.map((p) => {
+    const name = `${p.source}-${p.target}`;
+    const r = rows.filter((x) => x.pair === name).at(-1);
+    if (r === undefined) throw new Error(`${out}/heldout.jsonl: no ${variant} row for ${name}, seed ${bench.seed}`);
+    const s1 = p.rows.source_only;
+    if (s1.accuracy !== r.stage1.accuracy || s1.macroF1 !== r.stage1.macroF1 || p.domainConfusion.before !== r.domainClassifier[0]) {
+      throw new Error(`${name}: stage 1 differs from ${benchFile} (${JSON.stringify(r.stage1)} vs ${JSON.stringify(s1)}): not the benchmark's stage 1`);
+    }
+    const m = readJson(join(out, `${name}-s${bench.seed}`, `${variant}.heldout`, 'metrics.json')) as { stages: Record<string, { domain_confusion?: { accuracy: number } }> };
+    return {
+      ...p,
+      rows: {
+        ...p.rows,
+        alignment: { ...r.stage2, domainAccuracy: r.domainClassifier[1] },
+        few_shot: { ...r.stage3, domainAccuracy: m.stages['stage3']!.domain_confusion?.accuracy ?? null },
+      },
+      domainConfusion: { before: p.domainConfusion.before, after: r.domainClassifier[1] },
+    };
+  });
+  const sets = (readJson(join(out, `${bench.pairs[0]!.source}-${bench.pairs[0]!.target}-s${bench.seed}`, variant, 'run.json')) as { config: Json }).config['stage2'];
+  const merged = {
+    ...bench,
+    commit: execSync('git rev-parse HEAD').toString().trim(),
+    date: new Date().toISOString(),
+    mean: means(pairs),
+    pairs,
+    mergedFrom: `${benchFile} (commit ${String(bench['commit'])}) with the + alignment and + few-shot rows of stage2-variants.ts variant '${variant}' (stage 2 from the same stage-1 checkpoint; its stage2 config: ${JSON.stringify(sets)}), held-out scoring by --heldout; timings and sizes are the benchmark run's`,
+  };
+  writeFileSync(newFile, JSON.stringify(merged, null, 2) + '\n');
+}
+
 /** Rows of results.jsonl files (a run folder or the file itself); a (pair, seed, variant) seen twice keeps its last row. */
 function readResults(sources: string[]): VariantResult[] {
   const byKey = new Map<string, VariantResult>();
@@ -218,7 +265,7 @@ function readResults(sources: string[]): VariantResult[] {
   return [...byKey.values()];
 }
 
-function summary(sources: string[]): string {
+function summary(sources: string[], base = 'cur'): string {
   const rows = readResults(sources);
   const pct = (x: number) => (x * 100).toFixed(1);
   const lines = [
@@ -241,10 +288,10 @@ function summary(sources: string[]): string {
   }
   // Paired against the recipe on the same pair and seed (same stage-1 checkpoint): the pair-to-pair
   // spread cancels, so this is the comparison that can tell variants apart.
-  const cur = new Map(rows.filter((r) => r.variant === 'cur').map((r) => [`${r.pair}|${r.seed}`, r]));
-  const paired = variants.filter((v) => v !== 'cur');
+  const cur = new Map(rows.filter((r) => r.variant === base).map((r) => [`${r.pair}|${r.seed}`, r]));
+  const paired = variants.filter((v) => v !== base);
   if (cur.size > 0 && paired.length > 0) {
-    lines.push('', '| variant − cur | pair-seeds | both sets, mean ± standard error (wins) |', '|---|---:|---:|');
+    lines.push('', `| variant − ${base} | pair-seeds | both sets, mean ± standard error (wins) |`, '|---|---:|---:|');
     for (const v of paired) {
       const d = rows
         .filter((r) => r.variant === v && cur.has(`${r.pair}|${r.seed}`))
@@ -261,7 +308,15 @@ function summary(sources: string[]): string {
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--summary') {
-  console.log(summary(argv.length > 1 ? argv.slice(1) : ['.']));
+  const at = argv.indexOf('--base');
+  const base = at > 0 ? argv[at + 1] : undefined;
+  if (at > 0 && base === undefined) throw new Error('--base: name a variant');
+  const sources = argv.slice(1).filter((_, i) => at < 0 || (i + 1 !== at && i + 1 !== at + 1));
+  console.log(summary(sources.length > 0 ? sources : ['.'], base));
+} else if (argv[0] === '--merge') {
+  const [benchFile, out, variant, newFile] = argv.slice(1);
+  if (benchFile === undefined || out === undefined || variant === undefined || newFile === undefined) throw new Error('usage: stage2-variants.ts --merge BENCH.json OUT VARIANT NEW.json');
+  mergeHeldout(benchFile, out, variant, newFile);
 } else if (argv[0] === '--heldout') {
   const [pairDir, seed, out, variant] = argv.slice(1);
   if (pairDir === undefined || seed === undefined || out === undefined || variant === undefined) throw new Error('usage: stage2-variants.ts --heldout PAIR_FOLDER SEED OUT VARIANT');

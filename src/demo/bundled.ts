@@ -23,10 +23,16 @@ export interface DemoCorpus {
   defaultSource: string;
   defaultTarget: string;
   /**
-   * `stage2.freeze_layers` of the demo recipe with this corpus' backbone (null: the top-level
-   * freeze), measured per backbone on target rows that are not held out (src/demo/settings.ts).
+   * The part of the demo's stage-2 recipe measured per backbone, on target rows that are not held
+   * out (src/demo/settings.ts): `stage2.freeze_layers` (null: the top-level freeze) and
+   * `stage2.refit_head`.
    */
-  stage2FreezeLayers: number | null;
+  stage2: Readonly<DemoStage2Recipe>;
+}
+
+export interface DemoStage2Recipe {
+  freeze_layers: number | null;
+  refit_head: 'never' | 'auto' | 'always';
 }
 
 export const DEMO_CORPORA: Readonly<Record<DemoLanguage, DemoCorpus>> = Object.freeze({
@@ -38,7 +44,7 @@ export const DEMO_CORPORA: Readonly<Record<DemoLanguage, DemoCorpus>> = Object.f
     domains: ['books', 'dvd', 'electronics', 'kitchen'],
     defaultSource: 'books',
     defaultTarget: 'kitchen',
-    stage2FreezeLayers: 0,
+    stage2: { freeze_layers: 0, refit_head: 'auto' },
   },
   zh: {
     lang: 'zh',
@@ -48,7 +54,7 @@ export const DEMO_CORPORA: Readonly<Record<DemoLanguage, DemoCorpus>> = Object.f
     domains: ['books', 'hotel', 'tablet', 'fruit'],
     defaultSource: 'books',
     defaultTarget: 'hotel',
-    stage2FreezeLayers: 0,
+    stage2: { freeze_layers: 0, refit_head: 'never' },
   },
 });
 

@@ -122,7 +122,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     output: runDir,
     seed: o.seed ?? 42,
     settings,
-    stage2FreezeLayers: corpus.stage2FreezeLayers,
+    stage2Recipe: corpus.stage2,
     files: {
       source: { name: source, ...join3(join(outDir, 'data'), source) },
       target: {

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { validateConfig, type Override, type PipelineConfig } from '../train/config.js';
 import { DEMO_LABELS } from './splits.js';
+import type { DemoStage2Recipe } from './bundled.js';
 
 /** Per-group learning rates of one stage (the pipeline's `stageN.lr`). */
 export interface StageLrs {
@@ -56,6 +57,11 @@ export interface DemoSettings {
 //   (validation + few-shot rows) it was ahead of the frozen stage 2 on every seed's mean — English
 //   bench/transfer/RESULTS.md, "`s2f0` against the recipe with seeds 43 and 44"; Chinese
 //   bench/transfer/RESULTS-zh.md, "stage 2 unfrozen, chosen on validation rows".
+// - English only: stage 2 ends by refitting the source head as a linear probe of the moved
+//   encoder's source features when that wins on source validation (stage2.refit_head: auto; the
+//   stage-2 head otherwise lags the encoder and can end tilted towards one class on both domains).
+//   Chosen on the validation + few-shot rows (src/train/README.md, "The source head at the end of
+//   stage 2"); on the Chinese backbone it did not help.
 // - stage 3's probe may also read the 1,600 source labels at a total weight of 0.25, 1 or 4 times
 //   the few-shot rows' (or none), chosen with C on target validation (src/train/head-init.ts).
 const PROBE_SOURCE_WEIGHTS = [0, 0.25, 1, 4] as const;
@@ -104,8 +110,8 @@ export function demoConfigObject(a: {
   seed: number;
   settings: DemoSettings;
   files: DemoDataFiles;
-  /** stage2.freeze_layers (null or absent: the top-level freeze) — the corpus' measured value. */
-  stage2FreezeLayers?: number | null;
+  /** The corpus' measured stage-2 settings (src/demo/bundled.ts); absent: the pipeline defaults. */
+  stage2Recipe?: Readonly<DemoStage2Recipe>;
 }): Record<string, unknown> {
   const s = a.settings;
   return {
@@ -136,7 +142,7 @@ export function demoConfigObject(a: {
       centre_features: true,
       lambda: { max: 5 },
       loss_weights: { mlm: 0.1 },
-      ...(a.stage2FreezeLayers != null ? { freeze_layers: a.stage2FreezeLayers } : {}),
+      ...(a.stage2Recipe ?? {}),
     }),
     stage3: stage(s.stage3, { patience: 3, refit_head: 'auto', probe_source_weights: [...PROBE_SOURCE_WEIGHTS] }),
     // one checkpoint per epoch is enough for a demo (every save is a full model write)

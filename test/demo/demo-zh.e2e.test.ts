@@ -76,8 +76,9 @@ describe('adaptext demo --lang zh end to end', () => {
     assert.deepEqual(demo.sizes, { sourceTrain: 1600, targetTest: 1600, fewShot: 200, targetUnlabelled: 1850 }); // held out: 200 test + 1,400 unused train
     assert.ok(existsSync(join(out, 'run', 'report.html')));
     // stage2.freeze_layers 0, measured for the Chinese backbone too; stage 1 keeps the top-level freeze
-    const cfg = (JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8')) as { config: { freeze_layers: number | null; stage2: { freeze_layers?: number | null } } }).config;
-    assert.deepEqual([cfg.stage2.freeze_layers ?? null, cfg.freeze_layers], [0, null]);
+    // (the stage-2 head refit, measured on the Chinese backbone too, is off: it did not help there)
+    const cfg = (JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8')) as { config: { freeze_layers: number | null; stage2: { freeze_layers?: number | null; refit_head: string } } }).config;
+    assert.deepEqual([cfg.stage2.freeze_layers ?? null, cfg.freeze_layers, cfg.stage2.refit_head], [0, null, 'never']);
   });
 
   it('domains are checked against the language', async () => {
