@@ -8,12 +8,11 @@
 //   node --import tsx bench/transfer/refit-posthoc.ts VARIANT OUT [OUT ...]
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeExamples, readDataset } from '../../src/data/index.js';
-import { DEMO_LABELS } from '../../src/demo/splits.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { evaluateTask } from '../../src/train/evaluate.js';
 import { linearProbeInit } from '../../src/train/head-init.js';
 import type { TaskConfig } from '../../src/train/config.js';
+import { encodeLabelled } from './rows.js';
 
 interface RunConfig {
   max_length: number;
@@ -31,7 +30,7 @@ for (const root of roots) {
     if (!existsSync(join(dir, 'stage2'))) continue;
     const cfg = (JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { config: RunConfig }).config;
     const { model, tokenizer } = loadCheckpoint(join(dir, 'stage2'), { seed: 1 });
-    const enc = (file: string, domain: number) => encodeExamples(readDataset(file, { task: 'classification', labels: DEMO_LABELS }).examples, tokenizer, { maxLength: cfg.max_length, domain }).encoded;
+    const enc = (file: string, domain: number) => encodeLabelled(file, tokenizer, cfg.max_length, domain);
     const source = { train: enc(cfg.source.train, 0), validation: enc(cfg.source.validation, 0) };
     // in a stage2-variants folder target.test is the target's validation file
     const target = { validation: enc(cfg.target.test, 1), fewShot: enc(cfg.target.few_shot, 1) };

@@ -29,8 +29,6 @@
 import { execSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { encodeExamples, readDataset } from '../../src/data/index.js';
-import { DEMO_LABELS } from '../../src/demo/splits.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { parseSetFlag, validateConfig, type TaskConfig } from '../../src/train/config.js';
 import { evaluateTask, poolFeatures } from '../../src/train/evaluate.js';
@@ -40,6 +38,7 @@ import { deriveSeed } from '../../src/engine/seeds.js';
 import { dataFingerprint } from '../../src/train/data.js';
 import { resumePipeline, trainPipeline } from '../../src/train/pipeline.js';
 import { means, type PairResult } from './results.js';
+import { encodeLabelled } from './rows.js';
 
 interface Score {
   accuracy: number;
@@ -80,7 +79,7 @@ function fewShotScore(runDir: string, stage: 'stage1' | 'stage2'): Score {
     readJson(join(runDir, 'run.json')) as { config: { max_length: number; source: { name: string }; target: { name: string; few_shot: string; task: string }; tasks: Record<string, TaskConfig> } }
   ).config;
   const { model, tokenizer } = loadCheckpoint(join(runDir, stage), { seed: 1 });
-  const rows = encodeExamples(readDataset(cfg.target.few_shot, { task: 'classification', labels: DEMO_LABELS }).examples, tokenizer, { maxLength: cfg.max_length, domain: 1 }).encoded;
+  const rows = encodeLabelled(cfg.target.few_shot, tokenizer, cfg.max_length, 1);
   const m = evaluateTask(model, rows, {
     adapter: stage === 'stage1' ? cfg.source.name : cfg.target.name,
     domain: cfg.target.name,
@@ -171,7 +170,7 @@ function heldoutStage(runDir: string, stage: 'stage1' | 'stage2', file: string):
   const tgt = cfg.target.name;
   const srcAdapter = stage === 'stage1' ? src : stage2SourceAdapter(cfg, src, tgt);
   const tgtAdapter = stage === 'stage1' ? src : tgt;
-  const encode = (f: string, domain: number) => encodeExamples(readDataset(f, { task: 'classification', labels: DEMO_LABELS }).examples, tokenizer, { maxLength: cfg.max_length, domain }).encoded;
+  const encode = (f: string, domain: number) => encodeLabelled(f, tokenizer, cfg.max_length, domain);
   const target = encode(file, 1);
   const source = encode(cfg.source.test!, 0);
   const opts = { batchSize: cfg.evaluation.batch_size, padId: tokenizer.specialIds.pad };
@@ -308,10 +307,10 @@ function summary(sources: string[], base = 'cur'): string {
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--summary') {
-  const at = argv.indexOf('--base');
-  const base = at > 0 ? argv[at + 1] : undefined;
-  if (at > 0 && base === undefined) throw new Error('--base: name a variant');
-  const sources = argv.slice(1).filter((_, i) => at < 0 || (i + 1 !== at && i + 1 !== at + 1));
+  const sources = argv.slice(1);
+  const at = sources.indexOf('--base');
+  const base = at >= 0 ? sources.splice(at, 2)[1] : undefined;
+  if (at >= 0 && base === undefined) throw new Error('--base: name a variant');
   console.log(summary(sources.length > 0 ? sources : ['.'], base));
 } else if (argv[0] === '--merge') {
   const [benchFile, out, variant, newFile] = argv.slice(1);

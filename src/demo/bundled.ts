@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../io/package-info.js';
+import type { Stage2Config } from '../train/config.js';
 
 export const DEMO_LANGUAGES = ['en', 'zh'] as const;
 export type DemoLanguage = (typeof DEMO_LANGUAGES)[number];
@@ -30,10 +31,7 @@ export interface DemoCorpus {
   stage2: Readonly<DemoStage2Recipe>;
 }
 
-export interface DemoStage2Recipe {
-  freeze_layers: number | null;
-  refit_head: 'never' | 'auto' | 'always';
-}
+export type DemoStage2Recipe = Pick<Stage2Config, 'freeze_layers' | 'refit_head'>;
 
 export const DEMO_CORPORA: Readonly<Record<DemoLanguage, DemoCorpus>> = Object.freeze({
   en: {
