@@ -1,5 +1,6 @@
 // `node --import tsx bench/transfer/combine.ts A.json B.json C.json [--markdown OUT.md]`:
-// several `bench:transfer` runs of the same pairs with different seeds → per pair and per row
+// several `bench:transfer` runs of the same pairs with different seeds (a seed may come in several
+// files of disjoint pairs) → per pair and per row
 // mean ± sd over the seeds (accuracy, macro-F1, held-out domain classifier), the 12-pair mean of
 // each seed and their mean ± sd, and the counts the transfer issue asks about (chain > few-shot
 // only, alignment > source only, rows whose macro-F1 is more than 3 points below accuracy).
@@ -26,12 +27,24 @@ for (let i = 0; i < args.length; i++) {
   else files.push(args[i]!);
 }
 if (files.length === 0) throw new Error('usage: combine.ts RUN.json [RUN.json ...] [--markdown OUT.md]');
-const runs = files.map((f) => {
+const key = (p: { source: string; target: string }) => `${p.source}:${p.target}`;
+// Files of one seed (e.g. two halves of the pairs run side by side with --pairs) are joined into one run.
+const runs: RunJson[] = [];
+const commits = new Set<string>();
+for (const f of files) {
   const r = JSON.parse(readFileSync(f, 'utf8')) as RunJson;
   if (!Array.isArray(r.pairs)) throw new Error(`${f}: no "pairs" array (not a bench:transfer results file)`);
-  return r;
-});
-const key = (p: { source: string; target: string }) => `${p.source}:${p.target}`;
+  commits.add(r.commit.slice(0, 7) + (r.dirty ? '+' : ''));
+  const same = runs.find((o) => o.seed === r.seed);
+  if (same === undefined) {
+    runs.push({ ...r, pairs: [...r.pairs] });
+    continue;
+  }
+  if (same.splitSeed !== r.splitSeed || same.modelHash !== r.modelHash) throw new Error(`${f}: seed ${r.seed} again, but with another split seed or backbone than the file before`);
+  const twice = r.pairs.find((p) => same.pairs.some((q) => key(q) === key(p)));
+  if (twice !== undefined) throw new Error(`${f}: pair ${key(twice)} of seed ${r.seed} is in an earlier file too`);
+  same.pairs.push(...r.pairs);
+}
 // only pairs every run finished
 const pairKeys = runs[0]!.pairs.map(key).filter((k) => runs.every((r) => r.pairs.some((p) => key(p) === k)));
 const pairOf = (r: RunJson, k: string) => r.pairs.find((p) => key(p) === k)!;
@@ -77,7 +90,7 @@ for (const r of runs)
       if (row.accuracy - row.macroF1 > 0.03) oneClassRows.push(`${k} ${LABELS[id]} seed ${r.seed} (${(row.accuracy * 100).toFixed(1)} / ${(row.macroF1 * 100).toFixed(1)})`);
     }
 const lines = [
-  `Seeds ${runs.map((r) => r.seed).join(', ')} (split seed ${runs[0]!.splitSeed}); commits ${[...new Set(runs.map((r) => r.commit.slice(0, 7) + (r.dirty ? '+' : '')))].join(', ')}; ` +
+  `Seeds ${runs.map((r) => r.seed).join(', ')} (split seed ${runs[0]!.splitSeed}); commits ${[...commits].join(', ')}; ` +
     `backbone \`${runs[0]!.modelShown}\` (sha256 ${runs[0]!.modelHash}); ${pairKeys.length} pairs finished by every run. Cells: mean ± sd over the seeds (%).`,
   '',
   'Target test accuracy:',
