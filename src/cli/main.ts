@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { StoppedBySignal } from '../engine/signals.js';
 import { UsageError } from './args.js';
+import { packageVersion } from '../io/package-info.js';
 
 let outputGuarded = false;
 
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .name('adaptext')
     .description('Cross-domain text transfer learning for BERT/RoBERTa: adapters per domain, DANN alignment, few-shot tuning')
+    .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerCommands(program);
