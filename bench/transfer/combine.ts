@@ -16,8 +16,20 @@ interface RunJson {
   splitSeed: number;
   modelShown: string;
   modelHash: string;
+  lang?: string;
+  settings?: unknown;
+  overrides?: string[];
   pairs: PairResult[];
 }
+
+/**
+ * Every file must share the data and backbone; the files of one seed also the recipe. Across seeds a
+ * recipe may be spelt differently (an override at one commit is the default at a later one): the
+ * header lists the overrides of each seed when they differ.
+ */
+const SAME_DATA = ['splitSeed', 'modelHash', 'lang'] as const;
+const SAME_RECIPE = ['settings', 'overrides'] as const;
+const differing = (a: RunJson, b: RunJson, keys: ReadonlyArray<keyof RunJson>) => keys.find((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
 
 const args = process.argv.slice(2);
 let out: string | null = null;
@@ -36,11 +48,13 @@ for (const f of files) {
   if (!Array.isArray(r.pairs)) throw new Error(`${f}: no "pairs" array (not a bench:transfer results file)`);
   commits.add(r.commit.slice(0, 7) + (r.dirty ? '+' : ''));
   const same = runs.find((o) => o.seed === r.seed);
+  const other = same ?? runs[0];
+  const k = other === undefined ? undefined : differing(other, r, same === undefined ? SAME_DATA : [...SAME_DATA, ...SAME_RECIPE]);
+  if (k !== undefined) throw new Error(`${f}: ${k} ${JSON.stringify(r[k])} differs from ${JSON.stringify(other![k])} of seed ${other!.seed}'s earlier file`);
   if (same === undefined) {
     runs.push({ ...r, pairs: [...r.pairs] });
     continue;
   }
-  if (same.splitSeed !== r.splitSeed || same.modelHash !== r.modelHash) throw new Error(`${f}: seed ${r.seed} again, but with another split seed or backbone than the file before`);
   const twice = r.pairs.find((p) => same.pairs.some((q) => key(q) === key(p)));
   if (twice !== undefined) throw new Error(`${f}: pair ${key(twice)} of seed ${r.seed} is in an earlier file too`);
   same.pairs.push(...r.pairs);
@@ -91,7 +105,10 @@ for (const r of runs)
     }
 const lines = [
   `Seeds ${runs.map((r) => r.seed).join(', ')} (split seed ${runs[0]!.splitSeed}); commits ${[...commits].join(', ')}; ` +
-    `backbone \`${runs[0]!.modelShown}\` (sha256 ${runs[0]!.modelHash}); ${pairKeys.length} pairs finished by every run. Cells: mean ± sd over the seeds (%).`,
+    `backbone \`${runs[0]!.modelShown}\` (sha256 ${runs[0]!.modelHash}); ${pairKeys.length} pairs finished by every run. Cells: mean ± sd over the seeds (%).` +
+    (runs.some((r) => differing(r, runs[0]!, SAME_RECIPE) !== undefined)
+      ? ` The seeds' recipes are written differently: ${runs.map((r) => `seed ${r.seed} overrides ${JSON.stringify(r.overrides ?? [])}`).join(', ')}.`
+      : ''),
   '',
   'Target test accuracy:',
   '',
