@@ -214,6 +214,7 @@ async function runHeldout(pairDir: string, seed: number, out: string, variant: s
 
 /** --merge: the benchmark's results with the variant's held-out stage-2 and stage-3 rows in place of its own. */
 function mergeHeldout(benchFile: string, out: string, variant: string, newFile: string): void {
+  if (existsSync(newFile)) throw new Error(`--merge: ${newFile} exists; remove it to write it again`);
   const bench = readJson(benchFile) as Json & { seed: number; pairs: PairResult[] };
   const rows = readFileSync(join(out, 'heldout.jsonl'), 'utf8')
     .trim()
