@@ -232,6 +232,13 @@ async function main(): Promise<void> {
   };
   const leftover = o.pairs.map(([s, t]) => join(o.out, `${s}-${t}`)).filter((d) => existsSync(d));
   if (leftover.length > 0) throw new Error(`bench:transfer: ${leftover.join(', ')} already exist${leftover.length === 1 ? 's' : ''} (an earlier run?); remove them or choose another --out`);
+  // the results files are rewritten after every pair: a file of an earlier run would be lost
+  for (const [flag, f] of [
+    ['--json', o.json],
+    ['--markdown', o.markdown],
+  ] as const) {
+    if (f !== null && existsSync(f)) throw new Error(`bench:transfer: ${flag} ${f} already exists (an earlier run?); remove it or choose another file`);
+  }
   mkdirSync(o.out, { recursive: true });
   const pairs: PairResult[] = [];
   const skipped: string[] = [];
